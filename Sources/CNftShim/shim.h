@@ -1,0 +1,30 @@
+#ifndef CNFTSHIM_H
+#define CNFTSHIM_H
+/* Only what Swift cannot reach directly: headers in a clang-module-safe order
+ * and declarations hidden behind _GNU_SOURCE in Swift's Glibc module. */
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>   /* must precede any <linux/*> header (in_addr clash) */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <spawn.h>
+#include <linux/netlink.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <nftables/libnftables.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/table.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+
+/* POSIX_SPAWN_SETSID is glibc >= 2.26 but guarded by __USE_GNU. */
+#define CNFT_POSIX_SPAWN_SETSID 0x80
+
+static inline size_t cnft_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
+
+#endif

@@ -1,0 +1,49 @@
+/// csf.conf as parsed: raw values by key plus typed accessors. A missing key reads as empty, as in csf.
+public struct CsfConfig: Sendable {
+    public private(set) var values: [String: String]
+    public private(set) var origin: [String: Diagnostic]
+    public let path: String
+
+    public init(values: [String: String] = [:], path: String = "csf.conf") {
+        self.values = values
+        self.origin = [:]
+        self.path = path
+    }
+
+    /// The shipped defaults, every key set: what a fresh install behaves like.
+    public static var defaults: CsfConfig {
+        var c = CsfConfig(path: "(defaults)")
+        for spec in ConfigSchema.catalogue { c.values[spec.name] = spec.defaultValue }
+        return c
+    }
+
+    public subscript(key: String) -> String { values[key] ?? "" }
+
+    public mutating func set(_ key: String, _ value: String, at location: Diagnostic? = nil) {
+        values[key] = value
+        if let location { origin[key] = location }
+    }
+
+    /// Perl truthiness: empty and "0" are false.
+    public func bool(_ key: String) -> Bool {
+        let v = self[key]
+        return !v.isEmpty && v != "0"
+    }
+
+    /// Non-numbers read as 0, as Perl's numeric comparisons do.
+    public func int(_ key: String) -> Int {
+        Int(self[key].trimmingWhitespace()) ?? 0
+    }
+
+    public func ports(_ key: String) -> [PortRange] {
+        (try? PortList.parse(self[key])) ?? []
+    }
+
+    public func rate(_ key: String) -> Rate? { Rate(csf: self[key]) }
+
+    public func list(_ key: String) -> [String] { ConfigSchema.items(self[key]) }
+
+    public func location(of key: String) -> String {
+        origin[key]?.location ?? path
+    }
+}

@@ -1,0 +1,134 @@
+/// A typed nftables table: the compiler builds this, and only `NftRenderer` turns it into nft syntax.
+public struct NftTable: Sendable {
+    public var family: String = "inet"
+    public var name: String
+    public var sets: [NftSet] = []
+    public var chains: [NftChain] = []
+
+    public init(name: String) { self.name = name }
+
+    public func chain(_ name: String) -> NftChain? { chains.first { $0.name == name } }
+    public func set(_ name: String) -> NftSet? { sets.first { $0.name == name } }
+}
+
+public struct NftSet: Sendable {
+    public enum KeyType: String, Sendable { case ipv4 = "ipv4_addr", ipv6 = "ipv6_addr" }
+    public enum Flag: String, Sendable { case interval, timeout, dynamic }
+
+    public var name: String
+    public var keyType: KeyType
+    public var flags: [Flag]
+    public var comment: String
+    public var elements: [NftSetElement]
+
+    public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = []) {
+        self.name = name
+        self.keyType = keyType
+        self.flags = flags
+        self.comment = comment
+        self.elements = elements
+    }
+}
+
+public struct NftSetElement: Sendable {
+    public var network: IPNetwork
+    public var comment: String?
+
+    public init(_ network: IPNetwork, comment: String? = nil) {
+        self.network = network
+        self.comment = comment
+    }
+}
+
+public struct NftChain: Sendable {
+    public struct Base: Sendable {
+        public enum Kind: String, Sendable { case filter, nat }
+        public enum Hook: String, Sendable { case input, output, forward, prerouting, postrouting }
+        public var kind: Kind
+        public var hook: Hook
+        public var priority: String
+        public var policy: NftVerdict?
+    }
+
+    public var name: String
+    public var base: Base?
+    public var rules: [NftRule] = []
+
+    public init(name: String, base: Base? = nil) {
+        self.name = name
+        self.base = base
+    }
+
+    public mutating func add(_ rule: NftRule) { rules.append(rule) }
+}
+
+public enum NftFamilyMatch: String, Sendable { case ipv4, ipv6 }
+
+public enum NftL4: String, Sendable { case tcp, udp, icmp, icmpv6 = "ipv6-icmp" }
+
+public enum NftCtState: String, Sendable { case new, established, related, invalid }
+
+public enum NftAddressRef: Sendable {
+    case set(String)
+    case network(IPNetwork)
+}
+
+public struct NftTcpFlags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let fin = NftTcpFlags(rawValue: 0x01)
+    public static let syn = NftTcpFlags(rawValue: 0x02)
+    public static let rst = NftTcpFlags(rawValue: 0x04)
+    public static let psh = NftTcpFlags(rawValue: 0x08)
+    public static let ack = NftTcpFlags(rawValue: 0x10)
+    public static let urg = NftTcpFlags(rawValue: 0x20)
+    public static let all: NftTcpFlags = [.fin, .syn, .rst, .psh, .ack, .urg]
+}
+
+/// The matches csf's rules need, each rendered with its values validated.
+public enum NftMatch: Sendable {
+    case family(NftFamilyMatch)
+    case iifname(InterfaceName, negated: Bool)
+    case oifname(InterfaceName, negated: Bool)
+    case l4proto(NftL4)
+    case dport(NftL4, [PortRange])
+    case sport(NftL4, [PortRange])
+    case saddr(IPAddress.Family, NftAddressRef)
+    case daddr(IPAddress.Family, NftAddressRef)
+    case ctState([NftCtState])
+    case icmpType(IPAddress.Family, [String])
+    case tcpFlags(mask: NftTcpFlags, equals: NftTcpFlags, negated: Bool)
+    case skuid(UInt32)
+    case skgid(UInt32)
+    case hopLimit(UInt8)
+    case limit(Rate, burst: Int)
+}
+
+public enum NftStatement: Sendable {
+    case counter
+    case log(prefix: String, uid: Bool)
+}
+
+public enum NftVerdict: Sendable, Equatable {
+    case accept, drop, reject, rejectTcpReset, `return`
+    case jump(String)
+    case redirect(toPort: UInt16?)
+    case dnat(IPAddress, port: UInt16?)
+    case snat(IPAddress)
+    case masquerade
+}
+
+public struct NftRule: Sendable {
+    public var matches: [NftMatch]
+    public var statements: [NftStatement]
+    public var verdict: NftVerdict?
+    /// Which csf setting produced the rule; shown by `nft list ruleset`.
+    public var comment: String
+
+    public init(_ matches: [NftMatch] = [], _ statements: [NftStatement] = [], _ verdict: NftVerdict?, comment: String) {
+        self.matches = matches
+        self.statements = statements
+        self.verdict = verdict
+        self.comment = comment
+    }
+}

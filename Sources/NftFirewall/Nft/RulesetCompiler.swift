@@ -1,0 +1,560 @@
+/// Compiles the policy model into the `inet csf` table, following csf's chain order (reference §5.2):
+/// INPUT → LOCALINPUT (ALLOWIN before DENYIN: allow beats deny) → loopback → packet filter → ICMP →
+/// established → open ports → LOGDROPIN. OUTPUT and FORWARD mirror it.
+public struct RulesetCompiler {
+    typealias C = CsfTableLayout.Chain
+    typealias S = CsfTableLayout.SetName
+
+    public let policy: FirewallPolicy
+
+    public init(policy: FirewallPolicy) { self.policy = policy }
+
+    public static func compile(_ policy: FirewallPolicy) -> NftTable {
+        RulesetCompiler(policy: policy).compile()
+    }
+
+    public func compile() -> NftTable {
+        var table = NftTable(name: CsfTableLayout.tableName)
+        table.sets = listSets()
+        table.chains = [inputChain(), outputChain(), forwardChain(),
+                        localInput(), localOutput(), allowIn(), allowOut(), denyIn(), denyOut(),
+                        logDropIn(), logDropOut()]
+        if policy.packetFilter && (policy.spi || (policy.ipv6 && policy.spi6)) {
+            table.chains += [invalidChain(), invalidDropChain()]
+        }
+        if let smtp = policy.smtp { table.chains.append(smtpOutput(smtp)) }
+        table.chains += natChains()
+        return table
+    }
+
+    // MARK: verdicts csf chooses between
+
+    private func verdict(_ action: FirewallPolicy.DropAction) -> NftVerdict { action == .drop ? .drop : .reject }
+    /// Listed addresses (csf.deny, temp bans): LOGDROPIN only with DROP_IP_LOGGING.
+    private var dropListedIn: NftVerdict { policy.logging.dropIPLogging ? .jump(C.logDropIn) : verdict(policy.drop) }
+    private var dropListedOut: NftVerdict { policy.logging.dropOutLogging ? .jump(C.logDropOut) : verdict(policy.dropOut) }
+    /// ICMP and csf.sips drops follow DROP_LOGGING.
+    private var dropIn: NftVerdict { policy.logging.dropLogging ? .jump(C.logDropIn) : verdict(policy.drop) }
+    private var dropOut: NftVerdict { policy.logging.dropLogging ? .jump(C.logDropOut) : verdict(policy.dropOut) }
+
+    // MARK: interface scope ($ethin / $ethout)
+
+    private func scope(_ family: IPAddress.Family) -> FirewallPolicy.InterfaceScope {
+        family == .v4 ? policy.ethIn : policy.ethIn6
+    }
+
+    private func ethIn(_ s: FirewallPolicy.InterfaceScope) -> [NftMatch] {
+        switch s {
+        case .allButLoopback: return [.iifname(Self.loopback, negated: true)]
+        case .device(let d): return [.iifname(d, negated: false)]
+        }
+    }
+
+    private func ethOut(_ s: FirewallPolicy.InterfaceScope) -> [NftMatch] {
+        switch s {
+        case .allButLoopback: return [.oifname(Self.loopback, negated: true)]
+        case .device(let d): return [.oifname(d, negated: false)]
+        }
+    }
+
+    private static let loopback = InterfaceName(csf: "lo") ?? InterfaceName(csf: "lo")!
+
+    /// Emits a rule for both families: once when the families behave alike, else once per family.
+    private func bothFamilies(_ make: (IPAddress.Family, [NftMatch]) -> NftRule?, sameFor6: Bool) -> [NftRule] {
+        if !policy.ipv6 || sameFor6 { return [make(.v4, [])].compactMap { $0 } }
+        return [make(.v4, [.family(.ipv4)]), make(.v6, [.family(.ipv6)])].compactMap { $0 }
+    }
+
+    private var ipv6Bypass: [NftRule] {
+        policy.ipv6 ? [] : [NftRule([.family(.ipv6)], [], .accept, comment: "IPV6=0: IPv6 is not filtered")]
+    }
+
+    // MARK: sets
+
+    private func listSets() -> [NftSet] {
+        var sets: [NftSet] = []
+        for (kind, list) in [(CsfTableLayout.ListKind.allow, policy.allow), (.deny, policy.deny)] {
+            let file = kind == .allow ? "csf.allow" : "csf.deny"
+            for family in [IPAddress.Family.v4, .v6] {
+                var hosts: [NftSetElement] = []
+                var nets: [NftSetElement] = []
+                var seenHosts = Set<IPAddress>()
+                for (net, entry) in list.networks where net.family == family {
+                    let element = NftSetElement(net, comment: entry.comment.isEmpty ? nil : entry.comment)
+                    if net.isHost {
+                        if seenHosts.insert(net.address).inserted { hosts.append(element) }
+                    } else {
+                        nets.append(element)
+                    }
+                }
+                let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
+                sets.append(NftSet(name: S.hosts(kind, family), keyType: keyType, comment: "\(file) addresses", elements: hosts))
+                sets.append(NftSet(name: S.networks(kind, family), keyType: keyType, flags: [.interval],
+                                   comment: "\(file) networks", elements: Self.withoutCoveredNetworks(nets)))
+            }
+        }
+        for family in [IPAddress.Family.v4, .v6] {
+            let elements = Self.withoutCoveredNetworks(policy.sips.filter { $0.family == family }.map { NftSetElement($0) })
+            sets.append(NftSet(name: S.hosts(.sips, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
+                               comment: "csf.sips", elements: elements))
+        }
+        return sets
+    }
+
+    /// An interval set without auto-merge refuses overlaps, so a network inside another listed one is
+    /// dropped (the outer one already covers it). Adjacent networks stay separate so each can be removed.
+    static func withoutCoveredNetworks(_ elements: [NftSetElement]) -> [NftSetElement] {
+        let sorted = elements.sorted { a, b in
+            a.network.address != b.network.address ? a.network.address < b.network.address : a.network.prefix < b.network.prefix
+        }
+        var out: [NftSetElement] = []
+        out.reserveCapacity(sorted.count)
+        for e in sorted {
+            if let last = out.last, last.network.contains(e.network) { continue }
+            out.append(e)
+        }
+        return out
+    }
+
+    private func setMatches(_ kind: CsfTableLayout.ListKind, _ family: IPAddress.Family, source: Bool) -> [[NftMatch]] {
+        let make: (String) -> NftMatch = { name in
+            source ? .saddr(family, .set(name)) : .daddr(family, .set(name))
+        }
+        return [[make(S.hosts(kind, family))], [make(S.networks(kind, family))]]
+    }
+
+    private var families: [IPAddress.Family] { policy.ipv6 ? [.v4, .v6] : [.v4] }
+
+    // MARK: INPUT
+
+    private func inputChain() -> NftChain {
+        var chain = NftChain(name: C.input, base: .init(kind: .filter, hook: .input, priority: "filter", policy: .drop))
+        chain.rules += ipv6Bypass
+        for dev in policy.skipDevices {
+            chain.add(NftRule([.iifname(dev, negated: false)], [], .accept, comment: "ETH_DEVICE_SKIP"))
+        }
+        for ns in policy.nameservers where families.contains(ns.family) {
+            for p in [NftL4.udp, .tcp] {
+                for sport in [true, false] {
+                    let port: NftMatch = sport ? .sport(p, [PortRange(53)]) : .dport(p, [PortRange(53)])
+                    chain.add(NftRule(ethIn(scope(ns.family)) + [.saddr(ns.family, .network(IPNetwork(host: ns))), port],
+                                      [], .accept, comment: "DNS_STRICT_NS=0: resolver"))
+                }
+            }
+        }
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethIn(scope(f)), [], .jump(C.localInput), comment: "csf allow/deny lists")
+        }, sameFor6: policy.ethIn == policy.ethIn6)
+        chain.add(NftRule([.iifname(Self.loopback, negated: false)], [], .accept, comment: "loopback"))
+        chain.rules += packetFilterJump(inbound: true)
+        chain.rules += icmpIn()
+        chain.rules += stateRules(inbound: true)
+        chain.rules += portRules(inbound: true)
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethIn(scope(f)), [], .jump(C.logDropIn), comment: "closed port")
+        }, sameFor6: policy.ethIn == policy.ethIn6)
+        return chain
+    }
+
+    private func packetFilterJump(inbound: Bool) -> [NftRule] {
+        guard policy.packetFilter else { return [] }
+        let on4 = policy.spi, on6 = policy.ipv6 && policy.spi6
+        guard on4 || on6 else { return [] }
+        return bothFamilies({ f, fm in
+            guard f == .v4 ? on4 : on6 else { return nil }
+            let iface = inbound ? ethIn(scope(f)) : ethOut(scope(f))
+            let qualifier = fm.isEmpty && policy.ipv6 && on4 != on6 ? [NftMatch.family(.ipv4)] : fm
+            return NftRule(qualifier + iface + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER")
+        }, sameFor6: on4 == on6 && policy.ethIn == policy.ethIn6)
+    }
+
+    private func icmpIn() -> [NftRule] {
+        var rules: [NftRule] = []
+        let icmp = policy.icmp
+        if icmp.inbound, let rate = icmp.inboundRate {
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"]), .limit(rate, burst: 5)], [], .accept, comment: "ICMP_IN_RATE"))
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"])], [], dropIn, comment: "ICMP_IN_RATE exceeded"))
+        } else if !icmp.inbound {
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"])], [], dropIn, comment: "ICMP_IN=0"))
+        }
+        if icmp.timestampDrop {
+            rules.append(NftRule([.icmpType(.v4, ["timestamp-request"])], [], dropIn, comment: "ICMP_TIMESTAMPDROP"))
+        }
+        rules.append(NftRule([.l4proto(.icmp)], [], .accept, comment: "ICMP_IN"))
+        guard policy.ipv6 else { return rules }
+        if icmp.ipv6Strict {
+            rules.append(NftRule([.icmpType(.v6, ["destination-unreachable", "packet-too-big", "time-exceeded",
+                                                 "parameter-problem", "echo-request", "echo-reply"])],
+                                 [], .accept, comment: "IPV6_ICMP_STRICT"))
+            rules.append(NftRule([.icmpType(.v6, ["nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert", "nd-redirect"]),
+                                  .hopLimit(255)], [], .accept, comment: "IPV6_ICMP_STRICT neighbour discovery"))
+        } else {
+            rules.append(NftRule([.l4proto(.icmpv6)], [], .accept, comment: "IPV6_ICMP_STRICT=0"))
+        }
+        return rules
+    }
+
+    private func stateRules(inbound: Bool) -> [NftRule] {
+        var rules: [NftRule] = []
+        for f in families {
+            let spi = f == .v4 ? policy.spi : policy.spi6
+            let fm: [NftMatch] = policy.ipv6 && policy.spi != policy.spi6 ? [.family(f == .v4 ? .ipv4 : .ipv6)] : []
+            if f == .v6 && policy.spi == policy.spi6 { continue }   // the v4 rule already covers both
+            if spi {
+                rules.append(NftRule(fm + [.ctState([.established, .related])], [], .accept,
+                                     comment: f == .v4 ? "LF_SPI" : "IPV6_SPI"))
+            } else if inbound {
+                let ephemeral = [PortRange(32768, 61000)]
+                rules.append(NftRule(fm + [.dport(.udp, ephemeral)], [], .accept, comment: "LF_SPI=0: ephemeral udp"))
+                rules.append(NftRule(fm + [.dport(.tcp, ephemeral), .tcpFlags(mask: [.fin, .syn, .rst, .ack], equals: .syn, negated: true)],
+                                     [], .accept, comment: "LF_SPI=0: ephemeral tcp"))
+            }
+        }
+        return rules
+    }
+
+    private func portRules(inbound: Bool) -> [NftRule] {
+        var rules: [NftRule] = []
+        for f in families {
+            let ports = f == .v4 ? policy.ports4 : policy.ports6
+            let spi = f == .v4 ? policy.spi : policy.spi6
+            let fm: NftMatch = .family(f == .v4 ? .ipv4 : .ipv6)
+            let v6 = f == .v6 ? "6" : ""
+            let dir = inbound ? "IN" : "OUT"
+            for (proto, list) in [(NftL4.tcp, inbound ? ports.tcpIn : ports.tcpOut), (.udp, inbound ? ports.udpIn : ports.udpOut)] {
+                guard !list.isEmpty else { continue }
+                let state: [NftMatch] = spi ? [.ctState([.new])] : []
+                rules.append(NftRule([fm, .dport(proto, list)] + state, [], .accept,
+                                     comment: "\(proto.rawValue.uppercased())\(v6)_\(dir)"))
+            }
+        }
+        return rules
+    }
+
+    // MARK: OUTPUT
+
+    private func outputChain() -> NftChain {
+        var chain = NftChain(name: C.output, base: .init(kind: .filter, hook: .output, priority: "filter", policy: .drop))
+        chain.rules += ipv6Bypass
+        for dev in policy.skipDevices {
+            chain.add(NftRule([.oifname(dev, negated: false)], [], .accept, comment: "ETH_DEVICE_SKIP"))
+        }
+        for ns in policy.nameservers where families.contains(ns.family) {
+            for p in [NftL4.udp, .tcp] {
+                for sport in [true, false] {
+                    let port: NftMatch = sport ? .sport(p, [PortRange(53)]) : .dport(p, [PortRange(53)])
+                    chain.add(NftRule(ethOut(scope(ns.family)) + [.daddr(ns.family, .network(IPNetwork(host: ns))), port],
+                                      [], .accept, comment: "DNS_STRICT_NS=0: resolver"))
+                }
+            }
+        }
+        let same = policy.ethIn == policy.ethIn6
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethOut(scope(f)), [], .jump(C.localOutput), comment: "csf allow/deny lists")
+        }, sameFor6: same)
+        if !policy.dnsStrict {
+            for p in [NftL4.udp, .tcp] {
+                for sport in [true, false] {
+                    let port: NftMatch = sport ? .sport(p, [PortRange(53)]) : .dport(p, [PortRange(53)])
+                    chain.rules += bothFamilies({ f, fm in
+                        NftRule(fm + ethOut(scope(f)) + [port], [], .accept, comment: "DNS_STRICT=0")
+                    }, sameFor6: same)
+                }
+            }
+        }
+        if policy.smtp != nil {
+            chain.add(NftRule([], [], .jump(C.smtpOutput), comment: "SMTP_BLOCK"))
+        }
+        chain.add(NftRule([.oifname(Self.loopback, negated: false)], [], .accept, comment: "loopback"))
+        chain.rules += packetFilterJump(inbound: false)
+        chain.rules += icmpOut()
+        chain.rules += stateRules(inbound: false)
+        chain.rules += portRules(inbound: false)
+        for f in families where !(f == .v4 ? policy.spi : policy.spi6) {
+            let fm: [NftMatch] = policy.ipv6 && policy.spi != policy.spi6 ? [.family(f == .v4 ? .ipv4 : .ipv6)] : []
+            if f == .v6 && policy.spi == policy.spi6 { continue }
+            chain.add(NftRule(fm + ethOut(scope(f)), [], .accept, comment: "LF_SPI=0: all outbound"))
+        }
+        let final: NftVerdict = policy.logging.dropOutLogging ? .jump(C.logDropOut) : verdict(policy.dropOut)
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethOut(scope(f)), [], final, comment: "closed port")
+        }, sameFor6: same)
+        return chain
+    }
+
+    private func icmpOut() -> [NftRule] {
+        var rules: [NftRule] = []
+        let icmp = policy.icmp
+        if icmp.outbound, let rate = icmp.outboundRate {
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"]), .limit(rate, burst: 5)], [], .accept, comment: "ICMP_OUT_RATE"))
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"])], [], dropOut, comment: "ICMP_OUT_RATE exceeded"))
+        } else if !icmp.outbound {
+            rules.append(NftRule([.icmpType(.v4, ["echo-request"])], [], dropOut, comment: "ICMP_OUT=0"))
+        }
+        if icmp.timestampDrop {
+            rules.append(NftRule([.icmpType(.v4, ["timestamp-reply"])], [], dropOut, comment: "ICMP_TIMESTAMPDROP"))
+        }
+        rules.append(NftRule([.l4proto(.icmp)], [], .accept, comment: "ICMP_OUT"))
+        if policy.ipv6 { rules.append(NftRule([.l4proto(.icmpv6)], [], .accept, comment: "ICMPv6 out")) }
+        return rules
+    }
+
+    // MARK: FORWARD
+
+    private func forwardChain() -> NftChain {
+        var chain = NftChain(name: C.forward, base: .init(kind: .filter, hook: .forward, priority: "filter", policy: .drop))
+        chain.rules += ipv6Bypass
+        if let docker = policy.docker {
+            let dev = docker.device
+            chain.add(NftRule([.oifname(dev, negated: false), .ctState([.related, .established])], [], .accept, comment: "DOCKER"))
+            chain.add(NftRule([.iifname(dev, negated: false), .oifname(dev, negated: true)], [], .accept, comment: "DOCKER"))
+            chain.add(NftRule([.iifname(dev, negated: false), .oifname(dev, negated: false)], [], .accept, comment: "DOCKER"))
+        }
+        var anyDnat = false
+        for r in policy.redirects {
+            guard case .dnat(_, _, let target, let targetPort) = r.action else { continue }
+            anyDnat = true
+            var m = ethIn(policy.ethIn) + [.daddr(.v4, .network(IPNetwork(host: target)))]
+            m += targetPort.map { [NftMatch.dport(r.proto, [PortRange($0)])] } ?? [.l4proto(r.proto)]
+            if policy.spi { m.append(.ctState([.new])) }
+            chain.add(NftRule(m, [], .accept, comment: "csf.redirect"))
+        }
+        if anyDnat && policy.spi {
+            chain.add(NftRule(ethIn(policy.ethIn) + [.ctState([.established, .related])], [], .accept, comment: "csf.redirect"))
+            chain.add(NftRule(ethIn(policy.ethIn), [], .jump(C.logDropIn), comment: "csf.redirect"))
+        }
+        return chain
+    }
+
+    // MARK: LOCALINPUT / LOCALOUTPUT and the list chains
+
+    private func localInput() -> NftChain {
+        var chain = NftChain(name: C.localInput)
+        chain.add(NftRule([], [], .jump(C.allowIn), comment: "csf.allow"))
+        chain.add(NftRule([], [], .jump(C.denyIn), comment: "csf.deny"))
+        for f in families {
+            chain.add(NftRule([.daddr(f, .set(S.hosts(.sips, f)))], [], dropIn, comment: "csf.sips"))
+        }
+        return chain
+    }
+
+    private func localOutput() -> NftChain {
+        var chain = NftChain(name: C.localOutput)
+        chain.add(NftRule([], [], .jump(C.allowOut), comment: "csf.allow"))
+        chain.add(NftRule([], [], .jump(C.denyOut), comment: "csf.deny"))
+        for f in families {
+            chain.add(NftRule([.saddr(f, .set(S.hosts(.sips, f)))], [], dropOut, comment: "csf.sips"))
+        }
+        return chain
+    }
+
+    private func allowIn() -> NftChain {
+        var chain = NftChain(name: C.allowIn)
+        for f in families {
+            for m in setMatches(.allow, f, source: true) { chain.add(NftRule(m, [], .accept, comment: "csf.allow")) }
+        }
+        chain.rules += filterRules(policy.allow, direction: .in, verdict: .accept, file: "csf.allow")
+        return chain
+    }
+
+    private func allowOut() -> NftChain {
+        var chain = NftChain(name: C.allowOut)
+        for f in families {
+            for m in setMatches(.allow, f, source: false) { chain.add(NftRule(m, [], .accept, comment: "csf.allow")) }
+        }
+        chain.rules += filterRules(policy.allow, direction: .out, verdict: .accept, file: "csf.allow")
+        return chain
+    }
+
+    private func denyIn() -> NftChain {
+        var chain = NftChain(name: C.denyIn)
+        for f in families {
+            for m in setMatches(.deny, f, source: true) { chain.add(NftRule(m, [], dropListedIn, comment: "csf.deny")) }
+        }
+        chain.rules += filterRules(policy.deny, direction: .in, verdict: dropListedIn, file: "csf.deny")
+        return chain
+    }
+
+    private func denyOut() -> NftChain {
+        var chain = NftChain(name: C.denyOut)
+        if !policy.blockInOnly {
+            for f in families {
+                for m in setMatches(.deny, f, source: false) { chain.add(NftRule(m, [], dropListedOut, comment: "csf.deny")) }
+            }
+        }
+        chain.rules += filterRules(policy.deny, direction: .out, verdict: dropListedOut, file: "csf.deny")
+        return chain
+    }
+
+    /// Advanced filters for one chain: address filters of that direction, and owner filters (always OUTPUT).
+    private func filterRules(_ list: AccessList, direction: AdvancedFilter.Direction, verdict: NftVerdict, file: String) -> [NftRule] {
+        var rules: [NftRule] = []
+        for (filter, entry) in list.filters {
+            let comment = "\(file):\(entry.line)"
+            switch filter.effect {
+            case .ownerRule:
+                guard direction == .out, let owner = filter.owner else { continue }
+                var m = protoAndPort(filter, family: .v4)
+                switch owner {
+                case .uid(let uid): m.append(.skuid(uid))
+                case .gid(let gid): m.append(.skgid(gid))
+                }
+                rules.append(NftRule(m, [], verdict, comment: comment))
+            case .addressRule:
+                guard filter.direction == direction, let address = filter.address else { continue }
+                let net = address.network
+                guard families.contains(net.family) else { continue }
+                let addrMatch: NftMatch = address.side == .source ? .saddr(net.family, .network(net)) : .daddr(net.family, .network(net))
+                rules.append(NftRule([addrMatch] + protoAndPort(filter, family: net.family), [], verdict, comment: comment))
+            case .nothing:
+                continue
+            }
+        }
+        return rules
+    }
+
+    private func protoAndPort(_ filter: AdvancedFilter, family: IPAddress.Family) -> [NftMatch] {
+        let l4: NftL4 = filter.proto == .tcp ? .tcp : filter.proto == .udp ? .udp : (family == .v4 ? .icmp : .icmpv6)
+        guard let port = filter.port else { return [.l4proto(l4)] }
+        switch port.match {
+        case .ports(let ranges): return [port.side == .destination ? .dport(l4, ranges) : .sport(l4, ranges)]
+        case .icmpType(let type): return [.icmpType(family, [type])]
+        }
+    }
+
+    // MARK: drop and log chains
+
+    private static let logLimit = Rate(count: 30, unit: .minute)
+
+    private func logRule(_ matches: [NftMatch], prefix: String, uid: Bool = false) -> NftRule {
+        NftRule(matches + [.limit(Self.logLimit, burst: 5)], [.log(prefix: "Firewall: \(prefix) ", uid: uid)], nil,
+                comment: "DROP_LOGGING")
+    }
+
+    private func logDropIn() -> NftChain {
+        var chain = NftChain(name: C.logDropIn)
+        let log = policy.logging
+        if log.dropLogging {
+            if !log.silentPorts.isEmpty {
+                chain.add(NftRule([.dport(.tcp, log.silentPorts)], [], .drop, comment: "DROP_NOLOG"))
+                chain.add(NftRule([.dport(.udp, log.silentPorts)], [], .drop, comment: "DROP_NOLOG"))
+            }
+            let reserved = [PortRange(0, 1023)]
+            let tcp: NftMatch = log.dropOnlyReserved ? .dport(.tcp, reserved) : .l4proto(.tcp)
+            let udp: NftMatch = log.dropOnlyReserved ? .dport(.udp, reserved) : .l4proto(.udp)
+            chain.add(logRule([.family(.ipv4), tcp], prefix: "*TCP_IN Blocked*"))
+            chain.add(logRule([.family(.ipv4), udp], prefix: "*UDP_IN Blocked*"))
+            chain.add(logRule([.family(.ipv4), .l4proto(.icmp)], prefix: "*ICMP_IN Blocked*"))
+            if policy.ipv6 {
+                chain.add(logRule([.family(.ipv6), tcp], prefix: "*TCP6IN Blocked*"))
+                chain.add(logRule([.family(.ipv6), udp], prefix: "*UDP6IN Blocked*"))
+                chain.add(logRule([.family(.ipv6), .l4proto(.icmpv6)], prefix: "*ICMP6IN Blocked*"))
+            }
+        }
+        chain.add(NftRule([], [], verdict(policy.drop), comment: "DROP"))
+        return chain
+    }
+
+    private func logDropOut() -> NftChain {
+        var chain = NftChain(name: C.logDropOut)
+        let log = policy.logging
+        if log.dropLogging {
+            let syn = NftMatch.tcpFlags(mask: [.fin, .syn, .rst, .ack], equals: .syn, negated: false)
+            let uid = log.dropUIDLogging
+            chain.add(logRule([.family(.ipv4), syn], prefix: "*TCP_OUT Blocked*", uid: uid))
+            chain.add(logRule([.family(.ipv4), .l4proto(.udp)], prefix: "*UDP_OUT Blocked*", uid: uid))
+            chain.add(logRule([.family(.ipv4), .l4proto(.icmp)], prefix: "*ICMP_OUT Blocked*", uid: uid))
+            if policy.ipv6 {
+                chain.add(logRule([.family(.ipv6), syn], prefix: "*TCP6OUT Blocked*", uid: uid))
+                chain.add(logRule([.family(.ipv6), .l4proto(.udp)], prefix: "*UDP6OUT Blocked*", uid: uid))
+                chain.add(logRule([.family(.ipv6), .l4proto(.icmpv6)], prefix: "*ICMP6OUT Blocked*", uid: uid))
+            }
+        }
+        chain.add(NftRule([], [], verdict(policy.dropOut), comment: "DROP_OUT"))
+        return chain
+    }
+
+    private func invalidChain() -> NftChain {
+        var chain = NftChain(name: C.invalid)
+        let all = NftTcpFlags.all
+        let cases: [([NftMatch], String)] = [
+            ([.ctState([.invalid])], "*INVALID*"),
+            ([.tcpFlags(mask: all, equals: [], negated: false)], "*INV_AN*"),
+            ([.tcpFlags(mask: all, equals: all, negated: false)], "*INV_AA*"),
+            ([.tcpFlags(mask: [.syn, .fin], equals: [.syn, .fin], negated: false)], "*INV_SFSF*"),
+            ([.tcpFlags(mask: [.syn, .rst], equals: [.syn, .rst], negated: false)], "*INV_SRSR*"),
+            ([.tcpFlags(mask: [.fin, .rst], equals: [.fin, .rst], negated: false)], "*INV_FRFR*"),
+            ([.tcpFlags(mask: [.ack, .fin], equals: .fin, negated: false)], "*INV_AFF*"),
+            ([.tcpFlags(mask: [.ack, .psh], equals: .psh, negated: false)], "*INV_APP*"),
+            ([.tcpFlags(mask: [.ack, .urg], equals: .urg, negated: false)], "*INV_AUU*"),
+            ([.tcpFlags(mask: [.fin, .syn, .rst, .ack], equals: .syn, negated: true), .ctState([.new])], "*INV_NOSYN*"),
+        ]
+        for (matches, prefix) in cases {
+            if policy.logging.dropPacketFilterLogging {
+                var log = logRule(matches, prefix: prefix)
+                log.comment = "DROP_PF_LOGGING"
+                chain.add(log)
+            }
+            chain.add(NftRule(matches, [], .jump(C.invalidDrop), comment: "PACKET_FILTER \(prefix)"))
+        }
+        return chain
+    }
+
+    private func invalidDropChain() -> NftChain {
+        var chain = NftChain(name: C.invalidDrop)
+        chain.add(NftRule([], [], verdict(policy.drop), comment: "PACKET_FILTER"))
+        return chain
+    }
+
+    private func smtpOutput(_ smtp: FirewallPolicy.SmtpBlock) -> NftChain {
+        var chain = NftChain(name: C.smtpOutput)
+        guard !smtp.ports.isEmpty else { return chain }
+        let ports = NftMatch.dport(.tcp, smtp.ports)
+        if smtp.allowLocal { chain.add(NftRule([.oifname(Self.loopback, negated: false), ports], [], .accept, comment: "SMTP_ALLOWLOCAL")) }
+        for gid in smtp.groups { chain.add(NftRule([.skgid(gid), ports], [], .accept, comment: "SMTP_ALLOWGROUP")) }
+        for uid in smtp.users { chain.add(NftRule([.skuid(uid), ports], [], .accept, comment: "SMTP_ALLOWUSER")) }
+        chain.add(NftRule([.skuid(0), ports], [], .accept, comment: "SMTP_BLOCK: root"))
+        if !smtp.redirect {
+            chain.add(NftRule([ports], [], dropListedOut, comment: "SMTP_BLOCK"))
+        }
+        return chain
+    }
+
+    // MARK: nat
+
+    private func natChains() -> [NftChain] {
+        var pre = NftChain(name: C.natPrerouting, base: .init(kind: .nat, hook: .prerouting, priority: "dstnat", policy: nil))
+        var post = NftChain(name: C.natPostrouting, base: .init(kind: .nat, hook: .postrouting, priority: "srcnat", policy: nil))
+        var out = NftChain(name: C.natOutput, base: .init(kind: .nat, hook: .output, priority: "-100", policy: nil))
+        for r in policy.redirects {
+            switch r.action {
+            case .redirect(let dest, let from, let to):
+                var m = ethIn(policy.ethIn)
+                if let dest { m.append(.daddr(.v4, .network(IPNetwork(host: dest)))) }
+                m.append(.dport(r.proto, [PortRange(from)]))
+                pre.add(NftRule(m, [], .redirect(toPort: to), comment: "csf.redirect"))
+            case .dnat(let dest, let port, let target, let targetPort):
+                var m: [NftMatch] = [.daddr(.v4, .network(IPNetwork(host: dest)))]
+                if let port { m.append(.dport(r.proto, [PortRange(port)])) }
+                pre.add(NftRule(m, [], .dnat(target, port: targetPort), comment: "csf.redirect"))
+                var sm = ethOut(policy.ethIn) + [.daddr(.v4, .network(IPNetwork(host: target)))]
+                sm.append(targetPort.map { .dport(r.proto, [PortRange($0)]) } ?? .l4proto(r.proto))
+                post.add(NftRule(sm, [], .snat(dest), comment: "csf.redirect"))
+            }
+        }
+        if let smtp = policy.smtp, smtp.redirect, !smtp.ports.isEmpty {
+            let ports = NftMatch.dport(.tcp, smtp.ports)
+            if smtp.allowLocal { out.add(NftRule([.oifname(Self.loopback, negated: false), ports], [], .return, comment: "SMTP_ALLOWLOCAL")) }
+            for gid in smtp.groups { out.add(NftRule([.skgid(gid), ports], [], .return, comment: "SMTP_ALLOWGROUP")) }
+            for uid in smtp.users { out.add(NftRule([.skuid(uid), ports], [], .return, comment: "SMTP_ALLOWUSER")) }
+            out.add(NftRule([.skuid(0), ports], [], .return, comment: "SMTP_REDIRECT: root"))
+            out.add(NftRule([ports], [], .redirect(toPort: nil), comment: "SMTP_REDIRECT"))
+        }
+        if let docker = policy.docker {
+            for net in [docker.network4, docker.network6].compactMap({ $0 }) {
+                post.add(NftRule([.saddr(net.family, .network(net)), .oifname(docker.device, negated: true)], [], .masquerade, comment: "DOCKER"))
+            }
+        }
+        return [pre, post, out].filter { !$0.rules.isEmpty }
+    }
+}

@@ -1,0 +1,74 @@
+/// Everything `csf -s` needs, resolved and validated: the model the compiler turns into nft.
+public struct FirewallPolicy: Sendable {
+    public enum InterfaceScope: Sendable, Equatable {
+        case allButLoopback
+        case device(InterfaceName)
+    }
+
+    public enum DropAction: Sendable, Equatable { case drop, reject }
+
+    public struct PortRules: Sendable {
+        public var tcpIn: [PortRange] = []
+        public var tcpOut: [PortRange] = []
+        public var udpIn: [PortRange] = []
+        public var udpOut: [PortRange] = []
+    }
+
+    public struct Icmp: Sendable {
+        public var inbound = true
+        public var inboundRate: Rate?
+        public var outbound = true
+        public var outboundRate: Rate?
+        public var timestampDrop = false
+        public var ipv6Strict = false
+    }
+
+    public struct Logging: Sendable {
+        public var dropLogging = true
+        public var dropIPLogging = false
+        public var dropOutLogging = true
+        public var dropUIDLogging = true
+        public var dropOnlyReserved = false
+        public var dropPacketFilterLogging = false
+        public var silentPorts: [PortRange] = []
+    }
+
+    public struct SmtpBlock: Sendable {
+        public var ports: [PortRange]
+        public var allowLocal: Bool
+        public var redirect: Bool
+        public var users: [UInt32]
+        public var groups: [UInt32]
+    }
+
+    public struct Docker: Sendable {
+        public var device: InterfaceName
+        public var network4: IPNetwork?
+        public var network6: IPNetwork?
+    }
+
+    public var ipv6 = false
+    public var spi = true
+    public var spi6 = true
+    public var ethIn: InterfaceScope = .allButLoopback
+    public var ethIn6: InterfaceScope = .allButLoopback
+    public var skipDevices: [InterfaceName] = []
+    public var ports4 = PortRules()
+    public var ports6 = PortRules()
+    public var icmp = Icmp()
+    public var packetFilter = true
+    public var drop: DropAction = .drop
+    public var dropOut: DropAction = .reject
+    public var logging = Logging()
+    public var blockInOnly = false
+    public var dnsStrict = false
+    public var nameservers: [IPAddress] = []
+    public var smtp: SmtpBlock?
+    public var docker: Docker?
+    public var allow = AccessList()
+    public var deny = AccessList()
+    public var sips: [IPNetwork] = []
+    public var redirects: [RedirectRule] = []
+
+    public init() {}
+}

@@ -1,0 +1,168 @@
+/// Builds the policy model from csf.conf and the list files, collecting every problem with its location.
+public struct PolicyBuilder {
+    public let paths: CsfPaths
+    public let host: HostAddresses
+
+    public init(paths: CsfPaths, host: HostAddresses) {
+        self.paths = paths
+        self.host = host
+    }
+
+    public struct Outcome: Sendable {
+        public var policy: FirewallPolicy
+        public var config: CsfConfig
+        public var diagnostics: [Diagnostic]
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Reads csf.conf and every list csf -s uses.
+    public func load() -> Outcome {
+        let (config, configDiagnostics) = ConfigParser.load(paths.config)
+        var outcome = build(config: config)
+        outcome.diagnostics.insert(contentsOf: configDiagnostics, at: 0)
+        return outcome
+    }
+
+    public func build(config: CsfConfig) -> Outcome {
+        var diags: [Diagnostic] = []
+        var p = FirewallPolicy()
+        func warn(_ key: String, _ message: String) {
+            diags.append(Diagnostic(.warning, file: config.location(of: key), line: config.origin[key]?.line ?? 0, message))
+        }
+
+        p.ipv6 = config.bool("IPV6")
+        p.spi = config.bool("LF_SPI")
+        p.spi6 = config.bool("IPV6_SPI")
+        p.ethIn = scope(config["ETH_DEVICE"])
+        p.ethIn6 = config["ETH6_DEVICE"].isEmpty ? p.ethIn : scope(config["ETH6_DEVICE"])
+        for name in config.list("ETH_DEVICE_SKIP") {
+            guard let dev = InterfaceName(csf: name) else { continue }
+            if !dev.isWildcard && !host.interfaces.contains(dev.name) {
+                warn("ETH_DEVICE_SKIP", "ETH_DEVICE_SKIP device \(dev) does not exist (rule added anyway)")
+            }
+            p.skipDevices.append(dev)
+        }
+        p.ports4 = .init(tcpIn: config.ports("TCP_IN"), tcpOut: config.ports("TCP_OUT"),
+                         udpIn: config.ports("UDP_IN"), udpOut: config.ports("UDP_OUT"))
+        p.ports6 = .init(tcpIn: config.ports("TCP6_IN"), tcpOut: config.ports("TCP6_OUT"),
+                         udpIn: config.ports("UDP6_IN"), udpOut: config.ports("UDP6_OUT"))
+        p.icmp = .init(inbound: config.bool("ICMP_IN"), inboundRate: config.rate("ICMP_IN_RATE"),
+                       outbound: config.bool("ICMP_OUT"), outboundRate: config.rate("ICMP_OUT_RATE"),
+                       timestampDrop: config.bool("ICMP_TIMESTAMPDROP"), ipv6Strict: config.bool("IPV6_ICMP_STRICT"))
+        p.packetFilter = config.bool("PACKET_FILTER")
+        switch config["DROP"] {
+        case "REJECT": p.drop = .reject
+        case "TARPIT":
+            warn("DROP", "DROP = \"TARPIT\" has no nftables equivalent; dropping instead")
+            p.drop = .drop
+        default: p.drop = .drop
+        }
+        p.dropOut = config["DROP_OUT"] == "DROP" ? .drop : .reject
+        p.logging = .init(dropLogging: config.bool("DROP_LOGGING"), dropIPLogging: config.bool("DROP_IP_LOGGING"),
+                          dropOutLogging: config.bool("DROP_OUT_LOGGING"), dropUIDLogging: config.bool("DROP_UID_LOGGING"),
+                          dropOnlyReserved: config.bool("DROP_ONLYRES"), dropPacketFilterLogging: config.bool("DROP_PF_LOGGING"),
+                          silentPorts: config.ports("DROP_NOLOG"))
+        p.blockInOnly = config.bool("LF_BLOCKINONLY")
+        p.dnsStrict = config.bool("DNS_STRICT")
+        if !config.bool("DNS_STRICT_NS") { p.nameservers = nameservers() }
+        if config.bool("SMTP_BLOCK") { p.smtp = smtpBlock(config, warn: warn) }
+        if config.bool("DOCKER") {
+            if let dev = InterfaceName(csf: config["DOCKER_DEVICE"]) {
+                p.docker = .init(device: dev, network4: IPNetwork(config["DOCKER_NETWORK4"])?.network,
+                                 network6: p.ipv6 ? IPNetwork(config["DOCKER_NETWORK6"])?.network : nil)
+            } else {
+                warn("DOCKER_DEVICE", "DOCKER is on but DOCKER_DEVICE is empty; Docker rules skipped")
+            }
+        }
+
+        p.allow = AccessList.load(paths.allow)
+        p.deny = AccessList.load(paths.deny)
+        diags += p.allow.diagnostics + p.deny.diagnostics
+        if !p.ipv6 {
+            p.allow.entries.removeAll { $0.family == .v6 }
+            p.deny.entries.removeAll { $0.family == .v6 }
+        }
+        let (sips, sipsDiags) = loadSips()
+        p.sips = p.ipv6 ? sips : sips.filter { $0.family == .v4 }
+        diags += sipsDiags
+        let (redirects, redirectDiags) = loadRedirects()
+        p.redirects = redirects
+        diags += redirectDiags
+        return Outcome(policy: p, config: config, diagnostics: diags)
+    }
+
+    private func scope(_ value: String) -> FirewallPolicy.InterfaceScope {
+        if value.isEmpty { return .allButLoopback }
+        return InterfaceName(csf: value).map { .device($0) } ?? .allButLoopback
+    }
+
+    private func smtpBlock(_ config: CsfConfig, warn: (String, String) -> Void) -> FirewallPolicy.SmtpBlock {
+        var users: [UInt32] = []
+        var groups: [UInt32] = []
+        for name in config.list("SMTP_ALLOWUSER") {
+            if let uid = ConfigSchema.isUnsigned(name) ? UInt32(name) : Accounts.uid(named: name) { users.append(uid) }
+            else { warn("SMTP_ALLOWUSER", "SMTP_ALLOWUSER: no such user '\(name)'; skipped") }
+        }
+        for name in config.list("SMTP_ALLOWGROUP") {
+            if let gid = ConfigSchema.isUnsigned(name) ? UInt32(name) : Accounts.gid(named: name) { groups.append(gid) }
+            else { warn("SMTP_ALLOWGROUP", "SMTP_ALLOWGROUP: no such group '\(name)'; skipped") }
+        }
+        return .init(ports: config.ports("SMTP_PORTS"), allowLocal: config.bool("SMTP_ALLOWLOCAL"),
+                     redirect: config.bool("SMTP_REDIRECT"), users: users, groups: groups)
+    }
+
+    /// Non-local resolvers from resolv.conf, which csf lets through above LOCALINPUT.
+    private func nameservers() -> [IPAddress] {
+        guard let text = try? TextFile.read(paths.resolvConf) else { return [] }
+        var out: [IPAddress] = []
+        for line in TextFile.lines(text) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, fields[0] == "nameserver", let addr = IPAddress(fields[1]) else { continue }
+            if !host.isLocal(addr) && !out.contains(addr) { out.append(addr) }
+        }
+        return out
+    }
+
+    private func loadSips() -> ([IPNetwork], [Diagnostic]) {
+        let reader = ListReader.read(paths.sips)
+        var diags = reader.diagnostics
+        var out: [IPNetwork] = []
+        for line in reader.lines {
+            switch IPNetwork.parse(line.token) {
+            case .success(let net) where net.prefix > 0: out.append(net.network)
+            default: diags.append(Diagnostic(.error, file: line.file, line: line.line, "'\(line.token)' is not a valid IP address"))
+            }
+        }
+        return (out, diags)
+    }
+
+    private func loadRedirects() -> ([RedirectRule], [Diagnostic]) {
+        let reader = ListReader.read(paths.redirect)
+        var diags = reader.diagnostics
+        var out: [RedirectRule] = []
+        for line in reader.lines {
+            switch RedirectRule.parse(line.token) {
+            case .success(var rule):
+                if let problem = CommentText.problem(line.comment) {
+                    diags.append(Diagnostic(.error, file: line.file, line: line.line, "comment \(problem)"))
+                    continue
+                }
+                rule.comment = String(line.comment)
+                out.append(rule)
+            case .failure(let reason):
+                diags.append(Diagnostic(.error, file: line.file, line: line.line, "invalid csf.redirect entry '\(line.token)': \(reason)"))
+            }
+        }
+        return (out, diags)
+    }
+}
+
+extension AccessEntry {
+    /// The address family the entry applies to; owner filters apply to both and report nil.
+    var family: IPAddress.Family? {
+        switch kind {
+        case .network(let n): return n.family
+        case .filter(let f): return f.owner != nil ? nil : f.address?.network.family
+        }
+    }
+}

@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// User and group lookups for owner matches (SMTP_ALLOWUSER, `u=`/`g=` filters). nft would resolve names
+/// itself, but failing there aborts the whole transaction, so names are resolved and checked first.
+public enum Accounts {
+    public static func uid(named name: String) -> UInt32? {
+        guard isPlausibleName(name), let pw = getpwnam(name) else { return nil }
+        return pw.pointee.pw_uid
+    }
+
+    public static func gid(named name: String) -> UInt32? {
+        guard isPlausibleName(name), let gr = getgrnam(name) else { return nil }
+        return gr.pointee.gr_gid
+    }
+
+    static func isPlausibleName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 32 && name.utf8.allSatisfy { b in
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46
+        }
+    }
+}

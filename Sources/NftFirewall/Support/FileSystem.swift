@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small file operations csf needs; writes are atomic (temp file, fsync, rename) so a crash never
+/// leaves a half-written list behind.
+public enum FileSystem {
+    public static func dirname(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public static func makeDirectories(_ path: String) throws(CsfError) {
+        if path.isEmpty || path == "/" || isDirectory(path) { return }
+        try makeDirectories(dirname(path))
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw .io(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    public static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o600, sync: Bool = true) throws(CsfError) {
+        try makeDirectories(dirname(path))
+        let tmp = "\(path).tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io(path: tmp, reason: String(cString: strerror(errno))) }
+        var ok = true
+        var utf8 = Array(text.utf8)
+        utf8.withUnsafeMutableBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue }; ok = false; return }
+                off += n
+            }
+        }
+        if ok && sync && fsync(fd) != 0 { ok = false }
+        let err = errno
+        close(fd)
+        guard ok else {
+            unlink(tmp)
+            throw .io(path: path, reason: String(cString: strerror(err)))
+        }
+        guard rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw .io(path: path, reason: String(cString: strerror(e)))
+        }
+        if sync, let dirfd = Optional(open(dirname(path), O_RDONLY | O_DIRECTORY)), dirfd >= 0 {
+            fsync(dirfd)
+            close(dirfd)
+        }
+    }
+
+    public static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    public static func touch(_ path: String) throws(CsfError) {
+        try makeDirectories(dirname(path))
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        close(fd)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import NftFirewall
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Csf: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csf",
+        abstract: "ConfigServer Security & Firewall, native to nftables.",
+        discussion: """
+        Reads the legacy /etc/csf files unchanged (CSF_ROOT prefixes every path) and keeps the firewall in
+        one nftables table, inet csf.
+
+        Exit codes: 0 success, 1 failure (invalid config or lists, nftables or script error, csf disabled),
+        2 usage error, 3 refused by the NFTCSF_FORBID_NETNS test guard.
+        """,
+        version: NftFirewallVersion.string,
+        helpNames: [.short, .long]
+    )
+
+    @Flag var action: CsfAction?
+
+    @Flag(help: "Machine-readable output (with -l, --check, -s/-r).")
+    var json = false
+
+    @Option(name: .customLong("confirm-within"),
+            help: ArgumentHelp("With -s/-r: roll back to the previous ruleset unless `csf --confirm` arrives within SECONDS.",
+                               valueName: "SECONDS"))
+    var confirmWithin: Int?
+
+    @Argument(help: .hidden)
+    var values: [String] = []
+
+    func validate() throws {
+        if let seconds = confirmWithin {
+            guard seconds > 0 else { throw ValidationError("--confirm-within needs a positive number of seconds") }
+            guard [.start, .startf, .restart].contains(action) else {
+                throw ValidationError("--confirm-within goes with -s or -r")
+            }
+        }
+        if action == .watchdog {
+            guard values.count == 2, Watchdog.Mode(rawValue: values[0]) != nil else { throw ValidationError("internal option") }
+        } else if !values.isEmpty {
+            throw ValidationError("unexpected argument '\(values[0])'")
+        }
+    }
+
+    func run() throws {
+        guard let action else {
+            print(Csf.helpMessage())
+            return
+        }
+        let cli = CsfCLI(paths: .fromEnvironment(), json: json)
+        throw ExitCode(cli.perform(action, confirmWithin: confirmWithin, values: values))
+    }
+}

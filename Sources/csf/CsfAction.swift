@@ -1,0 +1,46 @@
+import ArgumentParser
+
+/// csf's command options. Each is a flag with csf's own spellings; exactly one may be given.
+enum CsfAction: String, EnumerableFlag {
+    case start, startf, restart, stop, status, version, disable, enable
+    case check, dryRun, confirm, watchdog
+
+    static func name(for value: CsfAction) -> NameSpecification {
+        switch value {
+        case .start: return [.customShort("s"), .customLong("start")]
+        case .startf: return [.customLong("sf", withSingleDash: true), .customLong("startf")]
+        case .restart: return [.customShort("r"), .customLong("restart")]
+        case .stop: return [.customShort("f"), .customLong("stop")]
+        case .status: return [.customShort("l"), .customLong("status")]
+        case .version: return [.customShort("v"), .customLong("version")]
+        case .disable: return [.customShort("x"), .customLong("disable")]
+        case .enable: return [.customShort("e"), .customLong("enable")]
+        case .check: return [.customLong("check")]
+        case .dryRun: return [.customLong("dry-run")]
+        case .confirm: return [.customLong("confirm")]
+        case .watchdog: return [.customLong("watchdog")]
+        }
+    }
+
+    static func help(for value: CsfAction) -> ArgumentHelp? {
+        switch value {
+        case .start: return "Start the firewall: build the whole inet csf table and apply it in one transaction."
+        case .startf: return "Start the firewall (what lfd calls; same as -s)."
+        case .restart: return "Restart the firewall (same as -s: one atomic replacement, never an open moment)."
+        case .stop: return "Stop the firewall: remove the inet csf table (other tables are left alone)."
+        case .status: return "List the running ruleset as nft shows it."
+        case .version: return "Show the version."
+        case .disable: return "Disable csf and lfd (creates csf.disable) and stop the firewall."
+        case .enable: return "Re-enable csf and lfd and start the firewall."
+        case .check: return "Validate csf.conf and every list; print each problem as file:line; change nothing."
+        case .dryRun: return "Print the nft script that -s would apply; change nothing."
+        case .confirm: return "Keep the ruleset applied by -s --confirm-within (cancels the rollback)."
+        case .watchdog: return .hidden
+        }
+    }
+
+    /// Commands csf still runs while csf.disable exists.
+    var allowedWhileDisabled: Bool {
+        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm].contains(self)
+    }
+}

@@ -1,0 +1,75 @@
+import NftFirewall
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum Output {
+    static func err(_ line: String) {
+        let text = line + "\n"
+        _ = text.withCString { write(2, $0, strlen($0)) }
+    }
+
+    static func raw(_ text: String) {
+        print(text, terminator: "")
+    }
+
+    static func diagnostic(_ d: Diagnostic) -> [String: Any] {
+        ["file": d.file, "line": d.line, "message": d.message, "severity": d.severity.rawValue]
+    }
+
+    /// A small JSON writer for dictionaries of strings, numbers, booleans, arrays and nested dictionaries.
+    static func json(_ object: [String: Any]) {
+        print(encode(object))
+    }
+
+    static func encode(_ value: Any) -> String {
+        switch value {
+        case let b as Bool: return b ? "true" : "false"
+        case let i as Int: return String(i)
+        case let i as Int32: return String(i)
+        case let s as String: return quote(s)
+        case let a as [Any]: return "[" + a.map(encode).joined(separator: ", ") + "]"
+        case let d as [String: Any]:
+            return "{" + d.keys.sorted().map { "\(quote($0)): \(encode(d[$0] as Any))" }.joined(separator: ", ") + "}"
+        case Optional<Any>.none: return "null"
+        case let o as Optional<Any>:
+            if case .some(let inner) = o { return encode(inner) }
+            return "null"
+        default: return quote("\(value)")
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func appendLog(_ path: String, _ message: String) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var t = time(nil)
+        var tmv = tm()
+        localtime_r(&t, &tmv)
+        var buf = [CChar](repeating: 0, count: 64)
+        strftime(&buf, buf.count, "%b %e %H:%M:%S", &tmv)
+        let line = "\(String(cString: buf)) csf[\(getpid())]: \(message)\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+}
