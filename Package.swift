@@ -39,8 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NftFirewallTests",
-            dependencies: ["NftFirewall"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["NftFirewall"]
         ),
         .testTarget(
             name: "KernelTests",

@@ -61,6 +61,7 @@ enum Output {
     }
 
     static func appendLog(_ path: String, _ message: String) {
+        try? FileSystem.makeDirectories(FileSystem.dirname(path))
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }

@@ -39,7 +39,7 @@ public struct AdvancedFilter: Hashable, Sendable {
         token.contains("=") && (token.contains("|") || token.contains(":"))
     }
 
-    public struct ParseError: Error, CustomStringConvertible {
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let reason: String
         public var description: String { reason }
     }

@@ -306,7 +306,7 @@ public struct RulesetCompiler {
         chain.rules += ipv6Bypass
         if let docker = policy.docker {
             let dev = docker.device
-            chain.add(NftRule([.oifname(dev, negated: false), .ctState([.related, .established])], [], .accept, comment: "DOCKER"))
+            chain.add(NftRule([.oifname(dev, negated: false), .ctState([.established, .related])], [], .accept, comment: "DOCKER"))
             chain.add(NftRule([.iifname(dev, negated: false), .oifname(dev, negated: true)], [], .accept, comment: "DOCKER"))
             chain.add(NftRule([.iifname(dev, negated: false), .oifname(dev, negated: false)], [], .accept, comment: "DOCKER"))
         }
