@@ -25,6 +25,9 @@
 /* POSIX_SPAWN_SETSID is glibc >= 2.26 but guarded by __USE_GNU. */
 #define CNFT_POSIX_SPAWN_SETSID 0x80
 
+/* glibc >= 2.34; declared here because Swift's Glibc module hides it behind _GNU_SOURCE. */
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
 static inline size_t cnft_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
 
 #endif

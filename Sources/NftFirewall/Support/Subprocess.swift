@@ -39,6 +39,7 @@ public enum Subprocess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         if quiet {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
@@ -75,6 +76,8 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // An inherited pipe would keep a caller (a shell pipeline, Ansible) waiting for the watchdog to exit.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
 

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// The CLI contract: spellings, help and exit codes. None of these reach the kernel.
+@Suite struct CLITests {
+    func csf(_ args: String...) throws -> Shell.Result {
+        try Shell.run([NetLab.csfBinary] + args)
+    }
+
+    @Test func helpAndVersion() throws {
+        var r = try csf()
+        #expect(r.status == 0 && r.stdout.contains("USAGE"))
+        r = try csf("-h")
+        #expect(r.status == 0 && r.stdout.contains("--confirm-within") && r.stdout.contains("Exit codes"))
+        r = try csf("-v")
+        #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"))
+        r = try csf("-V")
+        #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"), "csf lower-cases its first argument")
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        for args in [["--no-such-option"], ["-s", "-f"], ["-s", "--confirm-within", "0"], ["-f", "--confirm-within", "5"], ["-s", "extra"]] {
+            let r = try Shell.run([NetLab.csfBinary] + args)
+            #expect(r.status == 2, "\(args): \(r)")
+            #expect(!r.stderr.isEmpty)
+        }
+    }
+
+    @Test func checkAndDryRunNeedNoKernel() throws {
+        let dir = NSTemporaryDirectory() + "nftcsf-cli-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Shell.check(["cp", "-r", Repo.path("compat/etc/csf"), dir + "/etc/"])
+        var r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.csfBinary, "--check"])
+        #expect(r.status == 0 && r.stdout.contains("configuration OK"), "\(r)")
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.csfBinary, "--dry-run"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("table inet csf\ndelete table inet csf\n"))
+        try "TCP_IN = \"22\"\nTCP_IN = \"23\"\n".write(toFile: dir + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.csfBinary, "--check"])
+        #expect(r.status == 1 && r.stdout.contains("\(dir)/etc/csf/csf.conf:2: error: setting TCP_IN is repeated"), "\(r)")
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.csfBinary, "--dry-run"])
+        #expect(r.status == 1 && r.stdout.isEmpty)
+    }
+}

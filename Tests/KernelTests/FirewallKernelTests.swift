@@ -1,0 +1,307 @@
+import Foundation
+import Testing
+@testable import NftFirewall
+
+/// Real kernel, real packets: csf runs inside a throwaway namespace and peers on veth pairs probe it.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))
+struct FirewallKernelTests {
+    @Test func openAndClosedPortsInbound() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["TCP_IN": "22,80", "UDP_IN": "53"])
+        try lab.serve(in: lab.fw, tcp: [22, 80, 3306], udp: [53, 5353])
+        // Before csf: everything is reachable (control).
+        #expect(try lab.tcpOpen(from: peer, port: 3306))
+        let r = try lab.csf("-s")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try lab.tcpOpen(from: peer, port: 22))
+        #expect(try lab.tcpOpen(from: peer, port: 80))
+        #expect(try !lab.tcpOpen(from: peer, port: 3306))
+        #expect(try lab.udpOpen(from: peer, port: 53))
+        #expect(try !lab.udpOpen(from: peer, port: 5353))
+    }
+
+    @Test func outboundPortsFollowTcpOut() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["TCP_OUT": "80"])
+        try lab.serve(in: peer.ns, tcp: [80, 3306], udp: [])
+        #expect(try lab.tcpOut(to: peer, port: 3306))
+        try lab.csf("-s")
+        #expect(try lab.tcpOut(to: peer, port: 80))
+        #expect(try !lab.tcpOut(to: peer, port: 3306))
+    }
+
+    @Test func deniedAddressAndNetworkAreDroppedAndAllowWins() throws {
+        let lab = try NetLab(peers: 3)
+        let (p1, p2, p3) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        try lab.write("csf.deny", "\(p1.v4) # one address\n198.51.100.0/24 # a whole network\n\(p3.v4) # also allowed\n")
+        try lab.write("csf.allow", "\(p3.v4) # allow beats deny\n")
+        try lab.setConfig(["TCP_IN": "22"])
+        try lab.serve(in: lab.fw, tcp: [22, 3306], udp: [])
+        try lab.csf("-s")
+        #expect(try !lab.tcpOpen(from: p1, port: 22))
+        #expect(try !lab.tcpOpen(from: p2, port: 22))
+        #expect(try lab.tcpOpen(from: p3, port: 22))
+        #expect(try lab.tcpOpen(from: p3, port: 3306), "csf.allow also opens closed ports")
+        #expect(try lab.pings(from: p1, count: 2) == 0)
+    }
+
+    @Test func advancedFilterOpensOnePortToOneSource() throws {
+        let lab = try NetLab(peers: 2)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.write("csf.allow", "tcp|in|d=3306|s=\(p1.v4) # database client\n")
+        try lab.write("csf.deny", "tcp:in:d=22:s=\(p2.v4) # legacy colon form\n")
+        try lab.setConfig(["TCP_IN": "22"])
+        try lab.serve(in: lab.fw, tcp: [22, 3306], udp: [])
+        try lab.csf("-s")
+        #expect(try lab.tcpOpen(from: p1, port: 3306))
+        #expect(try !lab.tcpOpen(from: p2, port: 3306))
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        #expect(try !lab.tcpOpen(from: p2, port: 22))
+    }
+
+    @Test func ipv6IsFilteredWhenEnabled() throws {
+        let lab = try NetLab(peers: 2)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.serve(in: lab.fw, tcp: [22, 3306], udp: [])
+        try lab.setConfig(["IPV6": "0", "TCP_IN": "22"])
+        try lab.csf("-s")
+        #expect(try lab.tcpOpen(from: p1, port: 3306, v6: true), "IPV6=0 leaves IPv6 unfiltered, as csf does")
+        try lab.setConfig(["IPV6": "1", "TCP6_IN": "22"])
+        try lab.write("csf.deny", "\(p2.v6) # v6 deny\n")
+        let r = try lab.csf("-r")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try lab.tcpOpen(from: p1, port: 22, v6: true))
+        #expect(try !lab.tcpOpen(from: p1, port: 3306, v6: true))
+        #expect(try !lab.tcpOpen(from: p2, port: 22, v6: true))
+        #expect(try lab.tcpOpen(from: p2, port: 22), "the v6 deny does not touch v4")
+    }
+
+    @Test func icmpRateAndIcmpIn() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["ICMP_IN_RATE": "1/s"])
+        try lab.csf("-s")
+        // 30 pings in ~0.3 s: the burst of 5 passes, then one per second.
+        let flood = try lab.pings(from: peer, count: 30, interval: 0.01)
+        #expect(flood >= 4 && flood <= 8, "got \(flood)")
+        try lab.setConfig(["ICMP_IN": "0"])
+        try lab.csf("-r")
+        #expect(try lab.pings(from: peer, count: 2) == 0)
+    }
+
+    @Test func ethDeviceSkipBypassesTheFirewall() throws {
+        let lab = try NetLab(peers: 2)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.setConfig(["ETH_DEVICE_SKIP": p2.fwDevice, "TCP_IN": "22"])
+        try lab.write("csf.deny", "\(p2.v4)\n")
+        try lab.serve(in: lab.fw, tcp: [22, 3306], udp: [])
+        try lab.csf("-s")
+        #expect(try !lab.tcpOpen(from: p1, port: 3306))
+        #expect(try lab.tcpOpen(from: p2, port: 3306))
+    }
+
+    @Test func foreignTablesSurviveStartRestartStop() throws {
+        let lab = try NetLab(peers: 1)
+        _ = try lab.nft("add", "table", "ip", "admin")
+        _ = try lab.nft("add", "chain", "ip", "admin", "keep", "{ type filter hook input priority 10; policy accept; }")
+        for args in [["-s"], ["-r"], ["-f"], ["-s"]] {
+            let r = try lab.csf(args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            #expect(lab.ruleset.contains("table ip admin"), "after \(args)")
+            #expect(lab.ruleset.contains("chain keep"), "after \(args)")
+        }
+        #expect(lab.ruleset.contains("table inet csf"))
+        try lab.csf("-f")
+        #expect(!lab.ruleset.contains("table inet csf"))
+    }
+
+    @Test func badInputChangesNothing() throws {
+        let lab = try NetLab(peers: 1)
+        try lab.write("csf.deny", "192.0.2.200 # fine\n")
+        try lab.csf("-s")
+        let before = lab.ruleset
+        #expect(before.contains("192.0.2.200"))
+
+        try lab.setConfig(["TCP_IN": "22,eighty"])
+        var r = try lab.csf("-r")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("/etc/csf/csf.conf:") && r.stderr.contains("TCP_IN"), "\(r.stderr)")
+        #expect(lab.ruleset == before)
+        try lab.setConfig(["TCP_IN": "22"])
+
+        try lab.write("csf.deny", "192.0.2.200\nnot-an-address!\n999.1.1.1\n")
+        r = try lab.csf("-r")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("csf.deny:2:") && r.stderr.contains("csf.deny:3:"), "\(r.stderr)")
+        #expect(lab.ruleset == before)
+
+        try lab.write("csf.deny", "192.0.2.201 # say \"hi\"\n")
+        r = try lab.csf("-r")
+        #expect(r.status == 1 && r.stderr.contains("csf.deny:1:") && r.stderr.contains("double quote"), "\(r.stderr)")
+        #expect(lab.ruleset == before)
+
+        // nft syntax in a comment is carried as text, never executed.
+        _ = try lab.nft("add", "table", "ip", "admin")
+        try lab.write("csf.deny", "192.0.2.202 # }; flush ruleset; delete table ip admin; {\n")
+        r = try lab.csf("-r")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(lab.ruleset.contains("table ip admin"))
+        #expect(lab.ruleset.contains("192.0.2.202 comment \"}; flush ruleset; delete table ip admin; {\""))
+
+        // --check reports without touching anything.
+        try lab.write("csf.deny", "999.999.1.1\n")
+        let after = lab.ruleset
+        r = try lab.csf("--check", "--json")
+        #expect(r.status == 1 && r.stdout.contains("\"ok\": false") && r.stdout.contains("csf.deny"), "\(r.stdout)")
+        #expect(lab.ruleset == after)
+    }
+
+    @Test func restartsAreAtomicUnderLoad() throws {
+        let lab = try NetLab(peers: 2)
+        let (attacker, client) = (lab.peers[0], lab.peers[1])
+        var deny = "\(attacker.v4) # the attacker\n"
+        deny.reserveCapacity(1_700_000)
+        for i in 0..<99_999 { deny += "10.\(i >> 16 & 255).\(i >> 8 & 255).\(i & 255)\n" }
+        try lab.write("csf.deny", deny)
+        try lab.setConfig(["TCP_IN": "9000", "UDP_IN": "9999", "DENY_IP_LIMIT": "0"])
+        let counts = lab.root + "/udp-counts"
+        try lab.serve(in: lab.fw, tcp: [9000], udp: [9999], countFile: counts)
+        var r = try lab.csf("-s")
+        #expect(r.status == 0, "\(r.stderr)")
+
+        let blast = Process()
+        blast.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        blast.arguments = ["netns", "exec", attacker.ns, "python3", NetLab.peerScript, "blast-udp", attacker.fwV4, "9999", "60"]
+        blast.standardOutput = FileHandle.nullDevice
+        let hold = Process()
+        hold.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        hold.arguments = ["netns", "exec", client.ns, "python3", NetLab.peerScript, "hold-tcp", client.fwV4, "9000", "60", "0.05"]
+        hold.standardOutput = FileHandle.nullDevice
+        try blast.run()
+        try hold.run()
+        defer {
+            if blast.isRunning { blast.terminate() }
+            if hold.isRunning { hold.terminate() }
+        }
+        for _ in 0..<20 {
+            r = try lab.csf("-r")
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(hold.isRunning, "the legitimate connection must survive every restart")
+        hold.terminate()
+        hold.waitUntilExit()
+        blast.terminate()
+        blast.waitUntilExit()
+        // The control: the same counter does see the client's datagrams.
+        #expect(try lab.udpOpen(from: client, port: 9999))
+        usleep(300_000)
+        let seen = (try? String(contentsOfFile: counts, encoding: .utf8)) ?? ""
+        #expect(!seen.contains(attacker.v4), "denied packets got through: \(seen)")
+        #expect(seen.contains(client.v4))
+    }
+
+    @Test func hookScriptsRunAndAFailingPreScriptAbortsTheStart() throws {
+        let lab = try NetLab(peers: 1)
+        let marker = lab.root + "/post-ran"
+        try lab.write("csfpost.sh", "#!/bin/bash\ntouch \(marker)\n")
+        try FileManager.default.createDirectory(atPath: lab.etc + "/csfpre.d", withIntermediateDirectories: true)
+        try lab.write("csfpre.d/10-ok", "#!/bin/sh\nexit 0\n")
+        chmod(lab.etc + "/csfpre.d/10-ok", 0o700)
+        var r = try lab.csf("-s")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker))
+        let before = lab.ruleset
+
+        try lab.write("csfpre.sh", "#!/bin/bash\necho pre failing >&2\nexit 3\n")
+        try lab.setConfig(["TCP_IN": "1234"])
+        r = try lab.csf("-r")
+        #expect(r.status == 1 && r.stderr.contains("csfpre.sh") && r.stderr.contains("status 3"), "\(r.stderr)")
+        #expect(lab.ruleset == before)
+
+        try lab.write("csfpre.sh", "#!/bin/bash\nsleep 30\n")
+        r = try lab.csf(["-r"], env: ["CSF_SCRIPT_TIMEOUT": "1"])
+        #expect(r.status == 1 && r.stderr.contains("did not finish within 1 seconds"), "\(r.stderr)")
+        #expect(lab.ruleset == before)
+    }
+
+    @Test func testingModeRemovesTheFirewallByItself() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["TESTING": "1", "TCP_IN": "22"])
+        try lab.serve(in: lab.fw, tcp: [3306], udp: [])
+        let r = try lab.csf(["-s"], env: ["CSF_TESTING_INTERVAL_SECONDS": "2"])
+        #expect(r.stdout.contains("TESTING mode is enabled"))
+        #expect(try !lab.tcpOpen(from: peer, port: 3306))
+        // No process of ours is waited on: the detached watchdog acts on its own.
+        var gone = false
+        for _ in 0..<40 where !gone {
+            usleep(250_000)
+            gone = !lab.ruleset.contains("table inet csf")
+        }
+        #expect(gone)
+        #expect(try lab.tcpOpen(from: peer, port: 3306))
+    }
+
+    @Test func unconfirmedStartRollsBackAndConfirmedOneStays() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["TCP_IN": "22"])
+        try lab.serve(in: lab.fw, tcp: [22, 2222], udp: [])
+        try lab.csf("-s")
+        try lab.setConfig(["TCP_IN": "2222"])
+        var r = try lab.csf("-r", "--confirm-within", "2")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try !lab.tcpOpen(from: peer, port: 22))
+        var back = false
+        for _ in 0..<40 where !back {
+            usleep(250_000)
+            back = try lab.tcpOpen(from: peer, port: 22, timeout: 0.3)
+        }
+        #expect(back, "the previous ruleset came back")
+        #expect(try !lab.tcpOpen(from: peer, port: 2222))
+
+        r = try lab.csf("-r", "--confirm-within", "2")
+        #expect(try lab.csf("--confirm").status == 0)
+        sleep(3)
+        #expect(try lab.tcpOpen(from: peer, port: 2222))
+        #expect(try lab.csf("--confirm").status == 1, "nothing left to confirm")
+    }
+
+    @Test func disableAndEnable() throws {
+        let lab = try NetLab(peers: 1)
+        try lab.csf("-s")
+        var r = try lab.csf("-x")
+        #expect(r.status == 0 && r.stdout.contains("have been disabled"))
+        #expect(!lab.ruleset.contains("table inet csf"))
+        r = try lab.csf("-s")
+        #expect(r.status == 1 && r.stderr.contains("csf -e"))
+        r = try lab.csf("-e")
+        #expect(r.status == 0 && r.stdout.contains("have been enabled"))
+        #expect(lab.ruleset.contains("table inet csf"))
+    }
+
+    @Test func statusListsTheTableAndJsonIsParseable() throws {
+        let lab = try NetLab(peers: 1)
+        var r = try lab.csf("-l", "--json")
+        #expect(r.status == 0 && r.stdout.contains("\"running\": false"))
+        try lab.write("csf.deny", "192.0.2.99 # listed\n")
+        try lab.csf("-s")
+        r = try lab.csf("-l")
+        #expect(r.stdout.contains("chain LOCALINPUT") && r.stdout.contains("192.0.2.99"))
+        r = try lab.csf("-l", "--json")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(object?["running"] as? Bool == true)
+        #expect(object?["ruleset"] != nil)
+    }
+
+    @Test func theGuardRefusesTheForbiddenNamespace() throws {
+        let lab = try NetLab(peers: 1)
+        let fwInode = try Shell.run(["ip", "netns", "exec", lab.fw, "stat", "-L", "-c", "%i", "/proc/self/ns/net"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try lab.csf(["-s"], env: ["NFTCSF_FORBID_NETNS": fwInode])
+        #expect(r.status == 3, "\(r)")
+        #expect(!lab.ruleset.contains("table inet csf"))
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+@testable import NftFirewall
+
+/// Throwaway network namespaces for kernel tests: a firewall host `fw` and peers on veth pairs, using
+/// documentation addresses. Nothing here ever runs in the root namespace's firewall: every nft call goes
+/// through `ip netns exec`, and csf runs with NFTCSF_FORBID_NETNS set to the root namespace.
+final class NetLab {
+    struct Peer {
+        let ns: String
+        let v4: String
+        let v6: String
+        let fwV4: String
+        let fwV6: String
+        let fwDevice: String
+    }
+
+    static let rootNetns: UInt64 = NetnsGuard.currentInode() ?? 0
+    nonisolated(unsafe) private static var counter = 0
+
+    static var available: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+    }
+
+    let fw: String
+    let peers: [Peer]
+    let root: String
+    private var background: [Process] = []
+    private var servers = 0
+
+    init(peers count: Int = 2) throws {
+        Self.sweepStale()
+        Self.counter += 1
+        let prefix = "nftcsf-\(getpid())-\(Self.counter)"
+        fw = "\(prefix)-fw"
+        root = NSTemporaryDirectory() + "nftcsf-lab-\(getpid())-\(Self.counter)"
+        let subnets = [("192.0.2", "2001:db8:1"), ("198.51.100", "2001:db8:2"), ("203.0.113", "2001:db8:3")]
+        var ps: [Peer] = []
+        try Shell.check(["ip", "netns", "add", fw])
+        try Shell.check(["ip", "-n", fw, "link", "set", "lo", "up"])
+        for i in 0..<count {
+            let (v4, v6) = subnets[i]
+            let peer = Peer(ns: "\(prefix)-p\(i + 1)", v4: "\(v4).2", v6: "\(v6)::2", fwV4: "\(v4).1", fwV6: "\(v6)::1", fwDevice: "veth\(i + 1)")
+            try Shell.check(["ip", "netns", "add", peer.ns])
+            try Shell.check(["ip", "-n", peer.ns, "link", "set", "lo", "up"])
+            try Shell.check(["ip", "-n", fw, "link", "add", peer.fwDevice, "type", "veth", "peer", "name", "eth0", "netns", peer.ns])
+            try Shell.check(["ip", "-n", fw, "addr", "add", "\(peer.fwV4)/24", "dev", peer.fwDevice])
+            try Shell.check(["ip", "-n", fw, "addr", "add", "\(peer.fwV6)/64", "dev", peer.fwDevice, "nodad"])
+            try Shell.check(["ip", "-n", fw, "link", "set", peer.fwDevice, "up"])
+            try Shell.check(["ip", "-n", peer.ns, "addr", "add", "\(peer.v4)/24", "dev", "eth0"])
+            try Shell.check(["ip", "-n", peer.ns, "addr", "add", "\(peer.v6)/64", "dev", "eth0", "nodad"])
+            try Shell.check(["ip", "-n", peer.ns, "link", "set", "eth0", "up"])
+            ps.append(peer)
+        }
+        peers = ps
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Shell.check(["cp", "-r", Repo.path("compat/etc/csf"), root + "/etc/"])
+        try setConfig(["TESTING": "0"])
+    }
+
+    deinit {
+        for p in background where p.processIdentifier > 0 { kill(p.processIdentifier, SIGKILL) }
+        for p in background { p.waitUntilExit() }
+        for ns in [fw] + peers.map(\.ns) { _ = try? Shell.run(["ip", "netns", "del", ns]) }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Removes namespaces left by test processes that died without cleaning up.
+    static func sweepStale() {
+        guard let out = try? Shell.run(["ip", "netns", "list"]).stdout else { return }
+        for line in out.split(separator: "\n") {
+            let name = String(line.split(separator: " ")[0])
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, parts[0] == "nftcsf", let pid = Int32(parts[1]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            _ = try? Shell.run(["ip", "netns", "del", name])
+        }
+    }
+
+    // MARK: configuration files under CSF_ROOT
+
+    var etc: String { root + "/etc/csf" }
+
+    func setConfig(_ values: [String: String]) throws {
+        let path = etc + "/csf.conf"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        for (key, value) in values {
+            lines.removeAll { $0.hasPrefix("\(key) =") }
+            lines.append("\(key) = \"\(value)\"")
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: etc + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: running things
+
+    static var csfBinary: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("csf").path
+    }
+
+    var csfEnvironment: [String: String] {
+        ["CSF_ROOT": root, "NFTCSF_FORBID_NETNS": String(Self.rootNetns)]
+    }
+
+    @discardableResult
+    func csf(_ args: String..., env: [String: String] = [:]) throws -> Shell.Result {
+        try csf(args, env: env)
+    }
+
+    @discardableResult
+    func csf(_ args: [String], env: [String: String] = [:]) throws -> Shell.Result {
+        let vars = csfEnvironment.merging(env) { $1 }.map { "\($0.key)=\($0.value)" }
+        return try Shell.run(["ip", "netns", "exec", fw, "env"] + vars + [Self.csfBinary] + args)
+    }
+
+    func nft(_ args: String...) throws -> Shell.Result {
+        try Shell.run(["ip", "netns", "exec", fw, "nft"] + args)
+    }
+
+    var ruleset: String { (try? nft("list", "ruleset").stdout) ?? "" }
+
+    static var peerScript: String { Repo.path("Tests/KernelTests/Support/peer.py") }
+
+    /// Starts echo servers in a namespace and waits until they listen.
+    func serve(in ns: String, tcp: [Int], udp: [Int], countFile: String? = nil) throws {
+        servers += 1
+        let ready = root + "/server-\(servers).ready"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", ns, "python3", Self.peerScript, "serve",
+                       tcp.map(String.init).joined(separator: ","), udp.map(String.init).joined(separator: ","), ready]
+            + (countFile.map { [$0] } ?? [])
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        background.append(p)
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
+        guard FileManager.default.fileExists(atPath: ready) else { throw Shell.Failure(description: "test server did not start") }
+    }
+
+    func peerRun(_ peer: Peer, _ args: [String]) throws -> Shell.Result {
+        try Shell.run(["ip", "netns", "exec", peer.ns, "python3", Self.peerScript] + args)
+    }
+
+    func tcpOpen(from peer: Peer, port: Int, v6: Bool = false, timeout: Double = 1.0) throws -> Bool {
+        try peerRun(peer, ["probe-tcp", v6 ? peer.fwV6 : peer.fwV4, String(port), String(timeout)]).status == 0
+    }
+
+    func udpOpen(from peer: Peer, port: Int, timeout: Double = 1.0) throws -> Bool {
+        try peerRun(peer, ["probe-udp", peer.fwV4, String(port), String(timeout)]).status == 0
+    }
+
+    /// From the firewall host out to a peer's server.
+    func tcpOut(to peer: Peer, port: Int, timeout: Double = 1.0) throws -> Bool {
+        try Shell.run(["ip", "netns", "exec", fw, "python3", Self.peerScript, "probe-tcp", peer.v4, String(port), String(timeout)]).status == 0
+    }
+
+    /// Pings from a peer; returns how many replies came back.
+    func pings(from peer: Peer, count: Int, interval: Double = 0.2) throws -> Int {
+        let r = try Shell.run(["ip", "netns", "exec", peer.ns, "ping", "-n", "-q", "-c", String(count), "-i", String(interval), "-W", "1", peer.fwV4])
+        guard let range = r.stdout.range(of: #"(\d+) received"#, options: .regularExpression) else { return 0 }
+        return Int(r.stdout[range].split(separator: " ")[0]) ?? 0
+    }
+}
+
+enum Shell {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    @discardableResult
+    static func run(_ argv: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let out = Pipe()
+        let errPath = NSTemporaryDirectory() + "nftcsf-stderr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: errPath)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func check(_ argv: [String]) throws {
+        let r = try run(argv)
+        guard r.status == 0 else { throw Failure(description: "\(argv.joined(separator: " ")): \(r.stderr)") }
+    }
+}
+
+enum Repo {
+    static func path(_ relative: String) -> String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(relative).path
+    }
+}

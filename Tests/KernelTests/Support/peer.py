@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Traffic helper for the kernel tests: servers inside the firewall namespace, probes from peers.
+
+Runs only inside the throwaway network namespaces the tests create; every loop is bounded in time.
+"""
+import selectors
+import socket
+import sys
+import time
+
+
+def serve(tcp_ports, udp_ports, ready_file, count_file):
+    sel = selectors.DefaultSelector()
+    counts = {}
+    for port in tcp_ports:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", port))
+        s.listen(128)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("listen", port))
+    for port in udp_ports:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", port))
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("udp", port))
+        counts[port] = {}
+    with open(ready_file, "w") as f:
+        f.write("ready\n")
+    last_write = 0.0
+    while True:
+        for key, _ in sel.select(timeout=0.2):
+            kind, port = key.data
+            if kind == "listen":
+                try:
+                    conn, _ = key.fileobj.accept()
+                except OSError:
+                    continue
+                conn.setblocking(False)
+                sel.register(conn, selectors.EVENT_READ, ("conn", port))
+            elif kind == "conn":
+                try:
+                    data = key.fileobj.recv(4096)
+                except OSError:
+                    data = b""
+                if data:
+                    try:
+                        key.fileobj.send(data)
+                    except OSError:
+                        pass
+                else:
+                    sel.unregister(key.fileobj)
+                    key.fileobj.close()
+            else:
+                for _ in range(256):
+                    try:
+                        data, addr = key.fileobj.recvfrom(2048)
+                    except BlockingIOError:
+                        break
+                    src = addr[0].replace("::ffff:", "")
+                    counts[port][src] = counts[port].get(src, 0) + 1
+                    if data.startswith(b"ping"):
+                        key.fileobj.sendto(data, addr)
+        now = time.time()
+        if count_file and now - last_write > 0.1:
+            last_write = now
+            with open(count_file + ".tmp", "w") as f:
+                for port, by_src in counts.items():
+                    for src, n in by_src.items():
+                        f.write(f"{port} {src} {n}\n")
+            import os
+            os.replace(count_file + ".tmp", count_file)
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def probe_tcp(host, port, timeout):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((host, port))
+        return 0
+    except OSError:
+        return 1
+    finally:
+        s.close()
+
+
+def probe_udp(host, port, timeout):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(b"ping", (host, port))
+        data, _ = s.recvfrom(100)
+        return 0 if data == b"ping" else 1
+    except OSError:
+        return 1
+    finally:
+        s.close()
+
+
+def blast_udp(host, port, seconds):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.setblocking(False)
+    end = time.time() + seconds
+    sent = 0
+    while time.time() < end:
+        for _ in range(64):
+            try:
+                s.sendto(b"blast", (host, port))
+                sent += 1
+            except OSError:
+                pass
+    print(sent, flush=True)
+    return 0
+
+
+def hold_tcp(host, port, seconds, interval):
+    """Keeps one connection open and checks an echo every interval; fails on any lost echo."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(2.0)
+    s.connect((host, port))
+    end = time.time() + seconds
+    ok = 0
+    while time.time() < end:
+        s.sendall(b"x")
+        try:
+            if s.recv(10) != b"x":
+                print(f"bad echo after {ok}", flush=True)
+                return 1
+        except OSError as e:
+            print(f"lost after {ok}: {e}", flush=True)
+            return 1
+        ok += 1
+        time.sleep(interval)
+    print(ok, flush=True)
+    return 0
+
+
+def ports(arg):
+    return [int(p) for p in arg.split(",") if p]
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "serve":
+        serve(ports(argv[2]), ports(argv[3]), argv[4], argv[5] if len(argv) > 5 else None)
+        return 0
+    if cmd == "probe-tcp":
+        return probe_tcp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "probe-udp":
+        return probe_udp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "blast-udp":
+        return blast_udp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "hold-tcp":
+        return hold_tcp(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
+    print("unknown command", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
