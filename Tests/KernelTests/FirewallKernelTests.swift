@@ -142,13 +142,14 @@ struct FirewallKernelTests {
         #expect(r.status == 1 && r.stderr.contains("csf.deny:1:") && r.stderr.contains("double quote"), "\(r.stderr)")
         #expect(lab.ruleset == before)
 
-        // nft syntax in a comment is carried as text, never executed.
+        // nft syntax in a comment stays in the file; it never reaches nft.
         _ = try lab.nft("add", "table", "ip", "admin")
         try lab.write("csf.deny", "192.0.2.202 # }; flush ruleset; delete table ip admin; {\n")
         r = try lab.csf("-r")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(lab.ruleset.contains("table ip admin"))
-        #expect(lab.ruleset.contains("192.0.2.202 comment \"}; flush ruleset; delete table ip admin; {\""))
+        #expect(lab.ruleset.contains("192.0.2.202"))
+        #expect(!lab.ruleset.contains("flush ruleset"))
 
         // --check reports without touching anything.
         try lab.write("csf.deny", "999.999.1.1\n")

@@ -6,9 +6,11 @@ public struct AccessEntry: Sendable {
     }
 
     public var kind: Kind
-    public var comment: String
-    public var file: String
-    public var line: Int
+    public var source: ListLine
+
+    public var comment: String { source.comment }
+    public var file: String { source.file }
+    public var line: Int { source.line }
 }
 
 /// The parsed contents of csf.allow or csf.deny (with Includes), plus what was wrong with them.
@@ -46,25 +48,24 @@ public struct AccessList: Sendable {
         func report(_ s: Diagnostic.Severity, _ message: String) {
             diagnostics.append(Diagnostic(s, file: line.file, line: line.line, message))
         }
-        if let problem = CommentText.problem(line.comment) {
+        if let problem = CommentText.problem(line.commentBytes) {
             report(.error, "comment \(problem)")
             return
         }
-        let comment = String(line.comment)
-        if AdvancedFilter.looksLikeFilter(line.token) {
+        if AdvancedFilter.looksLikeFilter(line.tokenBytes) {
             do {
-                let filter = try AdvancedFilter.parse(line.token)
+                let filter = try AdvancedFilter.parse(Substring(line.token))
                 if filter.effect == .nothing {
                     report(.warning, "filter '\(line.token)' creates no rule (csf needs a port and an address, or u=/g=); ignored")
                     return
                 }
-                entries.append(AccessEntry(kind: .filter(filter), comment: comment, file: line.file, line: line.line))
+                entries.append(AccessEntry(kind: .filter(filter), source: line))
             } catch {
                 report(.error, "filter '\(line.token)': \(error)")
             }
             return
         }
-        switch IPNetwork.parse(line.token) {
+        switch IPNetwork.parse(line.tokenBytes) {
         case .success(let net):
             if net.prefix == 0 {
                 report(.error, "'\(line.token)' covers every address; refusing a /0 entry")
@@ -77,9 +78,10 @@ public struct AccessList: Sendable {
             if net.hasHostBits {
                 report(.warning, "'\(line.token)' has host bits set; using \(net.network)")
             }
-            entries.append(AccessEntry(kind: .network(net.network), comment: comment, file: line.file, line: line.line))
+            entries.append(AccessEntry(kind: .network(net.network), source: line))
         case .failure(let reason):
-            if line.token.contains(where: { $0.isLetter }) && !line.token.contains("/") && !line.token.contains(":") {
+            let token = line.token
+            if token.contains(where: { $0.isLetter }) && !token.contains("/") && !token.contains(":") {
                 report(.warning, "'\(line.token)' is not an IP address; host names are only resolved from csf.dyndns; ignored")
             } else {
                 report(.error, "'\(line.token)' is \(reason)")
@@ -88,16 +90,20 @@ public struct AccessList: Sendable {
     }
 }
 
-/// Free text that will be carried into nft as a quoted comment. nft strings have no escapes, so a double
-/// quote, a backslash or a control character cannot be represented and is refused outright.
+/// Free text: list comments, rule comments. List comments stay in csf's files and never reach nft; the
+/// strings that do (rule and set comments) are quoted by the renderer. nft strings have no escapes, so a
+/// double quote, a backslash or a control character is refused everywhere, keeping every list line a plain
+/// line that csf, lfd and `--json` consumers read the same way.
 public enum CommentText {
     public static let maxBytes = 128
 
-    public static func problem(_ text: Substring) -> String? {
-        for scalar in text.unicodeScalars {
-            if scalar == "\"" { return "contains a double quote, which cannot be stored in the firewall" }
-            if scalar == "\\" { return "contains a backslash, which cannot be stored in the firewall" }
-            if scalar.value < 0x20 || scalar.value == 0x7f { return "contains a control character" }
+    public static func problem(_ text: Substring) -> String? { problem(ArraySlice(text.utf8)) }
+
+    public static func problem(_ bytes: ArraySlice<UInt8>) -> String? {
+        for b in bytes {
+            if b == 34 { return "contains a double quote, which cannot be stored in the firewall" }
+            if b == 92 { return "contains a backslash, which cannot be stored in the firewall" }
+            if b < 0x20 || b == 0x7f { return "contains a control character" }
         }
         return nil
     }

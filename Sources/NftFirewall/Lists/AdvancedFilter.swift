@@ -35,8 +35,14 @@ public struct AdvancedFilter: Hashable, Sendable {
     }
 
     /// True when csf treats an entry as a filter rather than an address: it has `:` or `|`, and `=`.
-    public static func looksLikeFilter(_ token: Substring) -> Bool {
-        token.contains("=") && (token.contains("|") || token.contains(":"))
+    public static func looksLikeFilter(_ token: Substring) -> Bool { looksLikeFilter(ArraySlice(token.utf8)) }
+
+    public static func looksLikeFilter(_ token: ArraySlice<UInt8>) -> Bool {
+        var equals = false, separator = false
+        for b in token {
+            if b == 61 { equals = true } else if b == 124 || b == 58 { separator = true }
+        }
+        return equals && separator
     }
 
     public struct ParseError: Error, Equatable, CustomStringConvertible {

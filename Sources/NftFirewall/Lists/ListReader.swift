@@ -1,9 +1,26 @@
+/// The bytes of one list file, shared by every line read from it so lines cost no copies.
+public final class ListSource: Sendable {
+    public let path: String
+    public let bytes: [UInt8]
+
+    init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+}
+
 /// One meaningful line of a csf list file: its first token, the free text after it, and where it came from.
 public struct ListLine: Sendable {
-    public var file: String
-    public var line: Int
-    public var token: Substring
-    public var comment: Substring
+    public let source: ListSource
+    public let line: Int
+    let tokenRange: Range<Int>
+    let commentRange: Range<Int>
+
+    public var file: String { source.path }
+    public var tokenBytes: ArraySlice<UInt8> { source.bytes[tokenRange] }
+    public var commentBytes: ArraySlice<UInt8> { source.bytes[commentRange] }
+    public var token: String { String(decoding: tokenBytes, as: UTF8.self) }
+    public var comment: String { String(decoding: commentBytes, as: UTF8.self) }
 }
 
 /// Reads csf list files (csf.allow, csf.deny, csf.ignore, ...) with csf's rules: trimmed lines, `#` comments,
@@ -24,7 +41,7 @@ public struct ListReader {
 
     public static func read(text: String, path: String) -> ListReader {
         var reader = ListReader()
-        reader.scan(Array(text.utf8), path: path)
+        reader.scan(ListSource(path: path, bytes: Array(text.utf8)))
         return reader
     }
 
@@ -44,7 +61,7 @@ public struct ListReader {
         do {
             let bytes = try TextFile.readBytes(path)
             stack.append(path)
-            scan(bytes, path: path)
+            scan(ListSource(path: path, bytes: bytes))
             stack.removeLast()
         } catch {
             diagnostics.append(Diagnostic(.error, file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0, "\(error)"))
@@ -53,50 +70,59 @@ public struct ListReader {
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 }
     private static func isLineEnd(_ b: UInt8) -> Bool { b == 10 || b == 13 || b == 11 || b == 12 }
+    private static let include = Array("Include".utf8)
 
-    private mutating func scan(_ bytes: [UInt8], path: String) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let utf8 = text.utf8
-        var lineNo = 0
-        var i = utf8.startIndex
-        let end = utf8.endIndex
-        while i < end {
-            lineNo += 1
-            var j = i
-            while j < end, !ListReader.isLineEnd(utf8[j]) { j = utf8.index(after: j) }
-            // CR LF counts as one line end.
-            var next = j
-            if next < end {
-                let wasCR = utf8[next] == 13
-                next = utf8.index(after: next)
-                if wasCR, next < end, utf8[next] == 10 { next = utf8.index(after: next) }
+    private mutating func scan(_ source: ListSource) {
+        var found: [(Int, Range<Int>, Range<Int>)] = []
+        var includes: [(Int, String)] = []
+        source.bytes.withUnsafeBufferPointer { buf in
+            let end = buf.count
+            var i = 0, lineNo = 0
+            while i < end {
+                lineNo += 1
+                var j = i
+                while j < end, !ListReader.isLineEnd(buf[j]) { j += 1 }
+                var next = j
+                if next < end {
+                    next += (buf[next] == 13 && next + 1 < end && buf[next + 1] == 10) ? 2 : 1
+                }
+                var s = i, e = j
+                while s < e, ListReader.isSpace(buf[s]) { s += 1 }
+                while e > s, ListReader.isSpace(buf[e - 1]) { e -= 1 }
+                defer { i = next }
+                if s == e || buf[s] == 35 { continue }
+                if e - s >= 7 && ListReader.include.indices.allSatisfy({ buf[s + $0] == ListReader.include[$0] }) {
+                    includes.append((lineNo, String(decoding: UnsafeBufferPointer(rebasing: buf[(s + 7)..<e]), as: UTF8.self)))
+                    continue
+                }
+                var t = s
+                while t < e, !ListReader.isSpace(buf[t]) { t += 1 }
+                var c = t
+                while c < e, ListReader.isSpace(buf[c]) || buf[c] == 35 { c += 1 }
+                found.append((lineNo, s..<t, c..<e))
             }
-            handleLine(text[i..<j], lineNo: lineNo, path: path)
-            i = next
+        }
+        // Included entries follow the line that includes them, as csf appends them in reading order.
+        var includeIndex = 0
+        for (lineNo, token, comment) in found {
+            while includeIndex < includes.count, includes[includeIndex].0 < lineNo {
+                handleInclude(includes[includeIndex], path: source.path)
+                includeIndex += 1
+            }
+            lines.append(ListLine(source: source, line: lineNo, tokenRange: token, commentRange: comment))
+        }
+        while includeIndex < includes.count {
+            handleInclude(includes[includeIndex], path: source.path)
+            includeIndex += 1
         }
     }
 
-    private mutating func handleLine(_ raw: Substring, lineNo: Int, path: String) {
-        let u = raw.utf8
-        var s = u.startIndex
-        var e = u.endIndex
-        while s < e, ListReader.isSpace(u[s]) { s = u.index(after: s) }
-        while e > s, ListReader.isSpace(u[u.index(before: e)]) { e = u.index(before: e) }
-        if s == e || u[s] == 35 /* # */ { return }
-        let body = raw[s..<e]
-        if body.hasPrefix("Include") {
-            let target = String(body.dropFirst(7)).trimmingWhitespace()
-            if target.isEmpty {
-                diagnostics.append(Diagnostic(.error, file: path, line: lineNo, "Include without a file name"))
-            } else {
-                readFile(target, includedFrom: (path, lineNo), required: false)
-            }
-            return
+    private mutating func handleInclude(_ include: (Int, String), path: String) {
+        let target = include.1.trimmingWhitespace()
+        if target.isEmpty {
+            diagnostics.append(Diagnostic(.error, file: path, line: include.0, "Include without a file name"))
+        } else {
+            readFile(target, includedFrom: (path, include.0), required: false)
         }
-        var t = s
-        while t < e, !ListReader.isSpace(u[t]) { t = u.index(after: t) }
-        var c = t
-        while c < e, ListReader.isSpace(u[c]) || u[c] == 35 { c = u.index(after: c) }
-        lines.append(ListLine(file: path, line: lineNo, token: raw[s..<t], comment: raw[c..<e]))
     }
 }

@@ -135,25 +135,44 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public static func parse(_ text: Substring) -> Result<IPNetwork, ParseError> {
-        var addrPart = text
+        let utf8 = text.utf8
+        var addrEnd = utf8.endIndex
         var prefix: Int?
-        if let slash = text.firstIndex(of: "/") {
-            addrPart = text[..<slash]
-            let bits = text[text.index(after: slash)...]
-            guard !bits.isEmpty, bits.count <= 3, bits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(bits) else {
-                return IPAddress(addrPart) == nil ? .failure(.notAnAddress) : .failure(.badPrefix)
+        if let slash = utf8.firstIndex(of: 47) {
+            addrEnd = slash
+            var n = 0, digits = 0
+            for b in utf8[utf8.index(after: slash)...] {
+                guard b >= 48 && b <= 57, digits < 3 else { n = -1; break }
+                n = n * 10 + Int(b - 48)
+                digits += 1
+            }
+            guard n >= 0, digits > 0 else {
+                return IPAddress(Substring(utf8[..<slash])) == nil ? .failure(.notAnAddress) : .failure(.badPrefix)
             }
             prefix = n
         }
-        var addrText = addrPart
-        if let pct = addrPart.firstIndex(of: "%") { addrText = addrPart[..<pct] }   // drop an IPv6 zone id
-        guard let address = IPAddress(addrText) else { return .failure(.notAnAddress) }
+        // A zone id (fe80::1%eth0) is dropped: it cannot appear in a firewall rule.
+        if let pct = utf8[..<addrEnd].firstIndex(of: 37) { addrEnd = pct }
+        let address: IPAddress
+        if let v4 = IPAddress.parseV4(utf8[..<addrEnd]) {
+            address = .v4(v4)
+        } else if let v6 = IPAddress(Substring(utf8[..<addrEnd])) {
+            address = v6
+        } else {
+            return .failure(.notAnAddress)
+        }
         let bits = prefix ?? address.bitWidth
-        guard bits >= 0, bits <= address.bitWidth else { return .failure(.badPrefix) }
+        guard bits <= address.bitWidth else { return .failure(.badPrefix) }
         return .success(IPNetwork(address: address, prefix: bits))
     }
 
     public static func parse(_ text: String) -> Result<IPNetwork, ParseError> { parse(Substring(text)) }
+
+    /// The fast path for list files: plain IPv4 addresses are parsed straight from the bytes.
+    public static func parse(_ bytes: ArraySlice<UInt8>) -> Result<IPNetwork, ParseError> {
+        if let v4 = IPAddress.parseV4(bytes) { return .success(IPNetwork(address: .v4(v4), prefix: 32)) }
+        return parse(Substring(String(decoding: bytes, as: UTF8.self)))
+    }
 
     public init?(_ text: String) {
         guard case .success(let n) = IPNetwork.parse(text) else { return nil }

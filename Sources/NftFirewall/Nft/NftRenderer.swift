@@ -40,19 +40,44 @@ public struct NftRenderer {
         out += "\t\tcomment \(try quoted(set.comment))\n"
         if !set.elements.isEmpty {
             out += "\t\telements = { "
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(set.elements.count * 20)
             var first = true
             for element in set.elements {
-                if !first { out += ",\n\t\t\t" }
+                if !first { bytes.append(contentsOf: [44, 10, 9, 9, 9]) }   // ",\n\t\t\t"
                 first = false
-                out += element.network.description
+                appendNetwork(element.network, to: &bytes)
                 if let comment = element.comment, !comment.isEmpty {
-                    out += " comment "
-                    out += try quoted(CommentText.truncated(comment))
+                    bytes.append(contentsOf: " comment ".utf8)
+                    bytes.append(contentsOf: try quoted(CommentText.truncated(comment)).utf8)
                 }
             }
+            out += String(decoding: bytes, as: UTF8.self)
             out += " }\n"
         }
         out += "\t}\n"
+    }
+
+    /// Addresses are written byte by byte: with a million elements, string interpolation dominates.
+    static func appendNetwork(_ net: IPNetwork, to bytes: inout [UInt8]) {
+        guard case .v4(let v) = net.address else {
+            bytes.append(contentsOf: net.description.utf8)
+            return
+        }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            appendDecimal(Int(v >> UInt32(shift) & 0xff), to: &bytes)
+            if shift > 0 { bytes.append(46) }
+        }
+        if net.prefix < 32 {
+            bytes.append(47)
+            appendDecimal(net.prefix, to: &bytes)
+        }
+    }
+
+    static func appendDecimal(_ n: Int, to bytes: inout [UInt8]) {
+        if n >= 100 { bytes.append(UInt8(48 + n / 100)) }
+        if n >= 10 { bytes.append(UInt8(48 + n / 10 % 10)) }
+        bytes.append(UInt8(48 + n % 10))
     }
 
     static func render(_ chain: NftChain, into out: inout String) throws(RenderError) {

@@ -75,22 +75,13 @@ public struct RulesetCompiler {
         var sets: [NftSet] = []
         for (kind, list) in [(CsfTableLayout.ListKind.allow, policy.allow), (.deny, policy.deny)] {
             let file = kind == .allow ? "csf.allow" : "csf.deny"
+            let (hosts, nets) = Self.partition(list)
             for family in [IPAddress.Family.v4, .v6] {
-                var hosts: [NftSetElement] = []
-                var nets: [NftSetElement] = []
-                var seenHosts = Set<IPAddress>()
-                for (net, entry) in list.networks where net.family == family {
-                    let element = NftSetElement(net, comment: entry.comment.isEmpty ? nil : entry.comment)
-                    if net.isHost {
-                        if seenHosts.insert(net.address).inserted { hosts.append(element) }
-                    } else {
-                        nets.append(element)
-                    }
-                }
                 let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-                sets.append(NftSet(name: S.hosts(kind, family), keyType: keyType, comment: "\(file) addresses", elements: hosts))
-                sets.append(NftSet(name: S.networks(kind, family), keyType: keyType, flags: [.interval],
-                                   comment: "\(file) networks", elements: Self.withoutCoveredNetworks(nets)))
+                sets.append(NftSet(name: S.hosts(kind, family), keyType: keyType, comment: "\(file) addresses",
+                                   elements: hosts.filter { $0.family == family }.map { NftSetElement($0) }))
+                sets.append(NftSet(name: S.networks(kind, family), keyType: keyType, flags: [.interval], comment: "\(file) networks",
+                                   elements: Self.withoutCoveredNetworks(nets.filter { $0.family == family }.map { NftSetElement($0) })))
             }
         }
         for family in [IPAddress.Family.v4, .v6] {
@@ -99,6 +90,35 @@ public struct RulesetCompiler {
                                comment: "csf.sips", elements: elements))
         }
         return sets
+    }
+
+    /// Plain addresses (deduplicated, sorted) and networks of a list. Per-element comments stay in the
+    /// files: carrying them into the kernel makes a million-entry load five times slower.
+    static func partition(_ list: AccessList) -> (hosts: [IPNetwork], networks: [IPNetwork]) {
+        var v4: [UInt32] = []
+        var v6: [IPAddress] = []
+        var nets: [IPNetwork] = []
+        v4.reserveCapacity(list.entries.count)
+        for entry in list.entries {
+            guard case .network(let net) = entry.kind else { continue }
+            if !net.isHost {
+                nets.append(net)
+            } else if case .v4(let a) = net.address {
+                v4.append(a)
+            } else {
+                v6.append(net.address)
+            }
+        }
+        v4.sort()
+        var hosts: [IPNetwork] = []
+        hosts.reserveCapacity(v4.count + v6.count)
+        var last: UInt32?
+        for a in v4 where a != last {
+            hosts.append(IPNetwork(address: .v4(a), prefix: 32))
+            last = a
+        }
+        for a in Set(v6).sorted() { hosts.append(IPNetwork(host: a)) }
+        return (hosts, nets)
     }
 
     /// An interval set without auto-merge refuses overlaps, so a network inside another listed one is

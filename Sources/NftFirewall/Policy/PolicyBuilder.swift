@@ -128,7 +128,7 @@ public struct PolicyBuilder {
         var diags = reader.diagnostics
         var out: [IPNetwork] = []
         for line in reader.lines {
-            switch IPNetwork.parse(line.token) {
+            switch IPNetwork.parse(line.tokenBytes) {
             case .success(let net) where net.prefix > 0: out.append(net.network)
             default: diags.append(Diagnostic(.error, file: line.file, line: line.line, "'\(line.token)' is not a valid IP address"))
             }
@@ -141,13 +141,13 @@ public struct PolicyBuilder {
         var diags = reader.diagnostics
         var out: [RedirectRule] = []
         for line in reader.lines {
-            switch RedirectRule.parse(line.token) {
+            switch RedirectRule.parse(Substring(line.token)) {
             case .success(var rule):
-                if let problem = CommentText.problem(line.comment) {
+                if let problem = CommentText.problem(line.commentBytes) {
                     diags.append(Diagnostic(.error, file: line.file, line: line.line, "comment \(problem)"))
                     continue
                 }
-                rule.comment = String(line.comment)
+                rule.comment = line.comment
                 out.append(rule)
             case .failure(let reason):
                 diags.append(Diagnostic(.error, file: line.file, line: line.line, "invalid csf.redirect entry '\(line.token)': \(reason)"))

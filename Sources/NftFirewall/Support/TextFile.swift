@@ -31,7 +31,11 @@ public enum TextFile {
     }
 
     public static func read(_ path: String) throws(CsfError) -> String {
-        String(decoding: try readBytes(path), as: UTF8.self)
+        let bytes = try readBytes(path)
+        return String(unsafeUninitializedCapacity: bytes.count) { buf in
+            _ = buf.initialize(from: bytes)
+            return bytes.count
+        }
     }
 
     /// Splits on every line end csf honours (LF, CR, VT, FF; NEL and U+2028/9 are rare enough to treat via String).
