@@ -46,46 +46,60 @@ public struct ConfigParser {
     }
 
     private mutating func parseText(_ text: String, path: String) {
-        for (index, rawLine) in TextFile.lines(text).enumerated() {
-            let lineNo = index + 1
-            let line = String(rawLine).trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("Include") {
-                let target = String(line.dropFirst("Include".count)).trimmingWhitespace()
-                if target.isEmpty {
-                    report(.error, path, lineNo, "Include without a file name")
-                } else {
-                    parseFile(target, from: Diagnostic(.error, file: path, line: lineNo, ""))
-                }
-                continue
-            }
-            guard let eq = line.firstIndex(of: "=") else {
-                report(.warning, path, lineNo, "line has no '=' and is ignored")
-                continue
-            }
-            let name = line[..<eq].filter { !$0.isWhitespace }
-            guard let firstQuote = line.firstIndex(of: "\""), let lastQuote = line.lastIndex(of: "\""),
-                  firstQuote < lastQuote, firstQuote > eq else {
-                report(.error, path, lineNo, "invalid configuration line: the value of \(name) must be in double quotes")
-                continue
-            }
-            guard !name.isEmpty, name.utf8.allSatisfy({ ConfigParser.nameChars.contains($0) }) else {
-                report(.error, path, lineNo, "invalid setting name '\(name)'")
-                continue
-            }
-            let value = String(line[line.index(after: firstQuote)..<lastQuote])
-            if let first = seenAt[name] {
-                report(.error, path, lineNo, "setting \(name) is repeated (first set at \(first))")
-                continue
-            }
-            seenAt[name] = "\(path):\(lineNo)"
-            config.set(name, value, at: Diagnostic(.error, file: path, line: lineNo, ""))
-            if ConfigSchema.byName[name] == nil {
-                report(.warning, path, lineNo, "unknown setting \(name) is ignored")
-            }
+        let bytes = Array(text.utf8)
+        var lineNo = 0
+        var i = 0
+        while i < bytes.count {
+            lineNo += 1
+            var j = i
+            while j < bytes.count, bytes[j] != 10, bytes[j] != 13 { j += 1 }
+            let next = j < bytes.count && bytes[j] == 13 && j + 1 < bytes.count && bytes[j + 1] == 10 ? j + 2 : j + 1
+            defer { i = next }
+            var s = i, e = j
+            while s < e, bytes[s] == 32 || bytes[s] == 9 { s += 1 }
+            while e > s, bytes[e - 1] == 32 || bytes[e - 1] == 9 { e -= 1 }
+            if s == e || bytes[s] == 35 { continue }
+            parseLine(bytes[s..<e], lineNo: lineNo, path: path)
         }
     }
 
+    private mutating func parseLine(_ line: ArraySlice<UInt8>, lineNo: Int, path: String) {
+        if line.starts(with: ConfigParser.includeWord) {
+            let target = String(decoding: line.dropFirst(ConfigParser.includeWord.count), as: UTF8.self).trimmingWhitespace()
+            if target.isEmpty {
+                report(.error, path, lineNo, "Include without a file name")
+            } else {
+                parseFile(target, from: Diagnostic(.error, file: path, line: lineNo, ""))
+            }
+            return
+        }
+        guard let eq = line.firstIndex(of: 61) else {
+            report(.warning, path, lineNo, "line has no '=' and is ignored")
+            return
+        }
+        let name = String(decoding: line[..<eq].filter { $0 != 32 && $0 != 9 }, as: UTF8.self)
+        guard let firstQuote = line.firstIndex(of: 34), let lastQuote = line.lastIndex(of: 34),
+              firstQuote < lastQuote, firstQuote > eq else {
+            report(.error, path, lineNo, "invalid configuration line: the value of \(name) must be in double quotes")
+            return
+        }
+        guard !name.isEmpty, name.utf8.allSatisfy({ ConfigParser.nameChars.contains($0) }) else {
+            report(.error, path, lineNo, "invalid setting name '\(name)'")
+            return
+        }
+        let value = String(decoding: line[(firstQuote + 1)..<lastQuote], as: UTF8.self)
+        if let first = seenAt[name] {
+            report(.error, path, lineNo, "setting \(name) is repeated (first set at \(first))")
+            return
+        }
+        seenAt[name] = "\(path):\(lineNo)"
+        config.set(name, value, at: Diagnostic(.error, file: path, line: lineNo, ""))
+        if ConfigSchema.byName[name] == nil {
+            report(.warning, path, lineNo, "unknown setting \(name) is ignored")
+        }
+    }
+
+    private static let includeWord = Array("Include".utf8)
     private static let nameChars: Set<UInt8> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8)
 
     private mutating func validate() {
