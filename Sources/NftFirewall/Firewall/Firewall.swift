@@ -67,6 +67,7 @@ public struct Firewall {
 
     /// `csf -s`: the whole table replaced in one transaction, hooks around it, lockout protection armed.
     public func start(_ options: StartOptions = .init()) throws(CsfError) -> StartReport {
+        try NetnsGuard.check()   // before any hook script runs
         let lock = try FileLock(path: paths.lock)
         defer { withExtendedLifetime(lock) {} }
         let prepared = try prepare()
@@ -83,8 +84,8 @@ public struct Firewall {
             enableForwarding()
         }
         FileSystem.remove(paths.errorMarker)
-        try hooks.run(.post, log: log)
 
+        // Lockout protection is armed before the post hooks: a failing csfpost.sh must not disarm it.
         let config = prepared.outcome.config
         if config.bool("TESTING") {
             let seconds = Environment.value("CSF_TESTING_INTERVAL_SECONDS").flatMap(Int.init)
@@ -96,6 +97,7 @@ public struct Firewall {
         if let seconds = options.confirmWithin {
             try watchdog.arm(.confirm, seconds: seconds)
         }
+        try hooks.run(.post, log: log)
         let elements = prepared.table.sets.reduce(0) { $0 + $1.elements.count }
         return StartReport(warnings: prepared.outcome.diagnostics, testing: config.bool("TESTING"), elements: elements)
     }
