@@ -31,9 +31,9 @@ final class NetLab {
     init(peers count: Int = 2) throws {
         Self.sweepStale()
         Self.counter += 1
-        let prefix = "nftcsf-\(getpid())-\(Self.counter)"
+        let prefix = "nftcsf-\(getpid())-\(Self.counter)\(String(UInt16.random(in: 0...UInt16.max), radix: 36))"
         fw = "\(prefix)-fw"
-        root = NSTemporaryDirectory() + "nftcsf-lab-\(getpid())-\(Self.counter)"
+        root = NSTemporaryDirectory() + "nftcsf-lab-" + prefix.dropFirst("nftcsf-".count)
         let subnets = [("192.0.2", "2001:db8:1"), ("198.51.100", "2001:db8:2"), ("203.0.113", "2001:db8:3")]
         var ps: [Peer] = []
         try Shell.check(["ip", "netns", "add", fw])
