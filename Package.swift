@@ -41,9 +41,16 @@ let package = Package(
             name: "NftFirewallTests",
             dependencies: ["NftFirewall"]
         ),
+        // Test-only helper run as a child process inside a test's network namespace.
+        .executableTarget(
+            name: "NetlinkProbe",
+            dependencies: ["NftFirewall"],
+            path: "Tests/NetlinkProbe"
+        ),
         .testTarget(
             name: "KernelTests",
-            dependencies: ["NftFirewall", "csf"]
+            dependencies: ["NftFirewall", "csf", "NetlinkProbe"],
+            exclude: ["Support"]
         ),
     ]
 )
