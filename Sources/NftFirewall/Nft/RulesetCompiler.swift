@@ -369,40 +369,32 @@ public struct RulesetCompiler {
     }
 
     private func allowIn() -> NftChain {
-        var chain = NftChain(name: C.allowIn)
-        for f in families {
-            for m in setMatches(.allow, f, source: true) { chain.add(NftRule(m, [], .accept, comment: "csf.allow")) }
-        }
-        chain.rules += filterRules(policy.allow, direction: .in, verdict: .accept, file: "csf.allow")
-        return chain
+        listChain(C.allowIn, .allow, list: policy.allow, direction: .in, verdict: .accept, withSets: true)
     }
 
     private func allowOut() -> NftChain {
-        var chain = NftChain(name: C.allowOut)
-        for f in families {
-            for m in setMatches(.allow, f, source: false) { chain.add(NftRule(m, [], .accept, comment: "csf.allow")) }
-        }
-        chain.rules += filterRules(policy.allow, direction: .out, verdict: .accept, file: "csf.allow")
-        return chain
+        listChain(C.allowOut, .allow, list: policy.allow, direction: .out, verdict: .accept, withSets: true)
     }
 
     private func denyIn() -> NftChain {
-        var chain = NftChain(name: C.denyIn)
-        for f in families {
-            for m in setMatches(.deny, f, source: true) { chain.add(NftRule(m, [], dropListedIn, comment: "csf.deny")) }
-        }
-        chain.rules += filterRules(policy.deny, direction: .in, verdict: dropListedIn, file: "csf.deny")
-        return chain
+        listChain(C.denyIn, .deny, list: policy.deny, direction: .in, verdict: dropListedIn, withSets: true)
     }
 
     private func denyOut() -> NftChain {
-        var chain = NftChain(name: C.denyOut)
-        if !policy.blockInOnly {
+        listChain(C.denyOut, .deny, list: policy.deny, direction: .out, verdict: dropListedOut, withSets: !policy.blockInOnly)
+    }
+
+    /// ALLOWIN/ALLOWOUT/DENYIN/DENYOUT: the list's sets (source address inbound, destination outbound), then its filters.
+    private func listChain(_ name: String, _ kind: CsfTableLayout.ListKind, list: AccessList,
+                           direction: AdvancedFilter.Direction, verdict: NftVerdict, withSets: Bool) -> NftChain {
+        var chain = NftChain(name: name)
+        let file = kind == .allow ? "csf.allow" : "csf.deny"
+        if withSets {
             for f in families {
-                for m in setMatches(.deny, f, source: false) { chain.add(NftRule(m, [], dropListedOut, comment: "csf.deny")) }
+                for m in setMatches(kind, f, source: direction == .in) { chain.add(NftRule(m, [], verdict, comment: file)) }
             }
         }
-        chain.rules += filterRules(policy.deny, direction: .out, verdict: dropListedOut, file: "csf.deny")
+        chain.rules += filterRules(list, direction: direction, verdict: verdict, file: file)
         return chain
     }
 
