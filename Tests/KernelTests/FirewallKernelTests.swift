@@ -236,12 +236,7 @@ struct FirewallKernelTests {
         #expect(r.stdout.contains("TESTING mode is enabled"))
         #expect(try !lab.tcpOpen(from: peer, port: 3306))
         // No process of ours is waited on: the detached watchdog acts on its own.
-        var gone = false
-        for _ in 0..<40 where !gone {
-            usleep(250_000)
-            gone = !lab.ruleset.contains("table inet csf")
-        }
-        #expect(gone)
+        #expect(eventually(within: 10) { !lab.ruleset.contains("table inet csf") })
         #expect(try lab.tcpOpen(from: peer, port: 3306))
     }
 
@@ -255,12 +250,7 @@ struct FirewallKernelTests {
         var r = try lab.csf("-r", "--confirm-within", "2")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try !lab.tcpOpen(from: peer, port: 22))
-        var back = false
-        for _ in 0..<40 where !back {
-            usleep(250_000)
-            back = try lab.tcpOpen(from: peer, port: 22, timeout: 0.3)
-        }
-        #expect(back, "the previous ruleset came back")
+        #expect(try eventually(within: 10) { try lab.tcpOpen(from: peer, port: 22, timeout: 0.3) }, "the previous ruleset came back")
         #expect(try !lab.tcpOpen(from: peer, port: 2222))
 
         r = try lab.csf("-r", "--confirm-within", "2")

@@ -165,6 +165,16 @@ final class NetLab {
     }
 }
 
+/// Polls `condition` every `interval` seconds until it holds or `timeout` seconds pass.
+func eventually(within timeout: Double, every interval: Double = 0.25, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(useconds_t(interval * 1_000_000))
+    }
+    return try condition()
+}
+
 enum Shell {
     struct Result {
         var status: Int32

@@ -47,20 +47,11 @@ public struct ConfigParser {
 
     private mutating func parseText(_ text: String, path: String) {
         let bytes = Array(text.utf8)
-        var lineNo = 0
-        var i = 0
-        while i < bytes.count {
-            lineNo += 1
-            var j = i
-            while j < bytes.count, bytes[j] != 10, bytes[j] != 13 { j += 1 }
-            let next = j < bytes.count && bytes[j] == 13 && j + 1 < bytes.count && bytes[j + 1] == 10 ? j + 2 : j + 1
-            defer { i = next }
-            var s = i, e = j
-            while s < e, bytes[s] == 32 || bytes[s] == 9 { s += 1 }
-            while e > s, bytes[e - 1] == 32 || bytes[e - 1] == 9 { e -= 1 }
-            if s == e || bytes[s] == 35 { continue }
-            parseLine(bytes[s..<e], lineNo: lineNo, path: path)
+        var lines: [(Int, Range<Int>)] = []
+        bytes.withUnsafeBufferPointer { buf in
+            ByteLines.forEach(buf, verticalSpaceEndsLines: false) { lines.append(($0, $1)) }
         }
+        for (lineNo, range) in lines { parseLine(bytes[range], lineNo: lineNo, path: path) }
     }
 
     private mutating func parseLine(_ line: ArraySlice<UInt8>, lineNo: Int, path: String) {

@@ -68,37 +68,22 @@ public struct ListReader {
         }
     }
 
-    private static func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 }
-    private static func isLineEnd(_ b: UInt8) -> Bool { b == 10 || b == 13 || b == 11 || b == 12 }
     private static let include = Array("Include".utf8)
 
     private mutating func scan(_ source: ListSource) {
         var found: [(Int, Range<Int>, Range<Int>)] = []
         var includes: [(Int, String)] = []
         source.bytes.withUnsafeBufferPointer { buf in
-            let end = buf.count
-            var i = 0, lineNo = 0
-            while i < end {
-                lineNo += 1
-                var j = i
-                while j < end, !ListReader.isLineEnd(buf[j]) { j += 1 }
-                var next = j
-                if next < end {
-                    next += (buf[next] == 13 && next + 1 < end && buf[next + 1] == 10) ? 2 : 1
-                }
-                var s = i, e = j
-                while s < e, ListReader.isSpace(buf[s]) { s += 1 }
-                while e > s, ListReader.isSpace(buf[e - 1]) { e -= 1 }
-                defer { i = next }
-                if s == e || buf[s] == 35 { continue }
+            ByteLines.forEach(buf) { lineNo, line in
+                let (s, e) = (line.lowerBound, line.upperBound)
                 if e - s >= 7 && ListReader.include.indices.allSatisfy({ buf[s + $0] == ListReader.include[$0] }) {
                     includes.append((lineNo, String(decoding: UnsafeBufferPointer(rebasing: buf[(s + 7)..<e]), as: UTF8.self)))
-                    continue
+                    return
                 }
                 var t = s
-                while t < e, !ListReader.isSpace(buf[t]) { t += 1 }
+                while t < e, !ByteLines.isSpace(buf[t]) { t += 1 }
                 var c = t
-                while c < e, ListReader.isSpace(buf[c]) || buf[c] == 35 { c += 1 }
+                while c < e, ByteLines.isSpace(buf[c]) || buf[c] == 35 { c += 1 }
                 found.append((lineNo, s..<t, c..<e))
             }
         }

@@ -89,6 +89,9 @@ public struct InterfaceName: Hashable, Sendable, CustomStringConvertible {
     public let name: String
     public var isWildcard: Bool { name.hasSuffix("+") }
 
+    /// For names the code itself spells (never input).
+    init(trusted name: String) { self.name = name }
+
     public init?(csf text: String) {
         var n = text.trimmingWhitespace()
         if let colon = n.firstIndex(of: ":") { n = String(n[..<colon]) }

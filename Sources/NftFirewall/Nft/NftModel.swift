@@ -30,13 +30,12 @@ public struct NftSet: Sendable {
     }
 }
 
+/// A bulk-loaded element. List comments stay in the files: a million element comments make nft five times slower.
 public struct NftSetElement: Sendable {
     public var network: IPNetwork
-    public var comment: String?
 
-    public init(_ network: IPNetwork, comment: String? = nil) {
+    public init(_ network: IPNetwork) {
         self.network = network
-        self.comment = comment
     }
 }
 

@@ -47,10 +47,6 @@ public struct NftRenderer {
                 if !first { bytes.append(contentsOf: [44, 10, 9, 9, 9]) }   // ",\n\t\t\t"
                 first = false
                 appendNetwork(element.network, to: &bytes)
-                if let comment = element.comment, !comment.isEmpty {
-                    bytes.append(contentsOf: " comment ".utf8)
-                    bytes.append(contentsOf: try quoted(CommentText.truncated(comment)).utf8)
-                }
             }
             out += String(decoding: bytes, as: UTF8.self)
             out += " }\n"

@@ -6,8 +6,15 @@ public struct RulesetCompiler {
     typealias S = CsfTableLayout.SetName
 
     public let policy: FirewallPolicy
+    /// Filters are few but lists can hold a million addresses: find them once, not once per chain.
+    private let allowFilters: [(AdvancedFilter, AccessEntry)]
+    private let denyFilters: [(AdvancedFilter, AccessEntry)]
 
-    public init(policy: FirewallPolicy) { self.policy = policy }
+    public init(policy: FirewallPolicy) {
+        self.policy = policy
+        allowFilters = policy.allow.filters
+        denyFilters = policy.deny.filters
+    }
 
     public static func compile(_ policy: FirewallPolicy) -> NftTable {
         RulesetCompiler(policy: policy).compile()
@@ -57,7 +64,7 @@ public struct RulesetCompiler {
         }
     }
 
-    private static let loopback = InterfaceName(csf: "lo") ?? InterfaceName(csf: "lo")!
+    private static let loopback = InterfaceName(trusted: "lo")
 
     /// Emits a rule for both families: once when the families behave alike, else once per family.
     private func bothFamilies(_ make: (IPAddress.Family, [NftMatch]) -> NftRule?, sameFor6: Bool) -> [NftRule] {
@@ -369,23 +376,23 @@ public struct RulesetCompiler {
     }
 
     private func allowIn() -> NftChain {
-        listChain(C.allowIn, .allow, list: policy.allow, direction: .in, verdict: .accept, withSets: true)
+        listChain(C.allowIn, .allow, filters: allowFilters, direction: .in, verdict: .accept, withSets: true)
     }
 
     private func allowOut() -> NftChain {
-        listChain(C.allowOut, .allow, list: policy.allow, direction: .out, verdict: .accept, withSets: true)
+        listChain(C.allowOut, .allow, filters: allowFilters, direction: .out, verdict: .accept, withSets: true)
     }
 
     private func denyIn() -> NftChain {
-        listChain(C.denyIn, .deny, list: policy.deny, direction: .in, verdict: dropListedIn, withSets: true)
+        listChain(C.denyIn, .deny, filters: denyFilters, direction: .in, verdict: dropListedIn, withSets: true)
     }
 
     private func denyOut() -> NftChain {
-        listChain(C.denyOut, .deny, list: policy.deny, direction: .out, verdict: dropListedOut, withSets: !policy.blockInOnly)
+        listChain(C.denyOut, .deny, filters: denyFilters, direction: .out, verdict: dropListedOut, withSets: !policy.blockInOnly)
     }
 
     /// ALLOWIN/ALLOWOUT/DENYIN/DENYOUT: the list's sets (source address inbound, destination outbound), then its filters.
-    private func listChain(_ name: String, _ kind: CsfTableLayout.ListKind, list: AccessList,
+    private func listChain(_ name: String, _ kind: CsfTableLayout.ListKind, filters: [(AdvancedFilter, AccessEntry)],
                            direction: AdvancedFilter.Direction, verdict: NftVerdict, withSets: Bool) -> NftChain {
         var chain = NftChain(name: name)
         let file = kind == .allow ? "csf.allow" : "csf.deny"
@@ -394,14 +401,15 @@ public struct RulesetCompiler {
                 for m in setMatches(kind, f, source: direction == .in) { chain.add(NftRule(m, [], verdict, comment: file)) }
             }
         }
-        chain.rules += filterRules(list, direction: direction, verdict: verdict, file: file)
+        chain.rules += filterRules(filters, direction: direction, verdict: verdict, file: file)
         return chain
     }
 
     /// Advanced filters for one chain: address filters of that direction, and owner filters (always OUTPUT).
-    private func filterRules(_ list: AccessList, direction: AdvancedFilter.Direction, verdict: NftVerdict, file: String) -> [NftRule] {
+    private func filterRules(_ filters: [(AdvancedFilter, AccessEntry)], direction: AdvancedFilter.Direction,
+                             verdict: NftVerdict, file: String) -> [NftRule] {
         var rules: [NftRule] = []
-        for (filter, entry) in list.filters {
+        for (filter, entry) in filters {
             let comment = "\(file):\(entry.line)"
             switch filter.effect {
             case .ownerRule:

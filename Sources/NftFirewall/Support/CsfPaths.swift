@@ -36,7 +36,4 @@ public struct CsfPaths: Sendable {
     public var disableMarker: String { etc("csf.disable") }
     public var errorMarker: String { etc("csf.error") }
     public var lock: String { lib("csf.lock") }
-    public var lastApplied: String { lib("csf.applied.nft") }
-    public var previousApplied: String { lib("csf.previous.nft") }
-    public var watchdogState: String { lib("csf.watchdog") }
 }

@@ -54,9 +54,10 @@ public enum FileSystem {
         var ok = true
         var utf8 = Array(text.utf8)
         utf8.withUnsafeMutableBytes { buf in
+            guard let base = buf.baseAddress else { return }
             var off = 0
             while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                let n = write(fd, base + off, buf.count - off)
                 if n < 0 { if errno == EINTR { continue }; ok = false; return }
                 off += n
             }
