@@ -13,8 +13,12 @@ struct Csf: ParsableCommand {
         Reads the legacy /etc/csf files unchanged (CSF_ROOT prefixes every path) and keeps the firewall in
         one nftables table, inet csf.
 
-        Exit codes: 0 success, 1 failure (invalid config or lists, nftables or script error, csf disabled),
-        2 usage error, 3 refused by the NFTCSF_FORBID_NETNS test guard.
+        \(ListVerb.usage)
+
+        Exit codes: 0 success, including a change that was already in place ("changed": false with --json);
+        1 failure or refusal (invalid address, TTL or comment, an address in csf.allow/csf.ignore, this host's own
+        address, invalid config or lists, nftables or script error, csf disabled); 2 usage error;
+        3 refused by the NFTCSF_FORBID_NETNS test guard.
         """,
         version: NftFirewallVersion.string,
         helpNames: [.short, .long]

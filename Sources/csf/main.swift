@@ -7,6 +7,10 @@ import Glibc
 var arguments = Array(CommandLine.arguments.dropFirst())
 if let first = arguments.first, first.hasPrefix("-") { arguments[0] = first.lowercased() }
 
+if let first = arguments.first, let verb = ListVerb.spellings[first] {
+    exit(ListCommandLine(verb: verb, arguments: Array(arguments.dropFirst())).run())
+}
+
 do {
     var command = try Csf.parseAsRoot(arguments)
     try command.run()

@@ -84,6 +84,7 @@ public struct Firewall {
             enableForwarding()
         }
         FileSystem.remove(paths.errorMarker)
+        pruneTempLists(now: prepared.outcome.policy.now)
 
         // Lockout protection is armed before the post hooks: a failing csfpost.sh must not disarm it.
         let config = prepared.outcome.config
@@ -169,6 +170,14 @@ public struct Firewall {
     public func enable() throws(CsfError) -> StartReport {
         FileSystem.remove(paths.disableMarker)
         return try start()
+    }
+
+    /// Expired temporary entries leave the files once the kernel no longer has them (csf does this on start).
+    func pruneTempLists(now: Int) {
+        for kind in [TempEntry.Kind.allow, .deny] {
+            var list = TempList.load(kind, paths: paths)
+            if list.prune(now: now) { try? list.write() }
+        }
     }
 
     private func enableForwarding() {

@@ -194,3 +194,40 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
         a.address != b.address ? a.address < b.address : a.prefix < b.prefix
     }
 }
+
+extension IPAddress {
+    /// The next address, or nil past the end of the family's space.
+    public var successor: IPAddress? {
+        switch self {
+        case .v4(let v): return v == .max ? nil : .v4(v + 1)
+        case .v6(let hi, let lo):
+            if lo != .max { return .v6(hi: hi, lo: lo + 1) }
+            return hi == .max ? nil : .v6(hi: hi + 1, lo: 0)
+        }
+    }
+
+    /// The address in network byte order, as netlink carries it.
+    public var networkBytes: [UInt8] {
+        switch self {
+        case .v4(let v): return withUnsafeBytes(of: v.bigEndian, Array.init)
+        case .v6(let hi, let lo): return withUnsafeBytes(of: hi.bigEndian, Array.init) + withUnsafeBytes(of: lo.bigEndian, Array.init)
+        }
+    }
+}
+
+extension IPNetwork {
+    /// The highest address inside the network.
+    public var lastAddress: IPAddress {
+        switch address.masked(to: prefix) {
+        case .v4(let v): return .v4(prefix >= 32 ? v : v | (UInt32.max >> UInt32(prefix)))
+        case .v6(let hi, let lo):
+            if prefix >= 128 { return .v6(hi: hi, lo: lo) }
+            if prefix <= 64 {
+                return .v6(hi: prefix == 64 ? hi : hi | (UInt64.max >> UInt64(prefix)), lo: .max)
+            }
+            return .v6(hi: hi, lo: lo | (UInt64.max >> UInt64(prefix - 64)))
+        }
+    }
+
+    public func overlaps(_ other: IPNetwork) -> Bool { contains(other) || other.contains(self) }
+}

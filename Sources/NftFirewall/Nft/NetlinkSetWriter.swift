@@ -6,18 +6,34 @@ import CNftShim
 /// Adds and removes set elements straight over netlink (libnftnl + libmnl), one batch per call: the
 /// path for single bans, which must not pay libnftables' cost of re-reading a whole ruleset each time.
 public final class NetlinkSetWriter {
-    public enum Operation: Sendable { case add, delete }
+    /// `deleteIfPresent` adds then deletes in the same transaction, so an element that is already gone
+    /// (expired, or never loaded) does not abort the batch with ENOENT. `flush` empties the set.
+    public enum Operation: Sendable { case add, delete, deleteIfPresent, flush }
+
+    /// What an element is keyed on, matching the set's type.
+    public enum Key: Sendable, Hashable {
+        /// A plain address in a hash set.
+        case address(IPAddress)
+        /// A network in an interval set: sent as a start element and an interval-end element.
+        case network(IPNetwork)
+        /// `addr . inet_proto . inet_service` in a concatenated interval set: one element with a key and a key end.
+        case port(IPNetwork, proto: UInt8, port: UInt16)
+    }
 
     public struct Element: Sendable {
-        public var address: IPAddress
+        public var key: Key
         /// Milliseconds; nil means no timeout of its own (the set's default, or permanent).
         public var timeoutMs: UInt64?
         public var comment: String?
 
-        public init(_ address: IPAddress, timeoutMs: UInt64? = nil, comment: String? = nil) {
-            self.address = address
+        public init(_ key: Key, timeoutMs: UInt64? = nil, comment: String? = nil) {
+            self.key = key
             self.timeoutMs = timeoutMs
             self.comment = comment
+        }
+
+        public init(_ address: IPAddress, timeoutMs: UInt64? = nil, comment: String? = nil) {
+            self.init(.address(address), timeoutMs: timeoutMs, comment: comment)
         }
     }
 
@@ -27,7 +43,7 @@ public final class NetlinkSetWriter {
         public var set: String
         public var elements: [Element]
 
-        public init(_ operation: Operation, table: String = CsfTableLayout.tableName, set: String, elements: [Element]) {
+        public init(_ operation: Operation, table: String = CsfTableLayout.tableName, set: String, elements: [Element] = []) {
             self.operation = operation
             self.table = table
             self.set = set
@@ -62,48 +78,87 @@ public final class NetlinkSetWriter {
         var messages: [(OpaquePointer, Operation)] = []
         defer { for (s, _) in messages { nftnl_set_free(s) } }
         for change in changes {
-            var start = 0
-            while start < change.elements.count {
-                let chunk = change.elements[start..<min(start + Self.elementsPerMessage, change.elements.count)]
-                messages.append((try buildSet(change, chunk), change.operation))
-                start += chunk.count
+            if change.operation == .flush {
+                messages.append((try buildSet(change, [], timeouts: false), .delete))
+                continue
+            }
+            let steps: [Operation] = change.operation == .deleteIfPresent ? [.add, .delete] : [change.operation]
+            for step in steps {
+                var start = 0
+                while start < change.elements.count {
+                    let chunk = change.elements[start..<min(start + Self.elementsPerMessage, change.elements.count)]
+                    messages.append((try buildSet(change, chunk, timeouts: step == .add && change.operation == .add), step))
+                    start += chunk.count
+                }
             }
         }
         guard !messages.isEmpty else { return }
         try send(messages)
     }
 
-    private func buildSet(_ change: Change, _ elements: ArraySlice<Element>) throws(CsfError) -> OpaquePointer {
+    private func buildSet(_ change: Change, _ elements: ArraySlice<Element>, timeouts: Bool) throws(CsfError) -> OpaquePointer {
         guard let s = nftnl_set_alloc() else { throw .nft(operation: "netlink", message: "out of memory") }
         nftnl_set_set_str(s, UInt16(NFTNL_SET_TABLE.rawValue), change.table)
         nftnl_set_set_str(s, UInt16(NFTNL_SET_NAME.rawValue), change.set)
         for element in elements {
-            guard let e = nftnl_set_elem_alloc() else {
-                nftnl_set_free(s)
-                throw .nft(operation: "netlink", message: "out of memory")
-            }
-            switch element.address {
-            case .v4(let v):
-                var key = v.bigEndian
-                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), &key, 4)
-            case .v6(let hi, let lo):
-                var key = (hi.bigEndian, lo.bigEndian)
-                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), &key, 16)
-            }
-            if change.operation == .add, let timeout = element.timeoutMs {
-                nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeout)
-            }
-            if change.operation == .add, let comment = element.comment, !comment.isEmpty,
-               CommentText.problem(Substring(comment)) == nil, let ud = nftnl_udata_buf_alloc(UInt32(NFT_USERDATA_MAXLEN)) {
-                let text = CommentText.truncated(comment)
-                if nftnl_udata_put_strz(ud, UInt8(NFTNL_UDATA_SET_ELEM_COMMENT.rawValue), text) {
-                    nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_USERDATA), nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud))
+            for part in Self.parts(element.key) {
+                guard let e = nftnl_set_elem_alloc() else {
+                    nftnl_set_free(s)
+                    throw .nft(operation: "netlink", message: "out of memory")
                 }
-                nftnl_udata_buf_free(ud)
+                var key = part.key
+                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), &key, UInt32(key.count))
+                if var end = part.keyEnd {
+                    nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY_END), &end, UInt32(end.count))
+                }
+                if part.intervalEnd {
+                    // The kernel refuses a timeout or user data on an interval-end element.
+                    nftnl_set_elem_set_u32(e, UInt16(NFTNL_SET_ELEM_FLAGS), NFT_SET_ELEM_INTERVAL_END.rawValue)
+                } else if timeouts {
+                    addTimeoutAndComment(e, element)
+                }
+                nftnl_set_elem_add(s, e)
             }
-            nftnl_set_elem_add(s, e)
         }
         return s
+    }
+
+    private func addTimeoutAndComment(_ e: OpaquePointer, _ element: Element) {
+        if let timeout = element.timeoutMs {
+            nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeout)
+        }
+        if let comment = element.comment, !comment.isEmpty, CommentText.problem(Substring(comment)) == nil,
+           let ud = nftnl_udata_buf_alloc(UInt32(NFT_USERDATA_MAXLEN)) {
+            let text = CommentText.truncated(comment)
+            if nftnl_udata_put_strz(ud, UInt8(NFTNL_UDATA_SET_ELEM_COMMENT.rawValue), text) {
+                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_USERDATA), nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud))
+            }
+            nftnl_udata_buf_free(ud)
+        }
+    }
+
+    struct Part {
+        var key: [UInt8]
+        var keyEnd: [UInt8]?
+        var intervalEnd: Bool
+    }
+
+    /// The netlink elements one logical element becomes. Concatenated keys pad each field to 4 bytes.
+    static func parts(_ key: Key) -> [Part] {
+        switch key {
+        case .address(let a):
+            return [Part(key: a.networkBytes, keyEnd: nil, intervalEnd: false)]
+        case .network(let n):
+            var out = [Part(key: n.address.masked(to: n.prefix).networkBytes, keyEnd: nil, intervalEnd: false)]
+            if let end = n.lastAddress.successor {
+                out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true))
+            }
+            return out
+        case .port(let n, let proto, let port):
+            let tail: [UInt8] = [proto, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
+            return [Part(key: n.address.masked(to: n.prefix).networkBytes + tail,
+                         keyEnd: n.lastAddress.networkBytes + tail, intervalEnd: false)]
+        }
     }
 
     private func send(_ messages: [(OpaquePointer, Operation)]) throws(CsfError) {

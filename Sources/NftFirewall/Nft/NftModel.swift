@@ -12,7 +12,12 @@ public struct NftTable: Sendable {
 }
 
 public struct NftSet: Sendable {
-    public enum KeyType: String, Sendable { case ipv4 = "ipv4_addr", ipv6 = "ipv6_addr" }
+    public enum KeyType: String, Sendable {
+        case ipv4 = "ipv4_addr", ipv6 = "ipv6_addr"
+        /// Per-port temporary entries: address (or network) . protocol . destination port.
+        case ipv4Port = "ipv4_addr . inet_proto . inet_service"
+        case ipv6Port = "ipv6_addr . inet_proto . inet_service"
+    }
     public enum Flag: String, Sendable { case interval, timeout, dynamic }
 
     public var name: String
@@ -31,11 +36,26 @@ public struct NftSet: Sendable {
 }
 
 /// A bulk-loaded element. List comments stay in the files: a million element comments make nft five times slower.
-public struct NftSetElement: Sendable {
-    public var network: IPNetwork
+public struct NftSetElement: Sendable, Hashable {
+    public struct Port: Sendable, Hashable {
+        public var proto: NftL4
+        public var port: UInt16
+        public init(_ proto: NftL4, _ port: UInt16) {
+            self.proto = proto
+            self.port = port
+        }
+    }
 
-    public init(_ network: IPNetwork) {
+    public var network: IPNetwork
+    /// Only in `addr . inet_proto . inet_service` sets.
+    public var port: Port?
+    /// Seconds until the kernel removes the element; nil for permanent entries.
+    public var timeout: Int?
+
+    public init(_ network: IPNetwork, port: Port? = nil, timeout: Int? = nil) {
         self.network = network
+        self.port = port
+        self.timeout = timeout
     }
 }
 
@@ -63,7 +83,18 @@ public struct NftChain: Sendable {
 
 public enum NftFamilyMatch: String, Sendable { case ipv4, ipv6 }
 
-public enum NftL4: String, Sendable { case tcp, udp, icmp, icmpv6 = "ipv6-icmp" }
+public enum NftL4: String, Sendable, Hashable {
+    case tcp, udp, icmp, icmpv6 = "ipv6-icmp"
+
+    public var number: UInt8 {
+        switch self {
+        case .tcp: return 6
+        case .udp: return 17
+        case .icmp: return 1
+        case .icmpv6: return 58
+        }
+    }
+}
 
 public enum NftCtState: String, Sendable { case new, established, related, invalid }
 
@@ -94,6 +125,8 @@ public enum NftMatch: Sendable {
     case sport(NftL4, [PortRange])
     case saddr(IPAddress.Family, NftAddressRef)
     case daddr(IPAddress.Family, NftAddressRef)
+    /// `ip saddr . meta l4proto . th dport @set` (source side) or the destination-address form.
+    case addressPortInSet(IPAddress.Family, source: Bool, set: String)
     case ctState([NftCtState])
     case icmpType(IPAddress.Family, [String])
     case tcpFlags(mask: NftTcpFlags, equals: NftTcpFlags, negated: Bool)

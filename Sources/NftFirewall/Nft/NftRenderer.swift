@@ -47,6 +47,12 @@ public struct NftRenderer {
                 if !first { bytes.append(contentsOf: [44, 10, 9, 9, 9]) }   // ",\n\t\t\t"
                 first = false
                 appendNetwork(element.network, to: &bytes)
+                if let port = element.port {
+                    bytes.append(contentsOf: " . \(port.proto.rawValue) . \(port.port)".utf8)
+                }
+                if let timeout = element.timeout {
+                    bytes.append(contentsOf: " timeout \(max(1, timeout))s".utf8)
+                }
             }
             out += String(decoding: bytes, as: UTF8.self)
             out += " }\n"
@@ -112,6 +118,8 @@ public struct NftRenderer {
         case .sport(let p, let ports): return "\(try portProto(p)) sport \(try portSet(ports))"
         case .saddr(let f, let ref): return "\(addressKeyword(f)) saddr \(try address(ref, family: f))"
         case .daddr(let f, let ref): return "\(addressKeyword(f)) daddr \(try address(ref, family: f))"
+        case .addressPortInSet(let f, let source, let set):
+            return "\(addressKeyword(f)) \(source ? "saddr" : "daddr") . meta l4proto . th dport @\(try identifier(set))"
         case .ctState(let states):
             guard !states.isEmpty else { throw RenderError(description: "empty ct state match") }
             return "ct state \(states.map(\.rawValue).joined(separator: ","))"

@@ -96,7 +96,8 @@ public struct RulesetCompiler {
             sets.append(NftSet(name: S.hosts(.sips, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
                                comment: "csf.sips", elements: elements))
         }
-        return sets
+        let temp = policy.tempAllow.map { (TempEntry.Kind.allow, $0) } + policy.tempDeny.map { (TempEntry.Kind.deny, $0) }
+        return sets + TempSets.populated(temp.filter { families.contains($0.1.target.family) }, now: policy.now)
     }
 
     /// Plain addresses (deduplicated, sorted) and networks of a list. Per-element comments stay in the
@@ -391,17 +392,29 @@ public struct RulesetCompiler {
         listChain(C.denyOut, .deny, filters: denyFilters, direction: .out, verdict: dropListedOut, withSets: !policy.blockInOnly)
     }
 
-    /// ALLOWIN/ALLOWOUT/DENYIN/DENYOUT: the list's sets (source address inbound, destination outbound), then its filters.
+    /// ALLOWIN/ALLOWOUT/DENYIN/DENYOUT: the list's sets (source address inbound, destination outbound), then its
+    /// filters. Temporary allows come first, as csf inserts them at the top of ALLOWIN; temporary bans follow
+    /// the permanent ones, as csf appends them to DENYIN.
     private func listChain(_ name: String, _ kind: CsfTableLayout.ListKind, filters: [(AdvancedFilter, AccessEntry)],
                            direction: AdvancedFilter.Direction, verdict: NftVerdict, withSets: Bool) -> NftChain {
         var chain = NftChain(name: name)
         let file = kind == .allow ? "csf.allow" : "csf.deny"
+        let temp: TempEntry.Kind = kind == .allow ? .allow : .deny
+        func tempRules() {
+            for f in families {
+                for m in TempSets.matches(temp, inbound: direction == .in, family: f) {
+                    chain.add(NftRule(m, [], verdict, comment: temp == .allow ? "csf.tempallow" : "csf.tempban"))
+                }
+            }
+        }
+        if temp == .allow { tempRules() }
         if withSets {
             for f in families {
                 for m in setMatches(kind, f, source: direction == .in) { chain.add(NftRule(m, [], verdict, comment: file)) }
             }
         }
         chain.rules += filterRules(filters, direction: direction, verdict: verdict, file: file)
+        if temp == .deny { tempRules() }
         return chain
     }
 

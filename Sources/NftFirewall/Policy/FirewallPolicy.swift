@@ -69,6 +69,10 @@ public struct FirewallPolicy: Sendable {
     public var deny = AccessList()
     public var sips: [IPNetwork] = []
     public var redirects: [RedirectRule] = []
+    /// csf.tempallow / csf.tempban entries, loaded with the time they are measured against.
+    public var tempAllow: [TempEntry] = []
+    public var tempDeny: [TempEntry] = []
+    public var now: Int = 0
 
     public init() {}
 }

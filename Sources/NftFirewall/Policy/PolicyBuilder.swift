@@ -92,6 +92,12 @@ public struct PolicyBuilder {
         let (redirects, redirectDiags) = loadRedirects()
         p.redirects = redirects
         diags += redirectDiags
+        p.now = Clock.wallSeconds
+        let tempAllow = TempList.load(.allow, paths: paths)
+        let tempDeny = TempList.load(.deny, paths: paths)
+        p.tempAllow = tempAllow.active(now: p.now)
+        p.tempDeny = tempDeny.active(now: p.now)
+        diags += tempAllow.diagnostics + tempDeny.diagnostics
         return Outcome(policy: p, config: config, diagnostics: diags)
     }
 

@@ -34,14 +34,14 @@ public final class FileLock {
     }
 }
 
-enum Clock {
-    static var now: Double {
+public enum Clock {
+    public static var now: Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    static var wallSeconds: Int {
+    public static var wallSeconds: Int {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int(ts.tv_sec)

@@ -47,12 +47,16 @@ public enum FileSystem {
     }
 
     public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o600, sync: Bool = true) throws(CsfError) {
+        try writeAtomically(path, bytes: Array(text.utf8), mode: mode, sync: sync)
+    }
+
+    public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o600, sync: Bool = true) throws(CsfError) {
         try makeDirectories(dirname(path))
         let tmp = "\(path).tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(path: tmp, reason: String(cString: strerror(errno))) }
         var ok = true
-        var utf8 = Array(text.utf8)
+        var utf8 = bytes
         utf8.withUnsafeMutableBytes { buf in
             guard let base = buf.baseAddress else { return }
             var off = 0
@@ -78,6 +82,31 @@ public enum FileSystem {
             fsync(dirfd)
             close(dirfd)
         }
+    }
+
+    /// Appends one line with a single write (and fsync), starting a new line if the file lacks a final newline.
+    /// Returns the previous size so a failed command can cut the file back.
+    @discardableResult
+    public static func appendLine(_ path: String, _ line: String) throws(CsfError) -> Int {
+        try makeDirectories(dirname(path))
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        let size = Int(st.st_size)
+        var text = line + "\n"
+        if size > 0 {
+            var last: UInt8 = 10
+            if pread(fd, &last, 1, off_t(size - 1)) == 1, last != 10 { text = "\n" + text }
+        }
+        let ok = text.withCString { write(fd, $0, strlen($0)) } == text.utf8.count && fsync(fd) == 0
+        guard ok else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        return size
+    }
+
+    public static func truncate(_ path: String, to size: Int) {
+        _ = Glibc.truncate(path, off_t(size))
     }
 
     public static func remove(_ path: String) {

@@ -1,0 +1,98 @@
+/// The lines of one list file exactly as written (csf.allow, csf.deny), for the commands that edit it.
+/// Only the main file is ever rewritten; Include'd files are read, never changed (as csf does).
+public struct ListFile: Sendable {
+    public let path: String
+    public let bytes: [UInt8]
+    /// Byte ranges of every line, without the line end.
+    public let lines: [Range<Int>]
+
+    public static func load(_ path: String) throws(CsfError) -> ListFile {
+        let bytes = TextFile.exists(path) ? try TextFile.readBytes(path) : []
+        var lines: [Range<Int>] = []
+        var i = 0
+        while i < bytes.count {
+            var j = i
+            while j < bytes.count, bytes[j] != 10 { j += 1 }
+            var e = j
+            if e > i, bytes[e - 1] == 13 { e -= 1 }
+            lines.append(i..<e)
+            i = j + 1
+        }
+        return ListFile(path: path, bytes: bytes, lines: lines)
+    }
+
+    public func text(_ line: Int) -> String { String(decoding: bytes[lines[line]], as: UTF8.self) }
+
+    /// The first token of an entry line, or nil for blank, `#` comment and Include lines.
+    public func token(_ line: Int) -> ArraySlice<UInt8>? {
+        let r = lines[line]
+        var s = r.lowerBound
+        while s < r.upperBound, ByteLines.isSpace(bytes[s]) { s += 1 }
+        guard s < r.upperBound, bytes[s] != 35 else { return nil }
+        var t = s
+        while t < r.upperBound, !ByteLines.isSpace(bytes[t]) { t += 1 }
+        let token = bytes[s..<t]
+        return token.elementsEqual("Include".utf8) ? nil : token
+    }
+
+    public func includePath(_ line: Int) -> String? {
+        let text = self.text(line).trimmingWhitespace()
+        guard text.hasPrefix("Include") else { return nil }
+        let rest = text.dropFirst(7).trimmingWhitespaceSubstring()
+        return rest.isEmpty ? nil : String(rest)
+    }
+
+    /// `do not delete` anywhere in the line (case-insensitive) protects it from -dr, -df and rotation.
+    public func isProtected(_ line: Int) -> Bool {
+        let needle = Array("do not delete".utf8)
+        let hay = bytes[lines[line]]
+        guard hay.count >= needle.count else { return false }
+        var i = hay.startIndex
+        while i + needle.count <= hay.endIndex {
+            var k = 0
+            while k < needle.count, (hay[i + k] | 0x20) == needle[k] || (needle[k] == 32 && hay[i + k] == 32) { k += 1 }
+            if k == needle.count { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// csf's count for DENY_IP_LIMIT: entries that are not comments, Includes or protected lines.
+    public func isRotatable(_ line: Int) -> Bool {
+        token(line) != nil && !isProtected(line)
+    }
+
+    /// The file without the given lines; an absent trailing newline is added.
+    public func removing(_ drop: Set<Int>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for (i, r) in lines.enumerated() where !drop.contains(i) {
+            out.append(contentsOf: bytes[r])
+            out.append(10)
+        }
+        return out
+    }
+
+    /// Does the main file or one of its Includes list exactly this token (addresses compared normalised)?
+    public func entryTokens(includingIncludes: Bool = true) -> [(file: String, line: Int, token: ArraySlice<UInt8>, text: String)] {
+        var out: [(String, Int, ArraySlice<UInt8>, String)] = []
+        for i in lines.indices {
+            if let t = token(i) {
+                out.append((path, i + 1, t, text(i)))
+            } else if includingIncludes, let inc = includePath(i) {
+                for l in ListReader.read(inc).lines {
+                    out.append((l.file, l.line, l.tokenBytes, l.token + (l.comment.isEmpty ? "" : " # " + l.comment)))
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The network a list token names, for plain addresses only (filters and names give nil).
+    var listedNetwork: IPNetwork? {
+        if case .success(let n) = IPNetwork.parse(self) { return n.network }
+        return nil
+    }
+}

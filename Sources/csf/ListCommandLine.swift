@@ -1,0 +1,251 @@
+import NftFirewall
+
+/// The list commands keep csf's free-form argument style (`csf -td 192.0.2.1 1h -p 22 -d out too many logins`),
+/// which a declarative parser cannot express (`-d` is both a command and a `-td` option), so they are parsed here.
+enum ListVerb: String {
+    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep
+
+    static let spellings: [String: ListVerb] = [
+        "-a": .add, "--add": .add, "-ar": .addrm, "--addrm": .addrm,
+        "-d": .deny, "--deny": .deny, "-dr": .denyrm, "--denyrm": .denyrm, "-df": .denyf, "--denyf": .denyf,
+        "-td": .tempdeny, "--tempdeny": .tempdeny, "-ta": .tempallow, "--tempallow": .tempallow,
+        "-tr": .temprm, "--temprm": .temprm, "-trd": .temprmd, "--temprmd": .temprmd, "-tra": .temprma, "--temprma": .temprma,
+        "-tf": .tempf, "--tempf": .tempf, "-t": .temp, "--temp": .temp, "-g": .grep, "--grep": .grep,
+    ]
+
+    static let usage = """
+        List commands (csf's arguments and messages):
+          -a,  --add IP [comment]        allow IP (or an advanced filter) in csf.allow
+          -ar, --addrm IP                remove IP from csf.allow
+          -d,  --deny IP [comment]       deny IP (or an advanced filter) in csf.deny
+          -dr, --denyrm IP               remove IP from csf.deny (lines marked "do not delete" stay)
+          -df, --denyf                   remove every csf.deny entry except "do not delete" lines
+          -td, --tempdeny IP TTL [-p PORT[,PORT;udp]] [-d in|out|inout] [comment]
+          -ta, --tempallow IP TTL [-p ...] [-d ...] [comment]
+                                         temporary entry; TTL in seconds or with m/h/d; the kernel expires it
+          -tr, --temprm IP               remove IP's temporary bans and allows (-trd: bans only, -tra: allows only)
+          -tf, --tempf                   remove every temporary entry
+          -t,  --temp                    list temporary entries with their remaining time
+          -g,  --grep IP                 where IP is allowed or blocked (files with line numbers, temp entries, kernel sets)
+        Add --json to any of them for machine-readable output ({"changed": ...} for changes).
+        """
+}
+
+struct ListCommandLine {
+    let verb: ListVerb
+    var json = false
+    var words: [String] = []
+
+    struct UsageError: Error { let message: String }
+
+    init(verb: ListVerb, arguments: [String]) {
+        self.verb = verb
+        for a in arguments {
+            if a == "--json" { json = true } else { words.append(a) }
+        }
+    }
+
+    func run() -> Int32 {
+        let paths = CsfPaths.fromEnvironment()
+        let firewall = Firewall(paths: paths)
+        if firewall.isDisabled {
+            Output.err("CSF and LFD have been disabled! Use 'csf -e' to re-enable")
+            return 1
+        }
+        do {
+            let commands = try ListCommands(paths: paths)
+            switch verb {
+            case .temp: printTemp(commands.tempEntries())
+            case .grep: return printGrep(try commands.grep(try single()))
+            default: printChange(try mutate(commands))
+            }
+            return 0
+        } catch let e as UsageError {
+            fail(e.message)
+            return 2
+        } catch let e as CsfError {
+            if case .refused(let m) = e, m.contains("NFTCSF_FORBID_NETNS") {
+                fail(m)
+                return 3
+            }
+            if case .invalidInput(let diags) = e {
+                fail(diags.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+            } else {
+                fail(e.description)
+            }
+            return 1
+        } catch {
+            fail("csf: \(error)")
+            return 1
+        }
+    }
+
+    private func mutate(_ c: ListCommands) throws -> ListChange {
+        switch verb {
+        case .add: return try c.allow(try first(), comment: rest())
+        case .deny: return try c.deny(try first(), comment: rest())
+        case .addrm: return try c.allowRemove(try single())
+        case .denyrm: return try c.denyRemove(try single())
+        case .denyf: try none(); return try c.denyFlush()
+        case .tempf: try none(); return try c.tempFlush()
+        case .temprm: return try c.tempRemove(try single())
+        case .temprmd: return try c.tempRemove(try single(), kinds: [.deny])
+        case .temprma: return try c.tempRemove(try single(), kinds: [.allow])
+        case .tempdeny: return try c.tempAdd(.deny, try tempRequest())
+        case .tempallow: return try c.tempAdd(.allow, try tempRequest())
+        case .temp, .grep: throw UsageError(message: "csf: internal error")
+        }
+    }
+
+    // MARK: arguments
+
+    private func first() throws -> String {
+        guard let ip = words.first, !ip.isEmpty else { throw UsageError(message: "csf: No IP specified") }
+        return ip
+    }
+
+    private func rest() -> String? {
+        let text = words.dropFirst().joined(separator: " ").trimmingCharacters()
+        return text.isEmpty ? nil : text
+    }
+
+    private func single() throws -> String {
+        let ip = try first()
+        if words.count > 1 { throw UsageError(message: "csf: unexpected argument '\(words[1])'") }
+        return ip
+    }
+
+    private func none() throws {
+        if let w = words.first { throw UsageError(message: "csf: unexpected argument '\(w)'") }
+    }
+
+    /// `ip ttl [-p ports] [-d dir] [comment]`. As in csf, a missing TTL (the options follow the address directly)
+    /// means 3600 seconds; anything else that is not a TTL is refused rather than guessed at.
+    func tempRequest() throws -> TempRequest {
+        let ip = try first()
+        var rest = Array(words.dropFirst())
+        var ttl = 3600
+        if let t = rest.first, t != "-p", t != "-d" {
+            guard let seconds = TempTTL.parse(t) else {
+                throw UsageError(message: "csf: invalid TTL '\(t)': use seconds, or a number with m, h or d (e.g. 3600, 30m, 2h, 1d)")
+            }
+            ttl = seconds
+            rest.removeFirst()
+        } else if rest.isEmpty {
+            throw UsageError(message: "csf: missing TTL: csf \(verb == .tempdeny ? "-td" : "-ta") IP TTL [-p ports] [-d in|out|inout] [comment]")
+        }
+        var request = TempRequest(target: ip, ttl: ttl)
+        var comment: [String] = []
+        var i = 0
+        while i < rest.count {
+            switch rest[i] {
+            case "-p":
+                guard i + 1 < rest.count else { throw UsageError(message: "csf: -p needs a port list (e.g. 22 or 22,53;udp)") }
+                do { request.ports = try TempEntry.parsePorts(rest[i + 1]) } catch {
+                    throw UsageError(message: "csf: \(error) in port list '\(rest[i + 1])'")
+                }
+                i += 2
+            case "-d":
+                guard i + 1 < rest.count, let d = TempEntry.Direction(rawValue: rest[i + 1]) else {
+                    throw UsageError(message: "csf: -d needs a direction: in, out or inout")
+                }
+                request.direction = d
+                i += 2
+            default:
+                comment.append(rest[i])
+                i += 1
+            }
+        }
+        let text = comment.joined(separator: " ").trimmingCharacters()
+        request.comment = text.isEmpty ? nil : text
+        return request
+    }
+
+    // MARK: output
+
+    private func fail(_ message: String) {
+        if json { Output.json(["ok": false, "changed": false, "error": message]) } else { Output.err(message) }
+    }
+
+    private func printChange(_ change: ListChange) {
+        let notRunning = change.kernel == .notRunning
+        if json {
+            Output.json(["ok": true, "changed": change.changed, "command": verb.rawValue, "added": change.added,
+                         "removed": change.removed, "kernel": change.kernel.rawValue, "messages": change.messages])
+            return
+        }
+        for m in change.messages { print(m) }
+        if notRunning && change.changed {
+            Output.err("csf: the firewall is not running; the files are updated and csf -s will apply them")
+        }
+    }
+
+    private func printTemp(_ entries: [(kind: TempEntry.Kind, entry: TempEntry, remaining: Int)]) {
+        if json {
+            Output.json(["entries": entries.map { t -> [String: Any] in
+                ["type": t.kind == .deny ? "deny" : "allow", "ip": t.entry.target.description, "ports": t.entry.portsText,
+                 "direction": t.entry.direction.rawValue, "ttl": t.entry.ttl, "created": t.entry.created,
+                 "remaining": t.remaining, "comment": t.entry.comment]
+            }])
+            return
+        }
+        guard !entries.isEmpty else {
+            print("csf: There are no temporary IP entries")
+            return
+        }
+        print("\nA/D   IP address                               Port   Dir   Time To Live     Comment")
+        for t in entries {
+            let ports = t.entry.portsText.isEmpty ? "*" : t.entry.portsText
+            print(pad(t.kind == .deny ? "DENY" : "ALLOW", 5) + " " + pad(t.entry.target.description, 40) + " "
+                  + pad(ports, 6) + " " + pad(t.entry.direction.rawValue, 5) + " " + pad(TempTTL.format(t.remaining), 16)
+                  + " " + t.entry.comment)
+        }
+    }
+
+    private func printGrep(_ r: GrepReport) -> Int32 {
+        if json {
+            Output.json([
+                "ip": r.target.description, "found": r.found,
+                "lists": r.lists.map { h -> [String: Any] in
+                    ["list": h.list.rawValue, "match": h.exact ? "exact" : "contains", "file": h.file, "line": h.line, "entry": h.text]
+                },
+                "temporary": r.temporary.map { t -> [String: Any] in
+                    ["type": t.kind.rawValue, "ip": t.entry.target.description, "ports": t.entry.portsText,
+                     "direction": t.entry.direction.rawValue, "ttl": t.entry.ttl, "remaining": t.remaining, "comment": t.entry.comment]
+                },
+                "kernel": r.kernelSets as Any,
+            ])
+            return 0
+        }
+        if let sets = r.kernelSets {
+            if sets.isEmpty { print("No matches found for \(r.target) in nftables") }
+            for s in sets { print("nftables: table inet csf, set \(s) holds \(r.target)") }
+        } else {
+            print("csf: the firewall is not running (no table inet csf)")
+        }
+        for t in r.temporary {
+            let label = t.kind == .allow ? "Temporary Allows" : "Temporary Blocks"
+            print("\(label): IP:\(t.entry.target) Port:\(t.entry.portsText) Dir:\(t.entry.direction.rawValue) TTL:\(t.entry.ttl) Remaining:\(TempTTL.format(t.remaining)) (\(t.entry.comment))")
+        }
+        for h in r.lists {
+            let name = h.list == .allow ? "csf.allow" : "csf.deny"
+            let label = h.exact ? name : (h.list == .allow ? "Permanent Allows (csf.allow)" : "Permanent Blocks (csf.deny)")
+            print("\(label): \(h.file):\(h.line): \(h.text)")
+        }
+        if !r.found { print("csf: No matches found for \(r.target)") }
+        return 0
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
