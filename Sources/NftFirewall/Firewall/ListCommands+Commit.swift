@@ -59,7 +59,12 @@ extension ListCommands {
 
     /// Every address and network the list (with Includes) names.
     func listedNetworks(_ file: ListFile) -> [IPNetwork] {
-        file.entryTokens().compactMap { $0.token.listedNetwork }
+        var out: [IPNetwork] = []
+        _ = file.anyToken { token in
+            if let n = token.listedNetwork { out.append(n) }
+            return false
+        }
+        return out
     }
 
     /// The networks the compiler loads into an interval set for this family (covered ones left out).

@@ -221,11 +221,13 @@ public struct ListCommands {
 
     func isListed(_ target: CommandTarget, in file: ListFile, includes: Bool = true) -> Bool {
         let text = Array(target.text.utf8)
-        for e in file.entryTokens(includingIncludes: includes) {
-            if e.token.elementsEqual(text) { return true }
-            if case .network(let net) = target, e.token.contains(58), e.token.listedNetwork == net { return true }
+        let net = target.network
+        return file.anyToken(includingIncludes: includes) { token in
+            if token.elementsEqual(text) { return true }
+            // IPv6 can be spelled many ways; compare those parsed.
+            if let net, net.family == .v6, token.contains(58), token.listedNetwork == net { return true }
+            return false
         }
-        return false
     }
 
     func firstCovering(_ net: IPNetwork, in networks: [(IPNetwork, String)]) -> String? {
