@@ -25,7 +25,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSF = os.path.join(REPO, ".build", "release", "csf")
 PROBE = os.path.join(REPO, ".build", "release", "NetlinkProbe")
 QUICK = "--quick" in sys.argv
-ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
+# The outer process passes the root namespace down; inside the bench namespace it is not our own.
+ROOT_NETNS = os.environ.get("NFTCSF_FORBID_NETNS") if "--inner" in sys.argv else str(os.stat("/proc/self/ns/net").st_ino)
 
 
 def inner(root):

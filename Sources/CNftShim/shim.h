@@ -28,6 +28,9 @@
 /* glibc >= 2.34; declared here because Swift's Glibc module hides it behind _GNU_SOURCE. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
+/* GNU extension, also hidden behind _GNU_SOURCE. */
+extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
+
 static inline size_t cnft_mnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
 
 #endif

@@ -6,50 +6,51 @@ extension ListCommands {
     func commit(_ kind: CsfTableLayout.ListKind, _ file: ListFile, removingLines drop: Set<Int>, appending line: String?,
                 added: [CommandTarget], removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
         let rollback: () -> Void
+        let after: ListFile?
         if drop.isEmpty, let line {
             let size = try FileSystem.appendLine(file.path, line)
             rollback = { FileSystem.truncate(file.path, to: size) }
+            after = nil
         } else {
             var bytes = file.removing(drop)
             if let line { bytes += Array((line + "\n").utf8) }
             try FileSystem.writeAtomically(file.path, bytes: bytes)
             rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes) }
+            after = ListFile(path: file.path, bytes: bytes)
         }
         do {
-            return try syncKernel(kind, before: file, added: added, removed: removed)
+            return try syncKernel(kind, before: file, after: after, added: added, removed: removed)
         } catch {
             rollback()
             throw error
         }
     }
 
-    private func syncKernel(_ kind: CsfTableLayout.ListKind, before: ListFile, added: [CommandTarget],
+    private func syncKernel(_ kind: CsfTableLayout.ListKind, before: ListFile, after: ListFile?, added: [CommandTarget],
                             removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
         let sync = KernelSync(firewall: firewall)
         let all = added + removed
         // Advanced filters are rules, not set elements: only a table replacement (still one transaction) adds them.
         if all.contains(where: { $0.network == nil }) { return try sync.reload() }
-        let networksChanged = all.contains { !($0.network?.isHost ?? true) }
-        var after: [IPNetwork]?
-        if networksChanged || !removed.isEmpty {
-            after = listedNetworks(try ListFile.load(before.path))
-        }
         var deletes: [Change] = []
         var adds: [Change] = []
-        let stillListed = Set(after ?? [])
         for t in removed {
-            guard let net = t.network, net.isHost, !stillListed.contains(net) else { continue }
+            // Another line (or an Include) may still list the address: then it stays in the kernel.
+            guard let net = t.network, net.isHost, !(after.map { isListed(t, in: $0) } ?? false) else { continue }
             deletes.append(Change(.deleteIfPresent, set: CsfTableLayout.SetName.hosts(kind, net.family), elements: [.init(net.address)]))
         }
         for t in added {
             guard let net = t.network, net.isHost else { continue }
             adds.append(Change(.add, set: CsfTableLayout.SetName.hosts(kind, net.family), elements: [.init(net.address)]))
         }
-        if networksChanged, let after {
+        if all.contains(where: { !($0.network?.isHost ?? true) }) {
             let beforeNets = listedNetworks(before)
+            let afterFile: ListFile
+            if let after { afterFile = after } else { afterFile = try ListFile.load(before.path) }
+            let afterNets = listedNetworks(afterFile)
             for family in [IPAddress.Family.v4, .v6] {
                 let set = CsfTableLayout.SetName.networks(kind, family)
-                let old = Set(Self.loaded(beforeNets, family)), new = Set(Self.loaded(after, family))
+                let old = Set(Self.loaded(beforeNets, family)), new = Set(Self.loaded(afterNets, family))
                 deletes.append(Change(.deleteIfPresent, set: set, elements: old.subtracting(new).sorted().map { .init(.network($0)) }))
                 adds.append(Change(.add, set: set, elements: new.subtracting(old).sorted().map { .init(.network($0)) }))
             }
@@ -60,9 +61,13 @@ extension ListCommands {
     /// Every address and network the list (with Includes) names.
     func listedNetworks(_ file: ListFile) -> [IPNetwork] {
         var out: [IPNetwork] = []
-        _ = file.anyToken { token in
-            if let n = token.listedNetwork { out.append(n) }
-            return false
+        // Only lines with a '/' can name a network; hosts do not matter to the interval sets.
+        for i in file.lines(containing: [47]) {
+            if let n = file.token(i)?.listedNetwork, !n.isHost { out.append(n) }
+        }
+        for i in file.includeLines {
+            guard let inc = file.includePath(i), let included = try? ListFile.load(inc) else { continue }
+            out += listedNetworks(included)
         }
         return out
     }

@@ -168,7 +168,9 @@ public struct ListCommands {
     func removeLines(matching target: CommandTarget, kind: CsfTableLayout.ListKind, file: ListFile) throws(CsfError) -> ListChange {
         var change = ListChange()
         var drop = Set<Int>()
-        for i in file.lines.indices {
+        // A matching line names the target: as its token, or inside a filter (IPv6: any spelling, so any `:` line).
+        let needle = target.network?.family == .v6 ? [58] : Array((target.network?.address.description ?? target.text).utf8)
+        for i in file.lines(containing: needle) {
             guard let token = file.token(i), Self.matches(token, target) else { continue }
             if kind == .deny && file.isProtected(i) {
                 change.messages.append("csf: \(target.text) set as \"do not delete\" - not removed")
@@ -219,15 +221,22 @@ public struct ListCommands {
         }
     }
 
+    /// csf's duplicate test: does the first token of some line (main file and Includes) equal the target?
+    /// IPv6 has many spellings, so lines with a `:` are compared parsed; everything else by bytes.
     func isListed(_ target: CommandTarget, in file: ListFile, includes: Bool = true) -> Bool {
         let text = Array(target.text.utf8)
-        let net = target.network
-        return file.anyToken(includingIncludes: includes) { token in
+        let candidates = target.network?.family == .v6 ? file.lines(containing: [58]) : file.lines(containing: text)
+        for i in candidates {
+            guard let token = file.token(i) else { continue }
             if token.elementsEqual(text) { return true }
-            // IPv6 can be spelled many ways; compare those parsed.
-            if let net, net.family == .v6, token.contains(58), token.listedNetwork == net { return true }
-            return false
+            if let net = target.network, net.family == .v6, token.listedNetwork == net { return true }
         }
+        guard includes else { return false }
+        for i in file.includeLines {
+            guard let inc = file.includePath(i), let included = try? ListFile.load(inc) else { continue }
+            if isListed(target, in: included) { return true }
+        }
+        return false
     }
 
     func firstCovering(_ net: IPNetwork, in networks: [(IPNetwork, String)]) -> String? {

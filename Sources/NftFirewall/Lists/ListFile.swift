@@ -1,5 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNftShim
+
 /// The lines of one list file exactly as written (csf.allow, csf.deny), for the commands that edit it.
 /// Only the main file is ever rewritten; Include'd files are read, never changed (as csf does).
+/// csf.deny can hold 100,000 lines and `csf -d` must stay in the low milliseconds, so lookups search the
+/// bytes with memchr/memmem instead of tokenising every line.
 public struct ListFile: Sendable {
     public let path: String
     public let bytes: [UInt8]
@@ -7,18 +14,66 @@ public struct ListFile: Sendable {
     public let lines: [Range<Int>]
 
     public static func load(_ path: String) throws(CsfError) -> ListFile {
-        let bytes = TextFile.exists(path) ? try TextFile.readBytes(path) : []
+        ListFile(path: path, bytes: TextFile.exists(path) ? try TextFile.readBytes(path) : [])
+    }
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+        self.lines = Self.split(bytes)
+    }
+
+    static func split(_ bytes: [UInt8]) -> [Range<Int>] {
         var lines: [Range<Int>] = []
-        var i = 0
-        while i < bytes.count {
-            var j = i
-            while j < bytes.count, bytes[j] != 10 { j += 1 }
-            var e = j
-            if e > i, bytes[e - 1] == 13 { e -= 1 }
-            lines.append(i..<e)
-            i = j + 1
+        lines.reserveCapacity(bytes.count / 64 + 1)
+        bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            let count = buf.count
+            var i = 0
+            while i < count {
+                var nl = count
+                if let p = memchr(base + i, 10, count - i) {
+                    nl = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p))
+                }
+                var e = nl
+                if e > i && buf[e - 1] == 13 { e -= 1 }
+                lines.append(i..<e)
+                i = nl + 1
+            }
         }
-        return ListFile(path: path, bytes: bytes, lines: lines)
+        return lines
+    }
+
+    /// Index of the line holding byte `offset`.
+    func lineIndex(at offset: Int) -> Int {
+        var lo = 0, hi = lines.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lines[mid].lowerBound <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// Lines whose text contains `needle` anywhere.
+    public func lines(containing needle: [UInt8]) -> [Int] {
+        guard !needle.isEmpty else { return [] }
+        var out: [Int] = []
+        bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            var i = 0
+            while i < buf.count, let hit = memmem(base + i, buf.count - i, needle, needle.count) {
+                let offset = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                let line = lineIndex(at: offset)
+                if out.last != line { out.append(line) }
+                i = lines[line].upperBound + 1
+            }
+        }
+        return out
+    }
+
+    /// Lines that are Include directives.
+    public var includeLines: [Int] {
+        lines(containing: Array("Include".utf8)).filter { includePath($0) != nil }
     }
 
     public func text(_ line: Int) -> String { String(decoding: bytes[lines[line]], as: UTF8.self) }
