@@ -10,6 +10,7 @@
 Usage: python3 bench/list_commands.py [--quick]   (results: stdout + bench/out/list_commands.json)
 """
 import json
+import re
 import os
 import shutil
 import statistics
@@ -67,7 +68,7 @@ def inner(root):
             raise SystemExit(f"csf -td {ip} failed: {r.stderr}")
     sequential = time.perf_counter() - t0
     listing = subprocess.run(["nft", "list", "set", "inet", "csf", "tempdeny_in4"], capture_output=True, text=True).stdout
-    in_kernel = listing.count("100.64.")
+    in_kernel = len(re.findall(r"\b100\.64\.\d+\.\d+ timeout", listing))
     with open(os.path.join(root, "var/lib/csf/csf.tempban")) as f:
         in_file = sum(1 for _ in f)
     subprocess.run([CSF, "-tf"], env=env, capture_output=True, check=True)

@@ -15,7 +15,8 @@ extension ListCommands {
             var bytes = file.removing(drop)
             if let line { bytes += Array((line + "\n").utf8) }
             try FileSystem.writeAtomically(file.path, bytes: bytes)
-            rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes) }
+            // The mapping still shows the old file after the rename, so it is the rollback copy.
+            rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes.array) }
             after = ListFile(path: file.path, bytes: bytes)
         }
         do {

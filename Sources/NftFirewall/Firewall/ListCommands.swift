@@ -225,15 +225,20 @@ public struct ListCommands {
     /// IPv6 has many spellings, so lines with a `:` are compared parsed; everything else by bytes.
     func isListed(_ target: CommandTarget, in file: ListFile, includes: Bool = true) -> Bool {
         let text = Array(target.text.utf8)
-        let candidates = target.network?.family == .v6 ? file.lines(containing: [58]) : file.lines(containing: text)
-        for i in candidates {
-            guard let token = file.token(i) else { continue }
-            if token.elementsEqual(text) { return true }
-            if let net = target.network, net.family == .v6, token.listedNetwork == net { return true }
+        var includePaths: [String]
+        if let net = target.network, net.family == .v6 {
+            for i in file.lines(containing: [58]) {
+                if let token = file.token(i), token.elementsEqual(text) || token.listedNetwork == net { return true }
+            }
+            includePaths = file.includeLines.compactMap(file.includePath)
+        } else {
+            let (found, seen) = file.scan(forToken: text)
+            if found { return true }
+            includePaths = seen
         }
         guard includes else { return false }
-        for i in file.includeLines {
-            guard let inc = file.includePath(i), let included = try? ListFile.load(inc) else { continue }
+        for path in includePaths {
+            guard let included = try? ListFile.load(path) else { continue }
             if isListed(target, in: included) { return true }
         }
         return false

@@ -9,25 +9,73 @@ import CNftShim
 /// bytes with memchr/memmem instead of tokenising every line.
 public struct ListFile: Sendable {
     public let path: String
-    public let bytes: [UInt8]
-    /// Byte ranges of every line, without the line end.
-    public let lines: [Range<Int>]
+    public let bytes: MappedBytes
+    private let index: LineIndex
+
+    /// Byte ranges of every line, without the line end; built on first use (the `csf -d` path never needs it).
+    public var lines: [Range<Int>] { index.lines(of: bytes) }
 
     public static func load(_ path: String) throws(CsfError) -> ListFile {
-        ListFile(path: path, bytes: TextFile.exists(path) ? try TextFile.readBytes(path) : [])
+        ListFile(path: path, bytes: TextFile.exists(path) ? try MappedBytes(path: path) : .empty)
     }
 
     public init(path: String, bytes: [UInt8]) {
-        self.path = path
-        self.bytes = bytes
-        self.lines = Self.split(bytes)
+        self.init(path: path, bytes: MappedBytes(bytes))
     }
 
-    static func split(_ bytes: [UInt8]) -> [Range<Int>] {
+    init(path: String, bytes: MappedBytes) {
+        self.path = path
+        self.bytes = bytes
+        self.index = LineIndex()
+    }
+
+    /// One pass over the bytes: does some line's first token equal `token`? Also collects the Include
+    /// targets seen on the way, which only matter when the token was not found.
+    public func scan(forToken token: [UInt8]) -> (found: Bool, includes: [String]) {
+        let buf = bytes.buffer
+        guard let base = buf.baseAddress, let first = token.first else { return (false, []) }
+        let count = buf.count
+        var includes: [String] = []
+        var i = 0
+        while i < count {
+            var s = i
+            while s < count, buf[s] == 32 || buf[s] == 9 { s += 1 }
+            var nl = count
+            if s < count, let p = memchr(base + s, 10, count - s) { nl = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p)) }
+            if s < count, buf[s] == first, s + token.count <= nl, memcmp(base + s, token, token.count) == 0 {
+                let end = s + token.count
+                if end == nl || buf[end] == 32 || buf[end] == 9 || buf[end] == 13 { return (true, includes) }
+            } else if s < count, buf[s] == 73, nl - s > 7 {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: buf[s..<nl]), as: UTF8.self).trimmingWhitespace()
+                if text.hasPrefix("Include") {
+                    let target = text.dropFirst(7).trimmingWhitespaceSubstring()
+                    if !target.isEmpty { includes.append(String(target)) }
+                }
+            }
+            i = nl + 1
+        }
+        return (false, includes)
+    }
+
+    /// The line table, computed once per file version.
+    final class LineIndex: @unchecked Sendable {
+        // Written once, on first use, by the one thread that owns the ListFile (commands are single-threaded).
+        private var cached: [Range<Int>]?
+
+        func lines(of bytes: MappedBytes) -> [Range<Int>] {
+            if let cached { return cached }
+            let built = ListFile.split(bytes)
+            cached = built
+            return built
+        }
+    }
+
+    static func split(_ bytes: MappedBytes) -> [Range<Int>] {
         var lines: [Range<Int>] = []
         lines.reserveCapacity(bytes.count / 64 + 1)
-        bytes.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return }
+        do {
+            let buf = bytes.buffer
+            guard let base = buf.baseAddress else { return [] }
             let count = buf.count
             var i = 0
             while i < count {
@@ -46,6 +94,7 @@ public struct ListFile: Sendable {
 
     /// Index of the line holding byte `offset`.
     func lineIndex(at offset: Int) -> Int {
+        let lines = self.lines
         var lo = 0, hi = lines.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
@@ -58,8 +107,9 @@ public struct ListFile: Sendable {
     public func lines(containing needle: [UInt8]) -> [Int] {
         guard !needle.isEmpty else { return [] }
         var out: [Int] = []
-        bytes.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return }
+        do {
+            let buf = bytes.buffer
+            guard let base = buf.baseAddress else { return [] }
             var i = 0
             while i < buf.count, let hit = memmem(base + i, buf.count - i, needle, needle.count) {
                 let offset = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
@@ -71,9 +121,34 @@ public struct ListFile: Sendable {
         return out
     }
 
-    /// Lines that are Include directives.
+    /// Lines that are Include directives (a cheap first-byte test before the real one).
     public var includeLines: [Int] {
-        lines(containing: Array("Include".utf8)).filter { includePath($0) != nil }
+        lines.indices.filter { i in
+            let r = lines[i]
+            var s = r.lowerBound
+            while s < r.upperBound, ByteLines.isSpace(bytes[s]) { s += 1 }
+            return s < r.upperBound && bytes[s] == 73 && includePath(i) != nil
+        }
+    }
+
+    /// Lines whose first token is exactly `token`, found by comparing line starts (one pass, no tokenising).
+    public func lines(withToken token: [UInt8]) -> [Int] {
+        guard let first = token.first else { return [] }
+        var out: [Int] = []
+        do {
+            let buf = bytes.buffer
+            for (i, r) in lines.enumerated() {
+                var s = r.lowerBound
+                while s < r.upperBound, buf[s] == 32 || buf[s] == 9 { s += 1 }
+                guard s < r.upperBound, buf[s] == first, r.upperBound - s >= token.count else { continue }
+                let end = s + token.count
+                if end < r.upperBound, buf[end] != 32 && buf[end] != 9 { continue }
+                var k = 1
+                while k < token.count, buf[s + k] == token[k] { k += 1 }
+                if k == token.count { out.append(i) }
+            }
+        }
+        return out
     }
 
     public func text(_ line: Int) -> String { String(decoding: bytes[lines[line]], as: UTF8.self) }
@@ -122,7 +197,7 @@ public struct ListFile: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         for (i, r) in lines.enumerated() where !drop.contains(i) {
-            out.append(contentsOf: bytes[r])
+            out.append(contentsOf: bytes.buffer[r])
             out.append(10)
         }
         return out

@@ -15,17 +15,28 @@ public enum TextFile {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw .io(path: path, reason: "is a directory") }
+        // Read straight into the array's storage: no staging buffer, no second copy.
+        var size = Int(st.st_size)
         var out = [UInt8]()
-        out.reserveCapacity(Int(st.st_size) + 1)
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, reason: String(cString: strerror(errno)))
+            let capacity = size + 1
+            var filled = 0
+            var failure: Int32 = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+                guard let base = buf.baseAddress else { count = 0; return }
+                while filled < capacity {
+                    let n = Glibc.read(fd, base + filled, capacity - filled)
+                    if n < 0 { if errno == EINTR { continue }; failure = errno; break }
+                    if n == 0 { break }
+                    filled += n
+                }
+                count = filled
             }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+            if failure != 0 { throw .io(path: path, reason: String(cString: strerror(failure))) }
+            if out.isEmpty { out = chunk } else { out += chunk }
+            // A file that grew while being read: keep reading.
+            if filled < capacity { break }
+            size = max(size, 1 << 16)
         }
         return out
     }
