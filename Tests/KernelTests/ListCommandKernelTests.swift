@@ -50,6 +50,28 @@ struct ListCommandKernelTests {
         #expect(try setHandle(lab, "deny4") == handle)
     }
 
+    @Test func removalFromALargeDenyFileIsAnInPlaceEdit() throws {
+        let lab = try started()
+        let p1 = lab.peers[0]
+        let filler = (0..<4000).map { "10.\($0 / 250).\($0 % 250).1 # lfd: (sshd) Failed SSH login from somewhere: 5 in the last 3600 secs" }
+        try lab.write("csf.deny", filler.joined(separator: "\n") + "\n\(p1.v4) # target\n198.18.0.0/24 # net\n")
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        var r = try lab.csf("-dr", p1.v4)
+        #expect(r.status == 0 && r.stdout.contains("Removing rule..."), "\(r)")
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        var text = file(lab, "csf.deny")
+        #expect(!text.contains(p1.v4) && text.contains("\n#-csf-removed") && text.hasPrefix("10.0.0.1 # lfd"))
+        r = try lab.csf("-dr", "198.18.0.0/24")
+        #expect(r.status == 0)
+        #expect(try !lab.nft("list", "set", "inet", "csf", "deny4_net").stdout.contains("198.18.0.0/24"))
+        // The next rewrite of the file drops the placeholders.
+        #expect(try lab.csf("-dr", "10.0.0.1").status == 0)
+        #expect(try lab.csf("-df").status == 0)
+        text = file(lab, "csf.deny")
+        #expect(!text.contains("#-csf-removed") && text.isEmpty, "\(text.prefix(200))")
+    }
+
     @Test func networksGoIntoIntervalSetsAndRemovingTheOuterOneRestoresTheInner() throws {
         let lab = try started()
         let p1 = lab.peers[0]

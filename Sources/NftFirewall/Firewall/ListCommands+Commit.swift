@@ -27,6 +27,22 @@ extension ListCommands {
         }
     }
 
+    /// `-dr`/`-ar` on a large file: each removed line becomes a same-length comment, written in place and
+    /// flushed; the kernel follows, and if it refuses the old lines are written back.
+    func commitInPlace(_ kind: CsfTableLayout.ListKind, _ file: ListFile, blanking ranges: [Range<Int>],
+                       removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
+        let old = ranges.map { (offset: $0.lowerBound, bytes: Array(file.bytes.buffer[$0])) }
+        // The mapping may show the new bytes after the write; keep a copy when the network diff needs the old file.
+        let before = removed.contains { !($0.network?.isHost ?? true) } ? ListFile(path: file.path, bytes: file.bytes.array) : file
+        try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) })
+        do {
+            return try syncKernel(kind, before: before, after: try ListFile.load(file.path), added: [], removed: removed)
+        } catch {
+            try? FileSystem.overwrite(file.path, old)
+            throw error
+        }
+    }
+
     private func syncKernel(_ kind: CsfTableLayout.ListKind, before: ListFile, after: ListFile?, added: [CommandTarget],
                             removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
         let sync = KernelSync(firewall: firewall)
@@ -35,14 +51,21 @@ extension ListCommands {
         if all.contains(where: { $0.network == nil }) { return try sync.reload() }
         var deletes: [Change] = []
         var adds: [Change] = []
+        var removedHosts: [IPAddress.Family: [NetlinkSetWriter.Element]] = [:]
+        var addedHosts: [IPAddress.Family: [NetlinkSetWriter.Element]] = [:]
         for t in removed {
             // Another line (or an Include) may still list the address: then it stays in the kernel.
             guard let net = t.network, net.isHost, !(after.map { isListed(t, in: $0) } ?? false) else { continue }
-            deletes.append(Change(.deleteIfPresent, set: CsfTableLayout.SetName.hosts(kind, net.family), elements: [.init(net.address)]))
+            removedHosts[net.family, default: []].append(.init(net.address))
         }
         for t in added {
             guard let net = t.network, net.isHost else { continue }
-            adds.append(Change(.add, set: CsfTableLayout.SetName.hosts(kind, net.family), elements: [.init(net.address)]))
+            addedHosts[net.family, default: []].append(.init(net.address))
+        }
+        for family in [IPAddress.Family.v4, .v6] {
+            let set = CsfTableLayout.SetName.hosts(kind, family)
+            deletes.append(Change(.deleteIfPresent, set: set, elements: removedHosts[family] ?? []))
+            adds.append(Change(.add, set: set, elements: addedHosts[family] ?? []))
         }
         if all.contains(where: { !($0.network?.isHost ?? true) }) {
             let beforeNets = listedNetworks(before)

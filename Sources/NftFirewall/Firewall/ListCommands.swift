@@ -167,16 +167,16 @@ public struct ListCommands {
 
     func removeLines(matching target: CommandTarget, kind: CsfTableLayout.ListKind, file: ListFile) throws(CsfError) -> ListChange {
         var change = ListChange()
-        var drop = Set<Int>()
+        var drop: [Range<Int>] = []
         // A matching line names the target: as its token, or inside a filter (IPv6: any spelling, so any `:` line).
         let needle = target.network?.family == .v6 ? [58] : Array((target.network?.address.description ?? target.text).utf8)
-        for i in file.lines(containing: needle) {
-            guard let token = file.token(i), Self.matches(token, target) else { continue }
-            if kind == .deny && file.isProtected(i) {
+        for r in file.lineRanges(containing: needle) {
+            guard let token = file.token(in: r), Self.matches(token, target) else { continue }
+            if kind == .deny && file.isProtected(in: r) {
                 change.messages.append("csf: \(target.text) set as \"do not delete\" - not removed")
                 continue
             }
-            drop.insert(i)
+            drop.append(r)
             change.messages.append("Removing rule...")
         }
         guard !drop.isEmpty else {
@@ -185,12 +185,20 @@ public struct ListCommands {
             }
             return change
         }
-        let removed = drop.compactMap { file.token($0).flatMap(Self.target) }
-        change.kernel = try commit(kind, file, removingLines: drop, appending: nil, added: [], removed: removed)
+        let removed = drop.compactMap { file.token(in: $0).flatMap(Self.target) }
+        if file.bytes.count >= Self.inPlaceThreshold {
+            change.kernel = try commitInPlace(kind, file, blanking: drop, removed: removed)
+        } else {
+            let indices = Set(drop.map { file.lineIndex(at: $0.lowerBound) })
+            change.kernel = try commit(kind, file, removingLines: indices, appending: nil, added: [], removed: removed)
+        }
         change.changed = true
         change.removed = removed.map(\.text)
         return change
     }
+
+    /// Above this size a removal blanks the line in place rather than rewriting (and fsyncing) the whole file.
+    static let inPlaceThreshold = 256 * 1024
 
     /// `-dr` also forgets lfd's block history for the address (csf.tempip), so escalation starts afresh.
     private func pruneTempIP(_ target: CommandTarget) {

@@ -121,6 +121,44 @@ public struct ListFile: Sendable {
         return out
     }
 
+    /// Ranges of the lines holding `needle`, found without building the line table.
+    public func lineRanges(containing needle: [UInt8]) -> [Range<Int>] {
+        let buf = bytes.buffer
+        guard let base = buf.baseAddress, !needle.isEmpty else { return [] }
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < buf.count, let hit = memmem(base + i, buf.count - i, needle, needle.count) {
+            let offset = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            var start = offset
+            while start > 0, buf[start - 1] != 10 { start -= 1 }
+            var end = offset
+            if let p = memchr(base + offset, 10, buf.count - offset) {
+                end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p))
+            } else {
+                end = buf.count
+            }
+            let next = end + 1
+            if end > start, buf[end - 1] == 13 { end -= 1 }
+            out.append(start..<end)
+            i = next
+        }
+        return out
+    }
+
+    /// What `-dr` leaves in place of a removed line in a large file: a comment of the same length, so the
+    /// removal is one small in-place write instead of rewriting megabytes. The next rewrite drops it.
+    public static let placeholder = Array("#-csf-removed".utf8)
+
+    public static func placeholder(length: Int) -> [UInt8] {
+        if length >= placeholder.count { return placeholder + [UInt8](repeating: 32, count: length - placeholder.count) }
+        return [35] + [UInt8](repeating: 32, count: max(0, length - 1))
+    }
+
+    func isPlaceholder(_ r: Range<Int>) -> Bool {
+        r.count >= Self.placeholder.count && bytes.buffer[r.lowerBound..<(r.lowerBound + Self.placeholder.count)]
+            .elementsEqual(Self.placeholder) && bytes.buffer[(r.lowerBound + Self.placeholder.count)..<r.upperBound].allSatisfy { $0 == 32 }
+    }
+
     /// Lines that are Include directives (a cheap first-byte test before the real one).
     public var includeLines: [Int] {
         lines.indices.filter { i in
@@ -151,11 +189,13 @@ public struct ListFile: Sendable {
         return out
     }
 
-    public func text(_ line: Int) -> String { String(decoding: bytes[lines[line]], as: UTF8.self) }
+    public func text(_ line: Int) -> String { text(in: lines[line]) }
+    public func text(in r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
 
     /// The first token of an entry line, or nil for blank, `#` comment and Include lines.
-    public func token(_ line: Int) -> ArraySlice<UInt8>? {
-        let r = lines[line]
+    public func token(_ line: Int) -> ArraySlice<UInt8>? { token(in: lines[line]) }
+
+    public func token(in r: Range<Int>) -> ArraySlice<UInt8>? {
         var s = r.lowerBound
         while s < r.upperBound, ByteLines.isSpace(bytes[s]) { s += 1 }
         guard s < r.upperBound, bytes[s] != 35 else { return nil }
@@ -173,9 +213,11 @@ public struct ListFile: Sendable {
     }
 
     /// `do not delete` anywhere in the line (case-insensitive) protects it from -dr, -df and rotation.
-    public func isProtected(_ line: Int) -> Bool {
+    public func isProtected(_ line: Int) -> Bool { isProtected(in: lines[line]) }
+
+    public func isProtected(in r: Range<Int>) -> Bool {
         let needle = Array("do not delete".utf8)
-        let hay = bytes[lines[line]]
+        let hay = bytes[r]
         guard hay.count >= needle.count else { return false }
         var i = hay.startIndex
         while i + needle.count <= hay.endIndex {
@@ -196,7 +238,7 @@ public struct ListFile: Sendable {
     public func removing(_ drop: Set<Int>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        for (i, r) in lines.enumerated() where !drop.contains(i) {
+        for (i, r) in lines.enumerated() where !drop.contains(i) && !isPlaceholder(r) {
             out.append(contentsOf: bytes.buffer[r])
             out.append(10)
         }

@@ -105,6 +105,19 @@ public enum FileSystem {
         return size
     }
 
+    /// Overwrites byte ranges in place (same length) and flushes them. Each range is one line, written by
+    /// one pwrite: a crash leaves each line either old, new, or torn inside itself, never a shortened file.
+    public static func overwrite(_ path: String, _ patches: [(offset: Int, bytes: [UInt8])]) throws(CsfError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        for patch in patches {
+            let n = patch.bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(patch.offset)) }
+            guard n == patch.bytes.count else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        }
+        guard fdatasync(fd) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+    }
+
     public static func truncate(_ path: String, to size: Int) {
         _ = Glibc.truncate(path, off_t(size))
     }
