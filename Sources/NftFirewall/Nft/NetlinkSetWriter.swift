@@ -69,7 +69,23 @@ public final class NetlinkSetWriter {
         sequence = UInt32(truncatingIfNeeded: time(nil))
     }
 
-    deinit { mnl_socket_close(socket) }
+    /// Set when a batch deleted something. Closing a netfilter socket then waits for the kernel to free the
+    /// deleted elements (an RCU grace period: 10-25 ms here, as long as the whole `csf -dr`).
+    private var freedElements = false
+
+    deinit {
+        // A short-lived CLI hands its socket to a detached `sleep`, whose exit pays that wait instead of the
+        // admin. The deletion itself is committed already (the kernel acknowledged the batch).
+        if freedElements, Self.deferCloseAfterDeletes,
+           Subprocess.spawnDetached(["/bin/sleep", "1"], inheriting: mnl_socket_get_fd(socket)) != nil {
+            mnl_socket_close(socket)
+            return
+        }
+        mnl_socket_close(socket)
+    }
+
+    /// Off for long-running processes (lfd keeps its socket; the wait never lands on a command).
+    nonisolated(unsafe) public static var deferCloseAfterDeletes = true
 
     static let elementsPerMessage = 256
 
@@ -94,6 +110,7 @@ public final class NetlinkSetWriter {
         }
         guard !messages.isEmpty else { return }
         try send(messages)
+        if messages.contains(where: { $0.1 == .delete }) { freedElements = true }
     }
 
     private func buildSet(_ change: Change, _ elements: ArraySlice<Element>, timeouts: Bool) throws(CsfError) -> OpaquePointer {

@@ -65,7 +65,8 @@ public enum Subprocess {
     }
 
     /// Starts a program in its own session with no terminal, so it outlives the CLI that started it.
-    public static func spawnDetached(_ argv: [String], extraEnvironment: [String: String] = [:]) -> pid_t? {
+    /// `inheriting` passes one descriptor on as fd 3.
+    public static func spawnDetached(_ argv: [String], extraEnvironment: [String: String] = [:], inheriting fd: Int32? = nil) -> pid_t? {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -77,7 +78,12 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // An inherited pipe would keep a caller (a shell pipeline, Ansible) waiting for the watchdog to exit.
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        if let fd {
+            posix_spawn_file_actions_adddup2(&actions, fd, 3)
+            posix_spawn_file_actions_addclosefrom_np(&actions, 4)
+        } else {
+            posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        }
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
 
