@@ -36,6 +36,10 @@ def inner(root):
     runs = 10 if QUICK else 40
 
     def t(cmd):
+        # Deleting set elements leaves the kernel an RCU grace period of cleanup, which the next process to close a
+        # netfilter socket within it waits for. A pause gives every command (ours and nft's) a quiet kernel, as
+        # an admin typing commands would.
+        time.sleep(0.05)
         t0 = time.perf_counter()
         r = subprocess.run(cmd, env=env, capture_output=True, text=True)
         dt = time.perf_counter() - t0

@@ -3,7 +3,7 @@ import NftFirewall
 /// The list commands keep csf's free-form argument style (`csf -td 192.0.2.1 1h -p 22 -d out too many logins`),
 /// which a declarative parser cannot express (`-d` is both a command and a `-td` option), so they are parsed here.
 enum ListVerb: String {
-    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep
+    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
 
     static let spellings: [String: ListVerb] = [
         "-a": .add, "--add": .add, "-ar": .addrm, "--addrm": .addrm,
@@ -11,6 +11,7 @@ enum ListVerb: String {
         "-td": .tempdeny, "--tempdeny": .tempdeny, "-ta": .tempallow, "--tempallow": .tempallow,
         "-tr": .temprm, "--temprm": .temprm, "-trd": .temprmd, "--temprmd": .temprmd, "-tra": .temprma, "--temprma": .temprma,
         "-tf": .tempf, "--tempf": .tempf, "-t": .temp, "--temp": .temp, "-g": .grep, "--grep": .grep,
+        "--resync": .resync,
     ]
 
     static let usage = """
@@ -27,6 +28,7 @@ enum ListVerb: String {
           -tf, --tempf                   remove every temporary entry
           -t,  --temp                    list temporary entries with their remaining time
           -g,  --grep IP                 where IP is allowed or blocked (files with line numbers, temp entries, kernel sets)
+               --resync                  put every temporary entry back into the kernel with its remaining time
         Add --json to any of them for machine-readable output ({"changed": ...} for changes).
         """
 }
@@ -57,6 +59,10 @@ struct ListCommandLine {
             switch verb {
             case .temp: printTemp(commands.tempEntries())
             case .grep: return printGrep(try commands.grep(try single()))
+            case .resync:
+                try none()
+                let n = try commands.reassertTemporary()
+                if json { Output.json(["ok": true, "elements": n]) } else { print("csf: \(n) temporary element(s) asserted in the kernel") }
             default: printChange(try mutate(commands))
             }
             return 0
@@ -93,7 +99,7 @@ struct ListCommandLine {
         case .temprma: return try c.tempRemove(try single(), kinds: [.allow])
         case .tempdeny: return try c.tempAdd(.deny, try tempRequest())
         case .tempallow: return try c.tempAdd(.allow, try tempRequest())
-        case .temp, .grep: throw UsageError(message: "csf: internal error")
+        case .temp, .grep, .resync: throw UsageError(message: "csf: internal error")
         }
     }
 

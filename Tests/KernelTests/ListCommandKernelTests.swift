@@ -219,6 +219,23 @@ struct ListCommandKernelTests {
         #expect(try !lab.tcpOpen(from: p2, port: 22, timeout: 0.5))
     }
 
+    @Test func resyncPutsLostTemporaryEntriesBackWithTheirRemainingTime() throws {
+        let lab = try started()
+        let p1 = lab.peers[0]
+        #expect(try lab.csf("-td", p1.v4, "1h", "-p", "22").status == 0)
+        #expect(try lab.csf("-ta", "198.18.4.4", "600").status == 0)
+        // Something outside csf empties the sets: the file still says banned, the kernel no longer does.
+        #expect(try lab.nft("flush", "set", "inet", "csf", "tempdeny_in4_port").status == 0)
+        #expect(try lab.nft("flush", "set", "inet", "csf", "tempallow_in4").status == 0)
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        let r = try lab.csf("--resync")
+        #expect(r.status == 0 && r.stdout.contains("3 temporary element(s)"), "\(r)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        let listing = try lab.nft("list", "set", "inet", "csf", "tempdeny_in4_port").stdout
+        #expect(listing.contains("timeout 59m") || listing.contains("timeout 1h"), "\(listing)")
+        #expect(try lab.nft("list", "set", "inet", "csf", "tempallow_out4").stdout.contains("198.18.4.4"))
+    }
+
     @Test func fiftyConcurrentDeniesAllLand() throws {
         let lab = try started(peers: 1)
         let ips = (1...50).map { "198.18.1.\($0)" }

@@ -35,6 +35,20 @@ import Testing
         }
     }
 
+    @Test func quickScanFindsDuplicatesExpiryNetworksAndDamage() {
+        let text = "100|192.0.2.1|22|in|50|a\n100|192.0.2.2||in|10|b\n"
+        func scan(_ t: String, _ ip: String, _ ports: String, now: Int) -> TempFileSummary {
+            TempFileSummary.scan(MappedBytes(Array(t.utf8)), ip: Array(ip.utf8), ports: Array(ports.utf8), now: now)
+        }
+        var s = scan(text, "192.0.2.1", "22", now: 105)
+        #expect(s.duplicate && !s.hasExpired && !s.hasNetworks && !s.damaged)
+        #expect(!scan(text, "192.0.2.1", "", now: 105).duplicate, "same address, other ports: not a duplicate")
+        s = scan(text, "192.0.2.2", "", now: 120)
+        #expect(s.hasExpired && !s.duplicate, "an expired line is no duplicate")
+        #expect(scan(text + "100|198.18.0.0/16||in|50|c\n", "x", "", now: 105).hasNetworks)
+        #expect(scan(text + "garbage\n", "x", "", now: 105).damaged)
+    }
+
     @Test func ttlSuffixesAndLimits() {
         #expect(TempTTL.parse("90") == 90)
         #expect(TempTTL.parse("5m") == 300)

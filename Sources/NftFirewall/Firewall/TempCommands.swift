@@ -43,28 +43,41 @@ extension ListCommands {
             return change
         }
         let now = clock()
-        var list = TempList.load(kind, paths: paths)
-        let pruned = list.prune(now: now)
         let entry = TempEntry(created: now, target: net, ports: request.ports,
                               direction: request.direction ?? (kind == .deny ? .in : .inout), ttl: request.ttl,
                               comment: note ?? "Manually added: \(lookup(target))")
-        if list.entries.contains(where: { $0.target == net && $0.portsText == entry.portsText }) {
+        let path = TempList.path(kind, paths: paths)
+        let placements = TempSets.placements(entry, kind: kind, now: now)
+        let file = TextFile.exists(path) ? try MappedBytes(path: path) : .empty
+        let summary = TempFileSummary.scan(file, ip: Array(target.text.utf8), ports: Array(entry.portsText.utf8), now: now)
+        if summary.duplicate {
             change.messages.append("csf: \(target.text) is already temporarily \(word)")
             return change
         }
-        let placements = TempSets.placements(entry, kind: kind, now: now)
-        if let clash = overlapping(placements, list.entries, kind: kind, now: now) {
-            throw .refused("csf: \(target.text) overlaps the temporary entry \(clash.target) (\(clash.portsText.isEmpty ? "*" : clash.portsText)); remove it first with csf -tr \(clash.target)")
-        }
-        list.entries.append(entry)
         let rollback: () -> Void
-        if pruned {
-            let old = (try? TextFile.readBytes(list.path)) ?? []
-            try list.write()
-            rollback = { try? FileSystem.writeAtomically(list.path, bytes: old) }
+        if summary.hasExpired || summary.damaged || summary.hasNetworks || !net.isHost {
+            // The full path: parse every line, refuse overlaps, rewrite without expired lines.
+            var list = TempList.load(kind, paths: paths)
+            let pruned = list.prune(now: now)
+            if list.entries.contains(where: { $0.target == net && $0.portsText == entry.portsText }) {
+                change.messages.append("csf: \(target.text) is already temporarily \(word)")
+                return change
+            }
+            if let clash = overlapping(placements, list.entries, kind: kind, now: now) {
+                throw .refused("csf: \(target.text) overlaps the temporary entry \(clash.target) (\(clash.portsText.isEmpty ? "*" : clash.portsText)); remove it first with csf -tr \(clash.target)")
+            }
+            list.entries.append(entry)
+            if pruned {
+                let old = file.array
+                try list.write()
+                rollback = { try? FileSystem.writeAtomically(path, bytes: old) }
+            } else {
+                let size = try FileSystem.appendLine(path, entry.line)
+                rollback = { FileSystem.truncate(path, to: size) }
+            }
         } else {
-            let size = try FileSystem.appendLine(list.path, entry.line)
-            rollback = { FileSystem.truncate(list.path, to: size) }
+            let size = try FileSystem.appendLine(path, entry.line)
+            rollback = { FileSystem.truncate(path, to: size) }
         }
         do {
             change.kernel = try KernelSync(firewall: firewall).apply(changes(.add, placements, comment: entry.comment))
@@ -183,5 +196,28 @@ extension ListCommands {
         return [TempEntry.Kind.deny, .allow].flatMap { kind in
             TempList.load(kind, paths: paths).active(now: now).map { (kind, $0, $0.remaining(now: now)) }
         }
+    }
+}
+
+extension ListCommands {
+    /// Puts every active temporary entry back into the kernel with its remaining time (adding an element that
+    /// is there already changes nothing), and prunes expired lines. Kernel and files can drift apart only if
+    /// something outside csf removes elements; lfd calls this periodically and `csf -s` rebuilds everything.
+    public func reassertTemporary() throws(CsfError) -> Int {
+        let lock = try self.lock()
+        defer { withExtendedLifetime(lock) {} }
+        let now = clock()
+        var changes: [NetlinkSetWriter.Change] = []
+        var count = 0
+        for kind in [TempEntry.Kind.deny, .allow] {
+            var list = TempList.load(kind, paths: paths)
+            if list.prune(now: now) { try list.write() }
+            let placements = list.entries.filter { ipv6 || $0.target.family == .v4 }
+                .flatMap { TempSets.placements($0, kind: kind, now: now) }
+            count += placements.count
+            changes += self.changes(.add, placements)
+        }
+        _ = try KernelSync(firewall: firewall).apply(changes)
+        return count
     }
 }

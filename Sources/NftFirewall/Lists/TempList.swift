@@ -60,3 +60,53 @@ extension Substring {
         return s
     }
 }
+
+/// What `-td`/`-ta` need to know about a temp file, read straight from its bytes: lfd can keep tens of
+/// thousands of bans there, and parsing every line on every ban would make each one slower than the last.
+struct TempFileSummary {
+    var hasExpired = false
+    var hasNetworks = false
+    var damaged = false
+    var duplicate = false
+
+    /// `duplicate`: a line for exactly `ip` with exactly `ports` (csf's "already temporarily blocked").
+    static func scan(_ bytes: MappedBytes, ip: [UInt8], ports: [UInt8], now: Int) -> TempFileSummary {
+        var summary = TempFileSummary()
+        let buf = bytes.buffer
+        var i = 0
+        while i < buf.count {
+            var end = i
+            while end < buf.count, buf[end] != 10 { end += 1 }
+            if end > i { summary.read(buf, i..<end, ip: ip, ports: ports, now: now) }
+            i = end + 1
+        }
+        return summary
+    }
+
+    private mutating func read(_ buf: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, ip: [UInt8], ports: [UInt8], now: Int) {
+        var fields: [Range<Int>] = []
+        var start = line.lowerBound
+        for k in line where buf[k] == 124 && fields.count < 5 {
+            fields.append(start..<k)
+            start = k + 1
+        }
+        fields.append(start..<line.upperBound)
+        guard fields.count >= 5, let created = Self.number(buf, fields[0]), let ttl = Self.number(buf, fields[4]) else {
+            if !buf[line].allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { damaged = true }
+            return
+        }
+        if now >= created + ttl { hasExpired = true; return }
+        if buf[fields[1]].contains(47) { hasNetworks = true }
+        if buf[fields[1]].elementsEqual(ip) && buf[fields[2]].elementsEqual(ports) { duplicate = true }
+    }
+
+    private static func number(_ buf: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int? {
+        guard !r.isEmpty, r.count <= 18 else { return nil }
+        var n = 0
+        for k in r {
+            guard buf[k] >= 48 && buf[k] <= 57 else { return nil }
+            n = n * 10 + Int(buf[k] - 48)
+        }
+        return n
+    }
+}
