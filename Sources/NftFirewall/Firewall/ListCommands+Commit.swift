@@ -36,7 +36,8 @@ extension ListCommands {
         let before = removed.contains { !($0.network?.isHost ?? true) } ? ListFile(path: file.path, bytes: file.bytes.array) : file
         try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) })
         do {
-            return try syncKernel(kind, before: before, after: try ListFile.load(file.path), added: [], removed: removed)
+            // The caller has already left out addresses that other lines still list, so no re-scan here.
+            return try syncKernel(kind, before: before, after: nil, added: [], removed: removed)
         } catch {
             try? FileSystem.overwrite(file.path, old)
             throw error

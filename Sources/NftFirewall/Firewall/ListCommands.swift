@@ -168,16 +168,30 @@ public struct ListCommands {
     func removeLines(matching target: CommandTarget, kind: CsfTableLayout.ListKind, file: ListFile) throws(CsfError) -> ListChange {
         var change = ListChange()
         var drop: [Range<Int>] = []
+        var kept = false
         // A matching line names the target: as its token, or inside a filter (IPv6: any spelling, so any `:` line).
-        let needle = target.network?.family == .v6 ? [58] : Array((target.network?.address.description ?? target.text).utf8)
-        for r in file.lineRanges(containing: needle) {
+        let candidates: [Range<Int>]
+        var includes: [String]
+        if target.network?.family == .v6 {
+            candidates = file.lineRanges(containing: [58])
+            includes = file.includeLines.compactMap(file.includePath)
+        } else {
+            let needle = Array((target.network?.address.description ?? target.text).utf8)
+            (candidates, includes) = file.scan(forRemovalOf: Array(target.text.utf8), needle: needle)
+        }
+        for r in candidates {
             guard let token = file.token(in: r), Self.matches(token, target) else { continue }
             if kind == .deny && file.isProtected(in: r) {
                 change.messages.append("csf: \(target.text) set as \"do not delete\" - not removed")
+                kept = true
                 continue
             }
             drop.append(r)
             change.messages.append("Removing rule...")
+        }
+        // Whether the address stays listed after the removal: a protected line, or an Include, still names it.
+        let stillListed = kept || includes.contains { path in
+            (try? ListFile.load(path)).map { isListed(target, in: $0) } ?? false
         }
         guard !drop.isEmpty else {
             if change.messages.isEmpty {
@@ -187,7 +201,7 @@ public struct ListCommands {
         }
         let removed = drop.compactMap { file.token(in: $0).flatMap(Self.target) }
         if file.bytes.count >= Self.inPlaceThreshold {
-            change.kernel = try commitInPlace(kind, file, blanking: drop, removed: removed)
+            change.kernel = try commitInPlace(kind, file, blanking: drop, removed: stillListed ? [] : removed)
         } else {
             let indices = Set(drop.map { file.lineIndex(at: $0.lowerBound) })
             change.kernel = try commit(kind, file, removingLines: indices, appending: nil, added: [], removed: removed)

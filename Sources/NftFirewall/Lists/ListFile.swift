@@ -145,6 +145,40 @@ public struct ListFile: Sendable {
         return out
     }
 
+    /// One pass for `-dr`/`-ar`: lines whose first token is `token`, lines that start with a letter (filters)
+    /// and contain `needle`, and the Include targets.
+    public func scan(forRemovalOf token: [UInt8], needle: [UInt8]) -> (candidates: [Range<Int>], includes: [String]) {
+        let buf = bytes.buffer
+        guard let base = buf.baseAddress, let first = token.first else { return ([], []) }
+        let count = buf.count
+        var candidates: [Range<Int>] = []
+        var includes: [String] = []
+        var i = 0
+        while i < count {
+            var s = i
+            while s < count, buf[s] == 32 || buf[s] == 9 { s += 1 }
+            var nl = count
+            if s < count, let p = memchr(base + s, 10, count - s) { nl = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p)) }
+            var e = nl
+            if e > i, buf[e - 1] == 13 { e -= 1 }
+            if s < e {
+                let b = buf[s]
+                if b == first, s + token.count <= e, memcmp(base + s, token, token.count) == 0,
+                   s + token.count == e || buf[s + token.count] == 32 || buf[s + token.count] == 9 {
+                    candidates.append(i..<e)
+                } else if (b | 0x20) >= 97 && (b | 0x20) <= 122 {
+                    if b == 73, let inc = includePath(in: i..<e) {
+                        includes.append(inc)
+                    } else if memmem(base + s, e - s, needle, needle.count) != nil {
+                        candidates.append(i..<e)
+                    }
+                }
+            }
+            i = nl + 1
+        }
+        return (candidates, includes)
+    }
+
     /// What `-dr` leaves in place of a removed line in a large file: a comment of the same length, so the
     /// removal is one small in-place write instead of rewriting megabytes. The next rewrite drops it.
     public static let placeholder = Array("#-csf-removed".utf8)
@@ -205,8 +239,10 @@ public struct ListFile: Sendable {
         return token.elementsEqual("Include".utf8) ? nil : token
     }
 
-    public func includePath(_ line: Int) -> String? {
-        let text = self.text(line).trimmingWhitespace()
+    public func includePath(_ line: Int) -> String? { includePath(in: lines[line]) }
+
+    public func includePath(in r: Range<Int>) -> String? {
+        let text = self.text(in: r).trimmingWhitespace()
         guard text.hasPrefix("Include") else { return nil }
         let rest = text.dropFirst(7).trimmingWhitespaceSubstring()
         return rest.isEmpty ? nil : String(rest)
