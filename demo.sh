@@ -10,7 +10,7 @@ pkgs="libnftables-dev libnftnl-dev libmnl-dev nftables iproute2 python3"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
 fi
-swift build -c release 2>&1 | tail -1
+swift build -c release --static-swift-stdlib 2>&1 | tail -1
 CSF=$PWD/.build/release/csf
 LFD=$PWD/.build/release/lfd
 PEER_PY=$PWD/Tests/KernelTests/Support/peer.py
@@ -51,11 +51,21 @@ ip netns exec $NS "$LFD" || true
 echo "== nft list ruleset (inside $NS)"
 ip netns exec $NS nft list ruleset
 
-ip netns exec $NS python3 "$PEER_PY" serve 22,3306 "" "$ROOT/ready" &
+ip netns exec $NS python3 "$PEER_PY" serve 22,80,3306 "" "$ROOT/ready" &
 SERVER=$!
 for _ in $(seq 50); do [ -f "$ROOT/ready" ] && break; sleep 0.1; done
 probe() { ip netns exec $PEER python3 "$PEER_PY" probe-tcp 192.0.2.1 "$1" 1 && echo "open" || echo "dropped"; }
 echo "== from the peer 192.0.2.2: TCP 22 (in TCP_IN) is $(probe 22), TCP 3306 (not in TCP_IN) is $(probe 3306)"
-echo "192.0.2.2 # demo: deny the peer" >> "$ROOT/etc/csf/csf.deny"
-ip netns exec $NS "$CSF" -r >/dev/null
-echo "== after adding 192.0.2.2 to csf.deny and csf -r: TCP 22 is $(probe 22)"
+echo "== csf -d 192.0.2.2 (one netlink batch, no reload)"
+ip netns exec $NS "$CSF" -d 192.0.2.2 "demo: deny the peer"
+echo "== TCP 22 is now $(probe 22); csf -g 192.0.2.2:"
+ip netns exec $NS "$CSF" -g 192.0.2.2
+ip netns exec $NS "$CSF" -dr 192.0.2.2
+echo "== csf -dr 192.0.2.2: TCP 22 is $(probe 22)"
+echo "== csf -td 192.0.2.2 4 -p 22 (a 4-second ban on port 22 that the kernel expires)"
+ip netns exec $NS "$CSF" -td 192.0.2.2 4 -p 22 "demo: temporary ban"
+ip netns exec $NS "$CSF" -t
+ip netns exec $NS nft list set inet csf tempdeny_in4_port
+echo "== TCP 22 is $(probe 22), TCP 80 is $(probe 80); waiting 5 s with no process of ours running..."
+sleep 5
+echo "== TCP 22 is $(probe 22) again"

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Builds a release and runs the issue-2 benchmark inside throwaway network namespaces.
+# Builds the release binaries the way README's install does (static Swift runtime) and runs the benchmarks
+# inside throwaway network namespaces.
+#   bench/run.sh [--quick]          both benchmarks
+#   bench/run.sh start [--quick]    csf -s / -r against nft -f (issue 2)
+#   bench/run.sh list [--quick]     list commands, sequential temp bans, in-process netlink bans (issue 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-swift build -c release
-python3 bench/run.py "$@"
+which=all
+case "${1:-}" in start|list) which=$1; shift ;; esac
+swift build -c release --static-swift-stdlib
+[ "$which" = list ] || python3 bench/run.py "$@"
+[ "$which" = start ] || python3 bench/list_commands.py "$@"
