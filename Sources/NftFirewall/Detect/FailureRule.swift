@@ -1,0 +1,134 @@
+/// One login-failure pattern: which log keys it reads, which csf app and trigger it counts for, a cheap
+/// literal pre-filter and an anchored POSIX ERE with named groups `ip`, `account` and `count`.
+public struct FailureRule: Sendable {
+    public enum IPForm: Sendable {
+        case plain
+        /// pure-ftpd writes IPv6 with `_` for `:`.
+        case underscores
+        /// Apache 2.4 appends `:port` to the client address.
+        case trailingPort
+    }
+
+    public var name: String
+    public var app: String
+    /// csf's wording in lfd.log: "Failed SSH login from".
+    public var text: String
+    /// The csf.conf key that enables the rule and holds its threshold (`LF_SSHD`).
+    public var trigger: String
+    public var logKeys: [String]
+    /// Every one of these must occur in the line before the regex runs.
+    public var literals: [String]
+    public var regex: PosixRegex
+    public var ipForm: IPForm = .plain
+    /// Custom rules carry their own threshold, block duration and ports.
+    public var threshold: Int?
+    public var blockSeconds: Int?
+    public var ports: String?
+
+    public init(name: String, app: String, text: String, trigger: String, logKeys: [String], literals: [String],
+                pattern: String, ipForm: IPForm = .plain) throws(PosixRegex.CompileError) {
+        self.name = name
+        self.app = app
+        self.text = text
+        self.trigger = trigger
+        self.logKeys = logKeys
+        self.literals = literals
+        self.regex = try PosixRegex(RulePatterns.expand(pattern))
+        self.ipForm = ipForm
+        guard regex.groups["ip"] != nil else { throw PosixRegex.CompileError(description: "the pattern has no (?<ip>...) group") }
+    }
+
+    public enum Outcome: Sendable {
+        case noMatch
+        /// The line is this rule's, but its address is loopback or not an address: the line counts for nothing
+        /// (as in csf), and no later rule may take another address from it.
+        case consumed
+        case detected(Detection)
+    }
+
+    public func match(_ line: String) -> Outcome {
+        for literal in literals where !line.contains(literal) { return .noMatch }
+        guard let groups = regex.match(line) else { return .noMatch }
+        guard let rawIP = groups["ip"], let ip = Self.address(rawIP, form: ipForm), !ip.isLoopback, !ip.isUnspecified else {
+            return .consumed
+        }
+        let count = groups["count"].flatMap { Int($0) }.map { max(1, min($0, 100)) } ?? 1
+        return .detected(Detection(rule: self, ip: ip, account: groups["account"].flatMap(Self.account), count: count))
+    }
+
+    static func address(_ raw: Substring, form: IPForm) -> IPAddress? {
+        var text = String(raw)
+        if form == .underscores { text = text.replacingAll("_", with: ":") }
+        if form == .trailingPort, let colon = text.lastIndex(of: ":") {
+            let port = text[text.index(after: colon)...]
+            if !port.isEmpty, port.count <= 5, port.allSatisfy(\.isNumber) {
+                let head = String(text[..<colon])
+                // IPv4:port always; IPv6:port only when the rest is still an address.
+                if IPAddress(head) != nil { text = head }
+            }
+        }
+        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
+        return IPAddress(text)
+    }
+
+    /// csf blanks account names with characters outside `[A-Za-z0-9-_.@%+]`.
+    static func account(_ raw: Substring) -> String? {
+        guard !raw.isEmpty, raw.utf8.count <= 128,
+              raw.unicodeScalars.allSatisfy({ ($0.properties.isASCIIHexDigit || $0.isASCIIAlnum) || "-_.@%+".unicodeScalars.contains($0) })
+        else { return nil }
+        return String(raw)
+    }
+}
+
+/// What one line says: which rule matched, the offending address, the account and how many failures it counts for.
+public struct Detection: Sendable {
+    public var rule: FailureRule
+    public var ip: IPAddress
+    public var account: String?
+    public var count: Int
+}
+
+/// Shorthands the built-in patterns use, expanded before compiling.
+enum RulePatterns {
+    /// Syslog timestamps: `Jan  5 09:05:03`, ISO 8601 (`2025-01-05T09:05:03.123+00:00`, `2013-11-16 21:59:30,121`), TAI64.
+    static let timestamp = "([A-Z][a-z]{2} +[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[^ ]*|@[0-9a-f]{24})"
+    static let address = "(?<ip>[0-9A-Fa-f:.]+)"
+
+    static func expand(_ pattern: String) -> String {
+        var p = pattern
+        // %SYSLOG(tag)% : timestamp, optional host, the program tag with an optional [pid], and Solaris' [ID n facility].
+        while let start = p.firstRange(of: "%SYSLOG("), let close = p[start.upperBound...].firstRange(of: ")%") {
+            let tag = String(p[start.upperBound..<close.lowerBound])
+            let prefix = "^\(timestamp)( [^ ]+)? \(tag)(\\[[0-9]+\\])?:? (\\[ID [0-9]+ [a-z.]+\\] )?"
+            p.replaceSubrange(start.lowerBound..<close.upperBound, with: prefix)
+        }
+        return p.replacingAll("%TS%", with: timestamp).replacingAll("%IP%", with: address)
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}
+
+extension Unicode.Scalar {
+    var isASCIIAlnum: Bool { (value >= 48 && value <= 57) || (value >= 65 && value <= 90) || (value >= 97 && value <= 122) }
+}
+
+extension IPAddress {
+    var isUnspecified: Bool {
+        switch self {
+        case .v4(let v): return v == 0
+        case .v6(let hi, let lo): return hi == 0 && lo == 0
+        }
+    }
+}
