@@ -35,7 +35,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "lfd",
-            dependencies: ["NftFirewall"]
+            dependencies: [
+                "NftFirewall",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "NftFirewallTests",

@@ -1,10 +1,21 @@
+import ArgumentParser
+import NftFirewall
 #if canImport(Glibc)
 import Glibc
 #endif
-import NftFirewall
 
-// The login failure daemon is the next piece of work (tracked as its own issue). Until then this binary
-// says so plainly instead of pretending to run.
-let message = "lfd: the login failure daemon is not implemented yet in nftcsf \(NftFirewallVersion.string); csf works without it\n"
-_ = message.withCString { write(2, $0, strlen($0)) }
-exit(1)
+do {
+    var command = try Lfd.parseAsRoot()
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let code = Lfd.exitCode(for: error)
+    let message = Lfd.fullMessage(for: error)
+    if code == .success {
+        print(message)
+        exit(0)
+    }
+    _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}

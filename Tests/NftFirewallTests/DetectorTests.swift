@@ -113,3 +113,54 @@ import Testing
         #expect(matched >= 100)
     }
 }
+
+@Suite struct CustomRuleTests {
+    @Test func rulesParseAndMatch() throws {
+        let text = """
+        # site rules
+        [myapp]
+        log = CUSTOM1_LOG
+        pattern = ^%TS% myapp\\[[0-9]+\\]: login failed for (?<account>[^ ]+) from %IP%$
+        trigger = 3
+        block = 2h
+        ports = 80,443
+        text = Failed myapp login from
+        """
+        let (rules, diags) = CustomRules.parse(text, path: "regex.custom")
+        #expect(diags.isEmpty, "\(diags)")
+        let rule = try #require(rules.first)
+        #expect(rule.threshold == 3 && rule.blockSeconds == 7200 && rule.ports == "80,443" && rule.logKeys == ["CUSTOM1_LOG"])
+        let d = LineClassifier(rules: rules).classify("Jan  5 09:05:04 myapp[12]: login failed for bob from 198.51.100.3", logKey: "CUSTOM1_LOG")
+        #expect(d?.ip == IPAddress("198.51.100.3") && d?.account == "bob")
+        #expect(LineClassifier(rules: rules).classify("Jan  5 09:05:04 myapp[12]: login failed for bob from 198.51.100.3", logKey: "SSHD_LOG") == nil)
+    }
+
+    @Test func mistakesAreReportedWithTheirLine() {
+        let text = """
+        [a]
+        log = CUSTOM1_LOG
+        pattern = ^no ip group here$
+        [b]
+        log = nonsense
+        pattern = (?<ip>x)
+        [c]
+        log = CUSTOM2_LOG
+        pattern = (?<ip>[0-9.]+)
+        block = soon
+        [d]
+        colour = blue
+        """
+        let (rules, diags) = CustomRules.parse(text, path: "regex.custom")
+        #expect(rules.isEmpty)
+        let lines = diags.map(\.line)
+        #expect(lines.contains(3) && lines.contains(5) && lines.contains(10) && lines.contains(12), "\(diags)")
+        #expect(diags.allSatisfy { $0.description.hasPrefix("regex.custom:") })
+    }
+
+    @Test func namedGroupsBecomeNumberedOnes() throws {
+        let (plain, names, count) = try PosixRegex.numberGroups("^(a|b)(?<ip>[0-9(]+)x(?<account>[^)]*)$")
+        #expect(plain == "^(a|b)([0-9(]+)x([^)]*)$")
+        #expect(names == ["ip": 2, "account": 3] && count == 3)
+        #expect(throws: PosixRegex.CompileError.self) { try PosixRegex("(?:x)") }
+    }
+}

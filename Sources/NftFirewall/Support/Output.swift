@@ -1,28 +1,28 @@
-import NftFirewall
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum Output {
-    static func err(_ line: String) {
+/// Small output helpers shared by the csf and lfd commands: stderr lines and a dependency-free JSON writer.
+public enum Output {
+    public static func err(_ line: String) {
         let text = line + "\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
     }
 
-    static func raw(_ text: String) {
+    public static func raw(_ text: String) {
         print(text, terminator: "")
     }
 
-    static func diagnostic(_ d: Diagnostic) -> [String: Any] {
+    public static func diagnostic(_ d: Diagnostic) -> [String: Any] {
         ["file": d.file, "line": d.line, "message": d.message, "severity": d.severity.rawValue]
     }
 
     /// A small JSON writer for dictionaries of strings, numbers, booleans, arrays and nested dictionaries.
-    static func json(_ object: [String: Any]) {
+    public static func json(_ object: [String: Any]) {
         print(encode(object))
     }
 
-    static func encode(_ value: Any) -> String {
+    public static func encode(_ value: Any) -> String {
         switch value {
         case let b as Bool: return b ? "true" : "false"
         case let i as Int: return String(i)
@@ -39,7 +39,7 @@ enum Output {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -60,7 +60,7 @@ enum Output {
         return out + "\""
     }
 
-    static func appendLog(_ path: String, _ message: String) {
+    public static func appendLog(_ path: String, _ message: String) {
         try? FileSystem.makeDirectories(FileSystem.dirname(path))
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
