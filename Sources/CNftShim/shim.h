@@ -10,6 +10,11 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <spawn.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/un.h>
+#include <glob.h>
 #include <linux/netlink.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>

@@ -14,7 +14,13 @@ struct Lfd: ParsableCommand {
         tried; with it, only those reading that log key (SSHD_LOG, POP3D_LOG, CUSTOM1_LOG, ...).
         Custom rules come from /etc/csf/regex.custom (CSF_ROOT prefixes the path).
 
-        Exit codes: 0 success; 1 failure (unreadable file, invalid regex.custom); 2 usage error.
+        lfd --foreground stays attached (systemd Type=notify: READY=1 after start-up, WATCHDOG=1 every LF_PARSE
+        seconds); plain lfd starts the same daemon detached and returns once it runs. SIGTERM/SIGINT stop it,
+        SIGHUP reloads csf.conf, regex.custom and the ignore lists without losing the failure counters.
+        It refuses to run, as csf's lfd does, with csf.disable or csf.error present, LF_DAEMON=0 or TESTING=1.
+
+        Exit codes: 0 success; 1 failure (refusal, already running, unreadable file, invalid csf.conf or
+        regex.custom); 2 usage error.
         """,
         version: NftFirewallVersion.string
     )
@@ -41,7 +47,43 @@ struct Lfd: ParsableCommand {
         if let file = scan {
             throw ExitCode(ScanCommand(paths: paths, file: file, logKey: logKey, json: json).run())
         }
-        Output.err("lfd: the daemon is not implemented yet in nftcsf \(NftFirewallVersion.string); lfd --scan FILE works")
-        throw ExitCode(1)
+        if foreground {
+            throw ExitCode(LfdDaemon(paths: paths).run())
+        }
+        throw ExitCode(daemonize(paths))
     }
+}
+
+/// Plain `lfd`: checks what it can report here, starts `lfd --foreground` in its own session, and waits
+/// until the daemon has written its pid file.
+func daemonize(_ paths: CsfPaths) -> Int32 {
+    let (config, diagnostics) = ConfigParser.load(paths.config)
+    if let error = diagnostics.first(where: { $0.severity == .error }) {
+        Output.err(error.description)
+        return 1
+    }
+    if let why = LfdDaemon.refusal(paths: paths, config: config) {
+        Output.err("lfd: \(why)")
+        return 1
+    }
+    let daemon = LfdDaemon(paths: paths)
+    if daemon.isRunning {
+        Output.err("lfd: already running (\(daemon.pidFile) is locked)")
+        return 1
+    }
+    guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"]) else {
+        Output.err("lfd: cannot start the daemon")
+        return 1
+    }
+    for _ in 0..<100 {
+        if let text = try? TextFile.read(daemon.pidFile), Int32(text.filter { !$0.isWhitespace }) == pid {
+            print("lfd: started (pid \(pid))")
+            return 0
+        }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { break }
+        usleep(50_000)
+    }
+    Output.err("lfd: the daemon did not start; see \(paths.lfdLog)")
+    return 1
 }

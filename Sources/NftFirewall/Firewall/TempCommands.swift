@@ -221,3 +221,36 @@ extension ListCommands {
         return count
     }
 }
+
+extension ListCommands {
+    /// lfd's expiry pass (reference §6.8): the kernel has already dropped expired elements; this removes their
+    /// lines, and enforces DENY_TEMP_IP_LIMIT by releasing the oldest bans (kernel elements too). Returns what left.
+    public func expireTemporary() throws(CsfError) -> [(kind: TempEntry.Kind, entry: TempEntry)] {
+        let now = clock()
+        var gone: [(TempEntry.Kind, TempEntry)] = []
+        for kind in [TempEntry.Kind.deny, .allow] {
+            let path = TempList.path(kind, paths: paths)
+            guard TextFile.exists(path) else { continue }
+            let summary = TempFileSummary.scan(try MappedBytes(path: path), ip: [], ports: [], now: now)
+            let limit = kind == .deny ? config.int("DENY_TEMP_IP_LIMIT") : 0
+            guard summary.hasExpired || summary.damaged || limit > 0 else { continue }
+            let lock = try self.lock()
+            defer { withExtendedLifetime(lock) {} }
+            var list = TempList.load(kind, paths: paths)
+            let expired = list.entries.filter { $0.isExpired(now: now) }
+            list.entries.removeAll { $0.isExpired(now: now) }
+            var released: [TempEntry] = []
+            if limit > 0, list.entries.count > limit {
+                released = Array(list.entries.prefix(list.entries.count - limit))
+                list.entries.removeFirst(released.count)
+            }
+            guard !expired.isEmpty || !released.isEmpty || !list.diagnostics.isEmpty else { continue }
+            try list.write()
+            if !released.isEmpty {
+                _ = try KernelSync(firewall: firewall).apply(changes(.deleteIfPresent, released.flatMap { TempSets.placements($0, kind: kind, now: now) }))
+            }
+            gone += (expired + released).map { (kind, $0) }
+        }
+        return gone
+    }
+}

@@ -1,0 +1,76 @@
+/// Carries out lfd's blocks in-process (reference §6.7): straight into the kernel over netlink and into
+/// csf.deny / csf.tempban through the same code as `csf -d` / `csf -td`, under the lock csf shares, with
+/// csf's lfd.log lines. LF_PERMBLOCK turns an address's repeated temporary blocks into a permanent one.
+public struct Blocker {
+    public let commands: ListCommands
+    public let log: LfdLog
+    let clock: @Sendable () -> Int
+
+    public init(commands: ListCommands, log: LfdLog, clock: @escaping @Sendable () -> Int = { Clock.wallSeconds }) {
+        self.commands = commands
+        self.log = log
+        self.clock = clock
+    }
+
+    var config: CsfConfig { commands.config }
+
+    public func block(_ b: FailureTracker.Block) {
+        let message = b.message
+        let ports = (try? TempEntry.parsePorts(b.ports ?? "")) ?? []
+        do {
+            if let seconds = b.seconds {
+                let request = TempRequest(target: b.ip.description, ttl: seconds, ports: ports,
+                                          direction: ports.isEmpty ? .inout : .in, comment: "lfd - \(message)")
+                let change = try commands.tempAdd(.deny, request)
+                guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
+                log.write("\(message) - *Blocked in csf* for \(seconds) secs [\(b.trigger)]")
+                try escalate(b, message: message)
+            } else if ports.isEmpty {
+                let change = try commands.deny(b.ip.description, comment: "lfd: \(message)")
+                guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
+                log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
+                recordHistory(b.ip.description, perm: true, message: message)
+            } else {
+                for p in ports {
+                    let filter = "\(p.proto.rawValue)|in|d=\(p.port)|s=\(b.ip)"
+                    if try commands.deny(filter, comment: "lfd: \(message)").changed {
+                        log.write("\(message) - *Blocked in csf* port=\(p.port) [\(b.trigger)]")
+                    }
+                }
+            }
+        } catch {
+            log.write("\(message) - *Block failed* [\(b.trigger)]: \(error.description)")
+        }
+    }
+
+    // MARK: LF_PERMBLOCK
+
+    var historyPath: String { commands.paths.lib("csf.tempip") }
+
+    /// `<ip>|<perm 0/1>|<epoch>|<message>` lines, as csf keeps them.
+    func recordHistory(_ ip: String, perm: Bool, message: String) {
+        try? FileSystem.appendLine(historyPath, "\(ip)|\(perm ? 1 : 0)|\(clock())|\(message)")
+    }
+
+    /// The LF_PERMBLOCK_COUNT-th temporary block inside LF_PERMBLOCK_INTERVAL becomes permanent.
+    private func escalate(_ b: FailureTracker.Block, message: String) throws(CsfError) {
+        let ip = b.ip.description
+        guard config.bool("LF_PERMBLOCK") else { return recordHistory(ip, perm: false, message: message) }
+        let now = clock()
+        let window = max(config.int("LF_PERMBLOCK_INTERVAL"), 1)
+        let earlier = ((try? TextFile.read(historyPath)) ?? "").split(separator: "\n").filter { line in
+            let f = line.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
+            guard f.count >= 3, f[0] == ip, f[1] == "0", let t = Int(f[2]) else { return false }
+            return now - t < window
+        }.count
+        let count = earlier + 1
+        let limit = config.int("LF_PERMBLOCK_COUNT")
+        guard count > limit, limit > 0 else { return recordHistory(ip, perm: false, message: message) }
+        let permMessage = "(PERMBLOCK) \(ip) (-) has had more than \(limit) temp blocks in the last \(window) secs"
+        _ = try commands.tempRemove(ip, kinds: [.deny])
+        if try commands.deny(ip, comment: "lfd: \(permMessage)").changed {
+            log.write("\(permMessage) - *Blocked in csf* [\(b.trigger)]")
+        }
+        recordHistory(ip, perm: true, message: permMessage)
+    }
+}

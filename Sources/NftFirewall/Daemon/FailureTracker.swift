@@ -1,0 +1,119 @@
+/// Counts login failures per address in a sliding `LF_INTERVAL` window and says when to block (reference §6.5):
+/// per-app thresholds (`LF_SSHD`…) or one cumulative `LF_TRIGGER`; `*_PERM` ≤ 1 means permanent, more means
+/// that many seconds. Memory stays bounded under attack: expired hits are pruned on every hit and the table
+/// holds at most `capacity` addresses, evicting the one idle longest.
+public struct FailureTracker: Sendable {
+    public struct Settings: Sendable {
+        public var interval: Int
+        /// 0: per-app thresholds; N: one threshold across apps.
+        public var trigger: Int
+        public var triggerPerm: Int
+        public var threshold: @Sendable (FailureRule) -> Int
+        public var perm: @Sendable (FailureRule) -> Int
+
+        public init(config: CsfConfig) {
+            interval = max(60, config.int("LF_INTERVAL"))
+            trigger = config.int("LF_TRIGGER")
+            triggerPerm = config.int("LF_TRIGGER_PERM")
+            threshold = { rule in rule.threshold ?? config.int(rule.trigger) }
+            perm = { rule in
+                if rule.threshold != nil { return rule.blockSeconds ?? 1 }
+                return config.int(rule.trigger + "_PERM")
+            }
+        }
+
+        public init(interval: Int, trigger: Int = 0, triggerPerm: Int = 1,
+                    threshold: @escaping @Sendable (FailureRule) -> Int, perm: @escaping @Sendable (FailureRule) -> Int) {
+            self.interval = interval
+            self.trigger = trigger
+            self.triggerPerm = triggerPerm
+            self.threshold = threshold
+            self.perm = perm
+        }
+    }
+
+    /// What the tracker decided: block this address, for this long (nil = permanently), for these reasons.
+    public struct Block: Sendable {
+        public var ip: IPAddress
+        public var apps: [String]
+        public var text: String
+        public var hits: Int
+        public var trigger: String
+        public var seconds: Int?
+        public var ports: String?
+        public var interval: Int
+
+        /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
+        public var message: String {
+            "(\(apps.joined(separator: ","))) \(text) \(ip) (-): \(hits) in the last \(interval) secs"
+        }
+    }
+
+    struct Hit: Sendable {
+        var time: Int
+        var app: String
+    }
+
+    struct Record: Sendable {
+        var hits: [Hit] = []
+        var lastSeen = 0
+    }
+
+    public let settings: Settings
+    public let capacity: Int
+    private var records: [IPAddress: Record] = [:]
+
+    public init(settings: Settings, capacity: Int = 100_000) {
+        self.settings = settings
+        self.capacity = capacity
+    }
+
+    init(settings: Settings, capacity: Int, keeping old: FailureTracker) {
+        self.settings = settings
+        self.capacity = capacity
+        self.records = old.records
+    }
+
+    public var trackedAddresses: Int { records.count }
+
+    /// Records one detection; returns a block when the threshold is reached (the address's record is then cleared).
+    public mutating func record(_ d: Detection, now: Int) -> Block? {
+        let rule = d.rule
+        var record = records[d.ip] ?? Record()
+        record.hits.removeAll { now - $0.time >= settings.interval }
+        for _ in 0..<d.count { record.hits.append(Hit(time: now, app: rule.app)) }
+        record.lastSeen = now
+        let custom = rule.threshold != nil
+        let (count, threshold, perm, trigger): (Int, Int, Int, String)
+        if settings.trigger > 0 && !custom {
+            count = record.hits.count
+            (threshold, perm, trigger) = (settings.trigger, settings.triggerPerm, "LF_TRIGGER")
+        } else {
+            count = record.hits.filter { $0.app == rule.app }.count
+            (threshold, perm, trigger) = (settings.threshold(rule), settings.perm(rule), rule.trigger)
+        }
+        guard threshold > 0, count >= threshold else {
+            records[d.ip] = record
+            evictIfFull()
+            return nil
+        }
+        records[d.ip] = nil
+        var apps: [String] = []
+        for hit in record.hits where !apps.contains(hit.app) { apps.append(hit.app) }
+        let text = apps.count > 1 ? "Login failure/trigger from" : rule.text
+        return Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
+                     ports: rule.ports, interval: settings.interval)
+    }
+
+    private mutating func evictIfFull() {
+        guard records.count > capacity else { return }
+        // Evict a tenth at a time so a flood of new addresses does not pay a full scan per line.
+        let victims = records.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(max(1, capacity / 10))
+        for (ip, _) in victims { records[ip] = nil }
+    }
+
+    /// Drops addresses whose every hit has left the window.
+    public mutating func prune(now: Int) {
+        records = records.filter { now - $0.value.lastSeen < settings.interval }
+    }
+}

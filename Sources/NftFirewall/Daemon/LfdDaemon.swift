@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNftShim
+
+/// The login failure daemon: follows the configured logs, runs the detectors on every new line, counts,
+/// and blocks in-process. One thread: an event loop on inotify and a signalfd, with a periodic tick every
+/// LF_PARSE seconds for expiry and housekeeping.
+public final class LfdDaemon {
+    public let paths: CsfPaths
+    let log: LfdLog
+    private var config = CsfConfig()
+    private var classifier = LineClassifier(rules: [])
+    private var tracker: FailureTracker
+    private var ignore = IgnoreList(hosts: [], networks: [])
+    private var blocker: Blocker?
+    private var tailer: LogTailer?
+    private var pidLock: Int32 = -1
+
+    public init(paths: CsfPaths) {
+        self.paths = paths
+        self.log = LfdLog(path: paths.lfdLog)
+        self.tracker = FailureTracker(settings: .init(interval: 3600, threshold: { _ in 0 }, perm: { _ in 1 }))
+    }
+
+    public var pidFile: String { paths.path("/var/run/lfd.pid") }
+
+    /// Why lfd must not run, as csf's lfd says it; nil when it may.
+    public static func refusal(paths: CsfPaths, config: CsfConfig) -> String? {
+        if TextFile.exists(paths.disableMarker) { return "csf and lfd have been disabled" }
+        if TextFile.exists(paths.errorMarker) { return "*Error* csf reported an error on its last start (\(paths.errorMarker)); lfd will not run" }
+        if config.int("LF_DAEMON") != 1 { return "*Error* LF_DAEMON is not enabled in \(paths.config)" }
+        if config.bool("TESTING") { return "*Error* lfd will not run with TESTING enabled in \(paths.config)" }
+        return nil
+    }
+
+    // MARK: lifecycle
+
+    /// Runs until SIGTERM/SIGINT; returns the exit code.
+    public func run() -> Int32 {
+        do {
+            try load(initial: true)
+        } catch {
+            log.write("*Error* \(error.description)")
+            Output.err("lfd: \(error.description)")
+            return 1
+        }
+        if let why = Self.refusal(paths: paths, config: config) {
+            log.write(why)
+            Output.err("lfd: \(why)")
+            return 1
+        }
+        guard takePidFile() else {
+            Output.err("lfd: already running (\(pidFile) is locked)")
+            return 1
+        }
+        defer { FileSystem.remove(pidFile) }
+        NetlinkSetWriter.deferCloseAfterDeletes = false
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, s) }
+        sigprocmask(SIG_BLOCK, &mask, nil)
+        let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
+        guard sfd >= 0, let tailer else { return 1 }
+        log.write("[STARTUP] lfd \(NftFirewallVersion.string) started, \(classifier.rules.count) detectors, watching \(tailer.watchedPaths.count) file(s)")
+        SystemdNotify.send("READY=1\nSTATUS=watching \(tailer.watchedPaths.count) log file(s)")
+        var lastTick = Clock.now
+        while true {
+            let tickEvery = Double(max(1, config.int("LF_PARSE")))
+            var fds = [pollfd(fd: self.tailer?.inotifyFD ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            let wait = max(0, Int32((lastTick + tickEvery - Clock.now) * 1000))
+            _ = poll(&fds, 2, min(wait, 1000))
+            if fds[1].revents != 0, let signal = readSignal(sfd) {
+                if signal == SIGHUP {
+                    reload()
+                } else {
+                    log.write("[SHUTDOWN] Daemon stopped")
+                    SystemdNotify.send("STOPPING=1")
+                    return 0
+                }
+            }
+            process(self.tailer?.poll(now: Clock.now) ?? [])
+            if Clock.now - lastTick >= tickEvery {
+                lastTick = Clock.now
+                tick()
+            }
+        }
+    }
+
+    private func readSignal(_ fd: Int32) -> Int32? {
+        var info = signalfd_siginfo()
+        let n = withUnsafeMutableBytes(of: &info) { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n == MemoryLayout<signalfd_siginfo>.size ? Int32(info.ssi_signo) : nil
+    }
+
+    /// Another lfd holds the pid file's lock.
+    public var isRunning: Bool {
+        let fd = open(pidFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) != 0
+    }
+
+    private func takePidFile() -> Bool {
+        try? FileSystem.makeDirectories(FileSystem.dirname(pidFile))
+        let fd = open(pidFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        ftruncate(fd, 0)
+        let text = "\(getpid())\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        pidLock = fd
+        return true
+    }
+
+    // MARK: configuration
+
+    /// Reads csf.conf, the rules and the ignore lists. On SIGHUP the counters survive; the log readers are
+    /// rebuilt only when the set of files changes.
+    func load(initial: Bool) throws(CsfError) {
+        let (config, diagnostics) = ConfigParser.load(paths.config)
+        if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+        let (custom, customDiagnostics) = CustomRules.load(CustomRules.path(paths))
+        if customDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(customDiagnostics) }
+        self.config = config
+        classifier = LineClassifier(rules: custom + LineClassifier.enabled(BuiltinRules.all, config: config))
+        ignore = IgnoreList(paths: paths, config: config)
+        let settings = FailureTracker.Settings(config: config)
+        if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
+        blocker = Blocker(commands: try ListCommands(paths: paths), log: log)
+        let files = Self.logFiles(classifier.rules, config: config)
+        if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
+            tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, log: { [log] in log.write($0) })
+        }
+    }
+
+    private func reload() {
+        do {
+            try load(initial: false)
+            log.write("[STATUS] SIGHUP: configuration, rules and lists reloaded")
+        } catch {
+            log.write("*Error* SIGHUP reload failed, keeping the previous configuration: \(error.description)")
+        }
+    }
+
+    /// Every file a log key of an enabled rule names (globs expanded), with the keys it serves.
+    static func logFiles(_ rules: [FailureRule], config: CsfConfig) -> [String: [String]] {
+        var files: [String: [String]] = [:]
+        for key in Set(rules.flatMap(\.logKeys)).sorted() {
+            let value = config[key].trimmingWhitespace()
+            guard !value.isEmpty else { continue }
+            for path in expandGlob(value) where !(files[path]?.contains(key) ?? false) {
+                files[path, default: []].append(key)
+            }
+        }
+        return files
+    }
+
+    static func expandGlob(_ pattern: String) -> [String] {
+        guard pattern.contains(where: { "*?[".contains($0) }) else { return [pattern] }
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
+    }
+
+    // MARK: work
+
+    func process(_ lines: [LogTailer.Line]) {
+        let now = Clock.wallSeconds
+        for line in lines {
+            for key in line.keys {
+                guard let d = classifier.classify(line.text, logKey: key) else { continue }
+                if ignore.ignores(d.ip) {
+                    log.write("\(d.rule.text) \(d.ip) - ignored")
+                } else if let block = tracker.record(d, now: now) {
+                    blocker?.block(block)
+                }
+                break
+            }
+        }
+    }
+
+    private func tick() {
+        SystemdNotify.send("WATCHDOG=1")
+        tracker.prune(now: Clock.wallSeconds)
+        guard let commands = blocker?.commands, let gone = try? commands.expireTemporary() else { return }
+        for (kind, entry) in gone {
+            let what = kind == .deny ? "block" : "allow"
+            for inbound in [true, false] where inbound ? entry.direction.inbound : entry.direction.outbound {
+                let ports = entry.ports.isEmpty ? [""] : entry.ports.map { ":\($0.port)" }
+                for p in ports {
+                    log.write("\(inbound ? "Incoming" : "Outgoing") IP \(entry.target)\(p) temporary \(what) removed")
+                }
+            }
+        }
+    }
+}
+
+extension FailureTracker {
+    /// SIGHUP: new thresholds and window, same counters.
+    mutating func update(_ settings: Settings) {
+        self = FailureTracker(settings: settings, capacity: capacity, keeping: self)
+    }
+}
+
+/// sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET.
+public enum SystemdNotify {
+    public static func send(_ state: String) {
+        guard let path = Environment.value("NOTIFY_SOCKET"), !path.isEmpty else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        if bytes.first == 64 { bytes[0] = 0 }   // abstract socket
+        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+        guard bytes.count < capacity else { return }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        _ = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                state.withCString { sendto(fd, $0, strlen($0), 0, sa, length) }
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// /var/log/lfd.log in csf's exact line format: `Jan  5 09:05:03 host lfd[123]: message`, appended under an
+/// exclusive flock so csf and lfd lines never interleave mid-line.
+public struct LfdLog: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public static func line(_ message: String, at epoch: Int = Clock.wallSeconds, host: String = shortHostname(),
+                            pid: Int32 = getpid()) -> String {
+        var t = time_t(epoch)
+        var tmv = tm()
+        localtime_r(&t, &tmv)
+        var buf = [CChar](repeating: 0, count: 64)
+        strftime(&buf, buf.count, "%b %e %H:%M:%S", &tmv)
+        let stamp = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(stamp) \(host) lfd[\(pid)]: \(message)"
+    }
+
+    public func write(_ message: String) {
+        try? FileSystem.makeDirectories(FileSystem.dirname(path))
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        let text = Self.line(message) + "\n"
+        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        flock(fd, LOCK_UN)
+    }
+
+    /// The text before the first dot of the kernel's host name, as csf uses.
+    public static func shortHostname() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        gethostname(&buf, buf.count - 1)
+        let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(name.split(separator: ".").first ?? "localhost")
+    }
+}
