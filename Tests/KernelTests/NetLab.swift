@@ -59,6 +59,7 @@ final class NetLab {
     }
 
     deinit {
+        stopLfd()
         for p in background where p.processIdentifier > 0 { kill(p.processIdentifier, SIGKILL) }
         for p in background { p.waitUntilExit() }
         for ns in [fw] + peers.map(\.ns) { _ = try? Shell.run(["ip", "netns", "del", ns]) }
@@ -120,6 +121,37 @@ final class NetLab {
     }
 
     var ruleset: String { (try? nft("list", "ruleset").stdout) ?? "" }
+
+    // MARK: lfd
+
+    static var lfdBinary: String {
+        URL(fileURLWithPath: csfBinary).deletingLastPathComponent().appendingPathComponent("lfd").path
+    }
+
+    var lfdPidFile: String { root + "/var/run/lfd.pid" }
+    var lfdLog: String { (try? String(contentsOfFile: root + "/var/log/lfd.log", encoding: .utf8)) ?? "" }
+
+    @discardableResult
+    func lfd(_ args: String...) throws -> Shell.Result {
+        let vars = csfEnvironment.map { "\($0.key)=\($0.value)" }
+        return try Shell.run(["ip", "netns", "exec", fw, "env"] + vars + [Self.lfdBinary] + args)
+    }
+
+    /// SIGTERM to a running lfd, then wait for it to remove its pid file.
+    func stopLfd() {
+        guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: lfdPidFile) { usleep(20_000) }
+        kill(pid, SIGKILL)
+    }
+
+    /// Appends lines to a file the way a syslog daemon does (one write per line).
+    func appendLog(_ path: String, _ lines: [String]) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        for line in lines { handle.write(Data((line + "\n").utf8)) }
+        try handle.close()
+    }
 
     static var peerScript: String { Repo.path("Tests/KernelTests/Support/peer.py") }
 

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import NftFirewall
+
+/// lfd against a real kernel: log lines written to a file end in a ban a peer's packets prove.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))
+struct LfdKernelTests {
+    func sshLine(_ ip: String, user: String = "root", n: Int = 1) -> String {
+        "Jan  5 09:05:0\(n % 10) web1 sshd[22\(n)]: Failed password for \(user) from \(ip) port 5\(n)022 ssh2"
+    }
+
+    /// csf running, lfd following an auth log inside the lab root, nothing else watched.
+    func started(peers: Int = 2, config: [String: String] = [:]) throws -> (NetLab, String) {
+        let lab = try NetLab(peers: peers)
+        let auth = lab.root + "/auth.log"
+        try "".write(toFile: auth, atomically: true, encoding: .utf8)
+        var settings = ["TCP_IN": "22", "SSHD_LOG": auth, "LF_SSHD": "3", "LF_SSHD_PERM": "60", "LF_PARSE": "5",
+                        "LF_HTACCESS": "0", "LF_MODSEC": "0", "LF_POP3D": "0", "LF_IMAPD": "0", "LF_FTPD": "0", "LF_SMTPAUTH": "0",
+                        "LF_EXIMSYNTAX": "0", "LF_BIND": "0", "LF_SUHOSIN": "0", "LF_WEBMIN": "0", "LF_PERMBLOCK": "0"]
+        settings.merge(config) { $1 }
+        try lab.setConfig(settings)
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        let r = try lab.lfd()
+        #expect(r.status == 0 && r.stdout.contains("lfd: started"), "\(r)")
+        return (lab, auth)
+    }
+
+    @Test func failedLoginsBanThePeerWithinMilliseconds() throws {
+        let (lab, auth) = try started()
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 1), sshLine(p1.v4, n: 2)])
+        usleep(300_000)
+        #expect(try lab.tcpOpen(from: p1, port: 22), "two failures are below LF_SSHD = 3")
+        let start = Date()
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 3)])
+        #expect(try eventually(within: 3, every: 0.05) { lab.lfdLog.contains("*Blocked in csf*") })
+        let latency = Date().timeIntervalSince(start)
+        #expect(latency < 1.5, "inotify, not polling: \(latency) s")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        #expect(try lab.tcpOpen(from: p2, port: 22))
+        let line = lab.lfdLog.split(separator: "\n").first { $0.contains("*Blocked in csf*") } ?? ""
+        #expect(line.contains(" lfd[") && line.hasSuffix("(sshd) Failed SSH login from \(p1.v4) (-): 3 in the last 3600 secs - *Blocked in csf* for 60 secs [LF_SSHD]"), "\(line)")
+        let tempban = (try? String(contentsOfFile: lab.root + "/var/lib/csf/csf.tempban", encoding: .utf8)) ?? ""
+        #expect(tempban.contains("|\(p1.v4)||inout|60|lfd - (sshd) Failed SSH login from \(p1.v4)"), "\(tempban)")
+    }
+
+    @Test func injectedAddressesAndIgnoredAddressesAreNotBanned() throws {
+        let (lab, auth) = try started()
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.write("csf.ignore", "\(p2.v4)\n")
+        #expect(try lab.lfd("--scan", auth).status == 0)
+        // Reload the ignore list.
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP") })
+        // The user name carries p1's address; the real source is 198.18.0.5 (no peer): p1 must stay reachable.
+        try lab.appendLog(auth, (1...4).map { sshLine("198.18.0.5", user: "x from \(p1.v4) port 22 ssh2", n: $0) })
+        try lab.appendLog(auth, (1...4).map { sshLine(p2.v4, n: $0) })
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("198.18.0.5 (-): 3 in the last") })
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Failed SSH login from \(p2.v4) - ignored") })
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        #expect(try lab.tcpOpen(from: p2, port: 22))
+        #expect(!lab.lfdLog.contains("from \(p1.v4) (-)"))
+    }
+
+    @Test func renameRotationAndCopytruncateLoseNoLines() throws {
+        let (lab, auth) = try started(config: ["LF_SSHD": "4"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        // Rename rotation: two lines before, one written late to the old file (a syslog daemon not yet
+        // reopened), one in the new file. csf would have missed the last two.
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 1), sshLine(p1.v4, n: 2)])
+        usleep(200_000)
+        try FileManager.default.moveItem(atPath: auth, toPath: auth + ".1")
+        try lab.appendLog(auth + ".1", [sshLine(p1.v4, n: 3)])
+        try sshLine(p1.v4, n: 4).appending("\n").write(toFile: auth, atomically: false, encoding: .utf8)
+        #expect(try eventually(within: 4) { lab.lfdLog.contains("from \(p1.v4) (-): 4 in the last") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("\(auth) rotated. Reopening log file"))
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        // copytruncate: the file shrinks under lfd; what follows is read from the start.
+        try lab.appendLog(auth, [sshLine(p2.v4, n: 1), sshLine(p2.v4, n: 2)])
+        usleep(200_000)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: auth))
+        try handle.truncate(atOffset: 0)
+        try handle.close()
+        try lab.appendLog(auth, [sshLine(p2.v4, n: 3), sshLine(p2.v4, n: 4)])
+        #expect(try eventually(within: 4) { lab.lfdLog.contains("from \(p2.v4) (-): 4 in the last") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("has been reset. Reopening log file"))
+    }
+
+    @Test func repeatedTemporaryBlocksBecomePermanentAndExpiryIsLogged() throws {
+        let (lab, auth) = try started(config: ["LF_SSHD_PERM": "2", "LF_PERMBLOCK": "1", "LF_PERMBLOCK_COUNT": "1"])
+        let p1 = lab.peers[0]
+        try lab.appendLog(auth, (1...3).map { sshLine(p1.v4, n: $0) })
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("*Blocked in csf* for 2 secs [LF_SSHD]") })
+        // The 2-second ban runs out in the kernel; lfd's next tick logs it and prunes csf.tempban.
+        #expect(try eventually(within: 10, every: 0.3) { lab.lfdLog.contains("Incoming IP \(p1.v4) temporary block removed") }, "\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+        try lab.appendLog(auth, (4...6).map { sshLine(p1.v4, n: $0) })
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("(PERMBLOCK) \(p1.v4) (-) has had more than 1 temp blocks") }, "\(lab.lfdLog)")
+        let deny = (try? String(contentsOfFile: lab.etc + "/csf.deny", encoding: .utf8)) ?? ""
+        #expect(deny.contains("\(p1.v4) # lfd: (PERMBLOCK)"))
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+    }
+
+    @Test func refusalsAndSingleInstance() throws {
+        let (lab, _) = try started()
+        var r = try lab.lfd()
+        #expect(r.status == 1 && r.stderr.contains("already running"), "\(r)")
+        lab.stopLfd()
+        #expect(lab.lfdLog.contains("[SHUTDOWN] Daemon stopped"))
+        try lab.setConfig(["TESTING": "1"])
+        r = try lab.lfd()
+        #expect(r.status == 1 && r.stderr.contains("lfd will not run with TESTING enabled"), "\(r)")
+        try lab.setConfig(["TESTING": "0", "LF_DAEMON": "0"])
+        r = try lab.lfd("--foreground")
+        #expect(r.status == 1 && r.stderr.contains("LF_DAEMON"), "\(r)")
+    }
+}
