@@ -104,7 +104,8 @@ import Testing
     @Test func shippedCsfConfHasEveryKeyWithItsDefaultAndNoProblems() throws {
         let (c, d) = ConfigParser.load(Repo.path("compat/etc/csf/csf.conf"))
         #expect(d.isEmpty, "\(d.prefix(5))")
-        #expect(ConfigSchema.catalogue.count == 414)
+        // csf's 414 keys (reference §4.1) plus nftcsf's own, all in one section of their own.
+        #expect(ConfigSchema.catalogue.filter { $0.section != "nftcsf additions" }.count == 414)
         for spec in ConfigSchema.catalogue {
             #expect(c.values[spec.name] == spec.defaultValue, "\(spec.name)")
         }

@@ -417,6 +417,15 @@ extension ConfigSchema {
         KeySpec("PORTS_sshd", .portProtoList, default: "22", section: "OS Specific Settings"),
         KeySpec("GENERIC", .bool, default: "1", section: "OS Specific Settings"),
         KeySpec("DEBUG", .intRange(0, 4), default: "0", section: "OS Specific Settings"),
+        // nftcsf additions: detectors csf does not have (off by default) and the logs they read.
+        KeySpec("LF_PAM", .integer, default: "0", section: "nftcsf additions"),
+        KeySpec("LF_PAM_PERM", .integer, default: "1", section: "nftcsf additions"),
+        KeySpec("LF_SMTPREJECT", .integer, default: "0", section: "nftcsf additions"),
+        KeySpec("LF_SMTPREJECT_PERM", .integer, default: "3600", section: "nftcsf additions"),
+        KeySpec("LF_WEBMAIL", .integer, default: "0", section: "nftcsf additions"),
+        KeySpec("LF_WEBMAIL_PERM", .integer, default: "1", section: "nftcsf additions"),
+        KeySpec("WEBMAIL_LOG", .text, default: "/var/log/roundcube/errors.log", section: "nftcsf additions"),
+        KeySpec("DIRECTADMIN_LOG", .text, default: "/var/log/directadmin/login.log", section: "nftcsf additions"),
     ]
 
     /// Keys read by csf on control-panel installs or derived internally; accepted without a warning.

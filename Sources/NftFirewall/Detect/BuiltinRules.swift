@@ -21,6 +21,12 @@ public enum BuiltinRules {
     static let smtp = "Failed SMTP AUTH login from"
     static let web = "Failed web page login from"
 
+    static let webmail = "Failed webmail login from"
+    static let reject = "SMTP rejections for"
+    /// Apache's client field: `1.2.3.4`, `1.2.3.4:port`, `2001:db8::1` or `[2001:db8::1]:port`.
+    static let apacheClient = "\\[(client|remote) (?<ip>[][0-9A-Fa-f:.]+)\\]"
+    static let apachePrefix = "^\\[[^]]+\\] \\[([a-z_0-9]*:)?(error|warn|info|notice|crit)\\] (\\[pid [0-9]+(:tid [0-9]+)?\\] )?"
+
     static let sshMethods = "(password|none|keyboard-interactive(/pam)?|hostbased|unknown)"
 
     static let specs: [Spec] = [
@@ -90,18 +96,62 @@ public enum BuiltinRules {
              pattern: "^\\[[^]]+\\] \\[[a-z_0-9]*:error\\] \\[pid [0-9]+(:tid [0-9]+)?\\] \\[(client|remote) %IP%\\] AH[0-9]+: user (?<account>[^:]*)( not found|: authentication failure for \"[^\"]*\"): .*$",
              ipForm: .trailingPort),
         Spec(name: "nginx-auth", app: "htpasswd", text: web, trigger: "LF_HTACCESS", logKeys: ["HTACCESS_LOG"], literals: [", client: "],
-             pattern: "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \\[error\\] [0-9]+#[0-9]+: \\*[0-9]+ (user \"(?<account>[^\",]*)\":? (password mismatch|was not found in \"[^\"]*\")|no user/password was provided for basic authentication), client: %IP%, server: .*$"),
+             pattern: "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \\[error\\] [0-9]+#[0-9]+: \\*[0-9]+ (user \"(?<account>.*)\":? (password mismatch|was not found in \"[^\"]*\")|no user/password was provided for basic authentication), client: %IP%, server: [^,]*(, request: .*)?$"),
         Spec(name: "mod_security", app: "mod_security", text: "mod_security triggered by", trigger: "LF_MODSEC", logKeys: ["MODSEC_LOG"],
-             literals: ["ModSecurity: Access denied"],
+             literals: ["ModSecurity:"],
              pattern: "^\\[[^]]+\\] \\[([a-z_0-9]*:)?error\\] (\\[pid [0-9]+(:tid [0-9]+)?\\] )?\\[(client|remote) %IP%\\] (\\[client [0-9A-Fa-f:.]+\\] )?ModSecurity: .*Access denied.*$",
              ipForm: .trailingPort),
         Spec(name: "suhosin", app: "suhosin", text: "Suhosin triggered by", trigger: "LF_SUHOSIN", logKeys: ["SUHOSIN_LOG"], literals: ["ALERT - "],
-             pattern: "%SYSLOG(suhosin)%ALERT - [^(]*\\(attacker '%IP%', .*$"),
+             pattern: "^%TS%( [^ ]+)? +(suhosin|lighttpd|php[a-z0-9-]*|httpd)(\\[[0-9]+\\])?: (\\([^)]*\\) FastCGI-stderr: )?ALERT - (.*)\\(attacker '%IP%', file '[^']*'(, line [0-9]+)?\\)$"),
         Spec(name: "bind", app: "bind", text: "bind triggered by", trigger: "LF_BIND", logKeys: ["BIND_LOG"], literals: [" denied"],
-             pattern: "%SYSLOG(named)%client (@0x[0-9a-f]+ )?%IP%#[0-9]+( \\([^ )]*\\))?:( view [^ :]+:)? (update|zone transfer|query( \\(cache\\))?) '[^' ]*' denied$"),
+             pattern: "^(%TS%( [^ ]+)?( named(\\[[0-9]+\\])?:)?( security: info:)? |[0-9]{2}-[A-Z][a-z]{2}-[0-9]{4} [0-9:.]+ (security: info: )?)client (@0x[0-9a-f]+ )?%IP%#[0-9]+( \\([^ )]*\\))?:( view [^ :]+:)? (update|zone transfer|query( \\(cache\\))?) '[^' ]*' denied( \\([^)]*\\))?$"),
         Spec(name: "webmin", app: "webmin", text: "Failed Webmin login from", trigger: "LF_WEBMIN", logKeys: ["WEBMIN_LOG"],
-             literals: ["Invalid login as"],
-             pattern: "%SYSLOG(webmin)%Invalid login as (?<account>.*) from %IP%$"),
+             literals: [" login as "],
+             pattern: "%SYSLOG(webmin)%(Invalid|Non-existent) login as (?<account>.*) from %IP% *$"),
+
+        // Beyond csf: more sshd, Dovecot auth back-ends, generic PAM.
+        Spec(name: "sshd-auth-fail-disconnect", app: "sshd", text: ssh, trigger: "LF_SSHD", logKeys: ["SSHD_LOG"], literals: ["Auth fail"],
+             pattern: "%SYSLOG(sshd(-[a-z]+)?)%(error: )?Received disconnect from %IP%( port [0-9]+)?: ?3: .*: Auth fail( \\[preauth\\])?$"),
+        Spec(name: "dovecot-plaintext", app: "imapd", text: imap, trigger: "LF_IMAPD", logKeys: ["IMAPD_LOG", "POP3D_LOG"], literals: ["-login: "],
+             pattern: "^(%TS%( [^ ]+)? (dovecot(\\[[0-9]+\\])?: )?|%TS% )(pop3|imap|managesieve)-login(\\[[0-9]+\\])?: (Info: )?.*\\((tried to use (disabled|disallowed) [a-z]+ auth|proxy dest auth failed)\\): (user=<(?<account>.*)>, )?(method=[A-Za-z0-9-]+, )?rip=%IP%(, lip=[0-9A-Fa-f:.]+)?(, .*|: .*)?$"),
+        Spec(name: "dovecot-auth-backend", app: "imapd", text: imap, trigger: "LF_IMAPD", logKeys: ["IMAPD_LOG", "POP3D_LOG"], literals: ["("],
+             pattern: "^(%TS%( [^ ]+)? |%TS% )(dovecot(\\[[0-9]+\\])?: ){0,2}(auth|auth-worker)(\\([^)]*\\))?(<[0-9]+>)?: (Info: )?(conn unix:auth-worker \\(uid=[0-9]+\\): auth-worker<[0-9]+>: )?(pam|sql|ldap|passwd-file|passwd|shadow|checkpassword|bsdauth)\\((?<account>.*),%IP%(,<[^>]*>|,)?\\): (pam_authenticate\\(\\) failed|unknown user|[Pp]assword mismatch|invalid credentials).*$"),
+        Spec(name: "dovecot-auth-sql", app: "imapd", text: imap, trigger: "LF_IMAPD", logKeys: ["IMAPD_LOG", "POP3D_LOG"], literals: ["auth("],
+             pattern: "^%TS%( [^ ]+)? auth\\((?<account>.*),%IP%,[a-z:]*\\)<[^>]*>: (Info: )?[a-z-]+: ([Pp]assword mismatch|unknown user).*$"),
+        Spec(name: "pam-unix", app: "pam", text: "Failed PAM login from", trigger: "LF_PAM", logKeys: ["SSHD_LOG", "FTPD_LOG", "POP3D_LOG", "IMAPD_LOG"],
+             literals: ["authentication failure; "],
+             pattern: "^%TS%( [^ ]+)? (dovecot-auth|auth|proftpd|pure-ftpd|daemon|login|su|cyrus|imapd|pop3d|xinetd|webmin|cpanel)(\\[[0-9]+\\])?: (pam_unix\\(([a-z0-9_.-]+:)?auth\\): |\\(pam_unix\\) )?authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=[^ ]*( rhost=[^ ]+)* rhost=%IP%( +user=[^ ]*( rhost=[^ ]+)*)? *$"),
+        Spec(name: "uw-imap-override", app: "imapd", text: imap, trigger: "LF_IMAPD", logKeys: ["IMAPD_LOG"], literals: ["override of user"],
+             pattern: "%SYSLOG(imapd)%Failed [a-z]+ override of user=(?<account>[^ ]*) +host=.* \\[%IP%\\] *$"),
+
+        // Beyond csf: SMTP rejections (Postfix), off unless LF_SMTPREJECT is set.
+        Spec(name: "postfix-reject", app: "smtpreject", text: reject, trigger: "LF_SMTPREJECT", logKeys: ["SMTPAUTH_LOG"], literals: ["reject: "],
+             pattern: "%SYSLOG(postfix(-[a-z]+)?(/[a-z0-9-]+)?/smtpd)%([0-9A-Za-z]+|NOQUEUE): (milter-)?reject: (RCPT|VRFY|EHLO|HELO|DATA|BDAT|CONNECT|MAIL|ETRN|END-OF-MESSAGE) from [^[ ]*\\[%IP%\\](:[0-9]+)?: [45][0-9][0-9] .*$"),
+        Spec(name: "postfix-pipelining", app: "smtpreject", text: reject, trigger: "LF_SMTPREJECT", logKeys: ["SMTPAUTH_LOG"],
+             literals: ["improper command pipelining"],
+             pattern: "%SYSLOG(postfix(-[a-z]+)?(/[a-z0-9-]+)?/smtpd)%improper command pipelining after [A-Z-]+ from [^[ ]*\\[%IP%\\](:[0-9]+)?:?( .*)?$"),
+
+        // Beyond csf: Apache's other authentication failures, 403s and 404s, web mail and panels.
+        Spec(name: "apache-auth", app: "htpasswd", text: web, trigger: "LF_HTACCESS", logKeys: ["HTACCESS_LOG"], literals: ["[client "],
+             pattern: apachePrefix + apacheClient + " (AH[0-9]+: )?((Digest: )?user (?<account>[^:`']*):? (not found|authentication failure for|authorization failure for|password mismatch)|Authorization of user [^ ]* to access .* failed, reason: |(Digest: )?user `[^']*' in realm `[^']*' not found|(Digest: )?invalid qop .* received|(Digest: )?invalid nonce .* received - (length is not|user attempted time travel)|(Digest: )?realm mismatch - got |(Digest: )?unknown algorithm .* received|client used wrong authentication scheme: |Hostname [^ ]+ provided via SNI|No hostname was provided via SNI).*$",
+             ipForm: .trailingPort),
+        Spec(name: "apache-404", app: "apache404", text: "Apache 404 hit from", trigger: "LF_APACHE_404", logKeys: ["HTACCESS_LOG"],
+             literals: ["[client "],
+             pattern: apachePrefix + apacheClient + " (AH[0-9]+: )?(File does not exist: [^[]*|(stderr from [^ ]*: )?script not found or unable to stat(: [^[]*)?|Got error 'Primary script unknown(\\\\n)?')$",
+             ipForm: .trailingPort),
+        Spec(name: "nginx-pam", app: "htpasswd", text: web, trigger: "LF_HTACCESS", logKeys: ["HTACCESS_LOG"], literals: ["PAM: user"],
+             pattern: "^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8} \\[error\\] [0-9]+#[0-9]+: \\*[0-9]+ PAM: user '(?<account>.*)' - not authenticated: [A-Za-z ]+, client: %IP%, server: [^,]*(, request: .*)?$"),
+        Spec(name: "roundcube-imap", app: "webmail", text: webmail, trigger: "LF_WEBMAIL", logKeys: ["WEBMAIL_LOG"], literals: ["Login failed for"],
+             pattern: "^(%TS%( [^ ]+)? roundcube(\\[[0-9]+\\])?: |\\[[^]]+\\]: )(<[a-z0-9]+> )?IMAP Error: Login failed for (?<account>.*) from %IP%((\\(X-Real-IP: [^)]*\\))?\\. AUTHENTICATE .*)?$"),
+        Spec(name: "roundcube-login", app: "webmail", text: webmail, trigger: "LF_WEBMAIL", logKeys: ["WEBMAIL_LOG"], literals: ["Failed login for"],
+             pattern: "^\\[[^]]+\\]: (<[a-z0-9]+> )?Failed login for (?<account>.*) from %IP% in session [a-z0-9]+ \\(error: -?[0-9]+\\)$"),
+        Spec(name: "squirrelmail", app: "webmail", text: webmail, trigger: "LF_WEBMAIL", logKeys: ["WEBMAIL_LOG"], literals: ["[LOGIN_ERROR]"],
+             pattern: "^[0-9/]{10} [0-9:]{8} \\[LOGIN_ERROR\\] (?<account>.*) \\([^)]*\\) from %IP%: Unknown user or password incorrect\\.$"),
+        Spec(name: "phpmyadmin", app: "webmail", text: webmail, trigger: "LF_WEBMAIL", logKeys: ["WEBMAIL_LOG"], literals: ["user denied:"],
+             pattern: "%SYSLOG(phpMyAdmin)%user denied: (?<account>.*) \\([a-z-]+\\) from %IP%$"),
+        Spec(name: "directadmin", app: "directadmin", text: "Failed DirectAdmin login from", trigger: "LF_DIRECTADMIN", logKeys: ["DIRECTADMIN_LOG"],
+             literals: ["failed login attempt"],
+             pattern: "^[0-9]{4}:[0-9]{2}:[0-9]{2}-[0-9:]{8}: '%IP%' (?<count>[0-9]+) failed login attempts?\\. (Invalid account|Account) '(?<account>[^']*)'( via '[^']*')?$"),
     ]
 
     /// Dovecot login failures: counted N times for "(auth failed, N attempts". The user name is attacker-chosen

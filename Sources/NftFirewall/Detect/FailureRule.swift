@@ -40,7 +40,7 @@ public struct FailureRule: Sendable {
 
     public enum Outcome: Sendable {
         case noMatch
-        /// The line is this rule's, but its address is loopback or not an address: the line counts for nothing
+        /// The line is this rule's, but its address is not a usable address: the line counts for nothing
         /// (as in csf), and no later rule may take another address from it.
         case consumed
         case detected(Detection)
@@ -49,7 +49,8 @@ public struct FailureRule: Sendable {
     public func match(_ line: String) -> Outcome {
         for literal in literals where !line.contains(literal) { return .noMatch }
         guard let groups = regex.match(line) else { return .noMatch }
-        guard let rawIP = groups["ip"], let ip = Self.address(rawIP, form: ipForm), !ip.isLoopback, !ip.isUnspecified else {
+        // Loopback is reported (lfd's ignore decision drops it, and --scan shows it) but never an unspecified address.
+        guard let rawIP = groups["ip"], let ip = Self.address(rawIP, form: ipForm), !ip.isUnspecified else {
             return .consumed
         }
         let count = groups["count"].flatMap { Int($0) }.map { max(1, min($0, 100)) } ?? 1
@@ -59,12 +60,11 @@ public struct FailureRule: Sendable {
     static func address(_ raw: Substring, form: IPForm) -> IPAddress? {
         var text = String(raw)
         if form == .underscores { text = text.replacingAll("_", with: ":") }
-        if form == .trailingPort, let colon = text.lastIndex(of: ":") {
-            let port = text[text.index(after: colon)...]
-            if !port.isEmpty, port.count <= 5, port.allSatisfy(\.isNumber) {
-                let head = String(text[..<colon])
-                // IPv4:port always; IPv6:port only when the rest is still an address.
-                if IPAddress(head) != nil { text = head }
+        if form == .trailingPort {
+            if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+                text = String(text[text.index(after: text.startIndex)..<close])       // [v6]:port
+            } else if text.contains("."), !text.lowercased().hasPrefix("::ffff:"), let colon = text.lastIndex(of: ":") {
+                text = String(text[..<colon])                                      // v4:port; bare v6 is left whole
             }
         }
         if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
