@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(
             name: "CNftShim",
             pkgConfig: "libnftables",
-            providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev"])]
+            providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev", "libpcre2-dev"])]
         ),
         .target(
             name: "NftFirewall",

@@ -34,6 +34,9 @@ struct Lfd: ParsableCommand {
     @Flag(help: "With --scan: one JSON object per matching line, then a summary object.")
     var json = false
 
+    @Flag(help: "With --scan: print only the summary.")
+    var quiet = false
+
     @Flag(help: "Stay in the foreground (for systemd).")
     var foreground = false
 
@@ -45,7 +48,7 @@ struct Lfd: ParsableCommand {
     func run() throws {
         let paths = CsfPaths.fromEnvironment()
         if let file = scan {
-            throw ExitCode(ScanCommand(paths: paths, file: file, logKey: logKey, json: json).run())
+            throw ExitCode(ScanCommand(paths: paths, file: file, logKey: logKey, json: json, quiet: quiet).run())
         }
         if foreground {
             throw ExitCode(LfdDaemon(paths: paths).run())

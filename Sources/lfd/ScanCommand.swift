@@ -6,6 +6,7 @@ struct ScanCommand {
     let file: String
     let logKey: String?
     let json: Bool
+    var quiet = false
 
     func run() -> Int32 {
         let (custom, diagnostics) = CustomRules.load(CustomRules.path(paths))
@@ -13,10 +14,11 @@ struct ScanCommand {
             for d in diagnostics { Output.err(d.description) }
             return 1
         }
-        let classifier = LineClassifier(rules: custom + BuiltinRules.all)
+        let rules = (custom + BuiltinRules.all).filter { rule in logKey.map { rule.logKeys.contains($0) } ?? true }
+        let classifier = LineClassifier(rules: rules)
         let scan: LogScan
         do {
-            scan = try LogScan.run(path: file, classifier: classifier, logKey: logKey)
+            scan = try LogScan.run(path: file, classifier: classifier, logKey: logKey, keepHits: !quiet)
         } catch {
             Output.err("lfd: \(error.description)")
             return 1
@@ -32,11 +34,11 @@ struct ScanCommand {
         }
         let perApp = scan.perApp
         if json {
-            Output.json(["summary": ["lines": scan.lines, "matched": scan.hits.count, "addresses": scan.addresses.count,
+            Output.json(["summary": ["lines": scan.lines, "matched": scan.matched, "addresses": scan.addresses.count,
                                      "apps": perApp]])
         } else {
             let apps = perApp.keys.sorted().map { "\($0) \(perApp[$0] ?? 0)" }.joined(separator: ", ")
-            print("lfd: \(scan.lines) lines, \(scan.hits.count) matched (\(apps.isEmpty ? "none" : apps)), \(scan.addresses.count) distinct addresses")
+            print("lfd: \(scan.lines) lines, \(scan.matched) matched (\(apps.isEmpty ? "none" : apps)), \(scan.addresses.count) distinct addresses")
         }
         return 0
     }

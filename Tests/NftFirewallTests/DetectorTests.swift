@@ -165,10 +165,16 @@ import Testing
         #expect(diags.allSatisfy { $0.description.hasPrefix("regex.custom:") })
     }
 
-    @Test func namedGroupsBecomeNumberedOnes() throws {
-        let (plain, names, count) = try PosixRegex.numberGroups("^(a|b)(?<ip>[0-9(]+)x(?<account>[^)]*)$")
-        #expect(plain == "^(a|b)([0-9(]+)x([^)]*)$")
-        #expect(names == ["ip": 2, "account": 3] && count == 3)
-        #expect(throws: PosixRegex.CompileError.self) { try PosixRegex("(?:x)") }
+    @Test func namedGroupsAndBoundedBacktracking() throws {
+        let p = try Pattern("^(a|b)(?<ip>[0-9(]+)x(?<account>[^)]*)$")
+        #expect(p.groups == ["ip": 2, "account": 3])
+        let m = try #require(p.match("a12(x9"))
+        #expect(m["ip"] == "12(" && m["account"] == "9")
+        #expect(throws: Pattern.CompileError.self) { try Pattern("(unclosed") }
+        // A pattern with catastrophic backtracking on a hostile line stops at the match limit instead of hanging.
+        let evil = try Pattern("^(a+)+$")
+        let start = ContinuousClock.now
+        #expect(evil.match(String(repeating: "a", count: 40) + "b") == nil)
+        #expect(ContinuousClock.now - start < .seconds(2))
     }
 }

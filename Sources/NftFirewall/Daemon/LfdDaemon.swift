@@ -11,6 +11,8 @@ public final class LfdDaemon {
     let log: LfdLog
     private var config = CsfConfig()
     private var classifier = LineClassifier(rules: [])
+    /// One classifier per log key: each file's lines only meet the rules that read it.
+    private var byKey: [String: LineClassifier] = [:]
     private var tracker: FailureTracker
     private var ignore = IgnoreList(hosts: [], networks: [])
     private var blocker: Blocker?
@@ -124,6 +126,10 @@ public final class LfdDaemon {
         if customDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(customDiagnostics) }
         self.config = config
         classifier = LineClassifier(rules: custom + LineClassifier.enabled(BuiltinRules.all, config: config))
+        byKey = [:]
+        for key in Set(classifier.rules.flatMap(\.logKeys)) {
+            byKey[key] = LineClassifier(rules: classifier.rules.filter { $0.logKeys.contains(key) })
+        }
         ignore = IgnoreList(paths: paths, config: config)
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
@@ -170,7 +176,7 @@ public final class LfdDaemon {
         let now = Clock.wallSeconds
         for line in lines {
             for key in line.keys {
-                guard let d = classifier.classify(line.text, logKey: key) else { continue }
+                guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 if ignore.ignores(d.ip) {
                     log.write("\(d.rule.text) \(d.ip) - ignored")
                 } else if let block = tracker.record(d, now: now) {

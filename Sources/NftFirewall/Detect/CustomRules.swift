@@ -8,7 +8,7 @@
 ///     ports = 80,443               # optional: block only these ports (inbound)
 ///     text = Failed myapp login from   # optional: wording in lfd.log
 ///
-/// `pattern` is a POSIX extended regex with a named `(?<ip>...)` group (and optionally `account`, `count`);
+/// `pattern` is a PCRE2 (Perl-compatible) regex with a named `(?<ip>...)` group (and optionally `account`, `count`);
 /// `%TS%`, `%IP%` and `%SYSLOG(tag)%` expand as in the built-in rules.
 public enum CustomRules {
     public static func path(_ paths: CsfPaths) -> String { paths.etc("regex.custom") }
@@ -53,12 +53,10 @@ public enum CustomRules {
                 return fail("invalid ports '\(p)'", pLine)
             }
             do {
-                var rule = try FailureRule(name: block.name, app: block.name, text: block.fields["text"]?.0 ?? "Failed \(block.name) login from",
-                                           trigger: "LF_CUSTOMTRIGGER", logKeys: [log], literals: [], pattern: pattern)
-                rule.threshold = trigger
-                rule.blockSeconds = blockSeconds
-                rule.ports = block.fields["ports"]?.0
-                rules.append(rule)
+                rules.append(try FailureRule(name: block.name, app: block.name,
+                                             text: block.fields["text"]?.0 ?? "Failed \(block.name) login from",
+                                             trigger: "LF_CUSTOMTRIGGER", logKeys: [log], literals: [], pattern: pattern,
+                                             threshold: trigger, blockSeconds: blockSeconds, ports: block.fields["ports"]?.0))
             } catch {
                 fail("pattern: \(error)", patternLine)
             }

@@ -1,6 +1,10 @@
+import CNftShim
+
 /// One login-failure pattern: which log keys it reads, which csf app and trigger it counts for, a cheap
-/// literal pre-filter and an anchored POSIX ERE with named groups `ip`, `account` and `count`.
-public struct FailureRule: Sendable {
+/// literal pre-filter and an anchored PCRE2 pattern with named groups `ip`, `account` and `count`.
+public final class FailureRule: @unchecked Sendable {
+    // Immutable after init (and the compiled pattern is safe to share): a class so the classifier's hot loop
+    // passes one reference instead of copying a dozen fields per rule per line.
     public enum IPForm: Sendable {
         case plain
         /// pure-ftpd writes IPv6 with `_` for `:`.
@@ -9,33 +13,39 @@ public struct FailureRule: Sendable {
         case trailingPort
     }
 
-    public var name: String
-    public var app: String
+    public let name: String
+    public let app: String
     /// csf's wording in lfd.log: "Failed SSH login from".
-    public var text: String
+    public let text: String
     /// The csf.conf key that enables the rule and holds its threshold (`LF_SSHD`).
-    public var trigger: String
-    public var logKeys: [String]
+    public let trigger: String
+    public let logKeys: [String]
     /// Every one of these must occur in the line before the regex runs.
-    public var literals: [String]
-    public var regex: PosixRegex
-    public var ipForm: IPForm = .plain
+    public let literals: [String]
+    public let regex: Pattern
+    public let ipForm: IPForm
     /// Custom rules carry their own threshold, block duration and ports.
-    public var threshold: Int?
-    public var blockSeconds: Int?
-    public var ports: String?
+    public let threshold: Int?
+    public let blockSeconds: Int?
+    public let ports: String?
+    let literalBytes: [[UInt8]]
 
     public init(name: String, app: String, text: String, trigger: String, logKeys: [String], literals: [String],
-                pattern: String, ipForm: IPForm = .plain) throws(PosixRegex.CompileError) {
+                pattern: String, ipForm: IPForm = .plain, threshold: Int? = nil, blockSeconds: Int? = nil,
+                ports: String? = nil) throws(Pattern.CompileError) {
+        self.threshold = threshold
+        self.blockSeconds = blockSeconds
+        self.ports = ports
+        self.literalBytes = literals.map { Array($0.utf8) }
         self.name = name
         self.app = app
         self.text = text
         self.trigger = trigger
         self.logKeys = logKeys
         self.literals = literals
-        self.regex = try PosixRegex(RulePatterns.expand(pattern))
+        self.regex = try Pattern(RulePatterns.expand(pattern))
         self.ipForm = ipForm
-        guard regex.groups["ip"] != nil else { throw PosixRegex.CompileError(description: "the pattern has no (?<ip>...) group") }
+        guard regex.groups["ip"] != nil else { throw Pattern.CompileError(description: "the pattern has no (?<ip>...) group") }
     }
 
     public enum Outcome: Sendable {
@@ -47,14 +57,28 @@ public struct FailureRule: Sendable {
     }
 
     public func match(_ line: String) -> Outcome {
-        for literal in literals where !line.contains(literal) { return .noMatch }
-        guard let groups = regex.match(line) else { return .noMatch }
-        // Loopback is reported (lfd's ignore decision drops it, and --scan shows it) but never an unspecified address.
-        guard let rawIP = groups["ip"], let ip = Self.address(rawIP, form: ipForm), !ip.isUnspecified else {
-            return .consumed
+        var line = line
+        return line.withUTF8 { match($0) }
+    }
+
+    /// `literalsChecked`: the caller's literal scan already found every literal of this rule.
+    public func match(_ line: UnsafeBufferPointer<UInt8>, literalsChecked: Bool = false) -> Outcome {
+        if !literalsChecked {
+            for literal in literalBytes where !Self.contains(line, literal) { return .noMatch }
         }
-        let count = groups["count"].flatMap { Int($0) }.map { max(1, min($0, 100)) } ?? 1
-        return .detected(Detection(rule: self, ip: ip, account: groups["account"].flatMap(Self.account), count: count))
+        guard let groups = regex.captures(line) else { return .noMatch }
+        func text(_ range: Range<Int>?) -> Substring? {
+            range.map { Substring(String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self)) }
+        }
+        // Loopback is reported (lfd's ignore decision drops it, and --scan shows it) but never an unspecified address.
+        guard let rawIP = text(groups.ip), let ip = Self.address(rawIP, form: ipForm), !ip.isUnspecified else { return .consumed }
+        let count = text(groups.count).flatMap { Int($0) }.map { max(1, min($0, 100)) } ?? 1
+        return .detected(Detection(rule: self, ip: ip, account: text(groups.account).flatMap(Self.account), count: count))
+    }
+
+    static func contains(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let base = hay.baseAddress, !needle.isEmpty else { return needle.isEmpty }
+        return memmem(base, hay.count, needle, needle.count) != nil
     }
 
     static func address(_ raw: Substring, form: IPForm) -> IPAddress? {
@@ -63,19 +87,22 @@ public struct FailureRule: Sendable {
         if form == .trailingPort {
             if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
                 text = String(text[text.index(after: text.startIndex)..<close])       // [v6]:port
-            } else if text.contains("."), !text.lowercased().hasPrefix("::ffff:"), let colon = text.lastIndex(of: ":") {
+            } else if text.contains("."), !text.hasPrefix("::"), let colon = text.lastIndex(of: ":") {
                 text = String(text[..<colon])                                      // v4:port; bare v6 is left whole
             }
         }
-        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
+        if text.utf8.count > 7, text.utf8.prefix(7).elementsEqual("::ffff:".utf8) || text.utf8.prefix(7).elementsEqual("::FFFF:".utf8),
+           text.contains(".") {
+            text = String(text.dropFirst(7))
+        }
         return IPAddress(text)
     }
 
     /// csf blanks account names with characters outside `[A-Za-z0-9-_.@%+]`.
     static func account(_ raw: Substring) -> String? {
-        guard !raw.isEmpty, raw.utf8.count <= 128,
-              raw.unicodeScalars.allSatisfy({ ($0.properties.isASCIIHexDigit || $0.isASCIIAlnum) || "-_.@%+".unicodeScalars.contains($0) })
-        else { return nil }
+        guard !raw.isEmpty, raw.utf8.count <= 128, raw.utf8.allSatisfy({ b in
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 95 || b == 46 || b == 64 || b == 37 || b == 43
+        }) else { return nil }
         return String(raw)
     }
 }
