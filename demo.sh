@@ -23,6 +23,7 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)   # csf refuses to
 
 cleanup() {
     [ "${KEEP:-0}" = 1 ] && { echo; echo "kept: ip netns exec $NS nft list ruleset; CSF_ROOT=$ROOT"; return; }
+    [ -f "$ROOT/var/run/lfd.pid" ] && kill "$(cat "$ROOT/var/run/lfd.pid")" 2>/dev/null || true
     [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null || true
     ip netns exec $NS "$CSF" -f >/dev/null 2>&1 || true
     ip netns del $NS 2>/dev/null || true
@@ -46,7 +47,7 @@ echo "== csf --check (shipped /etc/csf, under CSF_ROOT=$ROOT)"
 ip netns exec $NS "$CSF" --check | tail -1
 echo "== csf -s"
 ip netns exec $NS "$CSF" -s
-echo "== lfd"
+echo "== lfd (refuses while TESTING = 1, as csf's lfd does)"
 ip netns exec $NS "$LFD" || true
 echo "== nft list ruleset (inside $NS)"
 ip netns exec $NS nft list ruleset
@@ -69,3 +70,20 @@ ip netns exec $NS nft list set inet csf tempdeny_in4_port
 echo "== TCP 22 is $(probe 22), TCP 80 is $(probe 80); waiting 5 s with no process of ours running..."
 sleep 5
 echo "== TCP 22 is $(probe 22) again"
+
+echo "== lfd on the shipped defaults, with TESTING turned off and SSHD_LOG pointed at the demo's auth.log"
+sed -i -e 's/^TESTING = .*/TESTING = "0"/' -e "s|^SSHD_LOG = .*|SSHD_LOG = \"$ROOT/auth.log\"|" "$ROOT/etc/csf/csf.conf"
+: > "$ROOT/auth.log"
+ip netns exec $NS "$CSF" -r >/dev/null
+ip netns exec $NS "$LFD"
+LFD_PID=$(cat "$ROOT/var/run/lfd.pid")
+for n in 1 2 3 4 5; do
+    echo "$(date '+%b %e %H:%M:%S') demo sshd[100$n]: Failed password for root from 192.0.2.2 port 4000$n ssh2" >> "$ROOT/auth.log"
+done
+sleep 1
+echo "== lfd.log"
+cat "$ROOT/var/log/lfd.log"
+echo "== the ban is a kernel set element with a timeout (LF_SSHD_PERM = 1 makes it permanent: csf.deny)"
+ip netns exec $NS "$CSF" -g 192.0.2.2
+echo "== from the peer: TCP 22 is $(probe 22)"
+kill "$LFD_PID" 2>/dev/null || true

@@ -4,11 +4,16 @@
 #   bench/run.sh [--quick]          both benchmarks
 #   bench/run.sh start [--quick]    csf -s / -r against nft -f (issue 2)
 #   bench/run.sh list [--quick]     list commands, sequential temp bans, in-process netlink bans (issue 3)
+#   bench/run.sh lfd [--quick]      lfd parse throughput vs fail2ban-regex, detection latency, memory (issue 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 which=all
-case "${1:-}" in start|list) which=$1; shift ;; esac
+case "${1:-}" in start|list|lfd) which=$1; shift ;; esac
 swift build -c release --static-swift-stdlib
-[ "$which" = list ] || python3 bench/run.py "$@"
-[ "$which" = start ] || python3 bench/list_commands.py "$@"
+case "$which" in start|all) python3 bench/run.py "$@" ;; esac
+case "$which" in list|all) python3 bench/list_commands.py "$@" ;; esac
+case "$which" in lfd|all)
+    command -v fail2ban-regex >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fail2ban; }
+    python3 bench/lfd_bench.py "$@" ;;
+esac
