@@ -14,6 +14,9 @@ swift build -c release --static-swift-stdlib
 case "$which" in start|all) python3 bench/run.py "$@" ;; esac
 case "$which" in list|all) python3 bench/list_commands.py "$@" ;; esac
 case "$which" in lfd|all)
-    command -v fail2ban-regex >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fail2ban; }
+    # fail2ban-regex is the baseline; its service must not start (it would add rules to this host's firewall).
+    if ! command -v fail2ban-regex >/dev/null; then
+        bash Tests/apt-install-quietly.sh fail2ban
+    fi
     python3 bench/lfd_bench.py "$@" ;;
 esac

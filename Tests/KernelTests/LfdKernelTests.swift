@@ -104,6 +104,60 @@ struct LfdKernelTests {
         #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
     }
 
+    static var sshAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") && FileManager.default.isExecutableFile(atPath: "/usr/bin/sshpass")
+    }
+
+    /// A real OpenSSH server in the firewall namespace, real password failures from a peer, lfd reading what
+    /// sshd logs (through a stand-in for rsyslog that writes auth.log lines: this host has no syslog daemon).
+    @Test(.enabled(if: sshAvailable, "needs openssh-server and sshpass (Tests/run.sh installs them)"))
+    func realSshdFailuresBanThePeerUntilTheTTLRunsOut() throws {
+        let (lab, auth) = try started(config: ["LF_SSHD": "3", "LF_SSHD_PERM": "10"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.write("csf.ignore", "\(p2.v4)\n")
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP") })
+        lab.stopServers()   // the test echo server would hold port 22
+        let dir = lab.root + "/sshd"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/hostkey"])
+        try """
+        Port 22
+        HostKey \(dir)/hostkey
+        PasswordAuthentication yes
+        KbdInteractiveAuthentication no
+        UsePAM no
+        PermitRootLogin yes
+        PidFile \(dir)/sshd.pid
+        MaxStartups 50
+        """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
+        try lab.background(in: lab.fw, ["python3", NetLab.peerScript, "sshd", dir + "/sshd_config", auth])
+        #expect(try eventually(within: 5) { ((try? String(contentsOfFile: auth, encoding: .utf8)) ?? "").contains("Server listening") })
+        func failLogin(from peer: NetLab.Peer) throws -> Shell.Result {
+            try Shell.run(["ip", "netns", "exec", peer.ns, "timeout", "8", "sshpass", "-p", "wrong-password", "ssh",
+                           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no",
+                           "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=2",
+                           "root@\(peer.fwV4)", "true"])
+        }
+        // The client tries "none" before "password": sshd logs two failures per attempt, as csf also counts them.
+        var attempts = 0
+        while !lab.lfdLog.contains("Failed SSH login from \(p1.v4) (-): 3 in the last"), attempts < 3 {
+            _ = try failLogin(from: p1)
+            attempts += 1
+        }
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Failed SSH login from \(p1.v4) (-): 3 in the last") }, "\(lab.lfdLog)")
+        let set = try lab.nft("list", "set", "inet", "csf", "tempdeny_in4").stdout
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "the peer's SYN is dropped by the kernel: \(lab.lfdLog) \(set)")
+        // An ignored address fails as often as it likes.
+        for _ in 1...4 { _ = try failLogin(from: p2) }
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Failed SSH login from \(p2.v4) - ignored") })
+        #expect(try lab.tcpOpen(from: p2, port: 22))
+        // The 10-second ban runs out in the kernel.
+        #expect(try eventually(within: 15, every: 0.3) { try lab.tcpOpen(from: p1, port: 22, timeout: 0.3) })
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

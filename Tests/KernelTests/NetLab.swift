@@ -172,6 +172,24 @@ final class NetLab {
         guard FileManager.default.fileExists(atPath: ready) else { throw Shell.Failure(description: "test server did not start") }
     }
 
+    /// Runs a long-lived helper in a namespace for the rest of the test (killed with the lab).
+    func background(in ns: String, _ argv: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", ns] + argv
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        background.append(p)
+    }
+
+    /// Stops the servers started with `serve` (and other helpers).
+    func stopServers() {
+        for p in background where p.processIdentifier > 0 { kill(p.processIdentifier, SIGKILL) }
+        for p in background { p.waitUntilExit() }
+        background.removeAll()
+    }
+
     func peerRun(_ peer: Peer, _ args: [String]) throws -> Shell.Result {
         try Shell.run(["ip", "netns", "exec", peer.ns, "python3", Self.peerScript] + args)
     }

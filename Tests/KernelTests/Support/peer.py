@@ -141,6 +141,23 @@ def hold_tcp(host, port, seconds, interval):
     return 0
 
 
+def syslog_sshd(config, out):
+    """Runs a real sshd in the foreground and writes its messages to `out` the way rsyslog writes auth.log
+    (`Mon DD HH:MM:SS host sshd[pid]: message`). sshd dies with this process (PR_SET_PDEATHSIG)."""
+    import ctypes
+    import subprocess
+    import time as _time
+    libc = ctypes.CDLL("libc.so.6")
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-f", config, "-e", "-D"], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: libc.prctl(1, 9))
+    with open(out, "a") as f:
+        for line in proc.stderr:
+            stamp = _time.strftime("%b %e %H:%M:%S")
+            f.write(f"{stamp} fw sshd[{proc.pid}]: {line.rstrip()}\n")
+            f.flush()
+    return proc.wait()
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -156,6 +173,8 @@ def main(argv):
         return probe_udp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "blast-udp":
         return blast_udp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "sshd":
+        return syslog_sshd(argv[2], argv[3])
     if cmd == "hold-tcp":
         return hold_tcp(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
     print("unknown command", file=sys.stderr)
