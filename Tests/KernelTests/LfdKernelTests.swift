@@ -158,6 +158,39 @@ struct LfdKernelTests {
         #expect(try eventually(within: 15, every: 0.3) { try lab.tcpOpen(from: p1, port: 22, timeout: 0.3) })
     }
 
+    @Test func alertsReachAnSmtpServerAndASendmailBinary() throws {
+        // Through SMTP on loopback (a small server in the firewall namespace).
+        let lab = try NetLab(peers: 1)
+        let mail = lab.root + "/smtp.out", ready = lab.root + "/smtp.ready"
+        try lab.background(in: lab.fw, ["python3", NetLab.peerScript, "smtp", "2525", mail, ready])
+        #expect(try eventually(within: 5) { FileManager.default.fileExists(atPath: ready) })
+        let auth = lab.root + "/auth.log"
+        try "".write(toFile: auth, atomically: true, encoding: .utf8)
+        try lab.setConfig(["SSHD_LOG": auth, "LF_SSHD": "2", "LF_SSHD_PERM": "600", "LF_EMAIL_ALERT": "1",
+                           "LF_TEMP_EMAIL_ALERT": "1", "LF_ALERT_SMTP": "127.0.0.1:2525", "LF_ALERT_TO": "admin@example.net",
+                           "LF_PERMBLOCK": "0", "LF_HTACCESS": "0", "LF_MODSEC": "0"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        try lab.appendLog(auth, [sshLine("198.18.7.1", n: 1), sshLine("198.18.7.1", n: 2)])
+        #expect(try eventually(within: 5) { ((try? String(contentsOfFile: mail, encoding: .utf8)) ?? "").contains("198.18.7.1") }, "\(lab.lfdLog)")
+        let smtp = (try? String(contentsOfFile: mail, encoding: .utf8)) ?? ""
+        #expect(smtp.contains("RCPT TO:<admin@example.net>") && smtp.contains("Subject: lfd on ") && smtp.contains("blocked 198.18.7.1 (-)"), "\(smtp)")
+        #expect(smtp.contains("Temporary Block for 600 seconds [LF_SSHD]") && smtp.contains("Failed password for root from 198.18.7.1"))
+        lab.stopLfd()
+
+        // Through a sendmail-compatible binary: it gets `-f FROM -t` and the message on stdin.
+        let fake = lab.root + "/sendmail"
+        try "#!/bin/sh\necho \"ARGS: $*\" >> \(lab.root)/sendmail.out\ncat >> \(lab.root)/sendmail.out\n"
+            .write(toFile: fake, atomically: true, encoding: .utf8)
+        chmod(fake, 0o755)
+        try lab.setConfig(["LF_ALERT_SMTP": "", "SENDMAIL": fake, "LF_ALERT_FROM": "lfd@example.net"])
+        #expect(try lab.lfd().status == 0)
+        try lab.appendLog(auth, [sshLine("198.18.7.2", n: 1), sshLine("198.18.7.2", n: 2)])
+        #expect(try eventually(within: 5) { ((try? String(contentsOfFile: lab.root + "/sendmail.out", encoding: .utf8)) ?? "").contains("198.18.7.2") })
+        let out = (try? String(contentsOfFile: lab.root + "/sendmail.out", encoding: .utf8)) ?? ""
+        #expect(out.contains("ARGS: -f lfd@example.net -t") && out.contains("From: lfd@example.net") && out.contains("To: admin@example.net"), "\(out)")
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

@@ -55,6 +55,8 @@ final class NetLab {
         peers = ps
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try Shell.check(["cp", "-r", Repo.path("compat/etc/csf"), root + "/etc/"])
+        try FileManager.default.createDirectory(atPath: root + "/usr/local/csf", withIntermediateDirectories: true)
+        try Shell.check(["cp", "-r", Repo.path("compat/tpl"), root + "/usr/local/csf/"])
         try setConfig(["TESTING": "0"])
     }
 

@@ -4,12 +4,22 @@
 public struct Blocker {
     public let commands: ListCommands
     public let log: LfdLog
+    public let alerts: Alerts?
     let clock: @Sendable () -> Int
 
-    public init(commands: ListCommands, log: LfdLog, clock: @escaping @Sendable () -> Int = { Clock.wallSeconds }) {
+    public init(commands: ListCommands, log: LfdLog, alerts: Alerts? = nil, clock: @escaping @Sendable () -> Int = { Clock.wallSeconds }) {
         self.commands = commands
         self.log = log
+        self.alerts = alerts
         self.clock = clock
+    }
+
+    /// alert.txt after a block (LF_EMAIL_ALERT; temporary blocks also need LF_TEMP_EMAIL_ALERT).
+    private func alert(_ b: FailureTracker.Block) {
+        guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
+        let action = b.seconds.map { "Temporary Block for \($0) seconds [\(b.trigger)]" } ?? "Permanent Block [\(b.trigger)]"
+        alerts?.send("alert.txt", ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
+                                   "iptick": "\(b.interval)", "block": action, "text": b.lines.joined(separator: "\n")])
     }
 
     var config: CsfConfig { commands.config }
@@ -24,11 +34,13 @@ public struct Blocker {
                 let change = try commands.tempAdd(.deny, request)
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
                 log.write("\(message) - *Blocked in csf* for \(seconds) secs [\(b.trigger)]")
+                alert(b)
                 try escalate(b, message: message)
             } else if ports.isEmpty {
                 let change = try commands.deny(b.ip.description, comment: "lfd: \(message)")
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
                 log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
+                alert(b)
                 recordHistory(b.ip.description, perm: true, message: message)
             } else {
                 for p in ports {
@@ -70,6 +82,9 @@ public struct Blocker {
         _ = try commands.tempRemove(ip, kinds: [.deny])
         if try commands.deny(ip, comment: "lfd: \(permMessage)").changed {
             log.write("\(permMessage) - *Blocked in csf* [\(b.trigger)]")
+            if config.bool("LF_PERMBLOCK_ALERT") {
+                alerts?.send("permblock.txt", ["ip": "\(ip) (-)", "count": "\(count)", "blocks": "\(window)"])
+            }
         }
         recordHistory(ip, perm: true, message: permMessage)
     }

@@ -42,6 +42,8 @@ public struct FailureTracker: Sendable {
         public var seconds: Int?
         public var ports: String?
         public var interval: Int
+        /// The last lines that counted (at most 10), for alerts.
+        public var lines: [String] = []
 
         /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
         public var message: String {
@@ -57,6 +59,8 @@ public struct FailureTracker: Sendable {
     struct Record: Sendable {
         var hits: [Hit] = []
         var lastSeen = 0
+        /// The most recent lines, for the alert.
+        var lines: [String] = []
     }
 
     public let settings: Settings
@@ -77,12 +81,16 @@ public struct FailureTracker: Sendable {
     public var trackedAddresses: Int { records.count }
 
     /// Records one detection; returns a block when the threshold is reached (the address's record is then cleared).
-    public mutating func record(_ d: Detection, now: Int) -> Block? {
+    public mutating func record(_ d: Detection, now: Int, line: String? = nil) -> Block? {
         let rule = d.rule
         var record = records[d.ip] ?? Record()
         record.hits.removeAll { now - $0.time >= settings.interval }
         for _ in 0..<d.count { record.hits.append(Hit(time: now, app: rule.app)) }
         record.lastSeen = now
+        if let line {
+            record.lines.append(String(line.prefix(500)))
+            if record.lines.count > 10 { record.lines.removeFirst(record.lines.count - 10) }
+        }
         let custom = rule.threshold != nil
         let (count, threshold, perm, trigger): (Int, Int, Int, String)
         if settings.trigger > 0 && !custom {
@@ -102,7 +110,7 @@ public struct FailureTracker: Sendable {
         for hit in record.hits where !apps.contains(hit.app) { apps.append(hit.app) }
         let text = apps.count > 1 ? "Login failure/trigger from" : rule.text
         return Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
-                     ports: rule.ports, interval: settings.interval)
+                     ports: rule.ports, interval: settings.interval, lines: record.lines)
     }
 
     private mutating func evictIfFull() {

@@ -133,7 +133,7 @@ public final class LfdDaemon {
         ignore = IgnoreList(paths: paths, config: config)
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
-        blocker = Blocker(commands: try ListCommands(paths: paths), log: log)
+        blocker = Blocker(commands: try ListCommands(paths: paths), log: log, alerts: Alerts(paths: paths, config: config, log: log))
         let files = Self.logFiles(classifier.rules, config: config)
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, log: { [log] in log.write($0) })
@@ -179,7 +179,7 @@ public final class LfdDaemon {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 if ignore.ignores(d.ip) {
                     log.write("\(d.rule.text) \(d.ip) - ignored")
-                } else if let block = tracker.record(d, now: now) {
+                } else if let block = tracker.record(d, now: now, line: line.text) {
                     blocker?.block(block)
                 }
                 break

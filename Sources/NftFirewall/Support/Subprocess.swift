@@ -29,7 +29,18 @@ public enum Subprocess {
     }
 
     /// Runs to completion or kills the whole process group after `timeout` seconds.
-    public static func run(_ argv: [String], timeout: Double, quiet: Bool = false) -> Outcome {
+    /// `input` becomes the program's standard input (through an unlinked temporary file: no pipe to deadlock on).
+    public static func run(_ argv: [String], input: String? = nil, timeout: Double, quiet: Bool = false) -> Outcome {
+        var inputPath: String?
+        if let input {
+            var template = Array("/tmp/nftcsf-input-XXXXXX".utf8CString)
+            let fd = mkstemp(&template)
+            guard fd >= 0 else { return .failedToStart(String(cString: strerror(errno))) }
+            _ = input.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            inputPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        defer { if let inputPath { unlink(inputPath) } }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -38,7 +49,7 @@ public enum Subprocess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         if quiet {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)

@@ -158,6 +158,46 @@ def syslog_sshd(config, out):
     return proc.wait()
 
 
+def smtp_sink(port, out, ready):
+    """A minimal SMTP server on 127.0.0.1:port that appends every message it accepts to `out`."""
+    import socketserver
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 test ESMTP\r\n")
+            data, envelope = None, []
+            for raw in self.rfile:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if data is not None:
+                    if line == ".":
+                        with open(out, "a") as f:
+                            f.write("\n".join(envelope) + "\n" + "\n".join(data) + "\n.\n")
+                        data = None
+                        self.wfile.write(b"250 queued\r\n")
+                    else:
+                        data.append(line[1:] if line.startswith("..") else line)
+                    continue
+                verb = line.split(" ", 1)[0].upper()
+                if verb in ("EHLO", "HELO"):
+                    self.wfile.write(b"250-test\r\n250 OK\r\n")
+                elif verb in ("MAIL", "RCPT"):
+                    envelope.append(line)
+                    self.wfile.write(b"250 OK\r\n")
+                elif verb == "DATA":
+                    data = []
+                    self.wfile.write(b"354 go ahead\r\n")
+                elif verb == "QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 OK\r\n")
+
+    socketserver.TCPServer.allow_reuse_address = True
+    with socketserver.TCPServer(("127.0.0.1", port), Handler) as server:
+        open(ready, "w").close()
+        server.serve_forever()
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -173,6 +213,8 @@ def main(argv):
         return probe_udp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "blast-udp":
         return blast_udp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "smtp":
+        return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
         return syslog_sshd(argv[2], argv[3])
     if cmd == "hold-tcp":
