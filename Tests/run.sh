@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev nftables iproute2 iputils-ping \
-    python3 openssh-server openssh-client sshpass
+    python3 openssh-server openssh-client sshpass systemd-journal-remote
 swift build --build-tests
 swift test --skip-build

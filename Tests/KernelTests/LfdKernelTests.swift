@@ -191,6 +191,44 @@ struct LfdKernelTests {
         #expect(out.contains("ARGS: -f lfd@example.net -t") && out.contains("From: lfd@example.net") && out.contains("To: admin@example.net"), "\(out)")
     }
 
+    static let journalRemote = "/lib/systemd/systemd-journal-remote"
+
+    /// The journal source. This host runs no journald, so the test writes a real journal file with
+    /// systemd-journal-remote (entries in journal export format) and points SSHD_LOG at it with
+    /// `journal:SYSLOG_IDENTIFIER=sshd@FILE`; lfd reads it through libsystemd's sd-journal API, following it
+    /// from its tail as more entries are appended.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: journalRemote), "needs systemd-journal-remote"))
+    func journalEntriesBanThePeer() throws {
+        let lab = try NetLab(peers: 1)
+        let p1 = lab.peers[0]
+        let journal = lab.root + "/sshd.journal"
+        func write(_ messages: [(String, String)]) throws {
+            var export = ""
+            for (ident, message) in messages {
+                let usec = UInt64(Date().timeIntervalSince1970 * 1_000_000)
+                export += "__REALTIME_TIMESTAMP=\(usec)\nMESSAGE=\(message)\nSYSLOG_IDENTIFIER=\(ident)\n_PID=4242\n_HOSTNAME=fw\n\n"
+            }
+            let file = lab.root + "/entries.export"
+            try export.write(toFile: file, atomically: true, encoding: .utf8)
+            try Shell.check([Self.journalRemote, "--output=\(journal)", file])
+        }
+        // Older entries, before lfd starts, must not count.
+        try write((1...3).map { ("sshd", "Failed password for root from \(p1.v4) port 4\($0)00 ssh2") })
+        try lab.setConfig(["TCP_IN": "22", "SSHD_LOG": "journal:SYSLOG_IDENTIFIER=sshd@\(journal)", "LF_SSHD": "3",
+                           "LF_SSHD_PERM": "600", "LF_HTACCESS": "0", "LF_MODSEC": "0", "LF_PERMBLOCK": "0"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        let r = try lab.lfd()
+        #expect(r.status == 0, "\(r)")
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Watching journal:SYSLOG_IDENTIFIER=sshd@") })
+        usleep(500_000)
+        #expect(!lab.lfdLog.contains("*Blocked in csf*"), "entries from before the start do not count")
+        try write([("sshd", "Failed password for root from \(p1.v4) port 5100 ssh2"), ("cron", "Failed password for root from \(p1.v4) port 1 ssh2")])
+        try write((2...3).map { ("sshd", "Failed password for invalid user admin from \(p1.v4) port 5\($0)00 ssh2") })
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("Failed SSH login from \(p1.v4) (-): 3 in the last") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

@@ -17,6 +17,7 @@ public final class LfdDaemon {
     private var ignore = IgnoreList(hosts: [], networks: [])
     private var blocker: Blocker?
     private var tailer: LogTailer?
+    private var journals: [JournalSource] = []
     private var pidLock: Int32 = -1
 
     public init(paths: CsfPaths) {
@@ -64,15 +65,16 @@ public final class LfdDaemon {
         sigprocmask(SIG_BLOCK, &mask, nil)
         let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard sfd >= 0, let tailer else { return 1 }
-        log.write("[STARTUP] lfd \(NftFirewallVersion.string) started, \(classifier.rules.count) detectors, watching \(tailer.watchedPaths.count) file(s)")
+        log.write("[STARTUP] lfd \(NftFirewallVersion.string) started, \(classifier.rules.count) detectors, watching \(tailer.watchedPaths.count) file(s) and \(journals.count) journal source(s)")
         SystemdNotify.send("READY=1\nSTATUS=watching \(tailer.watchedPaths.count) log file(s)")
         var lastTick = Clock.now
         while true {
             let tickEvery = Double(max(1, config.int("LF_PARSE")))
             var fds = [pollfd(fd: self.tailer?.inotifyFD ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
+            for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             let wait = max(0, Int32((lastTick + tickEvery - Clock.now) * 1000))
-            _ = poll(&fds, 2, min(wait, 1000))
+            _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
             if fds[1].revents != 0, let signal = readSignal(sfd) {
                 if signal == SIGHUP {
                     reload()
@@ -83,6 +85,7 @@ public final class LfdDaemon {
                 }
             }
             process(self.tailer?.poll(now: Clock.now) ?? [])
+            for j in journals { process(j.poll()) }
             if Clock.now - lastTick >= tickEvery {
                 lastTick = Clock.now
                 tick()
@@ -138,6 +141,15 @@ public final class LfdDaemon {
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, log: { [log] in log.write($0) })
         }
+        let wanted = Self.journalSources(classifier.rules, config: config)
+        if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
+            var opened: [JournalSource] = []
+            for (spec, keys) in wanted.sorted(by: { $0.key < $1.key }) {
+                opened.append(try JournalSource(value: spec, keys: keys))
+                log.write("Watching \(spec)...")
+            }
+            journals = opened
+        }
     }
 
     private func reload() {
@@ -154,12 +166,22 @@ public final class LfdDaemon {
         var files: [String: [String]] = [:]
         for key in Set(rules.flatMap(\.logKeys)).sorted() {
             let value = config[key].trimmingWhitespace()
-            guard !value.isEmpty else { continue }
+            guard !value.isEmpty, !value.hasPrefix("journal:") else { continue }
             for path in expandGlob(value) where !(files[path]?.contains(key) ?? false) {
                 files[path, default: []].append(key)
             }
         }
         return files
+    }
+
+    /// Log keys read from the journal (`KEY = "journal:..."`), grouped by source.
+    static func journalSources(_ rules: [FailureRule], config: CsfConfig) -> [String: [String]] {
+        var sources: [String: [String]] = [:]
+        for key in Set(rules.flatMap(\.logKeys)).sorted() {
+            let value = config[key].trimmingWhitespace()
+            if value.hasPrefix("journal:") { sources[value, default: []].append(key) }
+        }
+        return sources
     }
 
     static func expandGlob(_ pattern: String) -> [String] {
