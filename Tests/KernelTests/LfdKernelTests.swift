@@ -229,6 +229,35 @@ struct LfdKernelTests {
         #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
     }
 
+    @Test func lfSelectBlocksOnlyTheServicePortAndReportScriptsRun() throws {
+        let lab = try NetLab(peers: 1)
+        let p1 = lab.peers[0]
+        let auth = lab.root + "/auth.log"
+        try "".write(toFile: auth, atomically: true, encoding: .utf8)
+        for (name, out) in [("block.sh", "block.out"), ("unblock.sh", "unblock.out")] {
+            try "#!/bin/sh\nprintf '%s|' \"$@\" >> \(lab.root)/\(out)\necho >> \(lab.root)/\(out)\n"
+                .write(toFile: lab.root + "/" + name, atomically: true, encoding: .utf8)
+            chmod(lab.root + "/" + name, 0o755)
+        }
+        try lab.setConfig(["TCP_IN": "22,80", "SSHD_LOG": auth, "LF_SSHD": "2", "LF_SSHD_PERM": "3", "LF_SELECT": "1",
+                           "PORTS_sshd": "22", "BLOCK_REPORT": lab.root + "/block.sh", "UNBLOCK_REPORT": lab.root + "/unblock.sh",
+                           "LF_PERMBLOCK": "0", "LF_HTACCESS": "0", "LF_MODSEC": "0"])
+        try lab.serve(in: lab.fw, tcp: [22, 80], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 1), sshLine(p1.v4, n: 2)])
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("*Blocked in csf* port=22 for 3 secs [LF_SSHD]") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        #expect(try lab.tcpOpen(from: p1, port: 80), "LF_SELECT blocks only the service's port")
+        let block = { (try? String(contentsOfFile: lab.root + "/block.out", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 3) { block().contains("\(p1.v4)|22|0|in|3|(sshd) Failed SSH login from \(p1.v4) (-): 2 in the last 3600 secs|") }, "\(block())")
+        #expect(block().contains("|LF_SSHD|"))
+        // The kernel lifts the ban; lfd's next tick prunes it and runs UNBLOCK_REPORT with the address and port.
+        let unblock = { (try? String(contentsOfFile: lab.root + "/unblock.out", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 12, every: 0.3) { unblock().contains("\(p1.v4)|22|") }, "\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: p1, port: 22))
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

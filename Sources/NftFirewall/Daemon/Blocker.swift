@@ -24,22 +24,36 @@ public struct Blocker {
 
     var config: CsfConfig { commands.config }
 
+    /// LF_SELECT: block only the ports of the service that failed (PORTS_<app>), inbound; not with LF_TRIGGER.
+    func ports(for b: FailureTracker.Block) -> [TempEntry.Port] {
+        if let custom = b.ports { return (try? TempEntry.parsePorts(custom)) ?? [] }
+        guard config.bool("LF_SELECT"), b.trigger != "LF_TRIGGER", b.apps.count == 1 else { return [] }
+        return (try? TempEntry.parsePorts(config["PORTS_\(b.apps[0])"].filter { !$0.isWhitespace })) ?? []
+    }
+
     public func block(_ b: FailureTracker.Block) {
         let message = b.message
-        let ports = (try? TempEntry.parsePorts(b.ports ?? "")) ?? []
+        let ports = ports(for: b)
+        // Whole-address temporary blocks are in and outbound as in csf, inbound only with LF_BLOCKINONLY.
+        let direction: TempEntry.Direction = ports.isEmpty && !config.bool("LF_BLOCKINONLY") ? .inout : .in
         do {
             if let seconds = b.seconds {
                 let request = TempRequest(target: b.ip.description, ttl: seconds, ports: ports,
-                                          direction: ports.isEmpty ? .inout : .in, comment: "lfd - \(message)")
+                                          direction: direction, comment: "lfd - \(message)")
                 let change = try commands.tempAdd(.deny, request)
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
-                log.write("\(message) - *Blocked in csf* for \(seconds) secs [\(b.trigger)]")
+                let portText = ports.isEmpty ? "" : " port=\(ports.map(\.description).joined(separator: ","))"
+                log.write("\(message) - *Blocked in csf*\(portText) for \(seconds) secs [\(b.trigger)]")
+                report(b.ip.description, ports: ports, perm: false, direction: direction, ttl: seconds, message: message,
+                       lines: b.lines, trigger: b.trigger)
                 alert(b)
                 try escalate(b, message: message)
             } else if ports.isEmpty {
                 let change = try commands.deny(b.ip.description, comment: "lfd: \(message)")
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
                 log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
+                report(b.ip.description, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
+                       message: message, lines: b.lines, trigger: b.trigger)
                 alert(b)
                 recordHistory(b.ip.description, perm: true, message: message)
             } else {
@@ -47,12 +61,30 @@ public struct Blocker {
                     let filter = "\(p.proto.rawValue)|in|d=\(p.port)|s=\(b.ip)"
                     if try commands.deny(filter, comment: "lfd: \(message)").changed {
                         log.write("\(message) - *Blocked in csf* port=\(p.port) [\(b.trigger)]")
+                        report(b.ip.description, ports: [p], perm: true, direction: .in, ttl: 0, message: message,
+                               lines: b.lines, trigger: b.trigger)
                     }
                 }
             }
         } catch {
             log.write("\(message) - *Block failed* [\(b.trigger)]: \(error.description)")
         }
+    }
+
+    // MARK: BLOCK_REPORT / UNBLOCK_REPORT
+
+    /// BLOCK_REPORT with csf's eight arguments, detached and killed after 10 seconds (reference §6.10).
+    func report(_ ip: String, ports: [TempEntry.Port], perm: Bool, direction: TempEntry.Direction, ttl: Int,
+                message: String, lines: [String], trigger: String) {
+        Self.runReport(config["BLOCK_REPORT"], [ip, ports.isEmpty ? "*" : ports.map(\.description).joined(separator: ","),
+                                                perm ? "1" : "0", direction.rawValue, String(ttl), message,
+                                                lines.isEmpty ? " " : lines.joined(separator: "\n"), trigger])
+    }
+
+    public static func runReport(_ script: String, _ arguments: [String]) {
+        let path = script.trimmingWhitespace()
+        guard !path.isEmpty, FileSystem.isExecutableFile(path) else { return }
+        _ = Subprocess.spawnDetached(["/usr/bin/timeout", "-s", "KILL", "10", path] + arguments)
     }
 
     // MARK: LF_PERMBLOCK
@@ -82,6 +114,7 @@ public struct Blocker {
         _ = try commands.tempRemove(ip, kinds: [.deny])
         if try commands.deny(ip, comment: "lfd: \(permMessage)").changed {
             log.write("\(permMessage) - *Blocked in csf* [\(b.trigger)]")
+            report(ip, ports: [], perm: true, direction: .inout, ttl: 0, message: permMessage, lines: [], trigger: "LF_PERMBLOCK_COUNT")
             if config.bool("LF_PERMBLOCK_ALERT") {
                 alerts?.send("permblock.txt", ["ip": "\(ip) (-)", "count": "\(count)", "blocks": "\(window)"])
             }

@@ -221,6 +221,11 @@ public final class LfdDaemon {
                     log.write("\(inbound ? "Incoming" : "Outgoing") IP \(entry.target)\(p) temporary \(what) removed")
                 }
             }
+            if kind == .deny {
+                let script = commands.config["UNBLOCK_REPORT"]
+                if entry.ports.isEmpty { Blocker.runReport(script, [entry.target.description]) }
+                for p in entry.ports { Blocker.runReport(script, [entry.target.description, String(p.port)]) }
+            }
         }
     }
 }
