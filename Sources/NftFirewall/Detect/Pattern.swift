@@ -74,7 +74,8 @@ public final class Pattern: @unchecked Sendable {
         public var count: Range<Int>?
     }
 
-    public func captures(_ line: UnsafeBufferPointer<UInt8>) -> Captures? {
+    /// Runs the pattern once and hands the match count and the offset vector to `body` while they are valid.
+    private func withMatch<T>(_ line: UnsafeBufferPointer<UInt8>, _ body: (Int, UnsafeMutablePointer<Int>) -> T?) -> T? {
         guard let data = pcre2_match_data_create_from_pattern_8(code, nil) else { return nil }
         defer { pcre2_match_data_free_8(data) }
         let rc: Int32
@@ -84,12 +85,21 @@ public final class Pattern: @unchecked Sendable {
             rc = Self.empty.withUnsafeBufferPointer { pcre2_match_8(code, $0.baseAddress, 0, 0, 0, data, context) }
         }
         guard rc > 0, let ovector = pcre2_get_ovector_pointer_8(data) else { return nil }
-        func range(_ index: Int?) -> Range<Int>? {
-            guard let index, index < Int(rc) else { return nil }
-            let start = ovector[2 * index], end = ovector[2 * index + 1]
-            return start >= 0 && end >= start ? start..<end : nil
+        return body(Int(rc), ovector)
+    }
+
+    /// A group's byte range; PCRE2_UNSET is all bits set, -1 as a Swift Int.
+    private static func range(_ index: Int?, _ count: Int, _ ovector: UnsafeMutablePointer<Int>) -> Range<Int>? {
+        guard let index, index < count else { return nil }
+        let start = ovector[2 * index], end = ovector[2 * index + 1]
+        return start >= 0 && end >= start ? start..<end : nil
+    }
+
+    public func captures(_ line: UnsafeBufferPointer<UInt8>) -> Captures? {
+        withMatch(line) { count, ovector in
+            Captures(ip: Self.range(ipGroup, count, ovector), account: Self.range(accountGroup, count, ovector),
+                     count: Self.range(countGroup, count, ovector))
         }
-        return Captures(ip: range(ipGroup), account: range(accountGroup), count: range(countGroup))
     }
 
     private let ipGroup: Int?
@@ -97,22 +107,9 @@ public final class Pattern: @unchecked Sendable {
     private let countGroup: Int?
 
     public func match(_ line: UnsafeBufferPointer<UInt8>) -> [String: Range<Int>]? {
-        guard let data = pcre2_match_data_create_from_pattern_8(code, nil) else { return nil }
-        defer { pcre2_match_data_free_8(data) }
-        let rc: Int32
-        if let base = line.baseAddress {
-            rc = pcre2_match_8(code, base, line.count, 0, 0, data, context)
-        } else {
-            rc = Self.empty.withUnsafeBufferPointer { pcre2_match_8(code, $0.baseAddress, 0, 0, 0, data, context) }
+        withMatch(line) { count, ovector in
+            groups.compactMapValues { Self.range($0, count, ovector) }
         }
-        guard rc > 0, let ovector = pcre2_get_ovector_pointer_8(data) else { return nil }
-        var out: [String: Range<Int>] = [:]
-        for (name, index) in groups where index < Int(rc) {
-            // PCRE2_UNSET is all bits set: -1 as a Swift Int.
-            let start = ovector[2 * index], end = ovector[2 * index + 1]
-            if start >= 0, end >= start { out[name] = start..<end }
-        }
-        return out
     }
 
     private static let empty: [UInt8] = [0]

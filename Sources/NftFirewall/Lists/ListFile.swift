@@ -29,32 +29,48 @@ public struct ListFile: Sendable {
         self.index = LineIndex()
     }
 
-    /// One pass over the bytes: does some line's first token equal `token`? Also collects the Include
-    /// targets seen on the way, which only matter when the token was not found.
-    public func scan(forToken token: [UInt8]) -> (found: Bool, includes: [String]) {
+    /// Walks the lines with memchr: for each, its start, its first non-blank byte and its end (before any CR).
+    /// `body` returns false to stop.
+    func forEachLine(_ body: (_ start: Int, _ text: Int, _ end: Int) -> Bool) {
         let buf = bytes.buffer
-        guard let base = buf.baseAddress, let first = token.first else { return (false, []) }
+        guard let base = buf.baseAddress else { return }
         let count = buf.count
-        var includes: [String] = []
         var i = 0
         while i < count {
             var s = i
             while s < count, buf[s] == 32 || buf[s] == 9 { s += 1 }
             var nl = count
             if s < count, let p = memchr(base + s, 10, count - s) { nl = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p)) }
-            if s < count, buf[s] == first, s + token.count <= nl, memcmp(base + s, token, token.count) == 0 {
-                let end = s + token.count
-                if end == nl || buf[end] == 32 || buf[end] == 9 || buf[end] == 13 { return (true, includes) }
-            } else if s < count, buf[s] == 73, nl - s > 7 {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: buf[s..<nl]), as: UTF8.self).trimmingWhitespace()
-                if text.hasPrefix("Include") {
-                    let target = text.dropFirst(7).trimmingWhitespaceSubstring()
-                    if !target.isEmpty { includes.append(String(target)) }
-                }
-            }
+            var e = nl
+            if e > s, buf[e - 1] == 13 { e -= 1 }
+            if !body(i, s, e) { return }
             i = nl + 1
         }
-        return (false, includes)
+    }
+
+    /// Whether the line text at `s..<e` starts with `token` followed by a blank or the end.
+    func startsWithToken(_ s: Int, _ e: Int, _ token: [UInt8]) -> Bool {
+        let buf = bytes.buffer
+        guard let base = buf.baseAddress, let first = token.first, s < e, buf[s] == first, s + token.count <= e,
+              memcmp(base + s, token, token.count) == 0 else { return false }
+        let end = s + token.count
+        return end == e || buf[end] == 32 || buf[end] == 9
+    }
+
+    /// One pass over the bytes: does some line's first token equal `token`? Also collects the Include
+    /// targets seen on the way, which only matter when the token was not found.
+    public func scan(forToken token: [UInt8]) -> (found: Bool, includes: [String]) {
+        var includes: [String] = []
+        var found = false
+        forEachLine { _, s, e in
+            if startsWithToken(s, e, token) {
+                found = true
+                return false
+            }
+            if s < e, bytes.buffer[s] == 73, let inc = includePath(in: s..<e) { includes.append(inc) }
+            return true
+        }
+        return (found, includes)
     }
 
     /// The line table, computed once per file version.
@@ -148,33 +164,22 @@ public struct ListFile: Sendable {
     /// One pass for `-dr`/`-ar`: lines whose first token is `token`, lines that start with a letter (filters)
     /// and contain `needle`, and the Include targets.
     public func scan(forRemovalOf token: [UInt8], needle: [UInt8]) -> (candidates: [Range<Int>], includes: [String]) {
-        let buf = bytes.buffer
-        guard let base = buf.baseAddress, let first = token.first else { return ([], []) }
-        let count = buf.count
         var candidates: [Range<Int>] = []
         var includes: [String] = []
-        var i = 0
-        while i < count {
-            var s = i
-            while s < count, buf[s] == 32 || buf[s] == 9 { s += 1 }
-            var nl = count
-            if s < count, let p = memchr(base + s, 10, count - s) { nl = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p)) }
-            var e = nl
-            if e > i, buf[e - 1] == 13 { e -= 1 }
-            if s < e {
-                let b = buf[s]
-                if b == first, s + token.count <= e, memcmp(base + s, token, token.count) == 0,
-                   s + token.count == e || buf[s + token.count] == 32 || buf[s + token.count] == 9 {
-                    candidates.append(i..<e)
-                } else if (b | 0x20) >= 97 && (b | 0x20) <= 122 {
-                    if b == 73, let inc = includePath(in: i..<e) {
-                        includes.append(inc)
-                    } else if memmem(base + s, e - s, needle, needle.count) != nil {
-                        candidates.append(i..<e)
-                    }
+        let buf = bytes.buffer
+        forEachLine { start, s, e in
+            guard s < e, let base = buf.baseAddress else { return true }
+            let b = buf[s] | 0x20
+            if startsWithToken(s, e, token) {
+                candidates.append(start..<e)
+            } else if b >= 97 && b <= 122 {
+                if buf[s] == 73, let inc = includePath(in: start..<e) {
+                    includes.append(inc)
+                } else if memmem(base + s, e - s, needle, needle.count) != nil {
+                    candidates.append(start..<e)
                 }
             }
-            i = nl + 1
+            return true
         }
         return (candidates, includes)
     }
