@@ -258,6 +258,24 @@ struct LfdKernelTests {
         #expect(try lab.tcpOpen(from: p1, port: 22))
     }
 
+    @Test func sighupReloadsTheConfigurationAndKeepsTheCounters() throws {
+        let (lab, auth) = try started()
+        let p1 = lab.peers[0]
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 1), sshLine(p1.v4, n: 2)])
+        usleep(300_000)
+        // A new threshold arrives with SIGHUP; the two failures already counted stay counted.
+        try lab.setConfig(["LF_SSHD": "4"])
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP: configuration, rules and lists reloaded") })
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 3)])
+        usleep(300_000)
+        #expect(!lab.lfdLog.contains("*Blocked in csf*"), "3 < the new LF_SSHD = 4")
+        try lab.appendLog(auth, [sshLine(p1.v4, n: 4)])
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Failed SSH login from \(p1.v4) (-): 4 in the last") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()
