@@ -44,10 +44,13 @@ public struct FailureTracker: Sendable {
         public var interval: Int
         /// The last lines that counted (at most 10), for alerts.
         public var lines: [String] = []
+        /// An LF_DISTATTACK block: csf words its message differently.
+        public var distributed = false
 
         /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
         public var message: String {
-            "(\(apps.joined(separator: ","))) \(text) \(ip) (-): \(hits) in the last \(interval) secs"
+            if distributed { return "\(ip) (-), \(hits) \(text) in the last \(interval) secs" }
+            return "(\(apps.joined(separator: ","))) \(text) \(ip) (-): \(hits) in the last \(interval) secs"
         }
     }
 
@@ -66,6 +69,8 @@ public struct FailureTracker: Sendable {
     public let settings: Settings
     public let capacity: Int
     private var records: [IPAddress: Record] = [:]
+    /// LF_DISTATTACK: per "app|account", the recent attempts and where they came from.
+    private var accounts: [String: [(time: Int, ip: IPAddress)]] = [:]
 
     public init(settings: Settings, capacity: Int = 100_000) {
         self.settings = settings
@@ -76,6 +81,32 @@ public struct FailureTracker: Sendable {
         self.settings = settings
         self.capacity = capacity
         self.records = old.records
+        self.accounts = old.accounts
+    }
+
+    /// LF_DISTATTACK (reference §6.5): attempts on one account of one app from at least `uniqueAddresses`
+    /// addresses, reaching the app's threshold within LF_INTERVAL, block every one of those addresses.
+    public mutating func recordDistributed(_ d: Detection, now: Int, uniqueAddresses: Int) -> [Block] {
+        guard let account = d.account, !account.isEmpty, d.rule.threshold == nil else { return [] }
+        let key = d.rule.app + "|" + account
+        var attempts = accounts[key] ?? []
+        attempts.removeAll { now - $0.time >= settings.interval }
+        for _ in 0..<d.count { attempts.append((now, d.ip)) }
+        let threshold = settings.threshold(d.rule)
+        let sources = Set(attempts.map(\.ip))
+        guard threshold > 0, attempts.count >= threshold, sources.count >= max(2, uniqueAddresses) else {
+            accounts[key] = attempts
+            if accounts.count > capacity { accounts = accounts.filter { now - ($0.value.last?.time ?? 0) < settings.interval } }
+            return []
+        }
+        accounts[key] = nil
+        let perm = settings.perm(d.rule)
+        return sources.sorted().map { ip in
+            records[ip] = nil
+            return Block(ip: ip, apps: [d.rule.app], text: "distributed \(d.rule.app) attacks on account [\(account)]",
+                         hits: attempts.count, trigger: "LF_DISTATTACK", seconds: perm > 1 ? perm : nil, ports: nil,
+                         interval: settings.interval, lines: [], distributed: true)
+        }
     }
 
     public var trackedAddresses: Int { records.count }
@@ -123,5 +154,6 @@ public struct FailureTracker: Sendable {
     /// Drops addresses whose every hit has left the window.
     public mutating func prune(now: Int) {
         records = records.filter { now - $0.value.lastSeen < settings.interval }
+        accounts = accounts.filter { now - ($0.value.last?.time ?? 0) < settings.interval }
     }
 }

@@ -201,8 +201,13 @@ public final class LfdDaemon {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 if ignore.ignores(d.ip) {
                     log.write("\(d.rule.text) \(d.ip) - ignored")
-                } else if let block = tracker.record(d, now: now, line: line.text) {
-                    blocker?.block(block)
+                } else {
+                    if let block = tracker.record(d, now: now, line: line.text) { blocker?.block(block) }
+                    if config.bool("LF_DISTATTACK") {
+                        for block in tracker.recordDistributed(d, now: now, uniqueAddresses: config.int("LF_DISTATTACK_UNIQ")) {
+                            blocker?.block(block)
+                        }
+                    }
                 }
                 break
             }
