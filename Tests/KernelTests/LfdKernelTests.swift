@@ -276,6 +276,23 @@ struct LfdKernelTests {
         #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
     }
 
+    @Test func netblockDeniesANetworkAfterBlocksOfSeveralOfItsAddresses() throws {
+        let (lab, auth) = try started(config: ["LF_SSHD": "1", "LF_SSHD_PERM": "600", "LF_NETBLOCK": "1",
+                                               "LF_NETBLOCK_CLASS": "C", "LF_NETBLOCK_COUNT": "2"])
+        for (n, host) in [1, 2].enumerated() {
+            try lab.appendLog(auth, [sshLine("198.18.5.\(host)", n: n + 1)])
+            #expect(try eventually(within: 3) { lab.lfdLog.contains("from 198.18.5.\(host) (-): 1 in the last") })
+        }
+        #expect(!lab.lfdLog.contains("NETBLOCK"))
+        try lab.appendLog(auth, [sshLine("198.18.5.3", n: 3)])
+        #expect(try eventually(within: 3) {
+            lab.lfdLog.contains("(NETBLOCK) 198.18.5.0/24 (-) has had more than 2 blocks in the last 86400 secs - *Blocked in csf* [LF_SSHD]")
+        }, "\(lab.lfdLog)")
+        let deny = (try? String(contentsOfFile: lab.etc + "/csf.deny", encoding: .utf8)) ?? ""
+        #expect(deny.contains("198.18.5.0/24 # lfd: (NETBLOCK)"))
+        #expect(try lab.nft("list", "set", "inet", "csf", "deny4_net").stdout.contains("198.18.5.0/24"))
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

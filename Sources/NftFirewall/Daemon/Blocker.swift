@@ -55,7 +55,7 @@ public struct Blocker {
                 report(b.ip.description, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
                        message: message, lines: b.lines, trigger: b.trigger)
                 alert(b)
-                recordHistory(b.ip.description, perm: true, message: message)
+                if try !escalateNetwork(b) { recordHistory(b.ip.description, perm: true, message: message) }
             } else {
                 for p in ports {
                     let filter = "\(p.proto.rawValue)|in|d=\(p.port)|s=\(b.ip)"
@@ -96,9 +96,65 @@ public struct Blocker {
         try? FileSystem.appendLine(historyPath, "\(ip)|\(perm ? 1 : 0)|\(clock())|\(message)")
     }
 
+    /// LF_NETBLOCK's network for an address: class A/B/C for IPv4 (LF_NETBLOCK_CLASS), LF_NETBLOCK_IPV6's
+    /// prefix for IPv6 (csf never masked IPv6 properly, so its IPv6 netblocks never fired: reference §8 #14).
+    func netblock(_ ip: IPAddress) -> IPNetwork? {
+        switch ip {
+        case .v4:
+            let prefix = ["A": 8, "B": 16, "C": 24][config["LF_NETBLOCK_CLASS"].uppercased()] ?? 24
+            return IPNetwork(address: ip.masked(to: prefix), prefix: prefix)
+        case .v6:
+            guard let prefix = Int(config["LF_NETBLOCK_IPV6"].filter(\.isNumber)), prefix >= 16, prefix < 128 else { return nil }
+            return IPNetwork(address: ip.masked(to: prefix), prefix: prefix)
+        }
+    }
+
+    struct HistoryLine {
+        var target: String
+        var perm: Bool
+        var time: Int
+        var text: Substring
+    }
+
+    func history() -> [HistoryLine] {
+        ((try? TextFile.read(historyPath)) ?? "").split(separator: "\n").compactMap { line in
+            let f = line.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
+            guard f.count >= 3, let t = Int(f[2]) else { return nil }
+            return HistoryLine(target: String(f[0]), perm: f[1] == "1", time: t, text: line)
+        }
+    }
+
+    /// LF_NETBLOCK: more than LF_NETBLOCK_COUNT blocks of different addresses of one network within
+    /// LF_NETBLOCK_INTERVAL deny the whole network. Returns true when it did.
+    private func escalateNetwork(_ b: FailureTracker.Block) throws(CsfError) -> Bool {
+        guard config.bool("LF_NETBLOCK"), let net = netblock(b.ip) else { return false }
+        let now = clock()
+        let window = max(config.int("LF_NETBLOCK_INTERVAL"), 1)
+        let ip = b.ip.description
+        let counted = history().filter { h in
+            guard now - h.time < window, h.target != ip, let other = IPAddress(h.target) else { return false }
+            return net.contains(other)
+        }
+        let count = counted.count + 1
+        let limit = config.int("LF_NETBLOCK_COUNT")
+        guard limit > 0, count > limit else { return false }
+        let message = "(NETBLOCK) \(net) (-) has had more than \(limit) blocks in the last \(window) secs"
+        if try commands.deny(net.description, comment: "lfd: \(message)").changed {
+            log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
+            report(net.description, ports: [], perm: true, direction: .inout, ttl: 0, message: message, lines: [], trigger: "LF_NETBLOCK_COUNT")
+        }
+        // The counted records are used up, as csf does, so the next block of the network starts afresh.
+        let used = Set(counted.map(\.text))
+        let kept = history().filter { !used.contains($0.text) }.map { String($0.text) + "\n" }.joined()
+        try? FileSystem.writeAtomically(historyPath, kept)
+        recordHistory(net.description, perm: true, message: message)
+        return true
+    }
+
     /// The LF_PERMBLOCK_COUNT-th temporary block inside LF_PERMBLOCK_INTERVAL becomes permanent.
     private func escalate(_ b: FailureTracker.Block, message: String) throws(CsfError) {
         let ip = b.ip.description
+        if try escalateNetwork(b) { return }
         guard config.bool("LF_PERMBLOCK") else { return recordHistory(ip, perm: false, message: message) }
         let now = clock()
         let window = max(config.int("LF_PERMBLOCK_INTERVAL"), 1)
