@@ -23,7 +23,7 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)   # csf refuses to
 
 cleanup() {
     [ "${KEEP:-0}" = 1 ] && { echo; echo "kept: ip netns exec $NS nft list ruleset; CSF_ROOT=$ROOT"; return; }
-    [ -f "$ROOT/var/run/lfd.pid" ] && kill "$(cat "$ROOT/var/run/lfd.pid")" 2>/dev/null || true
+    kill "$(cat "$ROOT/var/run/lfd.pid" 2>/dev/null)" 2>/dev/null || true
     [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null || true
     ip netns exec $NS "$CSF" -f >/dev/null 2>&1 || true
     ip netns del $NS 2>/dev/null || true
@@ -84,7 +84,8 @@ done
 sleep 1
 echo "== lfd.log"
 cat "$ROOT/var/log/lfd.log"
-echo "== the ban is a kernel set element with a timeout (LF_SSHD_PERM = 1 makes it permanent: csf.deny)"
+echo "== the ban (LF_SSHD_PERM = 1 means permanent: csf.deny and the kernel's deny4 set, added over netlink)"
 ip netns exec $NS "$CSF" -g 192.0.2.2
 echo "== from the peer: TCP 22 is $(probe 22)"
 kill "$LFD_PID" 2>/dev/null || true
+sleep 0.3
