@@ -293,6 +293,34 @@ struct LfdKernelTests {
         #expect(try lab.nft("list", "set", "inet", "csf", "deny4_net").stdout.contains("198.18.5.0/24"))
     }
 
+    /// csf.rignore: reverse names come from an /etc/hosts that `ip netns exec` mounts for the firewall
+    /// namespace only (/etc/netns/NAME/hosts), so the test needs no DNS server.
+    @Test func reverseDnsIgnoreSparesConfirmedNames() throws {
+        let lab = try NetLab(peers: 1)
+        let dir = "/etc/netns/\(lab.fw)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            rmdir("/etc/netns")   // only if we left it empty
+        }
+        try "127.0.0.1 localhost\n198.18.8.8 crawler.goodbot.example\n198.18.8.9 evil.example.net\n198.18.8.10 xgoodbot.example\n"
+            .write(toFile: dir + "/hosts", atomically: true, encoding: .utf8)
+        try lab.write("csf.rignore", "goodbot.example\n")
+        let auth = lab.root + "/auth.log"
+        try "".write(toFile: auth, atomically: true, encoding: .utf8)
+        try lab.setConfig(["SSHD_LOG": auth, "LF_SSHD": "2", "LF_SSHD_PERM": "600", "LF_HTACCESS": "0", "LF_MODSEC": "0",
+                           "LF_PERMBLOCK": "0"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        for ip in ["198.18.8.8", "198.18.8.9", "198.18.8.10"] {
+            try lab.appendLog(auth, [sshLine(ip, n: 1), sshLine(ip, n: 2)])
+        }
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("from 198.18.8.10 (-): 2 in the last") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("Failed SSH login from 198.18.8.8 - ignored"))
+        #expect(!lab.lfdLog.contains("from 198.18.8.8 (-)"))
+        #expect(lab.lfdLog.contains("from 198.18.8.9 (-): 2 in the last"), "not in csf.rignore")
+    }
+
     @Test func refusalsAndSingleInstance() throws {
         let (lab, _) = try started()
         var r = try lab.lfd()

@@ -43,6 +43,8 @@ import Testing
         ("2025-01-05 09:05:42 [1234] dovecot_login authenticator failed for (User) [203.0.113.53]:51237: 535 Incorrect authentication data (set_id=bob@example.com)", "smtpauth", "203.0.113.53", "bob@example.com"),
         ("Jan  5 09:05:43 mail smtp_auth[888]: FAILED: bob - password incorrect from client.example.net [203.0.113.55]", "smtpauth", "203.0.113.55", "bob"),
         ("Jan  5 09:05:44 mail postfix/submission/smtpd[999]: warning: unknown[203.0.113.56]: SASL LOGIN authentication failed: authentication failure", "smtpauth", "203.0.113.56", ""),
+        ("[2025-01-05 09:05:50 +0000] info [cpaneld] 203.0.113.63 - bob \"POST /login/ HTTP/1.1\" FAILED LOGIN cpaneld: user password hash is missing from system (user probably does not exist)", "cpanel", "203.0.113.63", "bob"),
+        ("Jan  5 09:05:46 web1 sudo: pam_unix(sudo:auth): authentication failure; logname=bob uid=1000 euid=0 tty=/dev/pts/0 ruser=bob rhost=203.0.113.64  user=bob", "pam", "203.0.113.64", ""),
         ("2025-01-05 09:05:45 SMTP call from client.example.net [203.0.113.58]:51239 I=[198.51.100.2]:25 dropped: too many syntax or protocol errors (last command was \"RCPT TO:<>\")", "eximsyntax", "203.0.113.58", ""),
     ])
     func referenceExamples(line: String, app: String, ip: String, account: String) throws {

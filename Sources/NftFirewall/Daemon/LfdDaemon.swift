@@ -15,6 +15,7 @@ public final class LfdDaemon {
     private var byKey: [String: LineClassifier] = [:]
     private var tracker: FailureTracker
     private var ignore = IgnoreList(hosts: [], networks: [])
+    private var rignore = ReverseLookup(entries: [])
     private var blocker: Blocker?
     private var tailer: LogTailer?
     private var journals: [JournalSource] = []
@@ -134,6 +135,7 @@ public final class LfdDaemon {
             byKey[key] = LineClassifier(rules: classifier.rules.filter { $0.logKeys.contains(key) })
         }
         ignore = IgnoreList(paths: paths, config: config)
+        rignore = ReverseLookup.load(paths)
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
         blocker = Blocker(commands: try ListCommands(paths: paths), log: log, alerts: Alerts(paths: paths, config: config, log: log))
@@ -199,7 +201,7 @@ public final class LfdDaemon {
         for line in lines {
             for key in line.keys {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
-                if ignore.ignores(d.ip) {
+                if ignore.ignores(d.ip) || rignore.match(d.ip) != nil {
                     log.write("\(d.rule.text) \(d.ip) - ignored")
                 } else {
                     if let block = tracker.record(d, now: now, line: line.text) { blocker?.block(block) }

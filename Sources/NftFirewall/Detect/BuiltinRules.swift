@@ -120,7 +120,7 @@ public enum BuiltinRules {
              pattern: "^%TS%( [^ ]+)? auth\\((?<account>.*),%IP%,[a-z:]*\\)<[^>]*>: (Info: )?[a-z-]+: ([Pp]assword mismatch|unknown user).*$"),
         Spec(name: "pam-unix", app: "pam", text: "Failed PAM login from", trigger: "LF_PAM", logKeys: ["SSHD_LOG", "FTPD_LOG", "POP3D_LOG", "IMAPD_LOG"],
              literals: ["authentication failure; "],
-             pattern: "^%TS%( [^ ]+)? (dovecot-auth|auth|proftpd|pure-ftpd|daemon|login|su|cyrus|imapd|pop3d|xinetd|webmin|cpanel)(\\[[0-9]+\\])?: (pam_unix\\(([a-z0-9_.-]+:)?auth\\): |\\(pam_unix\\) )?authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=[^ ]*( rhost=[^ ]+)* rhost=%IP%( +user=[^ ]*( rhost=[^ ]+)*)? *$"),
+             pattern: "^%TS%( [^ ]+)? (dovecot-auth|auth|proftpd|pure-ftpd|daemon|login|su|sudo|cyrus|imapd|pop3d|xinetd|webmin|cpanel)(\\[[0-9]+\\])?: (pam_unix\\(([a-z0-9_.-]+:)?auth\\): |\\(pam_unix\\) )?authentication failure; logname=[^ ]* uid=[0-9]* euid=[0-9]* tty=[^ ]* ruser=[^ ]*( rhost=[^ ]+)* rhost=%IP%( +user=[^ ]*( rhost=[^ ]+)*)? *$"),
         Spec(name: "uw-imap-override", app: "imapd", text: imap, trigger: "LF_IMAPD", logKeys: ["IMAPD_LOG"], literals: ["override of user"],
              pattern: "%SYSLOG(imapd)%Failed [a-z]+ override of user=(?<account>[^ ]*) +host=.* \\[%IP%\\] *$"),
 
@@ -149,6 +149,9 @@ public enum BuiltinRules {
              pattern: "^[0-9/]{10} [0-9:]{8} \\[LOGIN_ERROR\\] (?<account>.*) \\([^)]*\\) from %IP%: Unknown user or password incorrect\\.$"),
         Spec(name: "phpmyadmin", app: "webmail", text: webmail, trigger: "LF_WEBMAIL", logKeys: ["WEBMAIL_LOG"], literals: ["user denied:"],
              pattern: "%SYSLOG(phpMyAdmin)%user denied: (?<account>.*) \\([a-z-]+\\) from %IP%$"),
+        Spec(name: "cpanel", app: "cpanel", text: "Failed cPanel login from", trigger: "LF_CPANEL", logKeys: ["CPANEL_LOG"],
+             literals: ["FAILED LOGIN"],
+             pattern: "^\\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [+-][0-9]{4}\\] info \\[(cpaneld|whostmgrd|webmaild)\\] %IP% - (?<account>[^ \"]*) \"[^\"]*\" FAILED LOGIN (cpaneld|whostmgrd|webmaild): .*$"),
         Spec(name: "directadmin", app: "directadmin", text: "Failed DirectAdmin login from", trigger: "LF_DIRECTADMIN", logKeys: ["DIRECTADMIN_LOG"],
              literals: ["failed login attempt"],
              pattern: "^[0-9]{4}:[0-9]{2}:[0-9]{2}-[0-9:]{8}: '%IP%' (?<count>[0-9]+) failed login attempts?\\. (Invalid account|Account) '(?<account>[^']*)'( via '[^']*')?$"),
