@@ -45,6 +45,9 @@ import Testing
         ("Jan  5 09:05:44 mail postfix/submission/smtpd[999]: warning: unknown[203.0.113.56]: SASL LOGIN authentication failed: authentication failure", "smtpauth", "203.0.113.56", ""),
         ("[2025-01-05 09:05:50 +0000] info [cpaneld] 203.0.113.63 - bob \"POST /login/ HTTP/1.1\" FAILED LOGIN cpaneld: user password hash is missing from system (user probably does not exist)", "cpanel", "203.0.113.63", "bob"),
         ("Jan  5 09:05:46 web1 sudo: pam_unix(sudo:auth): authentication failure; logname=bob uid=1000 euid=0 tty=/dev/pts/0 ruser=bob rhost=203.0.113.64  user=bob", "pam", "203.0.113.64", ""),
+        ("2025-01-05 09:05:51 SW 203.0.113.65 bob@example.com", "interworx", "203.0.113.65", "bob@example.com"),
+        ("2025-01-05 09:05:52 admin Failed Login from: 203.0.113.66 on: https://panel.example.com:2031/login/index.php", "cwp", "203.0.113.66", "admin"),
+        ("2025-01-05 09:05:53 admin 203.0.113.67 failed to login", "vesta", "203.0.113.67", "admin"),
         ("2025-01-05 09:05:45 SMTP call from client.example.net [203.0.113.58]:51239 I=[198.51.100.2]:25 dropped: too many syntax or protocol errors (last command was \"RCPT TO:<>\")", "eximsyntax", "203.0.113.58", ""),
     ])
     func referenceExamples(line: String, app: String, ip: String, account: String) throws {

@@ -142,6 +142,10 @@ public struct Blocker {
         if try commands.deny(net.description, comment: "lfd: \(message)").changed {
             log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
             report(net.description, ports: [], perm: true, direction: .inout, ttl: 0, message: message, lines: [], trigger: "LF_NETBLOCK_COUNT")
+            if config.bool("LF_NETBLOCK_ALERT") {
+                alerts?.send("netblock.txt", ["block": net.description, "count": String(limit), "class": config["LF_NETBLOCK_CLASS"],
+                                              "ips": (counted.map(\.target) + [ip]).joined(separator: "\n")])
+            }
         }
         // The counted records are used up, as csf does, so the next block of the network starts afresh.
         let used = Set(counted.map(\.text))
