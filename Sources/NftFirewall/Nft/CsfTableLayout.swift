@@ -21,6 +21,8 @@ public enum CsfTableLayout {
         public static let natPrerouting = "PREROUTING"
         public static let natPostrouting = "POSTROUTING"
         public static let natOutput = "NAT_OUTPUT"
+        public static let synFlood = "SYNFLOOD"
+        public static let connLimit = "CONNLIMIT"
     }
 
     /// Set names: plain addresses live in hash sets, networks in interval sets (reference nft-notes §C2).

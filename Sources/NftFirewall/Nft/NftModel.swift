@@ -25,8 +25,11 @@ public struct NftSet: Sendable {
     public var flags: [Flag]
     public var comment: String
     public var elements: [NftSetElement]
+    /// Dynamic sets filled by the packet path need a maximum size.
+    public var size: Int?
 
-    public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = []) {
+    public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = [], size: Int? = nil) {
+        self.size = size
         self.name = name
         self.keyType = keyType
         self.flags = flags
@@ -125,6 +128,8 @@ public enum NftMatch: Sendable {
     case sport(NftL4, [PortRange])
     case saddr(IPAddress.Family, NftAddressRef)
     case daddr(IPAddress.Family, NftAddressRef)
+    /// `add @set { ip saddr ct count over N }`: true when the source already has more than N connections.
+    case connCountOver(IPAddress.Family, set: String, limit: Int)
     /// `ip saddr . meta l4proto . th dport @set` (source side) or the destination-address form.
     case addressPortInSet(IPAddress.Family, source: Bool, set: String)
     case ctState([NftCtState])

@@ -37,6 +37,7 @@ public struct NftRenderer {
     static func render(_ set: NftSet, into out: inout String) throws(RenderError) {
         out += "\tset \(try identifier(set.name)) {\n\t\ttype \(set.keyType.rawValue)\n"
         if !set.flags.isEmpty { out += "\t\tflags \(set.flags.map(\.rawValue).joined(separator: ","))\n" }
+        if let size = set.size { out += "\t\tsize \(size)\n" }
         out += "\t\tcomment \(try quoted(set.comment))\n"
         if !set.elements.isEmpty {
             out += "\t\telements = { "
@@ -118,6 +119,8 @@ public struct NftRenderer {
         case .sport(let p, let ports): return "\(try portProto(p)) sport \(try portSet(ports))"
         case .saddr(let f, let ref): return "\(addressKeyword(f)) saddr \(try address(ref, family: f))"
         case .daddr(let f, let ref): return "\(addressKeyword(f)) daddr \(try address(ref, family: f))"
+        case .connCountOver(let f, let set, let limit):
+            return "add @\(try identifier(set)) { \(addressKeyword(f)) saddr ct count over \(limit) }"
         case .addressPortInSet(let f, let source, let set):
             return "\(addressKeyword(f)) \(source ? "saddr" : "daddr") . meta l4proto . th dport @\(try identifier(set))"
         case .ctState(let states):

@@ -30,6 +30,8 @@ public struct RulesetCompiler {
             table.chains += [invalidChain(), invalidDropChain()]
         }
         if let smtp = policy.smtp { table.chains.append(smtpOutput(smtp)) }
+        if let flood = policy.synFlood { table.chains.append(synFloodChain(flood)) }
+        if !policy.connLimits.isEmpty { table.chains.append(connLimitChain()) }
         table.chains += natChains()
         return table
     }
@@ -95,6 +97,12 @@ public struct RulesetCompiler {
             let elements = Self.withoutCoveredNetworks(policy.sips.filter { $0.family == family }.map { NftSetElement($0) })
             sets.append(NftSet(name: S.hosts(.sips, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
                                comment: "csf.sips", elements: elements))
+        }
+        for limit in policy.connLimits {
+            for family in families {
+                sets.append(NftSet(name: Self.connLimitSet(family, limit.port), keyType: family == .v4 ? .ipv4 : .ipv6,
+                                   flags: [.dynamic], comment: "CONNLIMIT \(limit.port);\(limit.limit) connection counts", size: 65535))
+            }
         }
         let temp = policy.tempAllow.map { (TempEntry.Kind.allow, $0) } + policy.tempDeny.map { (TempEntry.Kind.deny, $0) }
         return sets + TempSets.populated(temp.filter { families.contains($0.1.target.family) }, now: policy.now)
@@ -174,7 +182,13 @@ public struct RulesetCompiler {
             NftRule(fm + ethIn(scope(f)), [], .jump(C.localInput), comment: "csf allow/deny lists")
         }, sameFor6: policy.ethIn == policy.ethIn6)
         chain.add(NftRule([.iifname(Self.loopback, negated: false)], [], .accept, comment: "loopback"))
+        if policy.synFlood != nil {
+            chain.rules += bothFamilies({ f, fm in
+                NftRule(fm + ethIn(scope(f)) + [Self.newSyn], [], .jump(C.synFlood), comment: "SYNFLOOD")
+            }, sameFor6: policy.ethIn == policy.ethIn6)
+        }
         chain.rules += packetFilterJump(inbound: true)
+        chain.rules += connLimitRules()
         chain.rules += icmpIn()
         chain.rules += stateRules(inbound: true)
         chain.rules += portRules(inbound: true)
@@ -453,6 +467,46 @@ public struct RulesetCompiler {
         case .ports(let ranges): return [port.side == .destination ? .dport(l4, ranges) : .sport(l4, ranges)]
         case .icmpType(let type): return [.icmpType(family, [type])]
         }
+    }
+
+    // MARK: SYNFLOOD / CONNLIMIT (reference §5.8; nft-notes C5, C6)
+
+    /// iptables' `--syn`: SYN set, FIN/RST/ACK clear.
+    static let newSyn = NftMatch.tcpFlags(mask: [.fin, .syn, .rst, .ack], equals: .syn, negated: false)
+
+    /// csf's global token bucket: new connections within the rate return to INPUT, the rest are dropped.
+    private func synFloodChain(_ flood: FirewallPolicy.SynFlood) -> NftChain {
+        var chain = NftChain(name: C.synFlood)
+        chain.add(NftRule([.limit(flood.rate, burst: flood.burst)], [], .return, comment: "SYNFLOOD_RATE, SYNFLOOD_BURST"))
+        if policy.logging.dropLogging { chain.add(logRule([], prefix: "*SYNFLOOD Blocked*")) }
+        chain.add(NftRule([], [], .drop, comment: "SYNFLOOD"))
+        return chain
+    }
+
+    static func connLimitSet(_ family: IPAddress.Family, _ port: UInt16) -> String {
+        "connlimit\(family == .v4 ? "4" : "6")_\(port)"
+    }
+
+    /// One rule per port and family: a new connection from a source already holding more than the limit
+    /// (counted by conntrack, as xt_connlimit does) goes to CONNLIMIT.
+    private func connLimitRules() -> [NftRule] {
+        var rules: [NftRule] = []
+        for limit in policy.connLimits {
+            for family in families {
+                var m: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                m += ethIn(scope(family)) + [.dport(.tcp, [PortRange(limit.port)]), Self.newSyn,
+                                             .connCountOver(family, set: Self.connLimitSet(family, limit.port), limit: limit.limit)]
+                rules.append(NftRule(m, [], .jump(C.connLimit), comment: "CONNLIMIT \(limit.port);\(limit.limit)"))
+            }
+        }
+        return rules
+    }
+
+    private func connLimitChain() -> NftChain {
+        var chain = NftChain(name: C.connLimit)
+        if policy.connLimitLogging { chain.add(logRule([], prefix: "*ConnLimit*")) }
+        chain.add(NftRule([.l4proto(.tcp)], [], .rejectTcpReset, comment: "CONNLIMIT"))
+        return chain
     }
 
     // MARK: drop and log chains

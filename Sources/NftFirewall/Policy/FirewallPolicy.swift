@@ -65,6 +65,21 @@ public struct FirewallPolicy: Sendable {
     public var nameservers: [IPAddress] = []
     public var smtp: SmtpBlock?
     public var docker: Docker?
+    /// SYNFLOOD: one global token bucket for new TCP connections (csf's semantics).
+    public struct SynFlood: Sendable, Equatable {
+        public var rate: Rate
+        public var burst: Int
+    }
+
+    /// CONNLIMIT: concurrent connections per source to one port.
+    public struct ConnLimit: Sendable, Equatable {
+        public var port: UInt16
+        public var limit: Int
+    }
+
+    public var synFlood: SynFlood?
+    public var connLimits: [ConnLimit] = []
+    public var connLimitLogging = false
     public var allow = AccessList()
     public var deny = AccessList()
     public var sips: [IPNetwork] = []

@@ -75,6 +75,19 @@ public struct PolicyBuilder {
             }
         }
 
+        if config.bool("SYNFLOOD") {
+            if let rate = config.rate("SYNFLOOD_RATE"), config.int("SYNFLOOD_BURST") > 0 {
+                p.synFlood = .init(rate: rate, burst: config.int("SYNFLOOD_BURST"))
+            } else {
+                diags.append(Diagnostic(.error, file: config.location(of: "SYNFLOOD_RATE"), line: config.origin["SYNFLOOD_RATE"]?.line ?? 0,
+                                        "SYNFLOOD needs SYNFLOOD_RATE like \"100/s\" and a positive SYNFLOOD_BURST"))
+            }
+        }
+        let (limits, limitDiags) = Self.connLimits(config)
+        p.connLimits = limits
+        p.connLimitLogging = config.bool("CONNLIMIT_LOGGING")
+        diags += limitDiags
+
         for key in Self.notYetImplemented where config.bool(key) {
             warn(key, "\(key) is set but not implemented yet by nftcsf; it has no effect")
         }
@@ -101,9 +114,25 @@ public struct PolicyBuilder {
         return Outcome(policy: p, config: config, diagnostics: diags)
     }
 
+    /// `CONNLIMIT = "22;5,80;20"`: a bad item is an error with the setting's location (csf stopped on it too).
+    static func connLimits(_ config: CsfConfig) -> ([FirewallPolicy.ConnLimit], [Diagnostic]) {
+        var out: [FirewallPolicy.ConnLimit] = []
+        var diags: [Diagnostic] = []
+        for item in config.list("CONNLIMIT") {
+            let parts = item.split(separator: ";").map { String($0).trimmingWhitespace() }
+            guard parts.count == 2, let port = UInt16(parts[0]), let limit = Int(parts[1]), limit >= 1 else {
+                diags.append(Diagnostic(.error, file: config.location(of: "CONNLIMIT"), line: config.origin["CONNLIMIT"]?.line ?? 0,
+                                        "CONNLIMIT item '\(item)' is not port;limit (port 0-65535, limit 1 or more)"))
+                continue
+            }
+            out.append(.init(port: port, limit: limit))
+        }
+        return (out, diags)
+    }
+
     /// Firewall settings csf honours that this version does not build yet: said out loud, never ignored silently.
     static let notYetImplemented = [
-        "SYNFLOOD", "PORTFLOOD", "CONNLIMIT", "UDPFLOOD", "PORTKNOCKING", "USE_FTPHELPER", "MESSENGER",
+        "PORTFLOOD", "UDPFLOOD", "PORTKNOCKING", "USE_FTPHELPER", "MESSENGER",
         "CC_DENY", "CC_ALLOW", "CC_ALLOW_FILTER", "CC_ALLOW_PORTS", "CC_DENY_PORTS", "GLOBAL_ALLOW", "GLOBAL_DENY",
         "GLOBAL_DYNDNS", "DYNDNS", "CLUSTER_RECVFROM", "SMTPAUTH_RESTRICT", "LFDSTART", "LF_BOGON_SKIP",
     ]

@@ -198,6 +198,26 @@ def smtp_sink(port, out, ready):
         server.serve_forever()
 
 
+def burst_tcp(host, port, count, timeout):
+    """Starts `count` TCP connections at once; prints how many completed within `timeout`."""
+    import select
+    socks = []
+    for _ in range(count):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        socks.append(s)
+    done = set()
+    end = time.time() + timeout
+    while time.time() < end and len(done) < count:
+        _, writable, _ = select.select([], [s for s in socks if s not in done], [], max(0.0, end - time.time()))
+        for s in writable:
+            done.add(s)
+    ok = sum(1 for s in done if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0)
+    print(ok, flush=True)
+    return 0
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -213,6 +233,8 @@ def main(argv):
         return probe_udp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "blast-udp":
         return blast_udp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "burst-tcp":
+        return burst_tcp(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
     if cmd == "smtp":
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
