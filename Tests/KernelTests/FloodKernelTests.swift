@@ -46,10 +46,31 @@ struct FloodKernelTests {
         #expect(try lab.tcpOpen(from: p2, port: 22), "another source has its own count")
     }
 
+    @Test func portFloodBlocksTheHitsThConnectionUntilQuietAndOthersStayOpen() throws {
+        let lab = try NetLab(peers: 2)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.setConfig(["TCP_IN": "22,8080", "PORTFLOOD": "8080;tcp;4;3"])
+        try lab.serve(in: lab.fw, tcp: [22, 8080], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        // Six connections at once: as with csf's xt_recent rule, hits 1-3 pass and the 4th on is dropped.
+        #expect(try burst(lab, from: p1, port: 8080, count: 6) == 3)
+        #expect(try lab.tcpOpen(from: p2, port: 8080), "another source has its own count")
+        #expect(try lab.tcpOpen(from: p1, port: 22), "other ports are not limited")
+        // Knocking keeps the block alive past `seconds` (each attempt restarts the quiet period)...
+        for _ in 0..<4 {
+            #expect(try !lab.tcpOpen(from: p1, port: 8080, timeout: 0.3))
+            usleep(900_000)
+        }
+        // ...and 3 seconds of quiet lift it.
+        sleep(4)
+        #expect(try lab.tcpOpen(from: p1, port: 8080))
+    }
+
     @Test func badConnLimitIsAnErrorWithItsLocation() throws {
         let lab = try NetLab(peers: 1)
-        try lab.setConfig(["CONNLIMIT": "22;0,http;5"])
+        try lab.setConfig(["CONNLIMIT": "22;0,http;5", "PORTFLOOD": "22;icmp;5;300"])
         let r = try lab.csf("--check")
         #expect(r.status == 1 && r.stdout.contains("CONNLIMIT item '22;0'") && r.stdout.contains("CONNLIMIT item 'http;5'"), "\(r)")
+        #expect(r.stdout.contains("PORTFLOOD item '22;icmp;5;300'"), "\(r)")
     }
 }

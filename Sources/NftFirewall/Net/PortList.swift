@@ -59,7 +59,7 @@ public enum PortList {
 
 /// A packet rate as iptables' `limit` takes it (`1/s`, `30/m`, `100/second`), rendered for nft.
 public struct Rate: Hashable, Sendable, CustomStringConvertible {
-    public enum Unit: String, Sendable { case second, minute, hour, day }
+    public enum Unit: String, Sendable { case second, minute, hour, day, week }
     public let count: Int
     public let unit: Unit
 

@@ -22,6 +22,7 @@ public enum CsfTableLayout {
         public static let natPostrouting = "POSTROUTING"
         public static let natOutput = "NAT_OUTPUT"
         public static let synFlood = "SYNFLOOD"
+        public static let portFlood = "PORTFLOOD"
         public static let connLimit = "CONNLIMIT"
     }
 

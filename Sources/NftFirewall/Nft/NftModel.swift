@@ -27,6 +27,8 @@ public struct NftSet: Sendable {
     public var elements: [NftSetElement]
     /// Dynamic sets filled by the packet path need a maximum size.
     public var size: Int?
+    /// Seconds an element added by the packet path lives (set-wide `timeout`).
+    public var defaultTimeout: Int?
 
     public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = [], size: Int? = nil) {
         self.size = size
@@ -144,6 +146,9 @@ public enum NftMatch: Sendable {
 public enum NftStatement: Sendable {
     case counter
     case log(prefix: String, uid: Bool)
+    /// `add @set { ip saddr [limit rate over R burst B packets] }` (or `update`, which also refreshes the timeout).
+    /// With a limit it is also a condition: it holds only when the source's own bucket is exhausted.
+    case setAddSource(set: String, family: IPAddress.Family, update: Bool, limitOver: Rate?, burst: Int)
 }
 
 public enum NftVerdict: Sendable, Equatable {

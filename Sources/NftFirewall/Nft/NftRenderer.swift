@@ -38,6 +38,7 @@ public struct NftRenderer {
         out += "\tset \(try identifier(set.name)) {\n\t\ttype \(set.keyType.rawValue)\n"
         if !set.flags.isEmpty { out += "\t\tflags \(set.flags.map(\.rawValue).joined(separator: ","))\n" }
         if let size = set.size { out += "\t\tsize \(size)\n" }
+        if let timeout = set.defaultTimeout { out += "\t\ttimeout \(timeout)s\n" }
         out += "\t\tcomment \(try quoted(set.comment))\n"
         if !set.elements.isEmpty {
             out += "\t\telements = { "
@@ -148,6 +149,9 @@ public struct NftRenderer {
         switch s {
         case .counter: return "counter"
         case .log(let prefix, let uid): return "log prefix \(try quoted(prefix))\(uid ? " flags skuid" : "")"
+        case .setAddSource(let set, let family, let update, let limit, let burst):
+            let limitText = limit.map { " limit rate over \($0) burst \(burst) packets" } ?? ""
+            return "\(update ? "update" : "add") @\(try identifier(set)) { \(addressKeyword(family)) saddr\(limitText) }"
         }
     }
 

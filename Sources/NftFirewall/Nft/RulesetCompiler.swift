@@ -32,6 +32,7 @@ public struct RulesetCompiler {
         if let smtp = policy.smtp { table.chains.append(smtpOutput(smtp)) }
         if let flood = policy.synFlood { table.chains.append(synFloodChain(flood)) }
         if !policy.connLimits.isEmpty { table.chains.append(connLimitChain()) }
+        if !policy.portFloods.isEmpty { table.chains += portFloodChains() }
         table.chains += natChains()
         return table
     }
@@ -97,6 +98,17 @@ public struct RulesetCompiler {
             let elements = Self.withoutCoveredNetworks(policy.sips.filter { $0.family == family }.map { NftSetElement($0) })
             sets.append(NftSet(name: S.hosts(.sips, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
                                comment: "csf.sips", elements: elements))
+        }
+        for flood in policy.portFloods {
+            for family in families {
+                for kind in ["window", "bucket", "block"] {
+                    var set = NftSet(name: Self.portFloodSet(family, flood, kind), keyType: family == .v4 ? .ipv4 : .ipv6,
+                                     flags: [.dynamic, .timeout],
+                                     comment: "PORTFLOOD \(flood.port);\(flood.proto.rawValue);\(flood.hits);\(flood.seconds) \(kind)", size: 65535)
+                    set.defaultTimeout = flood.seconds
+                    sets.append(set)
+                }
+            }
         }
         for limit in policy.connLimits {
             for family in families {
@@ -188,6 +200,7 @@ public struct RulesetCompiler {
             }, sameFor6: policy.ethIn == policy.ethIn6)
         }
         chain.rules += packetFilterJump(inbound: true)
+        chain.rules += portFloodJumps()
         chain.rules += connLimitRules()
         chain.rules += icmpIn()
         chain.rules += stateRules(inbound: true)
@@ -481,6 +494,68 @@ public struct RulesetCompiler {
         if policy.logging.dropLogging { chain.add(logRule([], prefix: "*SYNFLOOD Blocked*")) }
         chain.add(NftRule([], [], .drop, comment: "SYNFLOOD"))
         return chain
+    }
+
+    static func portFloodSet(_ family: IPAddress.Family, _ f: FirewallPolicy.PortFlood, _ kind: String) -> String {
+        "portflood\(family == .v4 ? "4" : "6")_\(f.port)_\(f.proto.rawValue)_\(kind)"
+    }
+
+    static func portFloodChainName(_ f: FirewallPolicy.PortFlood) -> String { "PORTFLOOD_\(f.port)_\(f.proto.rawValue)" }
+
+    /// New connections to each PORTFLOOD port go through that port's chain.
+    private func portFloodJumps() -> [NftRule] {
+        policy.portFloods.flatMap { f in
+            bothFamilies({ fam, fm in
+                NftRule(fm + ethIn(scope(fam)) + [.dport(f.proto, [PortRange(f.port)]), .ctState([.new])], [],
+                        .jump(Self.portFloodChainName(f)), comment: "PORTFLOOD \(f.port);\(f.proto.rawValue);\(f.hits);\(f.seconds)")
+            }, sameFor6: policy.ethIn == policy.ethIn6)
+        }
+    }
+
+    /// csf's xt_recent PORTFLOOD (nft-notes C4): a blocked source stays blocked while it keeps trying (each
+    /// attempt re-arms the timeout: "until `seconds` of quiet"); the hits-th new connection within `seconds` is
+    /// caught by a fixed window (no refill) or a token bucket (refill hits per `seconds`), whichever sees it first.
+    private func portFloodChains() -> [NftChain] {
+        var chains: [NftChain] = []
+        for f in policy.portFloods {
+            var chain = NftChain(name: Self.portFloodChainName(f))
+            let burst = max(f.hits - 1, 0)
+            let bucket = Self.bucketRate(hits: f.hits, seconds: f.seconds)
+            for family in families {
+                let (window, tb, block) = (Self.portFloodSet(family, f, "window"), Self.portFloodSet(family, f, "bucket"),
+                                           Self.portFloodSet(family, f, "block"))
+                let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                chain.add(NftRule(fm + [.saddr(family, .set(block))],
+                                  [.setAddSource(set: block, family: family, update: true, limitOver: nil, burst: 0)],
+                                  .jump(C.portFlood), comment: "PORTFLOOD: still blocked, quiet period restarts"))
+                if f.hits <= 1 {
+                    chain.add(NftRule(fm, [.setAddSource(set: block, family: family, update: false, limitOver: nil, burst: 0)],
+                                      .jump(C.portFlood), comment: "PORTFLOOD: hits = 1"))
+                    continue
+                }
+                chain.add(NftRule(fm, [.setAddSource(set: window, family: family, update: false, limitOver: Rate(count: 1, unit: .week), burst: burst),
+                                       .setAddSource(set: block, family: family, update: false, limitOver: nil, burst: 0)],
+                                  .jump(C.portFlood), comment: "PORTFLOOD: \(f.hits) new connections in this window"))
+                chain.add(NftRule(fm, [.setAddSource(set: tb, family: family, update: true, limitOver: bucket, burst: burst),
+                                       .setAddSource(set: block, family: family, update: false, limitOver: nil, burst: 0)],
+                                  .jump(C.portFlood), comment: "PORTFLOOD: over \(f.hits) per \(f.seconds)s"))
+            }
+            chains.append(chain)
+        }
+        var drop = NftChain(name: C.portFlood)
+        if policy.logging.dropLogging { drop.add(logRule([], prefix: "*Port Flood*")) }
+        drop.add(NftRule([], [], .drop, comment: "PORTFLOOD"))
+        chains.append(drop)
+        return chains
+    }
+
+    /// hits per `seconds`, rounded up to a whole count of an nft unit (never stricter than csf's window).
+    static func bucketRate(hits: Int, seconds: Int) -> Rate {
+        for (unit, length) in [(Rate.Unit.minute, 60), (.hour, 3600), (.day, 86400)] {
+            let exact = Double(hits * length) / Double(seconds)
+            if exact >= 10 || unit == .day { return Rate(count: max(1, Int(exact.rounded(.up))), unit: unit) }
+        }
+        return Rate(count: hits, unit: .day)
     }
 
     static func connLimitSet(_ family: IPAddress.Family, _ port: UInt16) -> String {

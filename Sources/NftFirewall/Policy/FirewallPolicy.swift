@@ -77,6 +77,16 @@ public struct FirewallPolicy: Sendable {
         public var limit: Int
     }
 
+    /// PORTFLOOD `port;proto;hits;seconds`: the hits-th new connection within `seconds` blocks the source
+    /// from the port until `seconds` of quiet.
+    public struct PortFlood: Sendable, Equatable {
+        public var port: UInt16
+        public var proto: NftL4
+        public var hits: Int
+        public var seconds: Int
+    }
+
+    public var portFloods: [PortFlood] = []
     public var synFlood: SynFlood?
     public var connLimits: [ConnLimit] = []
     public var connLimitLogging = false
