@@ -52,7 +52,7 @@ struct CsfCLI {
             case .watchdog:
                 guard let mode = Watchdog.Mode(rawValue: values[0]) else { return 2 }
                 if let line = try firewall.runWatchdog(mode, token: values[1]) {
-                    Output.appendLog(paths.lfdLog, line)
+                    LfdLog(path: paths.lfdLog, program: "csf").write(line)
                 }
             }
             return 0

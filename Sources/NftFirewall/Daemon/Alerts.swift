@@ -45,14 +45,7 @@ public struct Alerts: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    static func now() -> String {
-        var t = time(nil)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        strftime(&buf, buf.count, "%a %b %e %H:%M:%S %Y %z", &tmv)
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func now() -> String { LocalTime.format(Clock.wallSeconds, LocalTime.mail) }
 
     public func send(_ template: String, _ values: [String: String]) {
         guard let message = render(template, values) else { return }

@@ -47,7 +47,7 @@ public struct Blocker {
                 report(b.ip.description, ports: ports, perm: false, direction: direction, ttl: seconds, message: message,
                        lines: b.lines, trigger: b.trigger)
                 alert(b)
-                try escalate(b, message: message)
+                try escalate(b, message: message, perm: false)
             } else if ports.isEmpty {
                 let change = try commands.deny(b.ip.description, comment: "lfd: \(message)")
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
@@ -55,7 +55,7 @@ public struct Blocker {
                 report(b.ip.description, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
                        message: message, lines: b.lines, trigger: b.trigger)
                 alert(b)
-                if try !escalateNetwork(b) { recordHistory(b.ip.description, perm: true, message: message) }
+                try escalate(b, message: message, perm: true)
             } else {
                 for p in ports {
                     let filter = "\(p.proto.rawValue)|in|d=\(p.port)|s=\(b.ip)"
@@ -87,14 +87,9 @@ public struct Blocker {
         _ = Subprocess.spawnDetached(["/usr/bin/timeout", "-s", "KILL", "10", path] + arguments)
     }
 
-    // MARK: LF_PERMBLOCK
+    // MARK: LF_NETBLOCK / LF_PERMBLOCK
 
     var historyPath: String { commands.paths.lib("csf.tempip") }
-
-    /// `<ip>|<perm 0/1>|<epoch>|<message>` lines, as csf keeps them.
-    func recordHistory(_ ip: String, perm: Bool, message: String) {
-        try? FileSystem.appendLine(historyPath, "\(ip)|\(perm ? 1 : 0)|\(clock())|\(message)")
-    }
 
     /// LF_NETBLOCK's network for an address: class A/B/C for IPv4 (LF_NETBLOCK_CLASS), LF_NETBLOCK_IPV6's
     /// prefix for IPv6 (csf never masked IPv6 properly, so its IPv6 netblocks never fired: reference §8 #14).
@@ -109,35 +104,60 @@ public struct Blocker {
         }
     }
 
+    /// One `<ip>|<perm 0/1>|<epoch>|<message>` line of csf.tempip, as csf keeps them.
     struct HistoryLine {
         var target: String
         var perm: Bool
         var time: Int
-        var text: Substring
+        var message: Substring
+
+        var text: String { "\(target)|\(perm ? 1 : 0)|\(time)|\(message)" }
     }
 
-    func history() -> [HistoryLine] {
-        ((try? TextFile.read(historyPath)) ?? "").split(separator: "\n").compactMap { line in
+    /// csf.tempip without the lines older than either escalation window (csf prunes the same way on every block).
+    func loadHistory(now: Int) -> [HistoryLine] {
+        let keep = max(config.int("LF_PERMBLOCK_INTERVAL"), config.int("LF_NETBLOCK_INTERVAL"), 1)
+        return ((try? TextFile.read(historyPath)) ?? "").split(separator: "\n").compactMap { line in
             let f = line.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
-            guard f.count >= 3, let t = Int(f[2]) else { return nil }
-            return HistoryLine(target: String(f[0]), perm: f[1] == "1", time: t, text: line)
+            guard f.count >= 3, let t = Int(f[2]), now - t < keep else { return nil }
+            return HistoryLine(target: String(f[0]), perm: f[1] == "1", time: t, message: f.count > 3 ? f[3] : "")
         }
+    }
+
+    /// After a block: LF_NETBLOCK, then (for temporary blocks) LF_PERMBLOCK, then the block's own history line.
+    /// csf.tempip is read once and rewritten once per block, so it stays small and a ban costs one file pass.
+    private func escalate(_ b: FailureTracker.Block, message: String, perm: Bool) throws(CsfError) {
+        let now = clock()
+        let ip = b.ip.description
+        var history = loadHistory(now: now)
+        defer {
+            try? FileSystem.writeAtomically(historyPath, history.map { $0.text + "\n" }.joined())
+        }
+        if let net = try escalateNetwork(b, history: &history, now: now) {
+            history.append(HistoryLine(target: net.description, perm: true, time: now, message: Substring(net.message)))
+            return
+        }
+        if !perm, let permMessage = try escalateAddress(b, history: history, now: now) {
+            history.append(HistoryLine(target: ip, perm: true, time: now, message: Substring(permMessage)))
+            return
+        }
+        history.append(HistoryLine(target: ip, perm: perm, time: now, message: Substring(message)))
     }
 
     /// LF_NETBLOCK: more than LF_NETBLOCK_COUNT blocks of different addresses of one network within
-    /// LF_NETBLOCK_INTERVAL deny the whole network. Returns true when it did.
-    private func escalateNetwork(_ b: FailureTracker.Block) throws(CsfError) -> Bool {
-        guard config.bool("LF_NETBLOCK"), let net = netblock(b.ip) else { return false }
-        let now = clock()
+    /// LF_NETBLOCK_INTERVAL deny the whole network; the counted lines are used up, as csf does.
+    private func escalateNetwork(_ b: FailureTracker.Block, history: inout [HistoryLine], now: Int)
+        throws(CsfError) -> (description: String, message: String)? {
+        guard config.bool("LF_NETBLOCK"), let net = netblock(b.ip) else { return nil }
         let window = max(config.int("LF_NETBLOCK_INTERVAL"), 1)
         let ip = b.ip.description
-        let counted = history().filter { h in
+        func counts(_ h: HistoryLine) -> Bool {
             guard now - h.time < window, h.target != ip, let other = IPAddress(h.target) else { return false }
             return net.contains(other)
         }
-        let count = counted.count + 1
+        let counted = history.filter(counts)
         let limit = config.int("LF_NETBLOCK_COUNT")
-        guard limit > 0, count > limit else { return false }
+        guard limit > 0, counted.count + 1 > limit else { return nil }
         let message = "(NETBLOCK) \(net) (-) has had more than \(limit) blocks in the last \(window) secs"
         if try commands.deny(net.description, comment: "lfd: \(message)").changed {
             log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
@@ -147,29 +167,18 @@ public struct Blocker {
                                               "ips": (counted.map(\.target) + [ip]).joined(separator: "\n")])
             }
         }
-        // The counted records are used up, as csf does, so the next block of the network starts afresh.
-        let used = Set(counted.map(\.text))
-        let kept = history().filter { !used.contains($0.text) }.map { String($0.text) + "\n" }.joined()
-        try? FileSystem.writeAtomically(historyPath, kept)
-        recordHistory(net.description, perm: true, message: message)
-        return true
+        history.removeAll(where: counts)
+        return (net.description, message)
     }
 
-    /// The LF_PERMBLOCK_COUNT-th temporary block inside LF_PERMBLOCK_INTERVAL becomes permanent.
-    private func escalate(_ b: FailureTracker.Block, message: String) throws(CsfError) {
+    /// LF_PERMBLOCK: the LF_PERMBLOCK_COUNT+1-th temporary block inside LF_PERMBLOCK_INTERVAL becomes permanent.
+    private func escalateAddress(_ b: FailureTracker.Block, history: [HistoryLine], now: Int) throws(CsfError) -> String? {
+        guard config.bool("LF_PERMBLOCK") else { return nil }
         let ip = b.ip.description
-        if try escalateNetwork(b) { return }
-        guard config.bool("LF_PERMBLOCK") else { return recordHistory(ip, perm: false, message: message) }
-        let now = clock()
         let window = max(config.int("LF_PERMBLOCK_INTERVAL"), 1)
-        let earlier = ((try? TextFile.read(historyPath)) ?? "").split(separator: "\n").filter { line in
-            let f = line.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false)
-            guard f.count >= 3, f[0] == ip, f[1] == "0", let t = Int(f[2]) else { return false }
-            return now - t < window
-        }.count
-        let count = earlier + 1
+        let count = history.filter { $0.target == ip && !$0.perm && now - $0.time < window }.count + 1
         let limit = config.int("LF_PERMBLOCK_COUNT")
-        guard count > limit, limit > 0 else { return recordHistory(ip, perm: false, message: message) }
+        guard limit > 0, count > limit else { return nil }
         let permMessage = "(PERMBLOCK) \(ip) (-) has had more than \(limit) temp blocks in the last \(window) secs"
         _ = try commands.tempRemove(ip, kinds: [.deny])
         if try commands.deny(ip, comment: "lfd: \(permMessage)").changed {
@@ -179,6 +188,6 @@ public struct Blocker {
                 alerts?.send("permblock.txt", ["ip": "\(ip) (-)", "count": "\(count)", "blocks": "\(window)"])
             }
         }
-        recordHistory(ip, perm: true, message: permMessage)
+        return permMessage
     }
 }

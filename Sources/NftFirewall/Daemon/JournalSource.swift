@@ -101,12 +101,7 @@ public final class JournalSource {
     }
 
     static func stamp(_ usec: UInt64) -> String {
-        var t = time_t(usec / 1_000_000)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 32)
-        strftime(&buf, buf.count, "%b %e %H:%M:%S", &tmv)
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        LocalTime.format(Int(usec / 1_000_000), LocalTime.syslog)
     }
 }
 

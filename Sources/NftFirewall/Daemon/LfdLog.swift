@@ -6,18 +6,17 @@ import Glibc
 /// exclusive flock so csf and lfd lines never interleave mid-line.
 public struct LfdLog: Sendable {
     public let path: String
+    /// `lfd`, or `csf` for the lines csf itself writes there (its lockout watchdog).
+    public let program: String
 
-    public init(path: String) { self.path = path }
+    public init(path: String, program: String = "lfd") {
+        self.path = path
+        self.program = program
+    }
 
     public static func line(_ message: String, at epoch: Int = Clock.wallSeconds, host: String = shortHostname(),
-                            pid: Int32 = getpid()) -> String {
-        var t = time_t(epoch)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        strftime(&buf, buf.count, "%b %e %H:%M:%S", &tmv)
-        let stamp = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(stamp) \(host) lfd[\(pid)]: \(message)"
+                            program: String = "lfd", pid: Int32 = getpid()) -> String {
+        "\(LocalTime.format(epoch, LocalTime.syslog)) \(host) \(program)[\(pid)]: \(message)"
     }
 
     public func write(_ message: String) {
@@ -26,7 +25,7 @@ public struct LfdLog: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         flock(fd, LOCK_EX)
-        let text = Self.line(message) + "\n"
+        let text = Self.line(message, program: program) + "\n"
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
         flock(fd, LOCK_UN)
     }

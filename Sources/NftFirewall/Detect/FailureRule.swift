@@ -61,11 +61,8 @@ public final class FailureRule: @unchecked Sendable {
         return line.withUTF8 { match($0) }
     }
 
-    /// `literalsChecked`: the caller's literal scan already found every literal of this rule.
-    public func match(_ line: UnsafeBufferPointer<UInt8>, literalsChecked: Bool = false) -> Outcome {
-        if !literalsChecked {
-            for literal in literalBytes where !Self.contains(line, literal) { return .noMatch }
-        }
+    public func match(_ line: UnsafeBufferPointer<UInt8>) -> Outcome {
+        for literal in literalBytes where !Self.contains(line, literal) { return .noMatch }
         guard let groups = regex.captures(line) else { return .noMatch }
         func text(_ range: Range<Int>?) -> Substring? {
             range.map { Substring(String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self)) }

@@ -277,12 +277,5 @@ public struct ListCommands {
     /// csf's `iplookup` without the network round trips: a CLI command must never wait on DNS.
     func lookup(_ target: CommandTarget) -> String { "\(target.text) (-)" }
 
-    static func ctime(_ epoch: Int) -> String {
-        var t = time_t(epoch)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        strftime(&buf, buf.count, "%a %b %e %H:%M:%S %Y", &tmv)
-        return String(cString: buf)
-    }
+    static func ctime(_ epoch: Int) -> String { LocalTime.format(epoch, LocalTime.ctime) }
 }

@@ -286,19 +286,6 @@ public struct ListFile: Sendable {
         return out
     }
 
-    /// Calls `body` with every entry token of the file and (optionally) its Includes, without building strings:
-    /// csf -d scans a 100,000-line csf.deny on every call. Returning true stops the scan.
-    public func anyToken(includingIncludes: Bool = true, _ body: (ArraySlice<UInt8>) -> Bool) -> Bool {
-        for i in lines.indices {
-            if let t = token(i) {
-                if body(t) { return true }
-            } else if includingIncludes, let inc = includePath(i) {
-                for l in ListReader.read(inc).lines where body(l.tokenBytes) { return true }
-            }
-        }
-        return false
-    }
-
     /// Every entry of the main file and its Includes, with where it is and its whole text.
     public func entryTokens(includingIncludes: Bool = true) -> [(file: String, line: Int, token: ArraySlice<UInt8>, text: String)] {
         var out: [(String, Int, ArraySlice<UInt8>, String)] = []

@@ -59,18 +59,4 @@ public enum Output {
         }
         return out + "\""
     }
-
-    public static func appendLog(_ path: String, _ message: String) {
-        try? FileSystem.makeDirectories(FileSystem.dirname(path))
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var t = time(nil)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        strftime(&buf, buf.count, "%b %e %H:%M:%S", &tmv)
-        let line = "\(String(cString: buf)) csf[\(getpid())]: \(message)\n"
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-    }
 }
