@@ -41,4 +41,18 @@ import Testing
         r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.csfBinary, "--dry-run"])
         #expect(r.status == 1 && r.stdout.isEmpty)
     }
+
+    @Test func lfdScanRefusesWhatItCannotRead() throws {
+        var r = try Shell.run([NetLab.lfdBinary, "--scan", "/nonexistent/auth.log"])
+        #expect(r.status == 1 && r.stderr.contains("/nonexistent/auth.log"), "\(r)")
+        r = try Shell.run([NetLab.lfdBinary, "--as", "SSHD_LOG"])
+        #expect(r.status == 2, "--as without --scan is a usage error: \(r)")
+        let dir = NSTemporaryDirectory() + "nftcsf-scan-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/etc/csf", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[broken]\nlog = SSHD_LOG\npattern = (unclosed\n".write(toFile: dir + "/etc/csf/regex.custom", atomically: true, encoding: .utf8)
+        try "x\n".write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.lfdBinary, "--scan", dir + "/a.log"])
+        #expect(r.status == 1 && r.stderr.contains("regex.custom:3:"), "\(r)")
+    }
 }

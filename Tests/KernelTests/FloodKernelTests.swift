@@ -68,9 +68,12 @@ struct FloodKernelTests {
 
     @Test func badConnLimitIsAnErrorWithItsLocation() throws {
         let lab = try NetLab(peers: 1)
-        try lab.setConfig(["CONNLIMIT": "22;0,http;5", "PORTFLOOD": "22;icmp;5;300"])
+        try lab.setConfig(["CONNLIMIT": "22;0,http;5", "PORTFLOOD": "22;icmp;5;300", "SYNFLOOD": "1", "SYNFLOOD_RATE": "fast"])
         let r = try lab.csf("--check")
         #expect(r.status == 1 && r.stdout.contains("CONNLIMIT item '22;0'") && r.stdout.contains("CONNLIMIT item 'http;5'"), "\(r)")
-        #expect(r.stdout.contains("PORTFLOOD item '22;icmp;5;300'"), "\(r)")
+        #expect(r.stdout.contains("PORTFLOOD item '22;icmp;5;300'") && r.stdout.contains("SYNFLOOD needs SYNFLOOD_RATE"), "\(r)")
+        let before = lab.ruleset
+        #expect(try lab.csf("-s").status == 1, "a bad setting starts nothing")
+        #expect(lab.ruleset == before)
     }
 }
