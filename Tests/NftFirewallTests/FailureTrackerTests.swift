@@ -39,6 +39,15 @@ import Testing
         #expect(b?.trigger == "LF_TRIGGER" && b?.apps == ["sshd", "ftpd"] && b?.text == "Login failure/trigger from")
     }
 
+    @Test func blocksCarryTheirOwnRecentLines() {
+        var t = FailureTracker(settings: settings())
+        _ = t.record(hit(ssh, "198.51.100.4"), now: 0, line: "a1")
+        _ = t.record(hit(ssh, "198.51.100.5"), now: 0, line: "b1")
+        _ = t.record(hit(ssh, "198.51.100.4"), now: 1, line: "a2")
+        let b = t.record(hit(ssh, "198.51.100.4"), now: 2, line: "a3")
+        #expect(b?.lines == ["a1", "a2", "a3"])
+    }
+
     @Test func memoryStaysBounded() {
         var t = FailureTracker(settings: settings(), capacity: 1000)
         for i in 0..<5000 { _ = t.record(hit(ssh, "10.0.\(i / 256).\(i % 256)"), now: i) }

@@ -62,13 +62,16 @@ public struct FailureTracker: Sendable {
     struct Record: Sendable {
         var hits: [Hit] = []
         var lastSeen = 0
-        /// The most recent lines, for the alert.
-        var lines: [String] = []
     }
 
     public let settings: Settings
     public let capacity: Int
     private var records: [IPAddress: Record] = [:]
+    /// The last lines that counted, for alerts and BLOCK_REPORT: one ring for all addresses, so memory does not
+    /// grow with the number of addresses tracked (an address's oldest lines may have left it under a flood).
+    private var recent: [(ip: IPAddress, line: String)] = []
+    private var recentNext = 0
+    static let recentCapacity = 10_000
     /// LF_DISTATTACK: per "app|account", the recent attempts and where they came from.
     private var accounts: [String: [(time: Int, ip: IPAddress)]] = [:]
 
@@ -82,6 +85,8 @@ public struct FailureTracker: Sendable {
         self.capacity = capacity
         self.records = old.records
         self.accounts = old.accounts
+        self.recent = old.recent
+        self.recentNext = old.recentNext
     }
 
     /// LF_DISTATTACK (reference §6.5): attempts on one account of one app from at least `uniqueAddresses`
@@ -118,10 +123,7 @@ public struct FailureTracker: Sendable {
         record.hits.removeAll { now - $0.time >= settings.interval }
         for _ in 0..<d.count { record.hits.append(Hit(time: now, app: rule.app)) }
         record.lastSeen = now
-        if let line {
-            record.lines.append(String(line.prefix(500)))
-            if record.lines.count > 10 { record.lines.removeFirst(record.lines.count - 10) }
-        }
+        if let line { remember(line, from: d.ip) }
         let custom = rule.threshold != nil
         let (count, threshold, perm, trigger): (Int, Int, Int, String)
         if settings.trigger > 0 && !custom {
@@ -141,7 +143,23 @@ public struct FailureTracker: Sendable {
         for hit in record.hits where !apps.contains(hit.app) { apps.append(hit.app) }
         let text = apps.count > 1 ? "Login failure/trigger from" : rule.text
         return Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
-                     ports: rule.ports, interval: settings.interval, lines: record.lines)
+                     ports: rule.ports, interval: settings.interval, lines: recentLines(of: d.ip))
+    }
+
+    private mutating func remember(_ line: String, from ip: IPAddress) {
+        let entry = (ip, String(line.prefix(500)))
+        if recent.count < Self.recentCapacity {
+            recent.append(entry)
+        } else {
+            recent[recentNext] = entry
+        }
+        recentNext = (recentNext + 1) % Self.recentCapacity
+    }
+
+    /// Up to 10 of the address's lines still in the ring, oldest first.
+    private func recentLines(of ip: IPAddress) -> [String] {
+        let ordered = recent.count < Self.recentCapacity ? recent[...] : recent[recentNext...] + recent[..<recentNext]
+        return Array(ordered.filter { $0.ip == ip }.map(\.line).suffix(10))
     }
 
     private mutating func evictIfFull() {

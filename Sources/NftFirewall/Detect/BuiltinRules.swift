@@ -155,7 +155,7 @@ public enum BuiltinRules {
              pattern: "^\\[[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [+-][0-9]{4}\\] info \\[(cpaneld|whostmgrd|webmaild)\\] %IP% - (?<account>[^ \"]*) \"[^\"]*\" FAILED LOGIN (cpaneld|whostmgrd|webmaild): .*$"),
         // The other panels' own failure logs (one failure per line).
         Spec(name: "interworx", app: "interworx", text: "Failed InterWorx login from", trigger: "LF_INTERWORX",
-             logKeys: ["INTERWORX_LOG"], literals: [],
+             logKeys: ["INTERWORX_LOG"], literals: ["W "],   // " NW " or " SW ": keeps the pattern off unrelated lines
              pattern: "^[0-9][0-9:/.-]+ [0-9:.]+ (NW|SW) %IP% (?<account>[^ ]+)( .*)?$"),
         Spec(name: "cwp", app: "cwp", text: "Failed CWP login from", trigger: "LF_CWP", logKeys: ["CWP_LOG"],
              literals: ["Failed Login from:"],
