@@ -249,7 +249,14 @@ enum Shell {
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         p.standardOutput = out
         p.standardError = FileHandle(forWritingAtPath: errPath)
-        p.standardInput = FileHandle.nullDevice
+        let inPath = errPath + ".in"
+        if let stdin {
+            FileManager.default.createFile(atPath: inPath, contents: Data(stdin.utf8))
+            p.standardInput = FileHandle(forReadingAtPath: inPath)
+        } else {
+            p.standardInput = FileHandle.nullDevice
+        }
+        defer { try? FileManager.default.removeItem(atPath: inPath) }
         try p.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

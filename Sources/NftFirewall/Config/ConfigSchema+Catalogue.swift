@@ -426,6 +426,8 @@ extension ConfigSchema {
         KeySpec("LF_WEBMAIL_PERM", .integer, default: "1", section: "nftcsf additions"),
         KeySpec("WEBMAIL_LOG", .text, default: "/var/log/roundcube/errors.log", section: "nftcsf additions"),
         KeySpec("DIRECTADMIN_LOG", .text, default: "/var/log/directadmin/login.log", section: "nftcsf additions"),
+        KeySpec("SYNFLOOD_PER_SOURCE", .bool, default: "0", section: "nftcsf additions"),
+        KeySpec("NFLOG_GROUP", .integer, default: "10", section: "nftcsf additions"),
     ]
 
     /// Keys read by csf on control-panel installs or derived internally; accepted without a warning.

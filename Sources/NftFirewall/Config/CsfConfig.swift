@@ -43,7 +43,7 @@ public struct CsfConfig: Sendable {
 
     public func list(_ key: String) -> [String] { ConfigSchema.items(self[key]) }
 
-    public func location(of key: String) -> String {
-        origin[key]?.location ?? path
+    public func file(of key: String) -> String {
+        origin[key]?.file ?? path
     }
 }

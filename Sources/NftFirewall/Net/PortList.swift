@@ -43,6 +43,10 @@ public enum PortList {
         return UInt16(n)
     }
 
+    public static func contains(_ ranges: [PortRange], _ port: UInt16) -> Bool {
+        ranges.contains { $0.low <= port && port <= $0.high }
+    }
+
     /// Sorted, with overlapping or adjacent ranges merged, so nft accepts the anonymous interval set.
     public static func normalized(_ ranges: [PortRange]) -> [PortRange] {
         var out: [PortRange] = []

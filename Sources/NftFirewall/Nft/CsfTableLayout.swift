@@ -24,6 +24,7 @@ public enum CsfTableLayout {
         public static let synFlood = "SYNFLOOD"
         public static let portFlood = "PORTFLOOD"
         public static let connLimit = "CONNLIMIT"
+        public static let udpFlood = "UDPFLOOD"
     }
 
     /// Set names: plain addresses live in hash sets, networks in interval sets (reference nft-notes §C2).

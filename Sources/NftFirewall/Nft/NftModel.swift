@@ -145,7 +145,12 @@ public enum NftMatch: Sendable {
 
 public enum NftStatement: Sendable {
     case counter
-    case log(prefix: String, uid: Bool)
+    /// `log prefix P [flags skuid]` to the kernel log, or `log prefix P group N` to NFLOG (lfd reads it there).
+    case log(prefix: String, uid: Bool, group: UInt16?)
+    /// `update @set { ip saddr limit rate R burst B packets }`: true while the source's own bucket has tokens.
+    case setLimitSource(set: String, family: IPAddress.Family, rate: Rate, burst: Int)
+    /// `delete @set { ip saddr }`: a port-knocking step consumes the previous one.
+    case setDeleteSource(set: String, family: IPAddress.Family)
     /// `add @set { ip saddr [limit rate over R burst B packets] }` (or `update`, which also refreshes the timeout).
     /// With a limit it is also a condition: it holds only when the source's own bucket is exhausted.
     case setAddSource(set: String, family: IPAddress.Family, update: Bool, limitOver: Rate?, burst: Int)

@@ -148,7 +148,13 @@ public struct NftRenderer {
     static func statement(_ s: NftStatement) throws(RenderError) -> String {
         switch s {
         case .counter: return "counter"
-        case .log(let prefix, let uid): return "log prefix \(try quoted(prefix))\(uid ? " flags skuid" : "")"
+        case .log(let prefix, let uid, let group):
+            if let group { return "log prefix \(try quoted(prefix)) group \(group)" }
+            return "log prefix \(try quoted(prefix))\(uid ? " flags skuid" : "")"
+        case .setLimitSource(let set, let family, let rate, let burst):
+            return "update @\(try identifier(set)) { \(addressKeyword(family)) saddr limit rate \(rate) burst \(burst) packets }"
+        case .setDeleteSource(let set, let family):
+            return "delete @\(try identifier(set)) { \(addressKeyword(family)) saddr }"
         case .setAddSource(let set, let family, let update, let limit, let burst):
             let limitText = limit.map { " limit rate over \($0) burst \(burst) packets" } ?? ""
             return "\(update ? "update" : "add") @\(try identifier(set)) { \(addressKeyword(family)) saddr\(limitText) }"

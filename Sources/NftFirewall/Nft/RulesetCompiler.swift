@@ -33,6 +33,8 @@ public struct RulesetCompiler {
         if let flood = policy.synFlood { table.chains.append(synFloodChain(flood)) }
         if !policy.connLimits.isEmpty { table.chains.append(connLimitChain()) }
         if !policy.portFloods.isEmpty { table.chains += portFloodChains() }
+        if let udp = policy.udpFlood { table.chains.append(udpFloodChain(udp)) }
+        table.chains += portKnockChains()
         table.chains += natChains()
         return table
     }
@@ -114,6 +116,27 @@ public struct RulesetCompiler {
             for family in families {
                 sets.append(NftSet(name: Self.connLimitSet(family, limit.port), keyType: family == .v4 ? .ipv4 : .ipv6,
                                    flags: [.dynamic], comment: "CONNLIMIT \(limit.port);\(limit.limit) connection counts", size: 65535))
+            }
+        }
+        if let flood = policy.synFlood, flood.perSource {
+            // A source idle for longer than its bucket takes to refill starts full again either way.
+            let refill = Int((Double(flood.burst) / Self.perSecond(flood.rate)).rounded(.up))
+            for family in families {
+                var set = NftSet(name: Self.synFloodSet(family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.dynamic, .timeout],
+                                 comment: "SYNFLOOD_PER_SOURCE: one \(flood.rate) bucket per source", size: 65535)
+                set.defaultTimeout = max(60, refill + 1)
+                sets.append(set)
+            }
+        }
+        for knock in policy.portKnocks {
+            for family in families {
+                for step in 1...knock.knocks.count {
+                    var set = NftSet(name: Self.knockSet(family, knock, step), keyType: family == .v4 ? .ipv4 : .ipv6,
+                                     flags: [.dynamic, .timeout],
+                                     comment: "PORTKNOCKING \(knock.port): sources past knock \(step) (port \(knock.knocks[step - 1]))", size: 65535)
+                    set.defaultTimeout = knock.timeout
+                    sets.append(set)
+                }
             }
         }
         let temp = policy.tempAllow.map { (TempEntry.Kind.allow, $0) } + policy.tempDeny.map { (TempEntry.Kind.deny, $0) }
@@ -204,6 +227,7 @@ public struct RulesetCompiler {
         chain.rules += connLimitRules()
         chain.rules += icmpIn()
         chain.rules += stateRules(inbound: true)
+        chain.rules += portKnockRules()
         chain.rules += portRules(inbound: true)
         chain.rules += bothFamilies({ f, fm in
             NftRule(fm + ethIn(scope(f)), [], .jump(C.logDropIn), comment: "closed port")
@@ -400,6 +424,7 @@ public struct RulesetCompiler {
         for f in families {
             chain.add(NftRule([.saddr(f, .set(S.hosts(.sips, f)))], [], dropOut, comment: "csf.sips"))
         }
+        if policy.udpFlood != nil { chain.add(NftRule([.l4proto(.udp)], [], .jump(C.udpFlood), comment: "UDPFLOOD")) }
         return chain
     }
 
@@ -490,7 +515,15 @@ public struct RulesetCompiler {
     /// csf's global token bucket: new connections within the rate return to INPUT, the rest are dropped.
     private func synFloodChain(_ flood: FirewallPolicy.SynFlood) -> NftChain {
         var chain = NftChain(name: C.synFlood)
-        chain.add(NftRule([.limit(flood.rate, burst: flood.burst)], [], .return, comment: "SYNFLOOD_RATE, SYNFLOOD_BURST"))
+        if flood.perSource {
+            for family in families {
+                let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                chain.add(NftRule(fm, [.setLimitSource(set: Self.synFloodSet(family), family: family, rate: flood.rate, burst: flood.burst)],
+                                  .return, comment: "SYNFLOOD_PER_SOURCE: SYNFLOOD_RATE, SYNFLOOD_BURST per source"))
+            }
+        } else {
+            chain.add(NftRule([.limit(flood.rate, burst: flood.burst)], [], .return, comment: "SYNFLOOD_RATE, SYNFLOOD_BURST"))
+        }
         if policy.logging.dropLogging { chain.add(logRule([], prefix: "*SYNFLOOD Blocked*")) }
         chain.add(NftRule([], [], .drop, comment: "SYNFLOOD"))
         return chain
@@ -588,9 +621,90 @@ public struct RulesetCompiler {
 
     private static let logLimit = Rate(count: 30, unit: .minute)
 
-    private func logRule(_ matches: [NftMatch], prefix: String, uid: Bool = false) -> NftRule {
-        NftRule(matches + [.limit(Self.logLimit, burst: 5)], [.log(prefix: "Firewall: \(prefix) ", uid: uid)], nil,
-                comment: "DROP_LOGGING")
+    /// csf's rate-limited LOG rule. With NFLOG_GROUP the same packet also goes to that NFLOG group, where lfd
+    /// reads it: the kernel log is not readable from containers and many distributions no longer keep one.
+    private func logRule(_ matches: [NftMatch], prefix: String, uid: Bool = false, tag: String = "Firewall: ",
+                         comment: String = "DROP_LOGGING") -> NftRule {
+        let text = "\(tag)\(prefix) "
+        var statements: [NftStatement] = [.log(prefix: text, uid: uid, group: nil)]
+        if let group = policy.nflogGroup { statements.append(.log(prefix: text, uid: false, group: group)) }
+        return NftRule(matches + [.limit(Self.logLimit, burst: 5)], statements, nil, comment: comment)
+    }
+
+    // MARK: UDPFLOOD / PORTKNOCKING (reference §5.4, §5.8)
+
+    static func perSecond(_ rate: Rate) -> Double {
+        let seconds: [Rate.Unit: Double] = [.second: 1, .minute: 60, .hour: 3600, .day: 86400, .week: 604800]
+        return Double(rate.count) / (seconds[rate.unit] ?? 1)
+    }
+
+    static func synFloodSet(_ family: IPAddress.Family) -> String { "synflood\(family == .v4 ? "4" : "6")" }
+
+    /// Outbound UDP: root and UDPFLOOD_ALLOWUSER return, the rest shares one token bucket (csf's global limit).
+    private func udpFloodChain(_ flood: FirewallPolicy.UdpFlood) -> NftChain {
+        var chain = NftChain(name: C.udpFlood)
+        for uid in flood.users + [0] {
+            chain.add(NftRule([.l4proto(.udp), .skuid(uid)], [], .return, comment: uid == 0 ? "UDPFLOOD: root" : "UDPFLOOD_ALLOWUSER"))
+        }
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethOut(scope(f)) + [.l4proto(.udp), .limit(flood.rate, burst: flood.burst)], [], .return,
+                    comment: "UDPFLOOD_LIMIT, UDPFLOOD_BURST")
+        }, sameFor6: policy.ethIn == policy.ethIn6)
+        if flood.logging { chain.add(logRule([.l4proto(.udp)], prefix: "*UDPFLOOD*", uid: policy.logging.dropUIDLogging, comment: "UDPFLOOD_LOGGING")) }
+        chain.rules += bothFamilies({ f, fm in
+            NftRule(fm + ethOut(scope(f)) + [.l4proto(.udp)], [], verdict(policy.dropOut), comment: "UDPFLOOD")
+        }, sameFor6: policy.ethIn == policy.ethIn6)
+        return chain
+    }
+
+    static func knockSet(_ family: IPAddress.Family, _ k: FirewallPolicy.PortKnock, _ step: Int) -> String {
+        "knock\(family == .v4 ? "4" : "6")_\(k.port)_\(k.proto.rawValue)_s\(step)"
+    }
+
+    static func knockChain(_ k: FirewallPolicy.PortKnock, _ step: Int) -> String { "PK_\(k.port)_\(k.proto.rawValue)_S\(step)_IN" }
+
+    /// csf's xt_recent knock ladder with timeout sets: knock 1 records the source; knock n counts only from a
+    /// source past knock n-1 (which it consumes); the port accepts sources past the last knock until their
+    /// entry times out. A knock out of order finds no entry and changes nothing.
+    private func portKnockRules() -> [NftRule] {
+        var rules: [NftRule] = []
+        let state: [NftMatch] = policy.spi ? [.ctState([.new])] : []
+        for k in policy.portKnocks {
+            let label = "PORTKNOCKING \(k.port)"
+            for family in families {
+                let base: [NftMatch] = (policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []) + ethIn(scope(family))
+                let first = base + [.dport(k.proto, [PortRange(k.knocks[0])])] + state
+                if policy.portKnockingLog { rules.append(logRule(first, prefix: "*\(k.port)_S1*", tag: "Knock: ", comment: label)) }
+                rules.append(NftRule(first, [.setAddSource(set: Self.knockSet(family, k, 1), family: family, update: true, limitOver: nil, burst: 0)],
+                                     .drop, comment: "\(label) knock 1"))
+                for step in 2...k.knocks.count {
+                    rules.append(NftRule(base + [.dport(k.proto, [PortRange(k.knocks[step - 1])])] + state
+                                         + [.saddr(family, .set(Self.knockSet(family, k, step - 1)))], [],
+                                         .jump(Self.knockChain(k, step)), comment: "\(label) knock \(step)"))
+                }
+                let open = base + [.dport(k.proto, [PortRange(k.port)])] + state + [.saddr(family, .set(Self.knockSet(family, k, k.knocks.count)))]
+                if policy.portKnockingLog { rules.append(logRule(open, prefix: "*\(k.port)_IN*", tag: "Knock: ", comment: label)) }
+                rules.append(NftRule(open, [], .accept, comment: "\(label) open"))
+            }
+        }
+        return rules
+    }
+
+    private func portKnockChains() -> [NftChain] {
+        policy.portKnocks.flatMap { k in
+            (2...k.knocks.count).map { step in
+                var chain = NftChain(name: Self.knockChain(k, step))
+                for family in families {
+                    let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                    chain.add(NftRule(fm, [.setDeleteSource(set: Self.knockSet(family, k, step - 1), family: family),
+                                           .setAddSource(set: Self.knockSet(family, k, step), family: family, update: true, limitOver: nil, burst: 0)],
+                                      nil, comment: "PORTKNOCKING \(k.port) knock \(step)"))
+                }
+                if policy.portKnockingLog { chain.add(logRule([], prefix: "*\(k.port)_S\(step)*", tag: "Knock: ", comment: "PORTKNOCKING_LOG")) }
+                chain.add(NftRule([], [], .drop, comment: "PORTKNOCKING \(k.port)"))
+                return chain
+            }
+        }
     }
 
     private func logDropIn() -> NftChain {

@@ -69,7 +69,32 @@ public struct FirewallPolicy: Sendable {
     public struct SynFlood: Sendable, Equatable {
         public var rate: Rate
         public var burst: Int
+        /// SYNFLOOD_PER_SOURCE (nftcsf): one bucket per source address, so one attacker cannot starve everyone.
+        public var perSource = false
     }
+
+    /// UDPFLOOD: outbound UDP over the rate is dropped, except for root and UDPFLOOD_ALLOWUSER.
+    public struct UdpFlood: Sendable, Equatable {
+        public var rate: Rate
+        public var burst: Int
+        public var users: [UInt32]
+        public var logging: Bool
+    }
+
+    /// PORTKNOCKING `port;proto;timeout;k1;k2;k3...`: the knocks, in order and each within `timeout` seconds
+    /// of the previous one, open `port` to the knocking source for `timeout` seconds.
+    public struct PortKnock: Sendable, Equatable {
+        public var port: UInt16
+        public var proto: NftL4
+        public var timeout: Int
+        public var knocks: [UInt16]
+    }
+
+    public var udpFlood: UdpFlood?
+    public var portKnocks: [PortKnock] = []
+    public var portKnockingLog = true
+    /// NFLOG group every log rule also sends to, where lfd reads drops (port scans, UID tracking, knocks).
+    public var nflogGroup: UInt16?
 
     /// CONNLIMIT: concurrent connections per source to one port.
     public struct ConnLimit: Sendable, Equatable {
