@@ -19,6 +19,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <nftables/libnftables.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>

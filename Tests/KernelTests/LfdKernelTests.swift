@@ -293,6 +293,57 @@ struct LfdKernelTests {
         #expect(try lab.nft("list", "set", "inet", "csf", "deny4_net").stdout.contains("198.18.5.0/24"))
     }
 
+    @Test func portScanIsSeenThroughNflogAndBannedWithCsfsLogLine() throws {
+        let (lab, _) = try started(config: ["PS_INTERVAL": "60", "PS_LIMIT": "3", "PS_BLOCK_TIME": "120", "UDP_IN": "53"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.write("csf.ignore", "\(p2.v4) # monitoring\n")
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP: configuration, rules and lists reloaded") })
+        // p2 is in csf.ignore: its scan (UDP, a separate log rule with its own rate limit) is not counted.
+        for port in 2001...2005 { _ = try lab.udpOpen(from: p2, port: port, timeout: 0.1) }
+        // p1 probes closed TCP ports; lfd learns of each drop from NFLOG, not from a log file.
+        for port in [2323, 2525, 8081, 3306, 5432] { _ = try lab.tcpOpen(from: p1, port: port, timeout: 0.2) }
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("*Port Scan* detected from \(p1.v4) (-).") }, "\(lab.lfdLog)")
+        let line = lab.lfdLog.split(separator: "\n").first { $0.contains("*Port Scan*") } ?? ""
+        #expect(line.contains("4 hits in the last") && line.hasSuffix("seconds - *Blocked in csf* for 120 secs [PS_LIMIT]"), "\(line)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "the scanner is banned")
+        #expect(try lab.tcpOpen(from: p2, port: 22), "the ignored address is not")
+        #expect(!lab.lfdLog.contains("detected from \(p2.v4)"))
+        let tempban = (try? String(contentsOfFile: lab.root + "/var/lib/csf/csf.tempban", encoding: .utf8)) ?? ""
+        #expect(tempban.contains("|\(p1.v4)||inout|120|lfd - *Port Scan* detected"), "\(tempban)")
+    }
+
+    @Test func connectionTrackingBansAPeerHoldingTooManyConnections() throws {
+        let (lab, _) = try started(config: ["CT_LIMIT": "3", "CT_INTERVAL": "10", "CT_BLOCK_TIME": "300", "CT_PORTS": "22"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        for _ in 0..<5 { try lab.background(in: p1.ns, ["python3", NetLab.peerScript, "hold-tcp", p1.fwV4, "22", "40", "1"]) }
+        for _ in 0..<2 { try lab.background(in: p2.ns, ["python3", NetLab.peerScript, "hold-tcp", p2.fwV4, "22", "40", "1"]) }
+        #expect(try eventually(within: 20) { lab.lfdLog.contains("(CT) IP \(p1.v4) (-) found to have") }, "\(lab.lfdLog)")
+        let line = lab.lfdLog.split(separator: "\n").first { $0.contains("(CT) IP") } ?? ""
+        #expect(line.hasSuffix("found to have 5 connections - *Blocked in csf* for 300 secs [CT_LIMIT]"), "\(line)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "the peer over CT_LIMIT is banned")
+        #expect(try lab.tcpOpen(from: p2, port: 22), "a peer under the limit is not")
+        #expect(!lab.lfdLog.contains("(CT) IP \(p2.v4)"))
+    }
+
+    @Test func knockOpeningsAndUidTrackingAreReportedFromNflog() throws {
+        let (lab, _) = try started(config: ["PORTKNOCKING": "2222;tcp;20;1001;1002;1003", "PORTKNOCKING_ALERT": "1",
+                                            "UID_INTERVAL": "60", "UID_LIMIT": "2", "TCP_OUT": "22"])
+        let p1 = lab.peers[0]
+        for port in [1001, 1002, 1003] { _ = try lab.tcpOpen(from: p1, port: port, timeout: 0.2) }
+        _ = try lab.tcpOpen(from: p1, port: 2222, timeout: 0.3)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("*Port Knocking* port 2222 opened by \(p1.v4) (-)") }, "\(lab.lfdLog)")
+        // Three blocked outbound connections by uid 65534.
+        let script = try String(contentsOfFile: NetLab.peerScript, encoding: .utf8)
+        for _ in 0..<3 {
+            _ = try Shell.run(["ip", "netns", "exec", lab.fw, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "/usr/bin/python3", "-", "probe-tcp", p1.v4, "7777", "0.2"], stdin: script)
+        }
+        let user = Accounts.name(ofUID: 65534) ?? "unknown"
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("[STATUS] *UID Tracking* 3 blocks for UID 65534 (\(user))") }, "\(lab.lfdLog)")
+    }
+
     /// csf.rignore: reverse names come from an /etc/hosts that `ip netns exec` mounts for the firewall
     /// namespace only (/etc/netns/NAME/hosts), so the test needs no DNS server.
     @Test func reverseDnsIgnoreSparesConfirmedNames() throws {

@@ -56,11 +56,14 @@ import Testing
         let table = RulesetCompiler.compile(try policy("IPV6 = \"1\"\nDROP_ONLYRES = \"1\""))
         let logIn = try rules(table, "LOGDROPIN")
         #expect(logIn.first == "tcp dport { 23, 67-68, 111, 113, 135-139, 445, 500, 513, 520 } drop comment \"DROP_NOLOG\"")
-        #expect(logIn.contains("meta nfproto ipv4 tcp dport 0-1023 limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_IN Blocked* \" comment \"DROP_LOGGING\""))
+        #expect(logIn.contains("meta nfproto ipv4 tcp dport 0-1023 limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_IN Blocked* \" log prefix \"Firewall: *TCP_IN Blocked* \" group 10 comment \"DROP_LOGGING\""),
+                "kernel log for admins, NFLOG group for lfd")
         #expect(logIn.contains { $0.contains("log prefix \"Firewall: *ICMP6IN Blocked* \"") })
         #expect(logIn.last == "drop comment \"DROP\"")
         let logOut = try rules(table, "LOGDROPOUT")
-        #expect(logOut.contains("meta nfproto ipv4 tcp flags & (fin|syn|rst|ack) == syn limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_OUT Blocked* \" flags skuid comment \"DROP_LOGGING\""))
+        #expect(logOut.contains("meta nfproto ipv4 tcp flags & (fin|syn|rst|ack) == syn limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_OUT Blocked* \" flags skuid log prefix \"Firewall: *TCP_OUT Blocked* \" group 10 comment \"DROP_LOGGING\""))
+        let noGroup = RulesetCompiler.compile(try policy("NFLOG_GROUP = \"0\""))
+        #expect(try rules(noGroup, "LOGDROPIN").allSatisfy { !$0.contains("group") }, "NFLOG_GROUP = 0: kernel log only")
         #expect(logOut.last == "reject comment \"DROP_OUT\"")
     }
 

@@ -16,8 +16,20 @@ public struct Blocker {
 
     /// alert.txt after a block (LF_EMAIL_ALERT; temporary blocks also need LF_TEMP_EMAIL_ALERT).
     private func alert(_ b: FailureTracker.Block) {
-        guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
         let action = b.seconds.map { "Temporary Block for \($0) seconds [\(b.trigger)]" } ?? "Permanent Block [\(b.trigger)]"
+        switch b.trigger {
+        case "PS_LIMIT":
+            guard config.bool("PS_EMAIL_ALERT") else { return }
+            return alerts?.send("portscan.txt", ["ip": "\(b.ip) (-)", "count": "\(b.hits)", "blocks": "\(b.interval)", "temp": action,
+                                                 "text": b.lines.joined(separator: "\n")]) ?? ()
+        case "CT_LIMIT", "CT_SUBNET_LIMIT":
+            guard config.bool("CT_EMAIL_ALERT") else { return }
+            return alerts?.send("connectiontracking.txt", ["ip": "\(b.network?.description ?? b.ip.description) (-)", "ipcount": "\(b.hits)",
+                                                           "temp": action, "iptext": b.message]) ?? ()
+        default:
+            break
+        }
+        guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
         alerts?.send("alert.txt", ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
                                    "iptick": "\(b.interval)", "block": action, "text": b.lines.joined(separator: "\n")])
     }
@@ -36,23 +48,24 @@ public struct Blocker {
         let ports = ports(for: b)
         // Whole-address temporary blocks are in and outbound as in csf, inbound only with LF_BLOCKINONLY.
         let direction: TempEntry.Direction = ports.isEmpty && !config.bool("LF_BLOCKINONLY") ? .inout : .in
+        let target = b.network?.description ?? b.ip.description
         do {
             if let seconds = b.seconds {
-                let request = TempRequest(target: b.ip.description, ttl: seconds, ports: ports,
+                let request = TempRequest(target: target, ttl: seconds, ports: ports,
                                           direction: direction, comment: "lfd - \(message)")
                 let change = try commands.tempAdd(.deny, request)
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
                 let portText = ports.isEmpty ? "" : " port=\(ports.map(\.description).joined(separator: ","))"
                 log.write("\(message) - *Blocked in csf*\(portText) for \(seconds) secs [\(b.trigger)]")
-                report(b.ip.description, ports: ports, perm: false, direction: direction, ttl: seconds, message: message,
+                report(target, ports: ports, perm: false, direction: direction, ttl: seconds, message: message,
                        lines: b.lines, trigger: b.trigger)
                 alert(b)
                 try escalate(b, message: message, perm: false)
             } else if ports.isEmpty {
-                let change = try commands.deny(b.ip.description, comment: "lfd: \(message)")
+                let change = try commands.deny(target, comment: "lfd: \(message)")
                 guard change.changed else { return log.write("debug: \(b.ip) already blocked") }
                 log.write("\(message) - *Blocked in csf* [\(b.trigger)]")
-                report(b.ip.description, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
+                report(target, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
                        message: message, lines: b.lines, trigger: b.trigger)
                 alert(b)
                 try escalate(b, message: message, perm: true)

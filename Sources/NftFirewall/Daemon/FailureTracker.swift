@@ -46,9 +46,14 @@ public struct FailureTracker: Sendable {
         public var lines: [String] = []
         /// An LF_DISTATTACK block: csf words its message differently.
         public var distributed = false
+        /// Port-scan and connection-tracking blocks have wording of their own.
+        public var customMessage: String?
+        /// Set when a whole network is blocked (CT_SUBNET_LIMIT); `ip` is then its first address.
+        public var network: IPNetwork?
 
         /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
         public var message: String {
+            if let customMessage { return customMessage }
             if distributed { return "\(ip) (-), \(hits) \(text) in the last \(interval) secs" }
             return "(\(apps.joined(separator: ","))) \(text) \(ip) (-): \(hits) in the last \(interval) secs"
         }

@@ -20,6 +20,15 @@ public final class LfdDaemon {
     private var tailer: LogTailer?
     private var journals: [JournalSource] = []
     private var pidLock: Int32 = -1
+    private var host = HostAddresses()
+    /// Logged packets (NFLOG) for PS_*, UID_* and PORTKNOCKING_ALERT; nil when none of them is on.
+    private var nflog: NflogSocket?
+    private var packets = PacketLogTracker(settings: .init())
+    private var connections = ConnectionTracker(settings: .init())
+    private var lastConnectionCheck = 0.0
+    /// Addresses lfd blocked for port scans or connections, so a scan still in flight (or connections
+    /// conntrack still lists) do not block them again.
+    private var recentBlocks: [String: Int] = [:]
 
     public init(paths: CsfPaths) {
         self.paths = paths
@@ -74,6 +83,7 @@ public final class LfdDaemon {
             var fds = [pollfd(fd: self.tailer?.inotifyFD ?? -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: sfd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
+            if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
             let wait = max(0, Int32((lastTick + tickEvery - Clock.now) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
             if fds[1].revents != 0, let signal = readSignal(sfd) {
@@ -87,6 +97,7 @@ public final class LfdDaemon {
             }
             process(self.tailer?.poll(now: Clock.now) ?? [])
             for j in journals { process(j.poll()) }
+            if let nflog { process(nflog.receive()) }
             if Clock.now - lastTick >= tickEvery {
                 lastTick = Clock.now
                 tick()
@@ -134,7 +145,8 @@ public final class LfdDaemon {
         for key in Set(classifier.rules.flatMap(\.logKeys)) {
             byKey[key] = LineClassifier(rules: classifier.rules.filter { $0.logKeys.contains(key) })
         }
-        ignore = IgnoreList(paths: paths, config: config)
+        host = HostAddresses.current()
+        ignore = IgnoreList(paths: paths, config: config, host: host)
         rignore = ReverseLookup.load(paths)
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
@@ -143,6 +155,8 @@ public final class LfdDaemon {
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, log: { [log] in log.write($0) })
         }
+        try openPacketLog(config)
+        connections = ConnectionTracker(settings: .init(config: config))
         let wanted = Self.journalSources(classifier.rules, config: config)
         if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
             var opened: [JournalSource] = []
@@ -151,6 +165,26 @@ public final class LfdDaemon {
                 log.write("Watching \(spec)...")
             }
             journals = opened
+        }
+    }
+
+    /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
+    private func openPacketLog(_ config: CsfConfig) throws(CsfError) {
+        var uidIgnore: Set<UInt32> = []
+        for line in ListReader.read(paths.etc("csf.uidignore")).lines {
+            if let uid = UInt32(line.token) { uidIgnore.insert(uid) }
+        }
+        let settings = PacketLogTracker.Settings(config: config, uidIgnore: uidIgnore)
+        packets.settings = settings
+        let group = config.int("NFLOG_GROUP")
+        guard settings.wantsPackets, group > 0, group <= 65535 else {
+            if settings.wantsPackets { log.write("*WARNING* PS_INTERVAL/UID_INTERVAL/PORTKNOCKING_ALERT need NFLOG_GROUP; not tracking packets") }
+            nflog = nil
+            return
+        }
+        if nflog?.group != UInt16(group) {
+            nflog = try NflogSocket(group: UInt16(group))
+            log.write("Watching NFLOG group \(group) for logged packets...")
         }
     }
 
@@ -216,8 +250,53 @@ public final class LfdDaemon {
         }
     }
 
+    func process(_ logged: [LoggedPacket]) {
+        let now = Clock.wallSeconds
+        for p in logged {
+            switch packets.record(p, now: now, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
+            case .portScan(let block)?:
+                blockOnce(block, now: now)
+            case .uidScan(let uid, let count, let ports)?:
+                let user = Accounts.name(ofUID: uid) ?? "unknown"
+                log.write("[STATUS] *UID Tracking* \(count) blocks for UID \(uid) (\(user))")
+                blocker?.alerts?.send("uidscan.txt", ["uid": "\(uid) (\(user))", "count": "\(count)",
+                                                      "ports": ports.map(String.init).joined(separator: ",")])
+            case .knockOpened(let port, let ip)?:
+                log.write("*Port Knocking* port \(port) opened by \(ip) (-)")
+                blocker?.alerts?.send("portknocking.txt", ["ip": "\(ip) (-)", "port": "\(port)"])
+            case nil:
+                break
+            }
+        }
+    }
+
+    private func blockOnce(_ block: FailureTracker.Block, now: Int) {
+        let key = block.network?.description ?? block.ip.description
+        recentBlocks = recentBlocks.filter { now - $0.value < 600 }
+        guard recentBlocks[key] == nil else { return }
+        recentBlocks[key] = now
+        blocker?.block(block)
+    }
+
+    /// CT_LIMIT: one conntrack dump every CT_INTERVAL.
+    private func checkConnections() {
+        let s = connections.settings
+        guard s.limit > 0 || s.subnetLimit > 0, Clock.now - lastConnectionCheck >= Double(s.interval) else { return }
+        lastConnectionCheck = Clock.now
+        do {
+            let table = try ConntrackTable.dump()
+            let now = Clock.wallSeconds
+            for block in connections.check(table, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
+                blockOnce(block, now: now)
+            }
+        } catch {
+            log.write("*Error* CT_LIMIT: \(error.description)")
+        }
+    }
+
     private func tick() {
         SystemdNotify.send("WATCHDOG=1")
+        checkConnections()
         tracker.prune(now: Clock.wallSeconds)
         guard let commands = blocker?.commands, let gone = try? commands.expireTemporary() else { return }
         for (kind, entry) in gone {

@@ -231,3 +231,14 @@ extension IPNetwork {
 
     public func overlaps(_ other: IPNetwork) -> Bool { contains(other) || other.contains(self) }
 }
+
+extension IPAddress {
+    /// 16 network-order bytes at `offset` (a packet header, a netlink attribute).
+    init?(v6Bytes bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard bytes.count >= offset + 16 else { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for i in 0..<8 { hi = hi << 8 | UInt64(bytes[offset + i]) }
+        for i in 8..<16 { lo = lo << 8 | UInt64(bytes[offset + i]) }
+        self = .v6(hi: hi, lo: lo)
+    }
+}

@@ -10,6 +10,11 @@ public enum Accounts {
         return pw.pointee.pw_uid
     }
 
+    public static func name(ofUID uid: UInt32) -> String? {
+        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+
     public static func gid(named name: String) -> UInt32? {
         guard isPlausibleName(name), let gr = getgrnam(name) else { return nil }
         return gr.pointee.gr_gid
