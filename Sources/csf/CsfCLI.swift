@@ -85,7 +85,8 @@ struct CsfCLI {
     private func status(_ firewall: Firewall) throws(CsfError) {
         let listing = try firewall.status(json: json)
         if json {
-            Output.raw("{\"running\": \(listing != nil), \"ruleset\": \(listing.map { $0.trimmingSuffixNewlines() } ?? "null")}\n")
+            let meters = Output.encode(try firewall.meters().map(\.json))
+            Output.raw("{\"running\": \(listing != nil), \"meters\": \(meters), \"ruleset\": \(listing.map { $0.trimmingSuffixNewlines() } ?? "null")}\n")
         } else if let listing {
             print(listing, terminator: "")
         } else {

@@ -56,6 +56,14 @@ struct FloodKernelTests {
         #expect(try burst(lab, from: p1, port: 8080, count: 6) == 3)
         #expect(try lab.tcpOpen(from: p2, port: 8080), "another source has its own count")
         #expect(try lab.tcpOpen(from: p1, port: 22), "other ports are not limited")
+        // `csf -l --json` lists the meters with the blocked source and its remaining time.
+        let listing = try lab.csf("-l", "--json").stdout
+        let json = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [String: Any]
+        let meters = json?["meters"] as? [[String: Any]] ?? []
+        let block = meters.first { ($0["set"] as? String) == "portflood4_8080_tcp_block" }
+        let entry = (block?["entries"] as? [[String: Any]])?.first
+        #expect(entry?["address"] as? String == p1.v4 && ((entry?["expires_ms"] as? Int) ?? 0) > 0, "\(listing.prefix(2000))")
+        #expect((block?["comment"] as? String)?.hasPrefix("PORTFLOOD 8080;tcp;4;3") == true)
         // Knocking keeps the block alive past `seconds` (each attempt restarts the quiet period)...
         for _ in 0..<4 {
             #expect(try !lab.tcpOpen(from: p1, port: 8080, timeout: 0.3))

@@ -52,6 +52,12 @@ public struct Firewall {
         return try NftContext(json: json).apply("list table \(Self.tableRef)", operation: "list")
     }
 
+    /// The dynamic sets (flood, connection and knock meters) with their current entries.
+    public func meters() throws(CsfError) -> [MeterListing] {
+        guard try isRunning() else { return [] }
+        return try MeterListing.read(table: Self.tableRef)
+    }
+
     // MARK: start / stop
 
     public struct StartOptions: Sendable {
