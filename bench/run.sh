@@ -5,11 +5,12 @@
 #   bench/run.sh start [--quick]    csf -s / -r against nft -f (issue 2)
 #   bench/run.sh list [--quick]     list commands, sequential temp bans, in-process netlink bans (issue 3)
 #   bench/run.sh lfd [--quick]      lfd parse throughput vs fail2ban-regex, detection latency, memory (issue 4)
+#   bench/run.sh pps [--quick]      packets/s through the full ruleset + 1M deny set vs no ruleset and 10k linear rules (issue 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 which=all
-case "${1:-}" in start|list|lfd) which=$1; shift ;; esac
+case "${1:-}" in start|list|lfd|pps) which=$1; shift ;; esac
 swift build -c release --static-swift-stdlib
 case "$which" in start|all) python3 bench/run.py "$@" ;; esac
 case "$which" in list|all) python3 bench/list_commands.py "$@" ;; esac
@@ -20,3 +21,4 @@ case "$which" in lfd|all)
     fi
     python3 bench/lfd_bench.py "$@" ;;
 esac
+case "$which" in pps|all) python3 bench/pps.py "$@" ;; esac

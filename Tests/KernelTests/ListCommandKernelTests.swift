@@ -26,6 +26,35 @@ struct ListCommandKernelTests {
         return out.split(separator: "\n").first { $0.contains("set \(set)") }.map(String.init) ?? ""
     }
 
+    /// Established connections take the short ESTABLISHEDIN path; a ban must still cut them, and an allowed
+    /// address that is also denied must keep its connection (allow beats deny).
+    @Test func aBanCutsALiveConnectionAndAllowStillBeatsDeny() throws {
+        let lab = try NetLab(peers: 2)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.setConfig(["TCP_IN": "22,9000"])
+        try lab.write("csf.allow", "\(p2.v4) # office\n")
+        try lab.serve(in: lab.fw, tcp: [9000], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        func hold(_ peer: NetLab.Peer) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            p.arguments = ["netns", "exec", peer.ns, "python3", NetLab.peerScript, "hold-tcp", peer.fwV4, "9000", "4", "0.1"]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let banned = try hold(p1), allowed = try hold(p2)
+        usleep(800_000)
+        #expect(try lab.csf("-td", p1.v4, "60").status == 0)
+        // csf.deny also lists p2 (written directly: csf -d refuses allowed addresses), loaded by a restart.
+        try lab.write("csf.deny", "\(p2.v4) # also denied\n")
+        #expect(try lab.csf("-r").status == 0)
+        banned.waitUntilExit()
+        allowed.waitUntilExit()
+        #expect(banned.terminationStatus != 0, "the banned peer's established connection is cut")
+        #expect(allowed.terminationStatus == 0, "the allowed peer's connection survives")
+    }
+
     @Test func denyDropsAtOnceAndDenyRemoveLetsBackWithoutReload() throws {
         let lab = try started()
         let (p1, p2) = (lab.peers[0], lab.peers[1])

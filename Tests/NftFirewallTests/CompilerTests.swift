@@ -28,12 +28,29 @@ import Testing
     @Test func inputFollowsCsfChainOrder() throws {
         let table = RulesetCompiler.compile(try policy())
         let input = try rules(table, "INPUT")
-        let order = ["IPV6=0", "jump LOCALINPUT", "loopback", "PACKET_FILTER", "ICMP_IN_RATE", "LF_SPI", "TCP_IN", "UDP_IN", "closed port"]
+        let order = ["IPV6=0", "loopback", "jump ESTABLISHEDIN", "jump LOCALINPUT", "PACKET_FILTER", "ICMP_IN_RATE", "LF_SPI\"", "TCP_IN",
+                     "UDP_IN", "closed port"]
         let positions = order.map { key in input.firstIndex { $0.contains(key) } ?? -1 }
         #expect(positions.allSatisfy { $0 >= 0 }, "\(input)")
         #expect(positions == positions.sorted(), "\(input)")
-        #expect(input.last == "iifname != \"lo\" jump LOGDROPIN comment \"closed port\"")
+        #expect(input.last == "jump LOGDROPIN comment \"closed port\"", "lo is accepted first, so no interface test is left")
         #expect(table.chain("INPUT")?.base?.policy == .drop)
+    }
+
+    @Test func establishedTrafficChecksOnlyTheDenySideAndKeepsIcmpAndFiltersOnTheFullPath() throws {
+        let table = RulesetCompiler.compile(try policy("IPV6 = \"1\"", deny: "192.0.2.2\n"))
+        let fast = try rules(table, "ESTABLISHEDIN")
+        #expect(fast.first == "meta nfproto ipv6 goto ESTABLISHEDIN6 comment \"IPv6\"")
+        #expect(fast.contains("meta l4proto icmp return comment \"ICMP: full path\""))
+        #expect(fast.contains("ip saddr @deny4 jump LOCALINPUT comment \"listed: full csf check\""), "a hit re-runs allow then deny")
+        #expect(fast.contains("ip saddr . meta l4proto . th dport @tempdeny_in4_port jump LOCALINPUT comment \"listed: full csf check\""))
+        #expect(!fast.contains { $0.contains("allow") || $0.contains("ip6 ") }, "\(fast)")
+        #expect(fast.suffix(2) == ["meta l4proto tcp jump INVALID comment \"PACKET_FILTER\"", "accept comment \"LF_SPI\""])
+        #expect(try rules(table, "ESTABLISHEDIN6").contains("ip6 saddr @deny6 jump LOCALINPUT comment \"listed: full csf check\""))
+        let filtered = RulesetCompiler.compile(try policy(deny: "tcp|in|d=22|s=192.0.2.9\n"))
+        #expect(try rules(filtered, "ESTABLISHEDIN").contains("jump LOCALINPUT comment \"csf.deny has filters: full csf check\""))
+        let noSpi = RulesetCompiler.compile(try policy("LF_SPI = \"0\""))
+        #expect(noSpi.chain("ESTABLISHEDIN") == nil)
     }
 
     @Test func allowIsCheckedBeforeDeny() throws {

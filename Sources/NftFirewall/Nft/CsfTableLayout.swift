@@ -25,6 +25,8 @@ public enum CsfTableLayout {
         public static let portFlood = "PORTFLOOD"
         public static let connLimit = "CONNLIMIT"
         public static let udpFlood = "UDPFLOOD"
+        public static let establishedIn = "ESTABLISHEDIN"
+        public static let establishedIn6 = "ESTABLISHEDIN6"
     }
 
     /// Set names: plain addresses live in hash sets, networks in interval sets (reference nft-notes §C2).

@@ -124,6 +124,8 @@ public struct NftTcpFlags: OptionSet, Sendable {
 public enum NftMatch: Sendable {
     case family(NftFamilyMatch)
     case iifname(InterfaceName, negated: Bool)
+    /// `iif "lo"`: an interface-index compare, cheaper than a name; lo exists in every namespace.
+    case iifLoopback
     case oifname(InterfaceName, negated: Bool)
     case l4proto(NftL4)
     case dport(NftL4, [PortRange])
@@ -159,6 +161,7 @@ public enum NftStatement: Sendable {
 public enum NftVerdict: Sendable, Equatable {
     case accept, drop, reject, rejectTcpReset, `return`
     case jump(String)
+    case goto(String)
     case redirect(toPort: UInt16?)
     case dnat(IPAddress, port: UInt16?)
     case snat(IPAddress)

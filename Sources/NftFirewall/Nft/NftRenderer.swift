@@ -113,6 +113,7 @@ public struct NftRenderer {
     static func match(_ m: NftMatch) throws(RenderError) -> String {
         switch m {
         case .family(let f): return "meta nfproto \(f.rawValue)"
+        case .iifLoopback: return "iif \"lo\""
         case .iifname(let name, let neg): return "iifname \(neg ? "!= " : "")\(try quoted(name.nftPattern))"
         case .oifname(let name, let neg): return "oifname \(neg ? "!= " : "")\(try quoted(name.nftPattern))"
         case .l4proto(let p): return "meta l4proto \(p.rawValue)"
@@ -169,6 +170,7 @@ public struct NftRenderer {
         case .rejectTcpReset: return "reject with tcp reset"
         case .return: return "return"
         case .jump(let chain): return "jump \(try identifier(chain))"
+        case .goto(let chain): return "goto \(try identifier(chain))"
         case .redirect(let port): return port.map { "redirect to :\($0)" } ?? "redirect"
         case .dnat(let addr, let port):
             let target = port.map { addr.family == .v4 ? "\(addr):\($0)" : "[\(addr)]:\($0)" } ?? addr.description

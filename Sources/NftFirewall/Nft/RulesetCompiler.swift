@@ -26,6 +26,7 @@ public struct RulesetCompiler {
         table.chains = [inputChain(), outputChain(), forwardChain(),
                         localInput(), localOutput(), allowIn(), allowOut(), denyIn(), denyOut(),
                         logDropIn(), logDropOut()]
+        if establishedFastPath { table.chains += establishedInChains() }
         if policy.packetFilter && (policy.spi || (policy.ipv6 && policy.spi6)) {
             table.chains += [invalidChain(), invalidDropChain()]
         }
@@ -60,6 +61,12 @@ public struct RulesetCompiler {
         case .allButLoopback: return [.iifname(Self.loopback, negated: true)]
         case .device(let d): return [.iifname(d, negated: false)]
         }
+    }
+
+    /// $ethin for INPUT rules below the early loopback accept: "every interface but lo" needs no match there,
+    /// and an interface-name compare on every rule is a measurable share of the per-packet cost.
+    private func inScope(_ s: FirewallPolicy.InterfaceScope) -> [NftMatch] {
+        s == .allButLoopback ? [] : ethIn(s)
     }
 
     private func ethOut(_ s: FirewallPolicy.InterfaceScope) -> [NftMatch] {
@@ -213,13 +220,17 @@ public struct RulesetCompiler {
                 }
             }
         }
+        // csf accepts lo after LOCALINPUT, which lo never enters: the same verdicts, one compare earlier.
+        chain.add(NftRule([.iifLoopback], [], .accept, comment: "loopback"))
+        if establishedFastPath {
+            chain.add(NftRule([.ctState([.established, .related])], [], .jump(C.establishedIn), comment: "LF_SPI: established traffic"))
+        }
         chain.rules += bothFamilies({ f, fm in
-            NftRule(fm + ethIn(scope(f)), [], .jump(C.localInput), comment: "csf allow/deny lists")
+            NftRule(fm + inScope(scope(f)), [], .jump(C.localInput), comment: "csf allow/deny lists")
         }, sameFor6: policy.ethIn == policy.ethIn6)
-        chain.add(NftRule([.iifname(Self.loopback, negated: false)], [], .accept, comment: "loopback"))
         if policy.synFlood != nil {
             chain.rules += bothFamilies({ f, fm in
-                NftRule(fm + ethIn(scope(f)) + [Self.newSyn], [], .jump(C.synFlood), comment: "SYNFLOOD")
+                NftRule(fm + inScope(scope(f)) + [Self.newSyn], [], .jump(C.synFlood), comment: "SYNFLOOD")
             }, sameFor6: policy.ethIn == policy.ethIn6)
         }
         chain.rules += packetFilterJump(inbound: true)
@@ -230,8 +241,44 @@ public struct RulesetCompiler {
         chain.rules += portKnockRules()
         chain.rules += portRules(inbound: true)
         chain.rules += bothFamilies({ f, fm in
-            NftRule(fm + ethIn(scope(f)), [], .jump(C.logDropIn), comment: "closed port")
+            NftRule(fm + inScope(scope(f)), [], .jump(C.logDropIn), comment: "closed port")
         }, sameFor6: policy.ethIn == policy.ethIn6)
+        return chain
+    }
+
+    /// With SPI on for every filtered family, packets of established connections take a short path: only
+    /// the deny-side lookups (a hit re-runs LOCALINPUT, so allow still beats deny and bans still cut live
+    /// connections), csf's INVALID checks, then accept. ICMP keeps the full path (ICMP_IN_RATE applies to
+    /// echo requests conntrack calls established), and so does every connection when csf.deny has filters.
+    private var establishedFastPath: Bool { policy.spi && (!policy.ipv6 || policy.spi6) }
+
+    /// One chain per family, so an IPv4 packet meets no IPv6 rule (each costs a compare per packet).
+    private func establishedInChains() -> [NftChain] {
+        var head = NftChain(name: C.establishedIn)
+        if policy.ipv6 { head.add(NftRule([.family(.ipv6)], [], .goto(C.establishedIn6), comment: "IPv6")) }
+        var chains = [establishedIn(.v4, into: head)]
+        if policy.ipv6 { chains.append(establishedIn(.v6, into: NftChain(name: C.establishedIn6))) }
+        return chains
+    }
+
+    private func establishedIn(_ f: IPAddress.Family, into chain: NftChain) -> NftChain {
+        var chain = chain
+        chain.add(NftRule([.l4proto(f == .v4 ? .icmp : .icmpv6)], [], .return, comment: "ICMP: full path"))
+        let scoped = inScope(scope(f))
+        if denyFilters.isEmpty {
+            for m in setMatches(.deny, f, source: true) + TempSets.matches(.deny, inbound: true, family: f) {
+                chain.add(NftRule(scoped + m, [], .jump(C.localInput), comment: "listed: full csf check"))
+            }
+            if policy.sips.contains(where: { $0.family == f }) {
+                chain.add(NftRule(scoped + [.daddr(f, .set(S.hosts(.sips, f)))], [], .jump(C.localInput), comment: "csf.sips"))
+            }
+        } else {
+            chain.add(NftRule(scoped, [], .jump(C.localInput), comment: "csf.deny has filters: full csf check"))
+        }
+        if policy.packetFilter {
+            chain.add(NftRule(scoped + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER"))
+        }
+        chain.add(NftRule([], [], .accept, comment: "LF_SPI"))
         return chain
     }
 
@@ -241,7 +288,7 @@ public struct RulesetCompiler {
         guard on4 || on6 else { return [] }
         return bothFamilies({ f, fm in
             guard f == .v4 ? on4 : on6 else { return nil }
-            let iface = inbound ? ethIn(scope(f)) : ethOut(scope(f))
+            let iface = inbound ? inScope(scope(f)) : ethOut(scope(f))
             let qualifier = fm.isEmpty && policy.ipv6 && on4 != on6 ? [NftMatch.family(.ipv4)] : fm
             return NftRule(qualifier + iface + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER")
         }, sameFor6: on4 == on6 && policy.ethIn == policy.ethIn6)
@@ -411,7 +458,8 @@ public struct RulesetCompiler {
         var chain = NftChain(name: C.localInput)
         chain.add(NftRule([], [], .jump(C.allowIn), comment: "csf.allow"))
         chain.add(NftRule([], [], .jump(C.denyIn), comment: "csf.deny"))
-        for f in families {
+        // csf.sips changes only with a restart, so an empty one costs no lookup per packet.
+        for f in families where policy.sips.contains(where: { $0.family == f }) {
             chain.add(NftRule([.daddr(f, .set(S.hosts(.sips, f)))], [], dropIn, comment: "csf.sips"))
         }
         return chain
@@ -539,7 +587,7 @@ public struct RulesetCompiler {
     private func portFloodJumps() -> [NftRule] {
         policy.portFloods.flatMap { f in
             bothFamilies({ fam, fm in
-                NftRule(fm + ethIn(scope(fam)) + [.dport(f.proto, [PortRange(f.port)]), .ctState([.new])], [],
+                NftRule(fm + inScope(scope(fam)) + [.dport(f.proto, [PortRange(f.port)]), .ctState([.new])], [],
                         .jump(Self.portFloodChainName(f)), comment: "PORTFLOOD \(f.port);\(f.proto.rawValue);\(f.hits);\(f.seconds)")
             }, sameFor6: policy.ethIn == policy.ethIn6)
         }
@@ -602,7 +650,7 @@ public struct RulesetCompiler {
         for limit in policy.connLimits {
             for family in families {
                 var m: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
-                m += ethIn(scope(family)) + [.dport(.tcp, [PortRange(limit.port)]), Self.newSyn,
+                m += inScope(scope(family)) + [.dport(.tcp, [PortRange(limit.port)]), Self.newSyn,
                                              .connCountOver(family, set: Self.connLimitSet(family, limit.port), limit: limit.limit)]
                 rules.append(NftRule(m, [], .jump(C.connLimit), comment: "CONNLIMIT \(limit.port);\(limit.limit)"))
             }
@@ -672,7 +720,7 @@ public struct RulesetCompiler {
         for k in policy.portKnocks {
             let label = "PORTKNOCKING \(k.port)"
             for family in families {
-                let base: [NftMatch] = (policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []) + ethIn(scope(family))
+                let base: [NftMatch] = (policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []) + inScope(scope(family))
                 let first = base + [.dport(k.proto, [PortRange(k.knocks[0])])] + state
                 if policy.portKnockingLog { rules.append(logRule(first, prefix: "*\(k.port)_S1*", tag: "Knock: ", comment: label)) }
                 rules.append(NftRule(first, [.setAddSource(set: Self.knockSet(family, k, 1), family: family, update: true, limitOver: nil, burst: 0)],
