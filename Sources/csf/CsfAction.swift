@@ -3,7 +3,7 @@ import ArgumentParser
 /// csf's command options. Each is a flag with csf's own spellings; exactly one may be given.
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
-    case check, dryRun, confirm, watchdog
+    case check, dryRun, confirm, watchdog, migrateCheck
 
     static func name(for value: CsfAction) -> NameSpecification {
         switch value {
@@ -19,6 +19,7 @@ enum CsfAction: String, EnumerableFlag {
         case .dryRun: return [.customLong("dry-run")]
         case .confirm: return [.customLong("confirm")]
         case .watchdog: return [.customLong("watchdog")]
+        case .migrateCheck: return [.customLong("migrate-check")]
         }
     }
 
@@ -36,11 +37,12 @@ enum CsfAction: String, EnumerableFlag {
         case .dryRun: return "Print the nft script that -s would apply; change nothing."
         case .confirm: return "Keep the ruleset applied by -s --confirm-within (cancels the rollback)."
         case .watchdog: return .hidden
+        case .migrateCheck: return "List settings of an existing csf install that nftcsf lacks or does differently; exit 0 only if no security is lost."
         }
     }
 
     /// Commands csf still runs while csf.disable exists.
     var allowedWhileDisabled: Bool {
-        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm].contains(self)
+        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck].contains(self)
     }
 }

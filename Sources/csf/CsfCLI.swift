@@ -40,6 +40,8 @@ struct CsfCLI {
                 print("CSF and LFD have been enabled! Use 'csf -x' to disable")
             case .check:
                 return check(firewall)
+            case .migrateCheck:
+                return migrateCheck()
             case .dryRun:
                 print(try firewall.prepare().script, terminator: "")
             case .confirm:
@@ -92,6 +94,27 @@ struct CsfCLI {
         } else {
             print("csf: the firewall is stopped (no table inet csf)")
         }
+    }
+
+    private func migrateCheck() -> Int32 {
+        let report = MigrationCheck.run(paths: paths)
+        if json {
+            Output.json(["ok": report.passes, "findings": report.findings.map(\.json),
+                         "errors": report.errors.map(Output.diagnostic),
+                         "warnings": report.diagnostics.filter { $0.severity == .warning }.map(Output.diagnostic)])
+            return report.passes ? 0 : 1
+        }
+        for d in report.diagnostics { print(d) }
+        for f in report.findings {
+            print("\(f.losesSecurity ? "LOST " : "note ") \(f.key) = \"\(f.value)\": \(f.kind.rawValue): \(f.reason)")
+        }
+        let lost = report.findings.filter(\.losesSecurity).count
+        if report.passes {
+            print("csf: migration check passed: \(report.findings.count) difference(s), none loses security")
+        } else {
+            print("csf: migration check FAILED: \(lost) setting(s) lose security, \(report.errors.count) file error(s)")
+        }
+        return report.passes ? 0 : 1
     }
 
     private func check(_ firewall: Firewall) -> Int32 {

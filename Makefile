@@ -1,0 +1,81 @@
+# nftcsf: build, install, uninstall and package.
+#   make                      release build (Swift runtime linked statically)
+#   make install              DESTDIR=/staging PREFIX=/usr (defaults) - never overwrites files in /etc/csf
+#   make uninstall [PURGE=1]  removes binaries, units, man pages, completions and csf's nft table;
+#                             /etc/csf and /var/lib/csf stay unless PURGE=1
+#   make deb                  dist/nftcsf_<version>_<arch>.deb from the same layout
+PREFIX   ?= /usr
+DESTDIR  ?=
+SBINDIR  := $(PREFIX)/sbin
+UNITDIR  := $(PREFIX)/lib/systemd/system
+MANDIR   := $(PREFIX)/share/man/man8
+BASHDIR  := $(PREFIX)/share/bash-completion/completions
+ZSHDIR   := $(PREFIX)/share/zsh/vendor-completions
+FISHDIR  := $(PREFIX)/share/fish/vendor_completions.d
+ETCDIR   := /etc/csf
+LIBDIR   := /var/lib/csf
+TPLDIR   := /usr/local/csf/tpl
+ROTATE   := /etc/logrotate.d
+BUILD    := .build/release
+VERSION  := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/NftFirewall/Version.swift)
+ARCH     := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
+
+.PHONY: all build install uninstall deb clean-dist
+
+all: build
+
+build:
+	swift build -c release --static-swift-stdlib
+
+install: build
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) \
+		$(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(TPLDIR) $(DESTDIR)$(ROTATE)
+	install -d -m 0700 $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)
+	install -m 0755 $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
+	install -m 0755 $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
+	@# An admin's configuration and lists are never overwritten.
+	@for f in compat/etc/csf/*; do \
+		t=$(DESTDIR)$(ETCDIR)/$$(basename $$f); \
+		if [ -e "$$t" ]; then echo "kept $$t"; else install -m 0600 "$$f" "$$t"; fi; \
+	done
+	@for f in compat/tpl/*; do \
+		t=$(DESTDIR)$(TPLDIR)/$$(basename $$f); \
+		[ -e "$$t" ] || install -m 0644 "$$f" "$$t"; \
+	done
+	install -m 0644 compat/systemd/csf.service compat/systemd/lfd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
+	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz
+	gzip -9n -c compat/man/lfd.8 > $(DESTDIR)$(MANDIR)/lfd.8.gz
+	$(BUILD)/csf --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/csf
+	$(BUILD)/csf --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_csf
+	$(BUILD)/csf --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/csf.fish
+	$(BUILD)/lfd --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/lfd
+	$(BUILD)/lfd --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_lfd
+	$(BUILD)/lfd --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/lfd.fish
+
+uninstall:
+	@# The firewall goes first, while csf is still there; a staging tree (DESTDIR) has no firewall.
+	@if [ -z "$(DESTDIR)" ] && [ -x $(SBINDIR)/csf ]; then $(SBINDIR)/csf --stop || true; fi
+	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd
+	rm -f $(DESTDIR)$(UNITDIR)/csf.service $(DESTDIR)$(UNITDIR)/lfd.service $(DESTDIR)$(ROTATE)/lfd
+	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz
+	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \
+		$(DESTDIR)$(FISHDIR)/csf.fish $(DESTDIR)$(FISHDIR)/lfd.fish
+	rm -rf $(DESTDIR)$(TPLDIR)
+	-rmdir $(DESTDIR)/usr/local/csf 2>/dev/null
+	@if [ "$(PURGE)" = 1 ]; then echo "purging $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)"; rm -rf $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR); \
+	else echo "kept $(DESTDIR)$(ETCDIR) and $(DESTDIR)$(LIBDIR) (PURGE=1 removes them)"; fi
+
+deb: clean-dist
+	$(MAKE) install DESTDIR=$(CURDIR)/dist/stage PREFIX=/usr
+	install -d dist/stage/DEBIAN
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(ARCH)/' \
+		-e "s/@SIZE@/$$(du -sk dist/stage | cut -f1)/" packaging/debian/control > dist/stage/DEBIAN/control
+	(cd dist/stage && find etc -type f | sed 's|^|/|' | sort) > dist/stage/DEBIAN/conffiles
+	install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm dist/stage/DEBIAN/
+	dpkg-deb --root-owner-group -Zxz --build dist/stage $(DEB)
+	@echo "built $(DEB)"
+
+clean-dist:
+	rm -rf dist/stage $(DEB)
