@@ -4,6 +4,7 @@
 #   make uninstall [PURGE=1]  removes binaries, units, man pages, completions and csf's nft table;
 #                             /etc/csf and /var/lib/csf stay unless PURGE=1
 #   make deb                  dist/nftcsf_<version>_<arch>.deb from the same layout
+#   NOBUILD=1                 use the existing release build instead of running swift build
 PREFIX   ?= /usr
 DESTDIR  ?=
 SBINDIR  := $(PREFIX)/sbin
@@ -28,12 +29,14 @@ all: build
 build:
 	swift build -c release --static-swift-stdlib
 
-install: build
+# NOBUILD=1 installs the binaries already in .build/release (the tests do: a nested swift build would wait on
+# the running test's lock on .build).
+install: $(if $(NOBUILD),,build)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) \
 		$(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(TPLDIR) $(DESTDIR)$(ROTATE)
 	install -d -m 0700 $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)
-	install -m 0755 $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
-	install -m 0755 $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
+	install -m 0755 -s $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
+	install -m 0755 -s $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
 	@# An admin's configuration and lists are never overwritten.
 	@for f in compat/etc/csf/*; do \
 		t=$(DESTDIR)$(ETCDIR)/$$(basename $$f); \
@@ -68,7 +71,7 @@ uninstall:
 	else echo "kept $(DESTDIR)$(ETCDIR) and $(DESTDIR)$(LIBDIR) (PURGE=1 removes them)"; fi
 
 deb: clean-dist
-	$(MAKE) install DESTDIR=$(CURDIR)/dist/stage PREFIX=/usr
+	$(MAKE) install DESTDIR=$(CURDIR)/dist/stage PREFIX=/usr NOBUILD=$(NOBUILD)
 	install -d dist/stage/DEBIAN
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(ARCH)/' \
 		-e "s/@SIZE@/$$(du -sk dist/stage | cut -f1)/" packaging/debian/control > dist/stage/DEBIAN/control

@@ -17,7 +17,7 @@ description:
 version_added: "0.1.0"
 options:
   settings:
-    description: Keys and values, e.g. C({TCP_IN: "22,80,443", TESTING: "0"}).
+    description: 'Keys and values, for example C(TCP_IN) with C("22,80,443").'
     type: dict
     required: true
   path:

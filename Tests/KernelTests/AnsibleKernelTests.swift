@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The Ansible collection against a real firewall: ansible-core (from PyPI, installed by Tests/run.sh into
+/// .build/ansible-venv) runs contrib/ansible/tests/test.yml with `connection: local` inside the lab's
+/// namespace, CSF_ROOT pointing at the lab's tree.
+@Suite(.serialized, .enabled(if: NetLab.available && AnsibleTools.path("ansible-playbook") != nil,
+                             "needs root and ansible-core in .build/ansible-venv (Tests/run.sh installs it)"))
+struct AnsibleKernelTests {
+    func playbook(_ lab: NetLab, _ extra: [String]) throws -> (Shell.Result, changed: Int) {
+        let (p1, p2, p3) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        let env = lab.csfEnvironment.merging([
+            "ANSIBLE_COLLECTIONS_PATH": Repo.path("contrib/ansible"), "ANSIBLE_HOME": lab.root + "/ansible",
+            "ANSIBLE_LOCAL_TEMP": lab.root + "/ansible/tmp", "ANSIBLE_NOCOLOR": "1", "LC_ALL": "C.UTF-8",
+            "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        ]) { $1 }.map { "\($0.key)=\($0.value)" }
+        let r = try Shell.run(["ip", "netns", "exec", lab.fw, "env"] + env + [
+            AnsibleTools.path("ansible-playbook")!, "-i", "localhost,", Repo.path("contrib/ansible/tests/test.yml"),
+            "-e", "csf_bin=\(NetLab.csfBinary)", "-e", "test_deny=\(p1.v4)", "-e", "test_allow=\(p2.v4)", "-e", "test_temp=\(p3.v4)",
+        ] + extra)
+        let recap = r.stdout.split(separator: "\n").last { $0.hasPrefix("localhost") } ?? ""
+        let changed = recap.split(separator: " ").first { $0.hasPrefix("changed=") }.flatMap { Int($0.dropFirst(8)) } ?? -1
+        return (r, changed)
+    }
+
+    var files: [String] { ["csf.conf", "csf.allow", "csf.deny"] }
+
+    @Test func playbookChangesOnceHonoursCheckModeAndTheKernelFollows() throws {
+        let lab = try NetLab(peers: 3)
+        let (p1, p2, p3) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        try lab.setConfig(["TCP_IN": "22"])
+        try lab.serve(in: lab.fw, tcp: [22, 9000], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        let before = try files.map { try String(contentsOfFile: lab.etc + "/" + $0, encoding: .utf8) }
+        let rulesetBefore = lab.ruleset
+
+        let (check, checkChanged) = try playbook(lab, ["--check", "--diff"])
+        #expect(check.status == 0 && checkChanged > 0, "\(check.stdout)\n\(check.stderr)")
+        #expect(try files.map { try String(contentsOfFile: lab.etc + "/" + $0, encoding: .utf8) } == before, "check mode wrote nothing")
+        #expect(lab.ruleset == rulesetBefore, "check mode changed nothing in the kernel")
+        let tempban = (try? String(contentsOfFile: lab.root + "/var/lib/csf/csf.tempban", encoding: .utf8)) ?? ""
+        #expect(!tempban.contains(p3.v4), "check mode banned nothing")
+
+        let (first, firstChanged) = try playbook(lab, [])
+        #expect(first.status == 0 && firstChanged >= 5, "config, allow, deny, temp ban and the restart: \(first.stdout)\n\(first.stderr)")
+        let (second, secondChanged) = try playbook(lab, [])
+        #expect(second.status == 0 && secondChanged == 0, "the second run changes nothing: \(second.stdout)")
+
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "denied by the playbook")
+        #expect(try lab.tcpOpen(from: p2, port: 9000), "allowed, and TCP_IN now has 9000")
+        #expect(try !lab.tcpOpen(from: p3, port: 9000, timeout: 0.5), "temporarily banned from 9000")
+        #expect(try lab.tcpOpen(from: p3, port: 22), "only from 9000")
+        #expect(try String(contentsOfFile: lab.etc + "/csf.allow", encoding: .utf8).contains("\(p2.v4) # ansible office"))
+    }
+
+    @Test(.enabled(if: AnsibleTools.path("ansible-lint") != nil, "ansible-lint from PyPI"))
+    func collectionIsAnsibleLintClean() throws {
+        let r = try Shell.run(["env", "ANSIBLE_COLLECTIONS_PATH=\(Repo.path("contrib/ansible"))", "HOME=\(NSTemporaryDirectory())",
+                               "PATH=\(Repo.path(".build/ansible-venv/bin")):/usr/bin:/bin", AnsibleTools.path("ansible-lint")!, "--nocolor",
+                               Repo.path("contrib/ansible/ansible_collections/nftcsf/csf")])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+    }
+}
+
+enum AnsibleTools {
+    static func path(_ name: String) -> String? {
+        let path = Repo.path(".build/ansible-venv/bin/\(name)")
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// Issue 6: the install tree, the units, the .deb and the migration check. Nothing here starts a service or
+/// touches a firewall: installs go to throwaway roots.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root (dpkg into a throwaway root)"))
+struct PackagingTests {
+    static let releaseBuilt = FileManager.default.isExecutableFile(atPath: Repo.path(".build/release/csf"))
+
+    func scratch(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "nftcsf-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func make(_ args: String...) throws -> Shell.Result {
+        try Shell.run(["make", "-C", Repo.path(""), "--no-print-directory", "NOBUILD=1"] + args)
+    }
+
+    @Test(.enabled(if: releaseBuilt, "needs the release build (Tests/run.sh makes it)"))
+    func installKeepsAdminFilesAndUninstallLeavesEtcUnlessPurged() throws {
+        let root = try scratch("install")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc/csf", withIntermediateDirectories: true)
+        try "TCP_IN = \"2222\"\n".write(toFile: root + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
+        var r = try make("install", "DESTDIR=\(root)")
+        #expect(r.status == 0, "\(r.stderr)")
+        for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
+                  "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz",
+                  "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
+                  "usr/local/csf/tpl/alert.txt", "usr/local/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny"] {
+            #expect(FileManager.default.fileExists(atPath: "\(root)/\(f)"), "missing \(f)")
+        }
+        #expect(try String(contentsOfFile: root + "/etc/csf/csf.conf", encoding: .utf8) == "TCP_IN = \"2222\"\n",
+                "an admin's csf.conf is never overwritten")
+        let completion = try String(contentsOfFile: root + "/usr/share/bash-completion/completions/csf", encoding: .utf8)
+        #expect(completion.contains("--migrate-check"), "completions come from the CLI itself")
+        // The release binary carries the Swift runtime: only system libraries remain.
+        let ldd = try Shell.run(["ldd", root + "/usr/sbin/csf"]).stdout
+        #expect(!ldd.contains("libswift") && !ldd.contains("not found") && ldd.contains("libnftables"), "\(ldd)")
+        #expect(try Shell.run([root + "/usr/sbin/csf", "-v"]).stdout.hasPrefix("csf: v"))
+
+        r = try make("uninstall", "DESTDIR=\(root)")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/usr/sbin/csf"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/usr/lib/systemd/system/lfd.service"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/usr/local/csf/tpl"))
+        #expect(FileManager.default.fileExists(atPath: root + "/etc/csf/csf.conf"), "/etc/csf stays unless asked")
+        r = try make("uninstall", "DESTDIR=\(root)", "PURGE=1")
+        #expect(r.status == 0 && !FileManager.default.fileExists(atPath: root + "/etc/csf"))
+    }
+
+    @Test func unitsPassSystemdAnalyzeVerify() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else { return }
+        let dir = try scratch("units")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The units name /usr/sbin/csf; verify them against the binaries of this checkout instead.
+        for unit in ["csf.service", "lfd.service"] {
+            let text = try String(contentsOfFile: Repo.path("compat/systemd/\(unit)"), encoding: .utf8)
+            let binDir = URL(fileURLWithPath: NetLab.csfBinary).deletingLastPathComponent().path
+            try text.replacingOccurrences(of: "/usr/sbin/", with: binDir + "/").write(toFile: "\(dir)/\(unit)", atomically: true, encoding: .utf8)
+            #expect(text.contains("ExecStart=/usr/sbin/") && !text.contains("ExecStartPre"))
+        }
+        let r = try Shell.run(["systemd-analyze", "verify", "--man=no", "\(dir)/csf.service", "\(dir)/lfd.service"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+        let csf = try String(contentsOfFile: Repo.path("compat/systemd/csf.service"), encoding: .utf8)
+        #expect(csf.contains("Type=oneshot") && csf.contains("RemainAfterExit=yes") && csf.contains("ExecReload=/usr/sbin/csf --restart")
+                && csf.contains("After=nftables.service") && csf.contains("Before=network-online.target"))
+        let lfd = try String(contentsOfFile: Repo.path("compat/systemd/lfd.service"), encoding: .utf8)
+        #expect(lfd.contains("Type=notify") && lfd.contains("WatchdogSec=") && lfd.contains("Restart=on-failure") && lfd.contains("After=csf.service"))
+    }
+
+    @Test(.enabled(if: releaseBuilt, "needs the release build (Tests/run.sh makes it)"))
+    func debBuildsListsItsFilesAndInstallsIntoAThrowawayRoot() throws {
+        var r = try make("deb")
+        #expect(r.status == 0, "\(r.stderr)")
+        let debs = try FileManager.default.contentsOfDirectory(atPath: Repo.path("dist")).filter { $0.hasSuffix(".deb") }
+        let deb = try #require(debs.first.map { Repo.path("dist/" + $0) })
+        let listing = try Shell.run(["dpkg-deb", "-c", deb]).stdout
+        for f in ["./usr/sbin/csf", "./usr/sbin/lfd", "./etc/csf/csf.conf", "./usr/lib/systemd/system/csf.service",
+                  "./usr/share/man/man8/csf.8.gz", "./usr/local/csf/tpl/alert.txt", "./etc/logrotate.d/lfd"] {
+            #expect(listing.contains(f), "\(f) not in the package")
+        }
+        let control = try Shell.run(["dpkg-deb", "-f", deb, "Depends"]).stdout
+        #expect(control.contains("libnftables1") && control.contains("libnftnl11") && control.contains("libmnl0"))
+        #expect(try Shell.run(["dpkg-deb", "-f", deb, "Conffiles"]).status == 0)
+        // A throwaway root whose dpkg database is a copy of this machine's, so Depends are checked for real;
+        // maintainer scripts run outside a chroot with DPKG_ROOT set and must touch nothing else.
+        let root = try scratch("dpkgroot")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/dpkg/info", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/dpkg/updates", withIntermediateDirectories: true)
+        try Shell.check(["cp", "/var/lib/dpkg/status", root + "/var/lib/dpkg/status"])
+        let rulesetBefore = try Shell.run(["nft", "list", "ruleset"]).stdout
+        r = try Shell.run(["dpkg", "--root=\(root)", "--force-script-chrootless", "--force-not-root", "-i", deb])
+        #expect(r.status == 0 && !r.stderr.contains("dependency problems"), "\(r)")
+        #expect(FileManager.default.isExecutableFile(atPath: root + "/usr/sbin/csf"))
+        #expect(try Shell.run(["dpkg", "--root=\(root)", "-s", "nftcsf"]).stdout.contains("Status: install ok installed"))
+        r = try Shell.run(["dpkg", "--root=\(root)", "--force-script-chrootless", "--purge", "nftcsf"])
+        #expect(r.status == 0 && !FileManager.default.fileExists(atPath: root + "/usr/sbin/csf"), "\(r)")
+        #expect(try Shell.run(["nft", "list", "ruleset"]).stdout == rulesetBefore, "installing touched no firewall")
+    }
+
+    /// `csf --migrate-check` on a stock csf tree (every key present, generic defaults) and on one that uses
+    /// features nftcsf lacks, with a Perl csf's /var/lib/csf files left in place.
+    @Test func migrateCheckOnAStockTreeAndOnOneThatWouldLoseSecurity() throws {
+        let root = try scratch("migrate")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/csf", withIntermediateDirectories: true)
+        try Shell.check(["cp", "-r", Repo.path("compat/etc/csf"), root + "/etc/"])
+        let conf = try String(contentsOfFile: root + "/etc/csf/csf.conf", encoding: .utf8)
+        #expect(conf.split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains(" = ") }.count >= 414, "every csf key present")
+        // What a Perl csf leaves in /var/lib/csf: a temporary ban and lfd's block history.
+        let now = Int(Date().timeIntervalSince1970)
+        try "\(now)|198.51.100.77|22|in|3600|lfd - (sshd) Failed SSH login\n".write(toFile: root + "/var/lib/csf/csf.tempban", atomically: true, encoding: .utf8)
+        try "198.51.100.77|0|\(now)|(sshd) Failed SSH login\n".write(toFile: root + "/var/lib/csf/csf.tempip", atomically: true, encoding: .utf8)
+        var r = try Shell.run(["env", "CSF_ROOT=\(root)", NetLab.csfBinary, "--migrate-check"])
+        #expect(r.status == 0 && r.stdout.contains("migration check passed"), "\(r)")
+        #expect(r.stdout.contains("PT_LIMIT = \"60\": alert not sent") && r.stdout.contains("IPTABLES_LOG"), "\(r.stdout)")
+        #expect(!r.stdout.contains("LOST"))
+        var lines = conf.components(separatedBy: "\n")
+        for (i, l) in lines.enumerated() where l.hasPrefix("CC_DENY =") { lines[i] = "CC_DENY = \"CN,RU\"" }
+        try lines.joined(separator: "\n").write(toFile: root + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
+        try "SPAMDROP|86400|0|https://www.spamhaus.org/drop/drop.txt\n".write(toFile: root + "/etc/csf/csf.blocklists", atomically: true, encoding: .utf8)
+        r = try Shell.run(["env", "CSF_ROOT=\(root)", NetLab.csfBinary, "--migrate-check", "--json"])
+        #expect(r.status == 1, "\(r)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let lost = (json?["findings"] as? [[String: Any]] ?? []).filter { $0["loses_security"] as? Bool == true }.compactMap { $0["key"] as? String }
+        #expect(lost.sorted() == ["CC_DENY", "csf.blocklists:1"], "\(lost)")
+        #expect(json?["ok"] as? Bool == false && (json?["errors"] as? [Any])?.isEmpty == true)
+    }
+}
