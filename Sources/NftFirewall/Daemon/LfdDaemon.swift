@@ -155,7 +155,7 @@ public final class LfdDaemon {
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, log: { [log] in log.write($0) })
         }
-        try openPacketLog(config)
+        openPacketLog(config)
         connections = ConnectionTracker(settings: .init(config: config))
         let wanted = Self.journalSources(classifier.rules, config: config)
         if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
@@ -169,7 +169,7 @@ public final class LfdDaemon {
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
-    private func openPacketLog(_ config: CsfConfig) throws(CsfError) {
+    private func openPacketLog(_ config: CsfConfig) {
         var uidIgnore: Set<UInt32> = []
         for line in ListReader.read(paths.etc("csf.uidignore")).lines {
             if let uid = UInt32(line.token) { uidIgnore.insert(uid) }
@@ -183,8 +183,14 @@ public final class LfdDaemon {
             return
         }
         if nflog?.group != UInt16(group) {
-            nflog = try NflogSocket(group: UInt16(group))
-            log.write("Watching NFLOG group \(group) for logged packets...")
+            // Another listener (ulogd…) may own the group: lfd keeps running its other checks and says why.
+            do {
+                nflog = try NflogSocket(group: UInt16(group))
+                log.write("Watching NFLOG group \(group) for logged packets...")
+            } catch {
+                nflog = nil
+                log.write("*Error* NFLOG group \(group): \(error.description) - port scan, UID and knock tracking are off")
+            }
         }
     }
 
