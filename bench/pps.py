@@ -5,7 +5,8 @@ One sender namespace and three receivers, each behind its own veth pair, measure
   none    no ruleset at all
   csf     `csf -s` with the shipped config plus every flood/scan/knock protection and a 1,000,000-entry csf.deny
   conntrack  the floor of any stateful firewall: `ct state established,related accept`, the port, policy drop
-  linear  csf's iptables shape without ipset: 10,000 linear `ip saddr X drop` rules (nft, input hook)
+  linear  csf's shape without ipset: 10,000 linear `ip saddr X drop` rules (nft, input hook)
+  iptables  the same 10,000 rules as csf itself writes them, `-A DENYIN -s X -j DROP` through iptables-nft
 The sender (bench/blast.c, pinned to CPU 0) sends small UDP datagrams to a bound socket that never reads, so
 every packet crosses the input hook. Two kinds of traffic: "established" (one flow whose first datagram was
 answered, so conntrack calls it established, like the bulk of a server's packets) and "new" (a flow never
@@ -32,7 +33,7 @@ OUT = os.path.join(REPO, "bench", "out")
 QUICK = "--quick" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
 TAG = f"pps{os.getpid() % 10000}"
-CONFIGS = ["none", "conntrack", "csf", "linear"]
+CONFIGS = ["none", "conntrack", "csf", "linear", "iptables"]
 PROTECTIONS = {
     "TESTING": "0", "DENY_IP_LIMIT": "0", "UDP_IN": "20,21,53,9000",
     "SYNFLOOD": "1", "SYNFLOOD_RATE": "100/s", "SYNFLOOD_BURST": "150",
@@ -111,6 +112,13 @@ def load_linear(topo, rules):
     ns_exec(topo.receivers["linear"], "nft", "-f", path)
 
 
+def load_iptables(topo):
+    ips = [l.split()[0] for l in deny_ips(10_000, seed=99).splitlines()]
+    rules = "*filter\n:INPUT ACCEPT [0:0]\n:DENYIN - [0:0]\n-A INPUT -j DENYIN\n"
+    rules += "".join(f"-A DENYIN -s {ip}/32 -j DROP\n" for ip in ips) + "COMMIT\n"
+    ns_exec(topo.receivers["iptables"], "iptables-nft-restore", input=rules)
+
+
 def load_conntrack(topo):
     script = ("table inet floor {\n chain input {\n  type filter hook input priority filter; policy drop;\n"
               "  ct state established,related accept\n  udp dport 9000 accept\n }\n}\n")
@@ -130,6 +138,7 @@ def main():
         load_time = load_csf(topo, entries)
         load_linear(topo, 10_000)
         load_conntrack(topo)
+        load_iptables(topo)
         rules = len(ns_exec(topo.receivers["csf"], "nft", "-t", "list", "ruleset").stdout.splitlines())
         print(f"csf -s with {entries} deny entries and every protection: {load_time:.2f} s; terse listing {rules} lines", flush=True)
         for name in CONFIGS:

@@ -21,4 +21,8 @@ case "$which" in lfd|all)
     fi
     python3 bench/lfd_bench.py "$@" ;;
 esac
-case "$which" in pps|all) python3 bench/pps.py "$@" ;; esac
+case "$which" in pps|all)
+    # csf's own shape needs iptables (iptables-nft); installing it changes no firewall.
+    command -v iptables-nft-restore >/dev/null || bash Tests/apt-install-quietly.sh iptables
+    python3 bench/pps.py "$@" ;;
+esac
