@@ -107,6 +107,12 @@ public struct PolicyBuilder {
         }
         let group = config.int("NFLOG_GROUP")
         p.nflogGroup = group > 0 && group <= 65535 ? UInt16(group) : nil
+        // lfd's packet checks only see what the firewall logs.
+        let packetChecks = ["PS_INTERVAL": "DROP_LOGGING", "UID_INTERVAL": "DROP_OUT_LOGGING", "PORTKNOCKING_ALERT": "PORTKNOCKING_LOG"]
+        for (check, needs) in packetChecks.sorted(by: { $0.key < $1.key }) where config.bool(check) {
+            if !config.bool(needs) { warn(check, "\(check) sees nothing with \(needs) = \"0\" (nothing is logged for lfd)") }
+            if p.nflogGroup == nil { warn(check, "\(check) needs NFLOG_GROUP: lfd reads logged packets from that NFLOG group") }
+        }
 
         for key in Self.notYetImplemented where config.bool(key) {
             warn(key, "\(key) is set but not implemented yet by nftcsf; it has no effect")
