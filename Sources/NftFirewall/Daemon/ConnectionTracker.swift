@@ -49,12 +49,19 @@ public struct ConnectionTracker: Sendable {
         return remote
     }
 
-    /// Blocks for every address (and /24) over its limit, in address order.
+    /// Adds one connection to the per-address counts (streamed from the conntrack dump).
+    public func count(_ c: TrackedConnection, into counts: inout [IPAddress: Int], isLocal: (IPAddress) -> Bool) {
+        if let r = remote(c, isLocal: isLocal) { counts[r, default: 0] += 1 }
+    }
+
     public func check(_ table: [TrackedConnection], isLocal: (IPAddress) -> Bool, ignores: (IPAddress) -> Bool) -> [FailureTracker.Block] {
-        var perAddress: [IPAddress: Int] = [:]
-        for c in table {
-            if let r = remote(c, isLocal: isLocal) { perAddress[r, default: 0] += 1 }
-        }
+        var counts: [IPAddress: Int] = [:]
+        for c in table { count(c, into: &counts, isLocal: isLocal) }
+        return blocks(counts, ignores: ignores)
+    }
+
+    /// Blocks for every address (and /24) over its limit, in address order.
+    public func blocks(_ perAddress: [IPAddress: Int], ignores: (IPAddress) -> Bool) -> [FailureTracker.Block] {
         var blocks: [FailureTracker.Block] = []
         let seconds = settings.permanent ? nil : settings.blockTime
         if settings.limit > 0 {

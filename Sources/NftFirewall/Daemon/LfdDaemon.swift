@@ -290,9 +290,10 @@ public final class LfdDaemon {
         guard s.limit > 0 || s.subnetLimit > 0, Clock.now - lastConnectionCheck >= Double(s.interval) else { return }
         lastConnectionCheck = Clock.now
         do {
-            let table = try ConntrackTable.dump()
+            var counts: [IPAddress: Int] = [:]
+            try ConntrackTable.dump { [connections, host] in connections.count($0, into: &counts, isLocal: host.isLocal) }
             let now = Clock.wallSeconds
-            for block in connections.check(table, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
+            for block in connections.blocks(counts, ignores: { [ignore] in ignore.ignores($0) }) {
                 blockOnce(block, now: now)
             }
         } catch {

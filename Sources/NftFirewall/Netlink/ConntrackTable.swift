@@ -24,7 +24,8 @@ public struct TrackedConnection: Sendable, Equatable {
 /// Reads the namespace's connection table over ctnetlink (one dump request) instead of parsing
 /// /proc/net text: cheaper, and it sees every connection the firewall tracks.
 public enum ConntrackTable {
-    public static func dump() throws(CsfError) -> [TrackedConnection] {
+    /// Every entry, handed to `visit` as it is decoded: a table of a million connections is never held in memory.
+    public static func dump(_ visit: (TrackedConnection) -> Void) throws(CsfError) {
         try NetnsGuard.check()
         guard let nl = mnl_socket_open2(NETLINK_NETFILTER, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw .nft(operation: "conntrack", message: "cannot open a netfilter netlink socket: \(String(cString: strerror(errno)))")
@@ -46,26 +47,31 @@ public enum ConntrackTable {
             return mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) >= 0
         }
         guard sent else { throw .nft(operation: "conntrack", message: "dump request failed: \(String(cString: strerror(errno)))") }
-        var out: [TrackedConnection] = []
         let portID = mnl_socket_get_portid(nl)
         while true {
             let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(nl, $0.baseAddress, $0.count) }
             guard n > 0 else { throw .nft(operation: "conntrack", message: "dump failed: \(String(cString: strerror(errno)))") }
             var done = false
+            var failure: Int32 = 0
             buffer.withUnsafeBytes { raw in
                 var remaining = Int32(n)
                 var nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self)
                 while let h = nlh, mnl_nlmsg_ok(h, remaining) {
                     if h.pointee.nlmsg_type == UInt16(NLMSG_DONE) || h.pointee.nlmsg_type == UInt16(NLMSG_ERROR) {
+                        failure = h.pointee.nlmsg_type == UInt16(NLMSG_ERROR)
+                            ? mnl_nlmsg_get_payload(h).assumingMemoryBound(to: nlmsgerr.self).pointee.error : 0
                         done = true
                         break
                     }
                     if h.pointee.nlmsg_seq == sequence, h.pointee.nlmsg_pid == portID || h.pointee.nlmsg_pid == 0,
-                       let c = decode(h) { out.append(c) }
+                       let c = decode(h) { visit(c) }
                     nlh = UnsafePointer(mnl_nlmsg_next(h, &remaining))
                 }
             }
-            if done { return out }
+            if done {
+                guard failure == 0 else { throw .nft(operation: "conntrack", message: "dump failed: \(String(cString: strerror(-failure)))") }
+                return
+            }
         }
     }
 
