@@ -53,6 +53,30 @@ struct AnsibleKernelTests {
         #expect(try String(contentsOfFile: lab.etc + "/csf.allow", encoding: .utf8).contains("\(p2.v4) # ansible office"))
     }
 
+    /// Garbage through the modules fails the task and changes no file and no rule.
+    @Test func badValuesFailTheTaskAndChangeNothing() throws {
+        let lab = try NetLab(peers: 1)
+        #expect(try lab.csf("-s").status == 0)
+        let before = try files.map { try String(contentsOfFile: lab.etc + "/" + $0, encoding: .utf8) }
+        let rulesetBefore = lab.ruleset
+        let env = lab.csfEnvironment.merging([
+            "ANSIBLE_COLLECTIONS_PATH": Repo.path("contrib/ansible"), "ANSIBLE_HOME": lab.root + "/ansible",
+            "ANSIBLE_LOCAL_TEMP": lab.root + "/ansible/tmp", "ANSIBLE_NOCOLOR": "1", "LC_ALL": "C.UTF-8",
+            "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        ]) { $1 }.map { "\($0.key)=\($0.value)" }
+        for (module, args) in [("nftcsf.csf.csf_config", "settings={\"TCP_IN\": \"22,99999\"} csf_bin=\(NetLab.csfBinary)"),
+                               ("nftcsf.csf.csf_config", "settings={\"TCP_IN\": \"22\\\"; drop\"} csf_bin=\(NetLab.csfBinary)"),
+                               ("nftcsf.csf.csf_entry", "ip=not-an-address state=deny csf_bin=\(NetLab.csfBinary)"),
+                               ("nftcsf.csf.csf_entry", "ip=192.0.2.9 state=tempdeny ttl=forever csf_bin=\(NetLab.csfBinary)")] {
+            let r = try Shell.run(["ip", "netns", "exec", lab.fw, "env"] + env + [
+                AnsibleTools.path("ansible")!, "localhost", "-i", "localhost,", "-c", "local", "-m", module, "-a", args])
+            #expect(r.status != 0 && r.stdout.contains("FAILED"), "\(module) \(args): \(r.stdout)")
+        }
+        #expect(try files.map { try String(contentsOfFile: lab.etc + "/" + $0, encoding: .utf8) } == before)
+        #expect(!FileManager.default.fileExists(atPath: lab.etc + "/csf.conf.ansible-previous"), "the rollback leaves no copy behind")
+        #expect(lab.ruleset == rulesetBefore)
+    }
+
     @Test(.enabled(if: AnsibleTools.path("ansible-lint") != nil, "ansible-lint from PyPI"))
     func collectionIsAnsibleLintClean() throws {
         let r = try Shell.run(["env", "ANSIBLE_COLLECTIONS_PATH=\(Repo.path("contrib/ansible"))", "HOME=\(NSTemporaryDirectory())",

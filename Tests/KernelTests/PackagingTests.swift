@@ -130,5 +130,12 @@ struct PackagingTests {
         let lost = (json?["findings"] as? [[String: Any]] ?? []).filter { $0["loses_security"] as? Bool == true }.compactMap { $0["key"] as? String }
         #expect(lost.sorted() == ["CC_DENY", "csf.blocklists:1"], "\(lost)")
         #expect(json?["ok"] as? Bool == false && (json?["errors"] as? [Any])?.isEmpty == true)
+        // A list csf could not load is a lost-security error too, with its file:line; the check writes nothing.
+        try "192.0.2.300 # junk\n".write(toFile: root + "/etc/csf/csf.deny", atomically: true, encoding: .utf8)
+        let checksums = ["sh", "-c", "cd \(root) && find . -type f -exec md5sum {} + | sort"]
+        let tree = try Shell.run(checksums).stdout
+        r = try Shell.run(["env", "CSF_ROOT=\(root)", NetLab.csfBinary, "--migrate-check"])
+        #expect(r.status == 1 && r.stdout.contains("csf.deny:1: error") && r.stdout.contains("1 file error(s)"), "\(r)")
+        #expect(try Shell.run(checksums).stdout == tree && tree.contains("csf.conf"), "nothing written")
     }
 }

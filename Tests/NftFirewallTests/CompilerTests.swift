@@ -190,12 +190,3 @@ import Testing
         #expect(CommentText.truncated(String(repeating: "é", count: 100)).utf8.count <= CommentText.maxBytes)
     }
 }
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
-    }
-}

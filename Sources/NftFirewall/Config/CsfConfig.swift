@@ -43,7 +43,12 @@ public struct CsfConfig: Sendable {
 
     public func list(_ key: String) -> [String] { ConfigSchema.items(self[key]) }
 
-    public func file(of key: String) -> String {
+    private func file(of key: String) -> String {
         origin[key]?.file ?? path
+    }
+
+    /// A problem with a setting, located where the setting was read (its file and line, or csf.conf itself).
+    public func diagnostic(_ severity: Diagnostic.Severity, _ key: String, _ message: String) -> Diagnostic {
+        Diagnostic(severity, file: file(of: key), line: origin[key]?.line ?? 0, message)
     }
 }

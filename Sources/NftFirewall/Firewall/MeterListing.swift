@@ -26,8 +26,9 @@ public struct MeterListing: Sendable {
     public static func read(table: String) throws(CsfError) -> [MeterListing] {
         let structure = try NftContext(terse: true).apply("list table \(table)", operation: "list")
         var out: [MeterListing] = []
+        let context = try NftContext()
         for (name, comment) in dynamicSets(structure) {
-            let text = try NftContext().apply("list set \(table) \(name)", operation: "list")
+            let text = try context.apply("list set \(table) \(name)", operation: "list")
             out.append(MeterListing(set: name, comment: comment, entries: elements(text)))
         }
         return out

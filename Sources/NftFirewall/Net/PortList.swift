@@ -63,7 +63,19 @@ public enum PortList {
 
 /// A packet rate as iptables' `limit` takes it (`1/s`, `30/m`, `100/second`), rendered for nft.
 public struct Rate: Hashable, Sendable, CustomStringConvertible {
-    public enum Unit: String, Sendable { case second, minute, hour, day, week }
+    public enum Unit: String, Sendable {
+        case second, minute, hour, day, week
+
+        public var seconds: Int {
+            switch self {
+            case .second: return 1
+            case .minute: return 60
+            case .hour: return 3600
+            case .day: return 86400
+            case .week: return 604_800
+            }
+        }
+    }
     public let count: Int
     public let unit: Unit
 
@@ -86,6 +98,8 @@ public struct Rate: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(count)/\(unit.rawValue)" }
+
+    public var perSecond: Double { Double(count) / Double(unit.seconds) }
 }
 
 /// An interface name as csf takes it (`eth0`, `eth+` wildcard, `eth0:1` alias trimmed to `eth0`).

@@ -26,24 +26,13 @@ public struct TrackedConnection: Sendable, Equatable {
 public enum ConntrackTable {
     /// Every entry, handed to `visit` as it is decoded: a table of a million connections is never held in memory.
     public static func dump(_ visit: (TrackedConnection) -> Void) throws(CsfError) {
-        try NetnsGuard.check()
-        guard let nl = mnl_socket_open2(NETLINK_NETFILTER, Int32(SOCK_CLOEXEC.rawValue)) else {
-            throw .nft(operation: "conntrack", message: "cannot open a netfilter netlink socket: \(String(cString: strerror(errno)))")
-        }
+        let nl = try NetfilterSocket.open("conntrack", flags: Int32(SOCK_CLOEXEC.rawValue))
         defer { mnl_socket_close(nl) }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
-            throw .nft(operation: "conntrack", message: "cannot bind the netlink socket: \(String(cString: strerror(errno)))")
-        }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         let sequence = UInt32(truncatingIfNeeded: time(nil))
         let sent = buffer.withUnsafeMutableBytes { raw -> Bool in
-            guard let nlh = mnl_nlmsg_put_header(raw.baseAddress) else { return false }
-            nlh.pointee.nlmsg_type = UInt16(NFNL_SUBSYS_CTNETLINK << 8) | UInt16(IPCTNL_MSG_CT_GET.rawValue)
-            nlh.pointee.nlmsg_flags = UInt16(NLM_F_REQUEST | NLM_F_DUMP)
-            nlh.pointee.nlmsg_seq = sequence
-            let gen = mnl_nlmsg_put_extra_header(nlh, MemoryLayout<nfgenmsg>.size).assumingMemoryBound(to: nfgenmsg.self)
-            gen.pointee.nfgen_family = UInt8(AF_UNSPEC)
-            gen.pointee.version = UInt8(NFNETLINK_V0)
+            guard let nlh = NetfilterSocket.request(in: raw.baseAddress, type: UInt16(NFNL_SUBSYS_CTNETLINK << 8) | UInt16(IPCTNL_MSG_CT_GET.rawValue),
+                                                    flags: NLM_F_REQUEST | NLM_F_DUMP, sequence: sequence) else { return false }
             return mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) >= 0
         }
         guard sent else { throw .nft(operation: "conntrack", message: "dump request failed: \(String(cString: strerror(errno)))") }
@@ -54,18 +43,16 @@ public enum ConntrackTable {
             var done = false
             var failure: Int32 = 0
             buffer.withUnsafeBytes { raw in
-                var remaining = Int32(n)
-                var nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self)
-                while let h = nlh, mnl_nlmsg_ok(h, remaining) {
+                NetfilterSocket.forEachMessage(raw, count: n) { h in
                     if h.pointee.nlmsg_type == UInt16(NLMSG_DONE) || h.pointee.nlmsg_type == UInt16(NLMSG_ERROR) {
                         failure = h.pointee.nlmsg_type == UInt16(NLMSG_ERROR)
                             ? mnl_nlmsg_get_payload(h).assumingMemoryBound(to: nlmsgerr.self).pointee.error : 0
                         done = true
-                        break
+                        return false
                     }
                     if h.pointee.nlmsg_seq == sequence, h.pointee.nlmsg_pid == portID || h.pointee.nlmsg_pid == 0,
                        let c = decode(h) { visit(c) }
-                    nlh = UnsafePointer(mnl_nlmsg_next(h, &remaining))
+                    return true
                 }
             }
             if done {

@@ -14,16 +14,9 @@ public final class NflogSocket {
     static let copyRange: UInt32 = 96
 
     public init(group: UInt16) throws(CsfError) {
-        try NetnsGuard.check()
-        guard let nl = mnl_socket_open2(NETLINK_NETFILTER, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)) else {
-            throw .nft(operation: "nflog", message: "cannot open a netfilter netlink socket: \(String(cString: strerror(errno)))")
-        }
+        let nl = try NetfilterSocket.open("nflog", flags: Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
         socket = nl
         self.group = group
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
-            mnl_socket_close(nl)
-            throw .nft(operation: "nflog", message: "cannot bind the netlink socket: \(String(cString: strerror(errno)))")
-        }
         var bind = nfulnl_msg_config_cmd(command: UInt8(NFULNL_CFG_CMD_BIND.rawValue))
         var mode = nfulnl_msg_config_mode(copy_range: Self.copyRange.bigEndian, copy_mode: UInt8(NFULNL_COPY_PACKET), _pad: 0)
         let ok = withUnsafeBytes(of: &bind) { cmd in
@@ -48,14 +41,9 @@ public final class NflogSocket {
     private func configure(_ attributes: [(UInt16, UnsafeRawBufferPointer)]) -> Bool {
         var request = [UInt8](repeating: 0, count: 256)
         return request.withUnsafeMutableBytes { raw -> Bool in
-            guard let nlh = mnl_nlmsg_put_header(raw.baseAddress) else { return false }
-            nlh.pointee.nlmsg_type = UInt16(NFNL_SUBSYS_ULOG << 8) | UInt16(NFULNL_MSG_CONFIG.rawValue)
-            nlh.pointee.nlmsg_flags = UInt16(NLM_F_REQUEST | NLM_F_ACK)
-            nlh.pointee.nlmsg_seq = UInt32(truncatingIfNeeded: time(nil))
-            let gen = mnl_nlmsg_put_extra_header(nlh, MemoryLayout<nfgenmsg>.size).assumingMemoryBound(to: nfgenmsg.self)
-            gen.pointee.nfgen_family = UInt8(AF_UNSPEC)
-            gen.pointee.version = UInt8(NFNETLINK_V0)
-            gen.pointee.res_id = group.bigEndian
+            guard let nlh = NetfilterSocket.request(in: raw.baseAddress, type: UInt16(NFNL_SUBSYS_ULOG << 8) | UInt16(NFULNL_MSG_CONFIG.rawValue),
+                                                    flags: NLM_F_REQUEST | NLM_F_ACK, sequence: UInt32(truncatingIfNeeded: time(nil)),
+                                                    resourceID: group) else { return false }
             for (type, value) in attributes { mnl_attr_put(nlh, type, value.count, value.baseAddress) }
             guard mnl_socket_sendto(socket, nlh, Int(nlh.pointee.nlmsg_len)) >= 0 else { return false }
             return awaitAck(sequence: nlh.pointee.nlmsg_seq)
@@ -77,11 +65,9 @@ public final class NflogSocket {
             let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
             buffer.withUnsafeBytes { raw in
-                var remaining = Int32(n)
-                var nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self)
-                while let h = nlh, mnl_nlmsg_ok(h, remaining) {
+                NetfilterSocket.forEachMessage(raw, count: n) { h in
                     if let packet = Self.decode(h) { out.append(packet) }
-                    nlh = UnsafePointer(mnl_nlmsg_next(h, &remaining))
+                    return true
                 }
             }
         }

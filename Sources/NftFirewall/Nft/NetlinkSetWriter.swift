@@ -56,14 +56,7 @@ public final class NetlinkSetWriter {
     private var sequence: UInt32
 
     public init() throws(CsfError) {
-        try NetnsGuard.check()
-        guard let nl = mnl_socket_open(NETLINK_NETFILTER) else {
-            throw .nft(operation: "netlink", message: "cannot open a netfilter netlink socket: \(String(cString: strerror(errno)))")
-        }
-        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
-            mnl_socket_close(nl)
-            throw .nft(operation: "netlink", message: "cannot bind the netlink socket: \(String(cString: strerror(errno)))")
-        }
+        let nl = try NetfilterSocket.open("netlink")
         socket = nl
         portID = mnl_socket_get_portid(nl)
         sequence = UInt32(truncatingIfNeeded: time(nil))

@@ -127,7 +127,7 @@ public struct RulesetCompiler {
         }
         if let flood = policy.synFlood, flood.perSource {
             // A source idle for longer than its bucket takes to refill starts full again either way.
-            let refill = Int((Double(flood.burst) / Self.perSecond(flood.rate)).rounded(.up))
+            let refill = Int((Double(flood.burst) / flood.rate.perSecond).rounded(.up))
             for family in families {
                 var set = NftSet(name: Self.synFloodSet(family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.dynamic, .timeout],
                                  comment: "SYNFLOOD_PER_SOURCE: one \(flood.rate) bucket per source", size: 65535)
@@ -202,6 +202,11 @@ public struct RulesetCompiler {
     }
 
     private var families: [IPAddress.Family] { policy.ipv6 ? [.v4, .v6] : [.v4] }
+
+    /// `meta nfproto …` for rules that exist once per family; nothing when only IPv4 is filtered.
+    private func familyMatch(_ family: IPAddress.Family) -> [NftMatch] {
+        policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+    }
 
     // MARK: INPUT
 
@@ -565,7 +570,7 @@ public struct RulesetCompiler {
         var chain = NftChain(name: C.synFlood)
         if flood.perSource {
             for family in families {
-                let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                let fm = familyMatch(family)
                 chain.add(NftRule(fm, [.setLimitSource(set: Self.synFloodSet(family), family: family, rate: flood.rate, burst: flood.burst)],
                                   .return, comment: "SYNFLOOD_PER_SOURCE: SYNFLOOD_RATE, SYNFLOOD_BURST per source"))
             }
@@ -605,7 +610,7 @@ public struct RulesetCompiler {
             for family in families {
                 let (window, tb, block) = (Self.portFloodSet(family, f, "window"), Self.portFloodSet(family, f, "bucket"),
                                            Self.portFloodSet(family, f, "block"))
-                let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                let fm = familyMatch(family)
                 chain.add(NftRule(fm + [.saddr(family, .set(block))],
                                   [.setAddSource(set: block, family: family, update: true, limitOver: nil, burst: 0)],
                                   .jump(C.portFlood), comment: "PORTFLOOD: still blocked, quiet period restarts"))
@@ -632,8 +637,8 @@ public struct RulesetCompiler {
 
     /// hits per `seconds`, rounded up to a whole count of an nft unit (never stricter than csf's window).
     static func bucketRate(hits: Int, seconds: Int) -> Rate {
-        for (unit, length) in [(Rate.Unit.minute, 60), (.hour, 3600), (.day, 86400)] {
-            let exact = Double(hits * length) / Double(seconds)
+        for unit in [Rate.Unit.minute, .hour, .day] {
+            let exact = Double(hits * unit.seconds) / Double(seconds)
             if exact >= 10 || unit == .day { return Rate(count: max(1, Int(exact.rounded(.up))), unit: unit) }
         }
         return Rate(count: hits, unit: .day)
@@ -649,7 +654,7 @@ public struct RulesetCompiler {
         var rules: [NftRule] = []
         for limit in policy.connLimits {
             for family in families {
-                var m: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                var m: [NftMatch] = familyMatch(family)
                 m += inScope(scope(family)) + [.dport(.tcp, [PortRange(limit.port)]), Self.newSyn,
                                              .connCountOver(family, set: Self.connLimitSet(family, limit.port), limit: limit.limit)]
                 rules.append(NftRule(m, [], .jump(C.connLimit), comment: "CONNLIMIT \(limit.port);\(limit.limit)"))
@@ -680,11 +685,6 @@ public struct RulesetCompiler {
     }
 
     // MARK: UDPFLOOD / PORTKNOCKING (reference §5.4, §5.8)
-
-    static func perSecond(_ rate: Rate) -> Double {
-        let seconds: [Rate.Unit: Double] = [.second: 1, .minute: 60, .hour: 3600, .day: 86400, .week: 604800]
-        return Double(rate.count) / (seconds[rate.unit] ?? 1)
-    }
 
     static func synFloodSet(_ family: IPAddress.Family) -> String { "synflood\(family == .v4 ? "4" : "6")" }
 
@@ -720,7 +720,7 @@ public struct RulesetCompiler {
         for k in policy.portKnocks {
             let label = "PORTKNOCKING \(k.port)"
             for family in families {
-                let base: [NftMatch] = (policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []) + inScope(scope(family))
+                let base = familyMatch(family) + inScope(scope(family))
                 let first = base + [.dport(k.proto, [PortRange(k.knocks[0])])] + state
                 if policy.portKnockingLog { rules.append(logRule(first, prefix: "*\(k.port)_S1*", tag: "Knock: ", comment: label)) }
                 rules.append(NftRule(first, [.setAddSource(set: Self.knockSet(family, k, 1), family: family, update: true, limitOver: nil, burst: 0)],
@@ -743,7 +743,7 @@ public struct RulesetCompiler {
             (2...k.knocks.count).map { step in
                 var chain = NftChain(name: Self.knockChain(k, step))
                 for family in families {
-                    let fm: [NftMatch] = policy.ipv6 ? [.family(family == .v4 ? .ipv4 : .ipv6)] : []
+                    let fm = familyMatch(family)
                     chain.add(NftRule(fm, [.setDeleteSource(set: Self.knockSet(family, k, step - 1), family: family),
                                            .setAddSource(set: Self.knockSet(family, k, step), family: family, update: true, limitOver: nil, burst: 0)],
                                       nil, comment: "PORTKNOCKING \(k.port) knock \(step)"))

@@ -27,7 +27,7 @@ public struct PolicyBuilder {
         var diags: [Diagnostic] = []
         var p = FirewallPolicy()
         func warn(_ key: String, _ message: String) {
-            diags.append(Diagnostic(.warning, file: config.file(of: key), line: config.origin[key]?.line ?? 0, message))
+            diags.append(config.diagnostic(.warning, key, message))
         }
 
         p.ipv6 = config.bool("IPV6")
@@ -81,8 +81,7 @@ public struct PolicyBuilder {
             if let rate = config.rate("SYNFLOOD_RATE"), config.int("SYNFLOOD_BURST") > 0 {
                 p.synFlood = .init(rate: rate, burst: config.int("SYNFLOOD_BURST"), perSource: config.bool("SYNFLOOD_PER_SOURCE"))
             } else {
-                diags.append(Diagnostic(.error, file: config.file(of: "SYNFLOOD_RATE"), line: config.origin["SYNFLOOD_RATE"]?.line ?? 0,
-                                        "SYNFLOOD needs SYNFLOOD_RATE like \"100/s\" and a positive SYNFLOOD_BURST"))
+                diags.append(config.diagnostic(.error, "SYNFLOOD_RATE", "SYNFLOOD needs SYNFLOOD_RATE like \"100/s\" and a positive SYNFLOOD_BURST"))
             }
         }
         let (floods, floodDiags) = Self.portFloods(config)
@@ -148,8 +147,7 @@ public struct PolicyBuilder {
             let f = item.split(separator: ";").map { String($0).trimmingWhitespace().lowercased() }
             guard f.count == 4, let port = UInt16(f[0]), f[1] == "tcp" || f[1] == "udp", let hits = Int(f[2]), hits >= 1,
                   let seconds = Int(f[3]), seconds >= 1, seconds <= 86400 * 7 else {
-                diags.append(Diagnostic(.error, file: config.file(of: "PORTFLOOD"), line: config.origin["PORTFLOOD"]?.line ?? 0,
-                                        "PORTFLOOD item '\(item)' is not port;tcp|udp;hits;seconds"))
+                diags.append(config.diagnostic(.error, "PORTFLOOD", "PORTFLOOD item '\(item)' is not port;tcp|udp;hits;seconds"))
                 continue
             }
             out.append(.init(port: port, proto: f[1] == "tcp" ? .tcp : .udp, hits: hits, seconds: seconds))
@@ -164,8 +162,7 @@ public struct PolicyBuilder {
         for item in config.list("CONNLIMIT") {
             let parts = item.split(separator: ";").map { String($0).trimmingWhitespace() }
             guard parts.count == 2, let port = UInt16(parts[0]), let limit = Int(parts[1]), limit >= 1 else {
-                diags.append(Diagnostic(.error, file: config.file(of: "CONNLIMIT"), line: config.origin["CONNLIMIT"]?.line ?? 0,
-                                        "CONNLIMIT item '\(item)' is not port;limit (port 0-65535, limit 1 or more)"))
+                diags.append(config.diagnostic(.error, "CONNLIMIT", "CONNLIMIT item '\(item)' is not port;limit (port 0-65535, limit 1 or more)"))
                 continue
             }
             out.append(.init(port: port, limit: limit))
@@ -175,17 +172,14 @@ public struct PolicyBuilder {
 
     /// UDPFLOOD_LIMIT / _BURST / _ALLOWUSER (names or uids) / UDPFLOOD_LOGGING.
     private func udpFlood(_ config: CsfConfig) -> (FirewallPolicy.UdpFlood?, [Diagnostic]) {
-        func at(_ key: String, _ severity: Diagnostic.Severity, _ message: String) -> Diagnostic {
-            Diagnostic(severity, file: config.file(of: key), line: config.origin[key]?.line ?? 0, message)
-        }
         guard let rate = config.rate("UDPFLOOD_LIMIT"), config.int("UDPFLOOD_BURST") > 0 else {
-            return (nil, [at("UDPFLOOD_LIMIT", .error, "UDPFLOOD needs UDPFLOOD_LIMIT like \"100/s\" and a positive UDPFLOOD_BURST")])
+            return (nil, [config.diagnostic(.error, "UDPFLOOD_LIMIT", "UDPFLOOD needs UDPFLOOD_LIMIT like \"100/s\" and a positive UDPFLOOD_BURST")])
         }
         var users: [UInt32] = []
         var diags: [Diagnostic] = []
         for name in config.list("UDPFLOOD_ALLOWUSER") {
             if let uid = ConfigSchema.isUnsigned(name) ? UInt32(name) : Accounts.uid(named: name) { users.append(uid) }
-            else { diags.append(at("UDPFLOOD_ALLOWUSER", .warning, "UDPFLOOD_ALLOWUSER: no such user '\(name)'; skipped")) }
+            else { diags.append(config.diagnostic(.warning, "UDPFLOOD_ALLOWUSER", "UDPFLOOD_ALLOWUSER: no such user '\(name)'; skipped")) }
         }
         return (.init(rate: rate, burst: config.int("UDPFLOOD_BURST"), users: users, logging: config.bool("UDPFLOOD_LOGGING")), diags)
     }
@@ -194,9 +188,7 @@ public struct PolicyBuilder {
     static func portKnocks(_ config: CsfConfig) -> ([FirewallPolicy.PortKnock], [Diagnostic]) {
         var out: [FirewallPolicy.PortKnock] = []
         var diags: [Diagnostic] = []
-        func fail(_ message: String) {
-            diags.append(Diagnostic(.error, file: config.file(of: "PORTKNOCKING"), line: config.origin["PORTKNOCKING"]?.line ?? 0, message))
-        }
+        func fail(_ message: String) { diags.append(config.diagnostic(.error, "PORTKNOCKING", message)) }
         for item in config.list("PORTKNOCKING") {
             let f = item.split(separator: ";").map { String($0).trimmingWhitespace().lowercased() }
             guard f.count >= 3, let port = UInt16(f[0]), f[1] == "tcp" || f[1] == "udp", let timeout = Int(f[2]), timeout >= 1,
