@@ -16,9 +16,10 @@ FISHDIR  := $(PREFIX)/share/fish/vendor_completions.d
 ETCDIR   := /etc/csf
 LIBDIR   := /var/lib/csf
 TPLDIR   := /usr/local/csf/tpl
+DETECTDIR := $(PREFIX)/share/nftcsf/detectors
 ROTATE   := /etc/logrotate.d
 BUILD    := .build/release
-VERSION  := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/NftFirewall/Version.swift)
+VERSION  := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/CsfCompat/Support/Version.swift)
 ARCH     := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
 
@@ -33,7 +34,8 @@ build:
 # the running test's lock on .build).
 install: $(if $(NOBUILD),,build)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) \
-		$(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(TPLDIR) $(DESTDIR)$(ROTATE)
+		$(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(TPLDIR) $(DESTDIR)$(ROTATE) \
+		$(DESTDIR)$(DETECTDIR) $(DESTDIR)$(DETECTDIR)/samples
 	install -d -m 0700 $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)
 	install -m 0755 -s $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
 	install -m 0755 -s $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
@@ -46,6 +48,9 @@ install: $(if $(NOBUILD),,build)
 		t=$(DESTDIR)$(TPLDIR)/$$(basename $$f); \
 		[ -e "$$t" ] || install -m 0644 "$$f" "$$t"; \
 	done
+	@# The built-in detectors are data lfd reads at start (and their samples, for lfd --scan and admins).
+	install -m 0644 compat/detectors/*.rules $(DESTDIR)$(DETECTDIR)/
+	install -m 0644 compat/detectors/samples/*.log $(DESTDIR)$(DETECTDIR)/samples/
 	install -m 0644 compat/systemd/csf.service compat/systemd/lfd.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
 	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz
@@ -65,7 +70,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz
 	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \
 		$(DESTDIR)$(FISHDIR)/csf.fish $(DESTDIR)$(FISHDIR)/lfd.fish
-	rm -rf $(DESTDIR)$(TPLDIR)
+	rm -rf $(DESTDIR)$(TPLDIR) $(DESTDIR)$(PREFIX)/share/nftcsf
 	-rmdir $(DESTDIR)/usr/local/csf 2>/dev/null
 	@if [ "$(PURGE)" = 1 ]; then echo "purging $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)"; rm -rf $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR); \
 	else echo "kept $(DESTDIR)$(ETCDIR) and $(DESTDIR)$(LIBDIR) (PURGE=1 removes them)"; fi

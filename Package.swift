@@ -1,59 +1,62 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The targets follow the data flow: legacy files → config and lists (CsfCompat) → policy (CsfPolicy) → nft model
+// and set contents (NftRuleset) → kernel (NftKernel). CsfFirewall orchestrates over any KernelPort; lfd's pure
+// detectors and trackers (LfdCore) sit apart from its I/O (LfdService). Only LfdCore links PCRE2, so csf does not.
 let package = Package(
     name: "nftcsf",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "csf", targets: ["csf"]),
         .executable(name: "lfd", targets: ["lfd"]),
-        .library(name: "NftFirewall", targets: ["NftFirewall"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CNftShim",
-            pkgConfig: "libnftables",
-            providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev", "libpcre2-dev"])]
-        ),
-        .target(
-            name: "NftFirewall",
-            dependencies: [
-                "CNftShim",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .executableTarget(
-            name: "csf",
-            dependencies: [
-                "NftFirewall",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .executableTarget(
-            name: "lfd",
-            dependencies: [
-                "NftFirewall",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
-        .testTarget(
-            name: "NftFirewallTests",
-            dependencies: ["NftFirewall"]
-        ),
+        // Minimal C shims: only what Swift cannot call directly.
+        .systemLibrary(name: "CSys", path: "Sources/CSys"),
+        .systemLibrary(name: "CNftShim", path: "Sources/CNftShim", pkgConfig: "libnftables",
+                       providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev"])]),
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
+
+        .target(name: "CsfCompat", dependencies: ["CSys"]),
+        .target(name: "CsfPolicy", dependencies: ["CsfCompat"]),
+        .target(name: "NftRuleset", dependencies: ["CsfPolicy", "CsfCompat"]),
+        .target(name: "NftKernel", dependencies: ["NftRuleset", "CsfCompat", "CNftShim"]),
+        .target(name: "CsfFirewall", dependencies: ["NftKernel", "NftRuleset", "CsfPolicy", "CsfCompat"]),
+        .target(name: "LfdCore", dependencies: ["CsfCompat", "CPCRE2", "CSys"]),
+        .target(name: "LfdService", dependencies: [
+            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "csf", dependencies: [
+            "CsfFirewall", "CsfCompat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lfd", dependencies: [
+            "LfdService", "LfdCore", "CsfFirewall", "CsfCompat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test support: a recording KernelPort, throwaway directories, the repository's paths.
+        .target(name: "CsfTestSupport", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat"],
+                path: "Tests/Support"),
+        .testTarget(name: "CsfCompatTests", dependencies: ["CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "CsfPolicyTests", dependencies: ["CsfPolicy", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "NftRulesetTests", dependencies: ["NftRuleset", "CsfPolicy", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "NftKernelTests", dependencies: ["NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "CsfFirewallTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "LfdCoreTests", dependencies: ["LfdCore", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "LfdServiceTests", dependencies: ["LfdService", "LfdCore", "CsfFirewall", "CsfCompat", "CsfTestSupport"]),
         // Test-only helper run as a child process inside a test's network namespace.
-        .executableTarget(
-            name: "NetlinkProbe",
-            dependencies: ["NftFirewall"],
-            path: "Tests/NetlinkProbe"
-        ),
-        .testTarget(
-            name: "KernelTests",
-            dependencies: ["NftFirewall", "csf", "NetlinkProbe"],
-            exclude: ["Support"]
-        ),
+        .executableTarget(name: "NetlinkProbe", dependencies: ["NftKernel", "NftRuleset", "CsfCompat"],
+                          path: "Tests/NetlinkProbe"),
+        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "CsfCompat", "CsfTestSupport", "csf", "NetlinkProbe"],
+                    exclude: ["Support"]),
     ]
 )

@@ -20,6 +20,8 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# lfd reads its detectors from the repository (an install puts them in /usr/share/nftcsf/detectors).
+os.environ["NFTCSF_DETECTORS"] = os.path.join(REPO, "compat", "detectors")
 BIN = os.path.join(REPO, ".build", "release")
 QUICK = "--quick" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)

@@ -1,5 +1,6 @@
 import ArgumentParser
-import NftFirewall
+import CsfCompat
+import CsfFirewall
 
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ struct Csf: ParsableCommand {
         address, invalid config or lists, nftables or script error, csf disabled); 2 usage error;
         3 refused by the NFTCSF_FORBID_NETNS test guard.
         """,
-        version: NftFirewallVersion.string,
+        version: NftcsfVersion.string,
         helpNames: [.short, .long]
     )
 

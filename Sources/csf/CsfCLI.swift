@@ -1,19 +1,16 @@
-import NftFirewall
+import CsfCompat
+import CsfFirewall
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Carries out one csf action over NftFirewall, prints csf's messages, and returns the exit code.
+/// Carries out one csf action over CsfFirewall, prints csf's messages, and returns the exit code.
 struct CsfCLI {
     let paths: CsfPaths
     let json: Bool
+    var reporter: Reporter { Reporter(json: json) }
 
     func perform(_ action: CsfAction, confirmWithin: Int?, values: [String]) -> Int32 {
-        let firewall = Firewall(paths: paths, log: { json ? Output.err($0) : print($0) })
+        let firewall = Firewall(paths: paths, log: { [json] in json ? Output.err($0) : print($0) })
         if firewall.isDisabled && !action.allowedWhileDisabled {
-            Output.err("CSF and LFD have been disabled! Use 'csf -e' to re-enable")
-            return 1
+            return reporter.fail(CommandFailure(exitCode: 1, message: "CSF and LFD have been disabled! Use 'csf -e' to re-enable"))
         }
         do {
             switch action {
@@ -22,11 +19,11 @@ struct CsfCLI {
                 printStarted(report, confirmWithin: confirmWithin)
             case .stop:
                 try firewall.stop()
-                if json { Output.json(["stopped": true]) } else { print("Flushing firewall rules") }
+                if json { reporter.emit(Response.Stopped()) } else { print("Flushing firewall rules") }
             case .status:
                 try status(firewall)
             case .version:
-                print("csf: v\(NftFirewallVersion.string) (generic, nftables)")
+                print("csf: v\(NftcsfVersion.string) (generic, nftables)")
             case .disable:
                 try firewall.disable()
                 print("CSF and LFD have been disabled! Use 'csf -e' to re-enable")
@@ -45,29 +42,25 @@ struct CsfCLI {
             case .dryRun:
                 print(try firewall.prepare().script, terminator: "")
             case .confirm:
-                if firewall.confirm() {
-                    print("csf: ruleset confirmed, rollback cancelled")
-                } else {
-                    Output.err("csf: nothing is waiting for confirmation")
-                    return 1
+                guard firewall.confirm() else {
+                    return reporter.fail(CommandFailure(exitCode: 1, message: "csf: nothing is waiting for confirmation"))
                 }
+                print("csf: ruleset confirmed, rollback cancelled")
             case .watchdog:
                 guard let mode = Watchdog.Mode(rawValue: values[0]) else { return 2 }
                 if let line = try firewall.runWatchdog(mode, token: values[1]) {
-                    LfdLog(path: paths.lfdLog, program: "csf").write(line)
+                    LfdLogFile(path: paths.lfdLog, program: "csf").write(line)
                 }
             }
             return 0
         } catch {
-            return report(error)
+            return reporter.fail(error)
         }
     }
 
     private func printStarted(_ report: Firewall.StartReport, confirmWithin: Int?) {
         if json {
-            Output.json(["started": true, "elements": report.elements, "testing": report.testing,
-                         "confirmWithin": confirmWithin as Any,
-                         "warnings": report.warnings.map(Output.diagnostic)])
+            reporter.emit(Response.Started(report, confirmWithin: confirmWithin))
             return
         }
         printWarnings(report.warnings)
@@ -87,8 +80,7 @@ struct CsfCLI {
     private func status(_ firewall: Firewall) throws(CsfError) {
         let listing = try firewall.status(json: json)
         if json {
-            let meters = Output.encode(try firewall.meters().map(\.json))
-            Output.raw("{\"running\": \(listing != nil), \"meters\": \(meters), \"ruleset\": \(listing.map { $0.trimmingSuffixNewlines() } ?? "null")}\n")
+            reporter.emit(Response.Status(listing: listing, meters: try firewall.meters()))
         } else if let listing {
             print(listing, terminator: "")
         } else {
@@ -99,9 +91,7 @@ struct CsfCLI {
     private func migrateCheck() -> Int32 {
         let report = MigrationCheck.run(paths: paths)
         if json {
-            Output.json(["ok": report.passes, "findings": report.findings.map(\.json),
-                         "errors": report.errors.map(Output.diagnostic),
-                         "warnings": report.diagnostics.filter { $0.severity == .warning }.map(Output.diagnostic)])
+            reporter.emit(Response.Check(ok: report.passes, diagnostics: report.diagnostics, findings: report.findings))
             return report.passes ? 0 : 1
         }
         for d in report.diagnostics { print(d) }
@@ -121,43 +111,11 @@ struct CsfCLI {
         let diagnostics = firewall.check()
         let errors = diagnostics.filter { $0.severity == .error }
         if json {
-            Output.json(["ok": errors.isEmpty,
-                         "errors": errors.map(Output.diagnostic),
-                         "warnings": diagnostics.filter { $0.severity == .warning }.map(Output.diagnostic)])
+            reporter.emit(Response.Check(ok: errors.isEmpty, diagnostics: diagnostics))
         } else {
             for d in diagnostics { print(d) }
             print(errors.isEmpty ? "csf: configuration OK (\(diagnostics.count) warning(s))" : "csf: \(errors.count) error(s) found")
         }
         return errors.isEmpty ? 0 : 1
-    }
-
-    private func report(_ error: Error) -> Int32 {
-        if let e = error as? CsfError {
-            if case .refused(let msg) = e, msg.contains("NFTCSF_FORBID_NETNS") {
-                Output.err("csf: \(msg)")
-                return 3
-            }
-            if case .invalidInput(let diags) = e {
-                if json {
-                    Output.json(["ok": false, "errors": diags.filter { $0.severity == .error }.map(Output.diagnostic)])
-                } else {
-                    for d in diags { Output.err(d.description) }
-                    Output.err("csf: nothing was changed; fix the errors above and run the command again")
-                }
-                return 1
-            }
-            if json { Output.json(["ok": false, "error": e.description]) } else { Output.err("csf: \(e.description)") }
-            return 1
-        }
-        Output.err("csf: \(error)")
-        return 1
-    }
-}
-
-extension String {
-    func trimmingSuffixNewlines() -> String {
-        var s = self
-        while s.hasSuffix("\n") { s.removeLast() }
-        return s
     }
 }

@@ -1,4 +1,5 @@
-import NftFirewall
+import CsfCompat
+import CsfFirewall
 
 /// The list commands keep csf's free-form argument style (`csf -td 192.0.2.1 1h -p 22 -d out too many logins`),
 /// which a declarative parser cannot express (`-d` is both a command and a `-td` option), so they are parsed here.
@@ -35,54 +36,35 @@ enum ListVerb: String {
 
 struct ListCommandLine {
     let verb: ListVerb
-    var json = false
-    var words: [String] = []
+    let words: [String]
+    let json: Bool
+    var reporter: Reporter { Reporter(json: json) }
 
     struct UsageError: Error { let message: String }
 
-    init(verb: ListVerb, arguments: [String]) {
-        self.verb = verb
-        for a in arguments {
-            if a == "--json" { json = true } else { words.append(a) }
-        }
-    }
-
     func run() -> Int32 {
         let paths = CsfPaths.fromEnvironment()
-        let firewall = Firewall(paths: paths)
-        if firewall.isDisabled {
-            Output.err("CSF and LFD have been disabled! Use 'csf -e' to re-enable")
-            return 1
+        if Firewall(paths: paths).isDisabled {
+            return reporter.fail(CommandFailure(exitCode: 1, message: "CSF and LFD have been disabled! Use 'csf -e' to re-enable"))
         }
         do {
             let commands = try ListCommands(paths: paths)
             switch verb {
             case .temp: printTemp(commands.tempEntries())
-            case .grep: return printGrep(try commands.grep(try single()))
+            case .grep: printGrep(try commands.grep(try single()))
             case .resync:
                 try none()
                 let n = try commands.reassertTemporary()
-                if json { Output.json(["ok": true, "elements": n]) } else { print("csf: \(n) temporary element(s) asserted in the kernel") }
+                if json { reporter.emit(Response.Resync(elements: n)) } else { print("csf: \(n) temporary element(s) asserted in the kernel") }
             default: printChange(try mutate(commands))
             }
             return 0
         } catch let e as UsageError {
-            fail(e.message)
-            return 2
+            return reporter.fail(.usage(e.message))
         } catch let e as CsfError {
-            if case .refused(let m) = e, m.contains("NFTCSF_FORBID_NETNS") {
-                fail(m)
-                return 3
-            }
-            if case .invalidInput(let diags) = e {
-                fail(diags.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
-            } else {
-                fail(e.description)
-            }
-            return 1
+            return reporter.fail(e)
         } catch {
-            fail("csf: \(error)")
-            return 1
+            return reporter.fail(CommandFailure(exitCode: 1, message: "csf: \(error)"))
         }
     }
 
@@ -111,7 +93,7 @@ struct ListCommandLine {
     }
 
     private func rest() -> String? {
-        let text = words.dropFirst().joined(separator: " ").trimmingCharacters()
+        let text = words.dropFirst().joined(separator: " ").trimmingWhitespace()
         return text.isEmpty ? nil : text
     }
 
@@ -162,37 +144,27 @@ struct ListCommandLine {
                 i += 1
             }
         }
-        let text = comment.joined(separator: " ").trimmingCharacters()
+        let text = comment.joined(separator: " ").trimmingWhitespace()
         request.comment = text.isEmpty ? nil : text
         return request
     }
 
     // MARK: output
 
-    private func fail(_ message: String) {
-        if json { Output.json(["ok": false, "changed": false, "error": message]) } else { Output.err(message) }
-    }
-
     private func printChange(_ change: ListChange) {
-        let notRunning = change.kernel == .notRunning
         if json {
-            Output.json(["ok": true, "changed": change.changed, "command": verb.rawValue, "added": change.added,
-                         "removed": change.removed, "kernel": change.kernel.rawValue, "messages": change.messages])
+            reporter.emit(Response.Change(command: verb.rawValue, change))
             return
         }
         for m in change.messages { print(m) }
-        if notRunning && change.changed {
+        if change.kernel == .notRunning && change.changed {
             Output.err("csf: the firewall is not running; the files are updated and csf -s will apply them")
         }
     }
 
     private func printTemp(_ entries: [(kind: TempEntry.Kind, entry: TempEntry, remaining: Int)]) {
         if json {
-            Output.json(["entries": entries.map { t -> [String: Any] in
-                ["type": t.kind == .deny ? "deny" : "allow", "ip": t.entry.target.description, "ports": t.entry.portsText,
-                 "direction": t.entry.direction.rawValue, "ttl": t.entry.ttl, "created": t.entry.created,
-                 "remaining": t.remaining, "comment": t.entry.comment]
-            }])
+            reporter.emit(Response.Temporary(entries.map { Response.TemporaryEntry(kind: $0.kind, entry: $0.entry, remaining: $0.remaining) }))
             return
         }
         guard !entries.isEmpty else {
@@ -208,20 +180,10 @@ struct ListCommandLine {
         }
     }
 
-    private func printGrep(_ r: GrepReport) -> Int32 {
+    private func printGrep(_ r: GrepReport) {
         if json {
-            Output.json([
-                "ip": r.target.description, "found": r.found,
-                "lists": r.lists.map { h -> [String: Any] in
-                    ["list": h.list.rawValue, "match": h.exact ? "exact" : "contains", "file": h.file, "line": h.line, "entry": h.text]
-                },
-                "temporary": r.temporary.map { t -> [String: Any] in
-                    ["type": t.kind.rawValue, "ip": t.entry.target.description, "ports": t.entry.portsText,
-                     "direction": t.entry.direction.rawValue, "ttl": t.entry.ttl, "remaining": t.remaining, "comment": t.entry.comment]
-                },
-                "kernel": r.kernelSets as Any,
-            ])
-            return 0
+            reporter.emit(Response.Grep(r))
+            return
         }
         if let sets = r.kernelSets {
             if sets.isEmpty { print("No matches found for \(r.target) in nftables") }
@@ -239,19 +201,9 @@ struct ListCommandLine {
             print("\(label): \(h.file):\(h.line): \(h.text)")
         }
         if !r.found { print("csf: No matches found for \(r.target)") }
-        return 0
     }
 
     private func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

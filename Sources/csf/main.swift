@@ -3,16 +3,19 @@ import ArgumentParser
 import Glibc
 #endif
 
-// csf lower-cases its first argument (`csf -D ip` == `csf -d ip`); the rest is left as typed.
+// csf lower-cases its first argument (`csf -D ip` == `csf -d ip`); the rest is left as typed. Global flags
+// (`--json`) may stand anywhere, so they are taken out before the command is chosen.
 var arguments = Array(CommandLine.arguments.dropFirst())
+let json = arguments.contains("--json")
+arguments.removeAll { $0 == "--json" }
 if let first = arguments.first, first.hasPrefix("-") { arguments[0] = first.lowercased() }
 
 if let first = arguments.first, let verb = ListVerb.spellings[first] {
-    exit(ListCommandLine(verb: verb, arguments: Array(arguments.dropFirst())).run())
+    exit(ListCommandLine(verb: verb, words: Array(arguments.dropFirst()), json: json).run())
 }
 
 do {
-    var command = try Csf.parseAsRoot(arguments)
+    var command = try Csf.parseAsRoot(arguments + (json ? ["--json"] : []))
     try command.run()
 } catch let code as ExitCode {
     exit(code.rawValue)
@@ -22,7 +25,5 @@ do {
         print(Csf.fullMessage(for: error))
         exit(0)
     }
-    let message = Csf.fullMessage(for: error)
-    _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
-    exit(2)
+    exit(Reporter(json: json).fail(.usage(Csf.fullMessage(for: error))))
 }

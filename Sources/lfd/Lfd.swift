@@ -1,5 +1,8 @@
 import ArgumentParser
-import NftFirewall
+import CsfCompat
+import CsfFirewall
+import LfdCore
+import LfdService
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +25,7 @@ struct Lfd: ParsableCommand {
         Exit codes: 0 success; 1 failure (refusal, already running, unreadable file, invalid csf.conf or
         regex.custom); 2 usage error.
         """,
-        version: NftFirewallVersion.string
+        version: NftcsfVersion.string
     )
 
     @Option(name: .long, help: ArgumentHelp("Run the detectors over FILE without banning.", valueName: "FILE"))
@@ -51,7 +54,7 @@ struct Lfd: ParsableCommand {
             throw ExitCode(ScanCommand(paths: paths, file: file, logKey: logKey, json: json, quiet: quiet).run())
         }
         if foreground {
-            throw ExitCode(LfdDaemon(paths: paths).run())
+            throw ExitCode(LfdDaemon(paths: paths, logger: LfdLogging.logger(paths: paths, toStandardError: true)).run())
         }
         throw ExitCode(daemonize(paths))
     }
@@ -69,9 +72,8 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: \(why)")
         return 1
     }
-    let daemon = LfdDaemon(paths: paths)
-    if daemon.isRunning {
-        Output.err("lfd: already running (\(daemon.pidFile) is locked)")
+    if LfdDaemon.isRunning(paths) {
+        Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")
         return 1
     }
     guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"]) else {
@@ -79,7 +81,7 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         return 1
     }
     for _ in 0..<100 {
-        if let text = try? TextFile.read(daemon.pidFile), Int32(text.filter { !$0.isWhitespace }) == pid {
+        if let text = try? TextFile.read(LfdDaemon.pidFile(paths)), Int32(text.filter { !$0.isWhitespace }) == pid {
             print("lfd: started (pid \(pid))")
             return 0
         }

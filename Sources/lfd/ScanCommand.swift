@@ -1,4 +1,7 @@
-import NftFirewall
+import CsfCompat
+import CsfFirewall
+import LfdCore
+import LfdService
 
 /// `lfd --scan`: prints what the detectors see in a file.
 struct ScanCommand {
@@ -9,12 +12,12 @@ struct ScanCommand {
     var quiet = false
 
     func run() -> Int32 {
-        let (custom, diagnostics) = CustomRules.load(CustomRules.path(paths))
+        let (all, diagnostics) = DetectorLibrary.load(paths)
         if diagnostics.contains(where: { $0.severity == .error }) {
             for d in diagnostics { Output.err(d.description) }
             return 1
         }
-        let rules = (custom + BuiltinRules.all).filter { rule in logKey.map { rule.logKeys.contains($0) } ?? true }
+        let rules = all.filter { rule in logKey.map { rule.logKeys.contains($0) } ?? true }
         let classifier = LineClassifier(rules: rules)
         let scan: LogScan
         do {
@@ -26,20 +29,51 @@ struct ScanCommand {
         for hit in scan.hits {
             let d = hit.detection
             if json {
-                Output.json(["line": hit.line, "app": d.rule.app, "trigger": d.rule.trigger, "ip": d.ip.description,
-                             "account": d.account as Any, "rule": d.rule.name, "count": d.count])
+                print(JSONText.encode(ScanHit(line: hit.line, app: d.rule.app, trigger: d.rule.trigger, ip: d.ip.description,
+                                              account: d.account, rule: d.rule.name, count: d.count)))
             } else {
                 print("\(file):\(hit.line): \(d.rule.app) [\(d.rule.trigger)] \(d.ip)\(d.account.map { " account=\($0)" } ?? "")\(d.count > 1 ? " x\(d.count)" : "") (\(d.rule.name))")
             }
         }
         let perApp = scan.perApp
         if json {
-            Output.json(["summary": ["lines": scan.lines, "matched": scan.matched, "addresses": scan.addresses.count,
-                                     "apps": perApp]])
+            print(JSONText.encode(["summary": ScanSummary(lines: scan.lines, matched: scan.matched,
+                                                          addresses: scan.addresses.count, apps: perApp)]))
         } else {
             let apps = perApp.keys.sorted().map { "\($0) \(perApp[$0] ?? 0)" }.joined(separator: ", ")
             print("lfd: \(scan.lines) lines, \(scan.matched) matched (\(apps.isEmpty ? "none" : apps)), \(scan.addresses.count) distinct addresses")
         }
         return 0
     }
+}
+
+/// One matching line of `lfd --scan --json`.
+struct ScanHit: Encodable {
+    var line: Int
+    var app: String
+    var trigger: String
+    var ip: String
+    var account: String?
+    var rule: String
+    var count: Int
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(line, forKey: .line)
+        try c.encode(app, forKey: .app)
+        try c.encode(trigger, forKey: .trigger)
+        try c.encode(ip, forKey: .ip)
+        try c.encode(account, forKey: .account)   // null when the line names none
+        try c.encode(rule, forKey: .rule)
+        try c.encode(count, forKey: .count)
+    }
+
+    enum CodingKeys: String, CodingKey { case line, app, trigger, ip, account, rule, count }
+}
+
+struct ScanSummary: Encodable {
+    var lines: Int
+    var matched: Int
+    var addresses: Int
+    var apps: [String: Int]
 }

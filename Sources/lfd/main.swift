@@ -1,5 +1,8 @@
 import ArgumentParser
-import NftFirewall
+import CsfCompat
+import CsfFirewall
+import LfdCore
+import LfdService
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func lfdScanRefusesWhatItCannotRead() throws {
-        var r = try Shell.run([NetLab.lfdBinary, "--scan", "/nonexistent/auth.log"])
+        let detectors = "NFTCSF_DETECTORS=\(Repo.path("compat/detectors"))"
+        var r = try Shell.run(["env", detectors, NetLab.lfdBinary, "--scan", "/nonexistent/auth.log"])
         #expect(r.status == 1 && r.stderr.contains("/nonexistent/auth.log"), "\(r)")
         r = try Shell.run([NetLab.lfdBinary, "--as", "SSHD_LOG"])
         #expect(r.status == 2, "--as without --scan is a usage error: \(r)")
@@ -52,7 +53,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "[broken]\nlog = SSHD_LOG\npattern = (unclosed\n".write(toFile: dir + "/etc/csf/regex.custom", atomically: true, encoding: .utf8)
         try "x\n".write(toFile: dir + "/a.log", atomically: true, encoding: .utf8)
-        r = try Shell.run(["env", "CSF_ROOT=\(dir)", NetLab.lfdBinary, "--scan", dir + "/a.log"])
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", detectors, NetLab.lfdBinary, "--scan", dir + "/a.log"])
         #expect(r.status == 1 && r.stderr.contains("regex.custom:3:"), "\(r)")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// Settings whose rules only matter with real sockets: owner matches, nat, and everything at once.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// Real kernel, real packets: csf runs inside a throwaway namespace and peers on veth pairs probe it.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

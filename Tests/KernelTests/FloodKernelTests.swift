@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// SYNFLOOD and CONNLIMIT with real connections from peer namespaces.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

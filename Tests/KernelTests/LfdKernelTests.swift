@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// lfd against a real kernel: log lines written to a file end in a ban a peer's packets prove.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

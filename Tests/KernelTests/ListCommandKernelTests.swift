@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// The list commands against a real kernel: each change is proven by packets from a peer namespace.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

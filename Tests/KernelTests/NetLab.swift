@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// Throwaway network namespaces for kernel tests: a firewall host `fw` and peers on veth pairs, using
 /// documentation addresses. Nothing here ever runs in the root namespace's firewall: every nft call goes
@@ -57,6 +59,8 @@ final class NetLab {
         try Shell.check(["cp", "-r", Repo.path("compat/etc/csf"), root + "/etc/"])
         try FileManager.default.createDirectory(atPath: root + "/usr/local/csf", withIntermediateDirectories: true)
         try Shell.check(["cp", "-r", Repo.path("compat/tpl"), root + "/usr/local/csf/"])
+        try FileManager.default.createDirectory(atPath: root + "/usr/share/nftcsf", withIntermediateDirectories: true)
+        try Shell.check(["cp", "-r", Repo.path("compat/detectors"), root + "/usr/share/nftcsf/"])
         try setConfig(["TESTING": "0"])
     }
 

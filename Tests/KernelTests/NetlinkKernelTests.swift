@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import NftFirewall
+@testable import CsfCompat
+@testable import NftKernel
+import CsfTestSupport
 
 /// Set elements added and removed over raw netlink, proven with packets from a peer.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))

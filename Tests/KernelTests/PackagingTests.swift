@@ -29,7 +29,8 @@ struct PackagingTests {
         for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
                   "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz",
                   "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
-                  "usr/local/csf/tpl/alert.txt", "usr/local/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny"] {
+                  "usr/local/csf/tpl/alert.txt", "usr/local/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny",
+                  "usr/share/nftcsf/detectors/10-sshd.rules", "usr/share/nftcsf/detectors/samples/10-sshd.log"] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/\(f)"), "missing \(f)")
         }
         #expect(try String(contentsOfFile: root + "/etc/csf/csf.conf", encoding: .utf8) == "TCP_IN = \"2222\"\n",

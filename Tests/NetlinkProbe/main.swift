@@ -1,11 +1,13 @@
-// Test helper: drives NetlinkSetWriter from a child process inside a test's network namespace.
+// Test helper: drives the kernel port's netlink path from a child process inside a test's network namespace.
 // usage: NetlinkProbe add|del TABLE SET IP[,IP...] [TIMEOUT_MS] [COMMENT]
 //        NetlinkProbe bulk TABLE SET COUNT        (adds 10.x.y.z addresses in one batch)
 //        NetlinkProbe bench-temp TABLE SET COUNT PER_BATCH   (times COUNT temp bans, PER_BATCH per transaction)
 #if canImport(Glibc)
 import Glibc
 #endif
-import NftFirewall
+import CsfCompat
+import NftKernel
+import NftRuleset
 
 let args = CommandLine.arguments
 func fail(_ message: String) -> Never {
@@ -14,21 +16,21 @@ func fail(_ message: String) -> Never {
 }
 guard args.count >= 5 else { fail("usage: NetlinkProbe add|del|bulk TABLE SET IPS|COUNT [TIMEOUT_MS] [COMMENT]") }
 let (verb, table, set) = (args[1], args[2], args[3])
-var elements: [NetlinkSetWriter.Element] = []
+var elements: [SetChange.Element] = []
 if verb == "bench-temp" {
     guard let n = Int(args[4]), args.count > 5, let perBatch = Int(args[5]), perBatch > 0 else { fail("bad count") }
     do {
-        let writer = try NetlinkSetWriter()
+        let writer = NftablesKernel(deferCloseAfterDeletes: false)
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         let t0 = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
         var i = 0
         while i < n {
-            var batch: [NetlinkSetWriter.Element] = []
+            var batch: [SetChange.Element] = []
             for k in i..<min(i + perBatch, n) {
                 batch.append(.init(.v4(UInt32(11) << 24 | UInt32(k)), timeoutMs: 3_600_000, comment: "lfd: (sshd) bench ban"))
             }
-            try writer.apply([.init(.add, table: table, set: set, elements: batch)])
+            try writer.apply([SetChange(.add, table: table, set: set, elements: batch)])
             i += perBatch
         }
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -51,8 +53,8 @@ if verb == "bulk" {
     }
 }
 do {
-    let writer = try NetlinkSetWriter()
-    try writer.apply([.init(verb == "del" ? .delete : .add, table: table, set: set, elements: elements)])
+    let writer = NftablesKernel(deferCloseAfterDeletes: false)
+    try writer.apply([SetChange(verb == "del" ? .delete : .add, table: table, set: set, elements: elements)])
 } catch {
     fail("\(error)")
 }

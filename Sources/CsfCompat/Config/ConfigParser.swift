@@ -1,0 +1,141 @@
+/// Parses csf.conf the way csf's Config.pm does: `NAME = "value"`, the value between the first and the last
+/// double quote, whitespace stripped from names, `#` comments, `Include` files, duplicates fatal.
+public struct ConfigParser {
+    public private(set) var diagnostics: [Diagnostic] = []
+    private var config: CsfConfig
+    private var seenAt: [String: String] = [:]
+    private var includeStack: [String] = []
+
+    public init(path: String) {
+        config = CsfConfig(path: path)
+    }
+
+    /// Loads the file and everything it includes, then checks every value against its kind.
+    public static func load(_ path: String) -> (CsfConfig, [Diagnostic]) {
+        var parser = ConfigParser(path: path)
+        parser.parseFile(path, from: nil)
+        parser.validate()
+        parser.applyClamps()
+        return (parser.config, parser.diagnostics)
+    }
+
+    /// Parses text as if it were a file (used by tests and `--check` of piped input).
+    public static func parse(text: String, path: String) -> (CsfConfig, [Diagnostic]) {
+        var parser = ConfigParser(path: path)
+        parser.parseText(text, path: path)
+        parser.validate()
+        parser.applyClamps()
+        return (parser.config, parser.diagnostics)
+    }
+
+    private mutating func parseFile(_ path: String, from: Diagnostic?) {
+        guard !includeStack.contains(path) else {
+            report(.error, from?.file ?? path, from?.line ?? 0, "Include loop: \(path) includes itself")
+            return
+        }
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch {
+            report(.error, from?.file ?? path, from?.line ?? 0, from == nil ? "cannot read: \(error)" : "Include \(path): cannot read: \(error)")
+            return
+        }
+        includeStack.append(path)
+        parseText(text, path: path)
+        includeStack.removeLast()
+    }
+
+    private mutating func parseText(_ text: String, path: String) {
+        let bytes = Array(text.utf8)
+        var lines: [(Int, Range<Int>)] = []
+        bytes.withUnsafeBufferPointer { buf in
+            LineScanner.forEachEntry(buf) { lines.append(($0, $1)) }
+        }
+        for (lineNo, range) in lines { parseLine(bytes[range], lineNo: lineNo, path: path) }
+    }
+
+    private mutating func parseLine(_ line: ArraySlice<UInt8>, lineNo: Int, path: String) {
+        if line.starts(with: ConfigParser.includeWord) {
+            let target = String(decoding: line.dropFirst(ConfigParser.includeWord.count), as: UTF8.self).trimmingWhitespace()
+            if target.isEmpty {
+                report(.error, path, lineNo, "Include without a file name")
+            } else {
+                parseFile(target, from: Diagnostic(.error, file: path, line: lineNo, ""))
+            }
+            return
+        }
+        guard let eq = line.firstIndex(of: ASCII.equals) else {
+            report(.warning, path, lineNo, "line has no '=' and is ignored")
+            return
+        }
+        let name = String(decoding: line[..<eq].filter { !ASCII.isBlank($0) }, as: UTF8.self)
+        guard let firstQuote = line.firstIndex(of: ASCII.quote), let lastQuote = line.lastIndex(of: ASCII.quote),
+              firstQuote < lastQuote, firstQuote > eq else {
+            report(.error, path, lineNo, "invalid configuration line: the value of \(name) must be in double quotes")
+            return
+        }
+        guard !name.isEmpty, name.utf8.allSatisfy({ ConfigParser.nameChars.contains($0) }) else {
+            report(.error, path, lineNo, "invalid setting name '\(name)'")
+            return
+        }
+        let value = String(decoding: line[(firstQuote + 1)..<lastQuote], as: UTF8.self)
+        if let first = seenAt[name] {
+            report(.error, path, lineNo, "setting \(name) is repeated (first set at \(first))")
+            return
+        }
+        seenAt[name] = "\(path):\(lineNo)"
+        config.set(name, value, at: Diagnostic(.error, file: path, line: lineNo, ""))
+        if ConfigSchema.byName[name] == nil {
+            report(.warning, path, lineNo, "unknown setting \(name) is ignored")
+        }
+    }
+
+    private static let includeWord = Array("Include".utf8)
+    private static let nameChars: Set<UInt8> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8)
+
+    private mutating func validate() {
+        for (name, value) in config.values.sorted(by: { $0.key < $1.key }) {
+            guard let spec = ConfigSchema.byName[name] else { continue }
+            // An empty value is csf's "unset": false, zero or no list.
+            if value.isEmpty, !ConfigParser.mustNotBeEmpty(spec.kind) { continue }
+            if let problem = ConfigSchema.problem(with: value, kind: spec.kind) {
+                let at = config.origin[name]
+                report(.error, at?.file ?? config.path, at?.line ?? 0, "\(name) = \"\(value)\": \(problem)")
+            }
+        }
+    }
+
+    private static func mustNotBeEmpty(_ kind: ConfigSchema.ValueKind) -> Bool {
+        if case .choice(let options) = kind { return !options.contains("") }
+        return false
+    }
+
+    /// Values csf/lfd silently force into range; we force them too, but say so.
+    private mutating func applyClamps() {
+        func clamp(_ key: String, when bad: (Int) -> Bool, to replacement: Int) {
+            guard let raw = config.values[key], !raw.isEmpty, let v = Int(raw), bad(v) else { return }
+            let at = config.origin[key]
+            report(.warning, at?.file ?? config.path, at?.line ?? 0, "\(key) = \"\(raw)\" is out of range, using \(replacement)")
+            config.set(key, String(replacement))
+        }
+        clamp("LF_PARSE", when: { $0 < 5 || $0 > 20 }, to: 5)
+        clamp("LF_INTERVAL", when: { $0 < 60 }, to: 60)
+        for key in ["PS_INTERVAL", "UID_INTERVAL", "LF_EXPLOIT"] { clamp(key, when: { $0 > 0 && $0 < 60 }, to: 60) }
+        for key in ["DYNDNS", "LF_GLOBAL", "GLOBAL_DYNDNS_INTERVAL"] { clamp(key, when: { $0 > 0 && $0 < 60 }, to: 300) }
+        clamp("LF_INTEGRITY", when: { $0 > 0 && $0 < 120 }, to: 300)
+        clamp("CT_INTERVAL", when: { $0 < 10 }, to: 30)
+        clamp("PT_INTERVAL", when: { $0 < 10 }, to: 60)
+        clamp("AT_INTERVAL", when: { $0 < 10 }, to: 60)
+        clamp("LF_QUEUE_INTERVAL", when: { $0 < 30 }, to: 300)
+        clamp("USE_FTPHELPER", when: { $0 == 1 }, to: 0)
+        if config.int("PS_INTERVAL") > 0 && config.bool("DROP_IP_LOGGING") {
+            let at = config.origin["DROP_IP_LOGGING"]
+            report(.warning, at?.file ?? config.path, at?.line ?? 0, "DROP_IP_LOGGING is turned off because PS_INTERVAL is set")
+            config.set("DROP_IP_LOGGING", "0")
+        }
+    }
+
+    private mutating func report(_ severity: Diagnostic.Severity, _ file: String, _ line: Int, _ message: String) {
+        diagnostics.append(Diagnostic(severity, file: file, line: line, message))
+    }
+}

@@ -1,0 +1,24 @@
+/// The bytes csf's file formats are made of, by name.
+package enum ASCII {
+    package static let tab: UInt8 = 0x09
+    package static let lineFeed: UInt8 = 0x0A
+    package static let carriageReturn: UInt8 = 0x0D
+    package static let space: UInt8 = 0x20
+    package static let quote: UInt8 = 0x22
+    package static let hash: UInt8 = 0x23
+    package static let percent: UInt8 = 0x25
+    package static let dot: UInt8 = 0x2E
+    package static let slash: UInt8 = 0x2F
+    package static let zero: UInt8 = 0x30
+    package static let nine: UInt8 = 0x39
+    package static let colon: UInt8 = 0x3A
+    package static let equals: UInt8 = 0x3D
+    package static let upperI: UInt8 = 0x49
+    package static let backslash: UInt8 = 0x5C
+    package static let pipe: UInt8 = 0x7C
+    package static let delete: UInt8 = 0x7F
+
+    /// Blank: a space or a tab (what separates a list entry from its comment).
+    package static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
+    package static func isDigit(_ b: UInt8) -> Bool { b >= zero && b <= nine }
+}

@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// User and group names as the owner matches need them (SMTP_ALLOWUSER, UDPFLOOD_ALLOWUSER, `u=`/`g=` filters).
+/// nft would resolve names itself, but a failure there aborts the whole transaction, so names are resolved
+/// and checked first. A protocol so the policy can be built without reading the host's account database.
+public protocol AccountDirectory: Sendable {
+    func uid(named name: String) -> UInt32?
+    func gid(named name: String) -> UInt32?
+}
+
+/// The host's accounts (`getpwnam`/`getgrnam`).
+public struct SystemAccounts: AccountDirectory {
+    public init() {}
+    public func uid(named name: String) -> UInt32? { Accounts.uid(named: name) }
+    public func gid(named name: String) -> UInt32? { Accounts.gid(named: name) }
+}
+
+public enum Accounts {
+    public static func uid(named name: String) -> UInt32? {
+        guard isPlausibleName(name), let pw = getpwnam(name) else { return nil }
+        return pw.pointee.pw_uid
+    }
+
+    public static func name(ofUID uid: UInt32) -> String? {
+        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+
+    public static func gid(named name: String) -> UInt32? {
+        guard isPlausibleName(name), let gr = getgrnam(name) else { return nil }
+        return gr.pointee.gr_gid
+    }
+
+    static func isPlausibleName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 32 && name.utf8.allSatisfy { b in
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46
+        }
+    }
+}

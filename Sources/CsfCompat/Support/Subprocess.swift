@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSys
+
+/// Runs helper programs (csfpre/csfpost scripts, the lockout watchdog) without a shell in between.
+public enum Subprocess {
+    public enum Outcome: Equatable, Sendable {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut
+        case failedToStart(String)
+    }
+
+    /// csf runs its hook scripts with this PATH appended.
+    static let extraPath = "/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin"
+
+    static func environment(extra: [String: String] = [:]) -> [String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        env["PATH"] = (env["PATH"].map { $0 + ":" } ?? "") + extraPath
+        for (k, v) in extra { env[k] = v }
+        return env.map { "\($0.key)=\($0.value)" }
+    }
+
+    /// Runs to completion or kills the whole process group after `timeout` seconds.
+    /// `input` becomes the program's standard input (through an unlinked temporary file: no pipe to deadlock on).
+    public static func run(_ argv: [String], input: String? = nil, timeout: Double, quiet: Bool = false) -> Outcome {
+        var inputPath: String?
+        if let input {
+            var template = Array("/tmp/nftcsf-input-XXXXXX".utf8CString)
+            let fd = mkstemp(&template)
+            guard fd >= 0 else { return .failedToStart(String(cString: strerror(errno))) }
+            _ = input.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+            inputPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        defer { if let inputPath { unlink(inputPath) } }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        if quiet {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        guard let pid = spawn(argv, attr: &attr, actions: &actions, env: environment()) else {
+            return .failedToStart(String(cString: strerror(errno)))
+        }
+        let deadline = SystemTime.monotonic + timeout
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { return .failedToStart(String(cString: strerror(errno))) }
+            if SystemTime.monotonic >= deadline {
+                kill(-pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return .timedOut
+            }
+            usleep(5_000)
+        }
+        if status & 0x7f == 0 { return .exited((status >> 8) & 0xff) }
+        return .signaled(status & 0x7f)
+    }
+
+    /// Starts a program in its own session with no terminal, so it outlives the CLI that started it.
+    /// `inheriting` passes one descriptor on as fd 3.
+    public static func spawnDetached(_ argv: [String], extraEnvironment: [String: String] = [:], inheriting fd: Int32? = nil) -> pid_t? {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(CSYS_POSIX_SPAWN_SETSID))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // An inherited pipe would keep a caller (a shell pipeline, Ansible) waiting for the watchdog to exit.
+        if let fd {
+            posix_spawn_file_actions_adddup2(&actions, fd, 3)
+            posix_spawn_file_actions_addclosefrom_np(&actions, 4)
+        } else {
+            posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        }
+        return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
+    }
+
+    private static func spawn(_ argv: [String], attr: inout posix_spawnattr_t, actions: inout posix_spawn_file_actions_t,
+                              env: [String]) -> pid_t? {
+        guard let path = argv.first else { return nil }
+        var cargv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cenv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        defer {
+            cargv.forEach { free($0) }
+            cenv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attr, &cargv, &cenv)
+        if rc != 0 {
+            errno = rc
+            return nil
+        }
+        return pid
+    }
+
+    /// The path of the running executable, to re-run ourselves as the watchdog.
+    public static var currentExecutable: String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,179 @@
+import CsfCompat
+import CsfPolicy
+import NftKernel
+import NftRuleset
+
+/// The csf firewall lifecycle: check, compile, apply atomically, stop, report. The CLI is a thin shell over
+/// this, and every kernel operation goes through one `KernelPort`.
+public struct Firewall {
+    public let paths: CsfPaths
+    public let kernel: any KernelPort
+    let log: (String) -> Void
+    let host: () -> HostAddresses
+    let clock: () -> Int
+    let launch: ([String]) -> Int32?
+    /// How long a command waits for the lock csf and lfd share.
+    let lockTimeout: Double
+
+    /// `launch` starts the detached lockout watchdog (tests record it instead).
+    public init(paths: CsfPaths, kernel: any KernelPort = NftablesKernel(), host: @escaping () -> HostAddresses = { .current() },
+                clock: @escaping () -> Int = { SystemTime.wallSeconds },
+                launch: @escaping ([String]) -> Int32? = { Subprocess.spawnDetached($0) },
+                lockTimeout: Double = 30, log: @escaping (String) -> Void = { print($0) }) {
+        self.paths = paths
+        self.lockTimeout = lockTimeout
+        self.kernel = kernel
+        self.host = host
+        self.clock = clock
+        self.launch = launch
+        self.log = log
+    }
+
+    public var watchdog: Watchdog { Watchdog(paths: paths, launch: launch, clock: clock) }
+
+    // MARK: reading config
+
+    public struct Prepared {
+        public var outcome: PolicyBuilder.Outcome
+        public var rendered: RenderedTable
+        public var script: String { rendered.script }
+    }
+
+    /// Loads, validates and compiles everything; throws with every error found, touching nothing.
+    public func prepare() throws(CsfError) -> Prepared {
+        let outcome = PolicyLoader.load(paths: paths, host: host(), now: clock())
+        if outcome.hasErrors { throw .invalidInput(outcome.diagnostics) }
+        do {
+            return Prepared(outcome: outcome, rendered: try RenderedTable(RulesetCompiler.compile(outcome.policy)))
+        } catch {
+            throw .kernel(operation: "render", message: error.description)
+        }
+    }
+
+    public func check() -> [Diagnostic] {
+        PolicyLoader.load(paths: paths, host: host(), now: clock()).diagnostics
+    }
+
+    // MARK: kernel state
+
+    public func isRunning() throws(CsfError) -> Bool { try kernel.isRunning() }
+
+    public func status(json: Bool) throws(CsfError) -> String? { try kernel.listing(json: json) }
+
+    /// The dynamic sets (flood, connection and knock meters) with their current entries.
+    public func meters() throws(CsfError) -> [MeterListing] { try kernel.meters() }
+
+    // MARK: start / stop
+
+    public struct StartOptions: Sendable {
+        public var confirmWithin: Int?
+        public init(confirmWithin: Int? = nil) { self.confirmWithin = confirmWithin }
+    }
+
+    public struct StartReport: Sendable {
+        public var warnings: [Diagnostic]
+        public var testing: Bool
+        public var elements: Int
+    }
+
+    func lock() throws(CsfError) -> FileLock {
+        try kernel.checkNamespace()
+        return try FileLock(path: paths.lock, timeout: lockTimeout)
+    }
+
+    /// `csf -s`: the whole table replaced in one transaction, hooks around it, lockout protection armed.
+    public func start(_ options: StartOptions = .init()) throws(CsfError) -> StartReport {
+        let lock = try lock()   // the namespace check comes before any hook script runs
+        defer { withExtendedLifetime(lock) {} }
+        let prepared = try prepare()
+        let hooks = HookScripts(paths: paths)
+        try hooks.run(.pre, log: log)
+
+        if options.confirmWithin != nil {
+            try FileSystem.writeAtomically(watchdog.rollbackPath, try kernel.snapshot() ?? Watchdog.noTable)
+        }
+        try kernel.replace(prepared.rendered)
+        if prepared.outcome.policy.redirects.contains(where: { if case .dnat = $0.action { return true } else { return false } }) {
+            // DNAT does nothing without forwarding, but the rules are in place: a warning, not a failed start.
+            do { try kernel.enableIPv4Forwarding() } catch { log("*WARNING* csf.redirect DNAT needs IPv4 forwarding: \(error)") }
+        }
+        FileSystem.remove(paths.errorMarker)
+        pruneTempLists(now: prepared.outcome.policy.now)
+
+        // Lockout protection is armed before the post hooks: a failing csfpost.sh must not disarm it.
+        let config = prepared.outcome.config
+        if config.bool("TESTING") {
+            let seconds = Environment.value("CSF_TESTING_INTERVAL_SECONDS").flatMap(Int.init)
+                ?? max(1, config.int("TESTING_INTERVAL")) * 60
+            try watchdog.arm(.testing, seconds: seconds)
+        } else {
+            watchdog.cancel(.testing)
+        }
+        if let seconds = options.confirmWithin {
+            try watchdog.arm(.confirm, seconds: seconds)
+        }
+        try hooks.run(.post, log: log)
+        return StartReport(warnings: prepared.outcome.diagnostics, testing: config.bool("TESTING"),
+                           elements: prepared.rendered.elementCount)
+    }
+
+    /// `csf -f`: removes only our table; every other table on the host is left alone.
+    public func stop() throws(CsfError) {
+        let lock = try lock()
+        defer { withExtendedLifetime(lock) {} }
+        try kernel.removeTable()
+        for mode in Watchdog.Mode.allCases { watchdog.cancel(mode) }
+    }
+
+    /// `csf --confirm`: keeps the new ruleset; returns false when nothing was waiting for confirmation.
+    public func confirm() -> Bool {
+        let pending = watchdog.cancel(.confirm)
+        FileSystem.remove(watchdog.rollbackPath)
+        return pending
+    }
+
+    /// The detached watchdog's body. Returns a line for the log.
+    public func runWatchdog(_ mode: Watchdog.Mode, token: String) throws(CsfError) -> String? {
+        guard watchdog.wait(mode, token: token) else { return nil }
+        let lock = try FileLock(path: paths.lock, timeout: 120)
+        defer { withExtendedLifetime(lock) {} }
+        guard let s = watchdog.state(mode), s.token == token else { return nil }
+        FileSystem.remove(watchdog.statePath(mode))
+        switch mode {
+        case .testing:
+            try kernel.removeTable()
+            return "TESTING mode: firewall removed after TESTING_INTERVAL"
+        case .confirm:
+            let saved = (try? TextFile.read(watchdog.rollbackPath)) ?? Watchdog.noTable
+            if saved.hasPrefix(Watchdog.noTable) {
+                try kernel.removeTable()
+            } else {
+                try kernel.restore(saved)
+            }
+            FileSystem.remove(watchdog.rollbackPath)
+            return "csf --confirm not received in time: previous ruleset restored"
+        }
+    }
+
+    // MARK: disable / enable
+
+    public var isDisabled: Bool { TextFile.exists(paths.disableMarker) }
+
+    public func disable() throws(CsfError) {
+        try FileSystem.touch(paths.disableMarker)
+        try stop()
+    }
+
+    public func enable() throws(CsfError) -> StartReport {
+        FileSystem.remove(paths.disableMarker)
+        return try start()
+    }
+
+    /// Expired temporary entries leave the files once the kernel no longer has them (csf does this on start).
+    func pruneTempLists(now: Int) {
+        for kind in [TempEntry.Kind.allow, .deny] {
+            var list = TempList.load(kind, paths: paths)
+            if list.prune(now: now) { try? list.write() }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CsfCompat
+import NftRuleset
+
+extension ListCommands {
+    /// Writes the list file (one appended line, or an atomic rewrite without `drop`), then brings the kernel
+    /// in step. If the kernel refuses, the file is put back so files and kernel never disagree.
+    func commit(_ kind: CsfTableLayout.ListKind, _ file: ListFile, removingLines drop: Set<Int>, appending line: String?,
+                added: [CommandTarget], removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
+        let rollback: () -> Void
+        let after: ListFile?
+        if drop.isEmpty, let line {
+            let size = try FileSystem.appendLine(file.path, line)
+            rollback = { FileSystem.truncate(file.path, to: size) }
+            after = nil
+        } else {
+            var bytes = file.removing(drop)
+            if let line { bytes += Array((line + "\n").utf8) }
+            try FileSystem.writeAtomically(file.path, bytes: bytes)
+            // The mapping still shows the old file after the rename, so it is the rollback copy.
+            rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes.array) }
+            after = ListFile(path: file.path, bytes: bytes)
+        }
+        do {
+            return try syncKernel(kind, before: file, after: after, added: added, removed: removed)
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    /// `-dr`/`-ar` on a large file: each removed line becomes a same-length comment, written in place and
+    /// flushed; the kernel follows, and if it refuses the old lines are written back.
+    func commitInPlace(_ kind: CsfTableLayout.ListKind, _ file: ListFile, blanking ranges: [Range<Int>],
+                       removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
+        let old = ranges.map { (offset: $0.lowerBound, bytes: Array(file.bytes.buffer[$0])) }
+        // The mapping may show the new bytes after the write; keep a copy when the network diff needs the old file.
+        let before = removed.contains { !($0.network?.isHost ?? true) } ? ListFile(path: file.path, bytes: file.bytes.array) : file
+        try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) })
+        do {
+            // The caller has already left out addresses that other lines still list, so no re-scan here.
+            return try syncKernel(kind, before: before, after: nil, added: [], removed: removed)
+        } catch {
+            try? FileSystem.overwrite(file.path, old)
+            throw error
+        }
+    }
+
+    /// The kernel side of an edit: the list's set contents for the entries it touched, before and after, and
+    /// the difference sent in one batch. Hosts are elements of their own; networks share interval sets (a covered
+    /// network appears only when its cover leaves), so their sets are compared whole.
+    private func syncKernel(_ kind: CsfTableLayout.ListKind, before: ListFile, after: ListFile?, added: [CommandTarget],
+                            removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
+        let sync = KernelSync(firewall: firewall)
+        let all = added + removed
+        // Advanced filters are rules, not set elements: only a table replacement (still one transaction) adds them.
+        if all.contains(where: { $0.network == nil }) { return try sync.reload() }
+        let removedHosts = removed.compactMap(\.network).filter(\.isHost)
+        // Another line (or an Include) may still list a removed address: then it stays in the kernel.
+        let keptHosts = removedHosts.filter { net in after.map { isListed(.network(net), in: $0) } ?? false }
+        var old = removedHosts
+        var new = added.compactMap(\.network).filter(\.isHost) + keptHosts
+        if all.contains(where: { !($0.network?.isHost ?? true) }) {
+            old += listedNetworks(before)
+            let afterFile: ListFile
+            if let after { afterFile = after } else { afterFile = try ListFile.load(before.path) }
+            new += listedNetworks(afterFile)
+        }
+        return try sync.apply(SetContents.changes(from: SetContents.list(kind, old), to: SetContents.list(kind, new)))
+    }
+
+    /// Every address and network the list (with Includes) names.
+    func listedNetworks(_ file: ListFile) -> [IPNetwork] {
+        var out: [IPNetwork] = []
+        // Only lines with a '/' can name a network; hosts do not matter to the interval sets.
+        for i in file.lines(containing: [47]) {
+            if let n = file.token(i)?.listedNetwork, !n.isHost { out.append(n) }
+        }
+        for i in file.includeLines {
+            guard let inc = file.includePath(i), let included = try? ListFile.load(inc) else { continue }
+            out += listedNetworks(included)
+        }
+        return out
+    }
+}

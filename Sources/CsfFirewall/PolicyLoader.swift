@@ -1,0 +1,21 @@
+import CsfCompat
+import CsfPolicy
+
+/// Reads csf.conf and every file `csf -s` uses, and builds the policy from them.
+public enum PolicyLoader {
+    public static func inputs(paths: CsfPaths, config: CsfConfig, host: HostAddresses, now: Int,
+                              accounts: any AccountDirectory = SystemAccounts()) -> PolicyInputs {
+        PolicyInputs(config: config, allow: AccessList.load(paths.allow), deny: AccessList.load(paths.deny),
+                     sips: ListReader.read(paths.sips), redirects: ListReader.read(paths.redirect),
+                     tempAllow: TempList.load(.allow, paths: paths), tempDeny: TempList.load(.deny, paths: paths),
+                     resolvConf: try? TextFile.read(paths.resolvConf), host: host, accounts: accounts, now: now)
+    }
+
+    /// The policy with every problem found: csf.conf's first, then the lists'.
+    public static func load(paths: CsfPaths, host: HostAddresses, now: Int) -> PolicyBuilder.Outcome {
+        let (config, configDiagnostics) = ConfigParser.load(paths.config)
+        var outcome = PolicyBuilder.build(inputs(paths: paths, config: config, host: host, now: now))
+        outcome.diagnostics.insert(contentsOf: configDiagnostics, at: 0)
+        return outcome
+    }
+}

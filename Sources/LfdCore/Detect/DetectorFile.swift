@@ -1,0 +1,102 @@
+import CsfCompat
+
+/// lfd's built-in detectors as data: one `*.rules` file per service family, read in file-name order
+/// (shipped under compat/detectors, installed to /usr/share/nftcsf/detectors). The format is described at
+/// the top of every shipped file; a mistake is a `file:line` error and the file's rules are not used.
+public enum DetectorFile {
+    static let keys: Set<String> = ["app", "text", "trigger", "log", "literal", "ip", "pattern"]
+
+    /// Every `*.rules` file of a directory, in name order; a missing or empty directory is an error (lfd
+    /// without detectors protects nothing).
+    public static func loadDirectory(_ directory: String) -> (rules: [FailureRule], diagnostics: [Diagnostic]) {
+        let files = FileSystem.listDirectory(directory).filter { $0.hasSuffix(".rules") }
+        guard !files.isEmpty else {
+            return ([], [Diagnostic(.error, file: directory, line: 0, "no detector files (*.rules) found")])
+        }
+        var rules: [FailureRule] = []
+        var diagnostics: [Diagnostic] = []
+        for name in files {
+            let (r, d) = load(directory + "/" + name)
+            for rule in r where rules.contains(where: { $0.name == rule.name }) {
+                diagnostics.append(Diagnostic(.error, file: directory + "/" + name, line: 0, "rule [\(rule.name)] is also defined in another file"))
+            }
+            rules += r
+            diagnostics += d
+        }
+        return (rules, diagnostics)
+    }
+
+    public static func load(_ path: String) -> (rules: [FailureRule], diagnostics: [Diagnostic]) {
+        do {
+            return parse(try TextFile.read(path), path: path)
+        } catch {
+            return ([], [Diagnostic(.error, file: path, line: 0, error.description)])
+        }
+    }
+
+    public static func parse(_ text: String, path: String) -> (rules: [FailureRule], diagnostics: [Diagnostic]) {
+        let blocks = RuleBlocks(text: text, path: path, keys: keys, rawKeys: ["pattern", "literal"])
+        var diagnostics = blocks.diagnostics
+        var defines: [String: String] = [:]
+        for block in blocks.blocks where block.name == "define" {
+            for (name, fields) in block.fields {
+                guard name.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }), let f = fields.last else {
+                    diagnostics.append(Diagnostic(.error, file: path, line: block.line, "define names use A-Z, 0-9 and '_'"))
+                    continue
+                }
+                defines[name] = f.value
+            }
+        }
+        var rules: [FailureRule] = []
+        for block in blocks.blocks where block.name != "define" {
+            switch rule(block, defines: defines, path: path) {
+            case .success(let r): rules.append(r)
+            case .failure(let d): diagnostics.append(d)
+            }
+        }
+        // A file with a mistake contributes nothing: half a service's detectors would be a silent gap.
+        return diagnostics.isEmpty ? (rules, []) : ([], diagnostics)
+    }
+
+    private static func rule(_ b: RuleBlocks.Block, defines: [String: String], path: String) -> Result<FailureRule, Diagnostic> {
+        func fail(_ message: String, _ line: Int? = nil) -> Result<FailureRule, Diagnostic> {
+            .failure(Diagnostic(.error, file: path, line: line ?? b.line, "rule [\(b.name)]: \(message)"))
+        }
+        for key in ["app", "text", "trigger", "log", "pattern"] where b.first(key) == nil {
+            return fail("missing '\(key) = ...'")
+        }
+        guard let app = b.first("app")?.value, let text = b.first("text")?.value, let trigger = b.first("trigger"),
+              let log = b.first("log"), let pattern = b.first("pattern") else { return fail("incomplete") }
+        guard trigger.value.hasPrefix("LF_"), trigger.value.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
+            return fail("trigger must be a csf.conf key such as LF_SSHD", trigger.line)
+        }
+        let logKeys = log.value.split(separator: ",").map { $0.trimmingWhitespace() }
+        guard !logKeys.isEmpty, logKeys.allSatisfy({ $0.hasSuffix("_LOG") && $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } }) else {
+            return fail("log must name *_LOG keys", log.line)
+        }
+        var literals: [String] = []
+        for l in b.all("literal") {
+            guard l.value.count >= 3, l.value.hasPrefix("\""), l.value.hasSuffix("\"") else {
+                return fail("a literal is written in double quotes", l.line)
+            }
+            literals.append(String(l.value.dropFirst().dropLast()))
+        }
+        var form = FailureRule.IPForm.plain
+        if let ip = b.first("ip") {
+            switch ip.value {
+            case "plain": form = .plain
+            case "underscores": form = .underscores
+            case "trailing-port": form = .trailingPort
+            default: return fail("ip must be plain, underscores or trailing-port", ip.line)
+            }
+        }
+        var expanded = pattern.value
+        for (name, value) in defines { expanded = expanded.replacingAll("%\(name)%", with: value) }
+        do {
+            return .success(try FailureRule(name: b.name, app: app, text: text, trigger: trigger.value, logKeys: logKeys,
+                                            literals: literals, pattern: expanded, ipForm: form))
+        } catch {
+            return fail("pattern: \(error)", pattern.line)
+        }
+    }
+}

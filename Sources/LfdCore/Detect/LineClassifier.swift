@@ -1,0 +1,73 @@
+import CsfCompat
+
+/// Runs the rules that read a log key over one line, in order; the first rule whose pattern matches owns the
+/// line. A single literal scan decides which rules can possibly match before any pattern runs.
+public struct LineClassifier: Sendable {
+    public let rules: [FailureRule]
+    private let matcher: LiteralMatcher
+    /// Per rule, `matcher.words` words: the literals it needs, as bits.
+    private let needMasks: [UInt64]
+
+    public init(rules: [FailureRule]) {
+        self.rules = rules
+        // The scan looks for each literal's first few bytes (a small table stays in cache); a candidate rule
+        // then checks its whole literals with memmem before its pattern runs.
+        var prefix = 8
+        var keys: [[[UInt8]]] = []
+        var literals: [[UInt8]] = []
+        while true {
+            keys = rules.map { $0.literalBytes.filter { !$0.isEmpty }.map { Array($0.prefix(prefix)) } }
+            literals = Array(Set(keys.joined())).sorted { $0.lexicographicallyPrecedes($1) }
+            if LiteralMatcher.fits(literals) || prefix == 1 { break }
+            prefix -= 1
+        }
+        var ids: [[UInt8]: Int] = [:]
+        for (i, lit) in literals.enumerated() { ids[lit] = i }
+        matcher = LiteralMatcher(literals)
+        var masks = [UInt64](repeating: 0, count: rules.count * matcher.words)
+        for (i, ruleKeys) in keys.enumerated() {
+            for key in ruleKeys { if let id = ids[key] { masks[i * matcher.words + id / 64] |= 1 << UInt64(id % 64) } }
+        }
+        needMasks = masks
+    }
+
+    /// `logKey` nil tries every rule (what `lfd --scan` does without `--as`).
+    public func classify(_ line: String, logKey: String?) -> Detection? {
+        var line = line
+        var found = [UInt64](repeating: 0, count: matcher.words)
+        return line.withUTF8 { classify($0, logKey: logKey, scratch: &found) }
+    }
+
+    /// `scratch` holds `matcher.words` words; pass the same array for every line to avoid allocations.
+    public func classify(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> Detection? {
+        matcher.scan(line, into: &found)
+        let words = matcher.words
+        return needMasks.withUnsafeBufferPointer { masks -> Detection? in
+            rules.withUnsafeBufferPointer { rules -> Detection? in
+                for i in 0..<rules.count {
+                    var candidate = true
+                    for w in 0..<words where found[w] & masks[i * words + w] != masks[i * words + w] {
+                        candidate = false
+                        break
+                    }
+                    guard candidate else { continue }
+                    let rule = rules[i]
+                    if let logKey, !rule.logKeys.contains(logKey) { continue }
+                    switch rule.match(line) {
+                    case .noMatch: continue
+                    case .consumed: return nil
+                    case .detected(let d): return d
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    public var scratchWords: Int { matcher.words }
+
+    /// The rules enabled by csf.conf: a rule runs when its trigger key is non-zero (custom rules always run).
+    public static func enabled(_ rules: [FailureRule], config: CsfConfig) -> [FailureRule] {
+        rules.filter { $0.threshold != nil || config.int($0.trigger) > 0 }
+    }
+}

@@ -1,0 +1,164 @@
+import CsfCompat
+import CsfFirewall
+import LfdCore
+import Logging
+
+/// What lfd hands to its notifier after a firewall change: alert mails and BLOCK_REPORT/UNBLOCK_REPORT runs,
+/// which may take seconds and never hold up a block or the log loop.
+public enum Notice: Sendable, Equatable {
+    case alert(template: String, values: [String: String])
+    case report(script: String, arguments: [String])
+}
+
+/// Carries out lfd's blocks (reference §6.7) through the same code as `csf -d` / `csf -td` (files, csf's lock,
+/// the kernel in one batch), with csf's lfd.log lines, then escalates (LF_NETBLOCK, LF_PERMBLOCK). Runs on lfd's
+/// firewall worker: waiting for csf's lock never stalls log reading.
+public struct Blocker {
+    public enum Outcome: Sendable, Equatable {
+        case blocked
+        /// The address was blocked already (the kernel was brought in step with the file).
+        case alreadyBlocked
+        /// csf refuses the block for good (an address in csf.allow or csf.ignore, this host's own).
+        case refused(String)
+        /// The block did not land (csf's lock held, the kernel refusing): try again later.
+        case failed(String)
+    }
+
+    public let commands: ListCommands
+    let logger: Logger
+    let escalation: Escalation
+    let notify: @Sendable (Notice) -> Void
+    let clock: () -> Int
+
+    public init(commands: ListCommands, logger: Logger, notify: @escaping @Sendable (Notice) -> Void,
+                clock: @escaping () -> Int = { SystemTime.wallSeconds }) {
+        self.commands = commands
+        self.logger = logger
+        self.escalation = Escalation(settings: .init(config: commands.config))
+        self.notify = notify
+        self.clock = clock
+    }
+
+    var config: CsfConfig { commands.config }
+    var paths: CsfPaths { commands.paths }
+
+    /// LF_SELECT: block only the ports of the service that failed (PORTS_<app>), inbound; not with LF_TRIGGER.
+    func ports(for b: FailureTracker.Block) -> [TempEntry.Port] {
+        if let custom = b.ports { return (try? TempEntry.parsePorts(custom)) ?? [] }
+        guard config.bool("LF_SELECT"), b.trigger != "LF_TRIGGER", b.apps.count == 1 else { return [] }
+        return (try? TempEntry.parsePorts(config["PORTS_\(b.apps[0])"].filter { !$0.isWhitespace })) ?? []
+    }
+
+    public func block(_ b: FailureTracker.Block) -> Outcome {
+        let message = b.message
+        let ports = ports(for: b)
+        // Whole-address temporary blocks are in and outbound as in csf, inbound only with LF_BLOCKINONLY.
+        let direction: TempEntry.Direction = ports.isEmpty && !config.bool("LF_BLOCKINONLY") ? .inout : .in
+        let target = b.network?.description ?? b.ip.description
+        do {
+            if let seconds = b.seconds {
+                let request = TempRequest(target: target, ttl: seconds, ports: ports, direction: direction, comment: "lfd - \(message)")
+                guard try commands.tempAdd(.deny, request).changed else { return already(b) }
+                let portText = ports.isEmpty ? "" : " port=\(ports.map(\.description).joined(separator: ","))"
+                logger.notice("\(message) - *Blocked in csf*\(portText) for \(seconds) secs [\(b.trigger)]")
+                report(target, ports: ports, perm: false, direction: direction, ttl: seconds, message: message, lines: b.lines, trigger: b.trigger)
+            } else if ports.isEmpty {
+                guard try commands.deny(target, comment: "lfd: \(message)").changed else { return already(b) }
+                logger.notice("\(message) - *Blocked in csf* [\(b.trigger)]")
+                report(target, ports: [], perm: true, direction: config.bool("LF_BLOCKINONLY") ? .in : .inout, ttl: 0,
+                       message: message, lines: b.lines, trigger: b.trigger)
+            } else {
+                for p in ports {
+                    let filter = "\(p.proto.rawValue)|in|d=\(p.port)|s=\(b.ip)"
+                    if try commands.deny(filter, comment: "lfd: \(message)").changed {
+                        logger.notice("\(message) - *Blocked in csf* port=\(p.port) [\(b.trigger)]")
+                        report(b.ip.description, ports: [p], perm: true, direction: .in, ttl: 0, message: message,
+                               lines: b.lines, trigger: b.trigger)
+                    }
+                }
+                return .blocked
+            }
+        } catch {
+            if case .refused(let why) = error {
+                logger.warning("\(message) - *Block refused* [\(b.trigger)]: \(why)")
+                return .refused(why)
+            }
+            logger.error("\(message) - *Block failed* [\(b.trigger)]: \(error.description); it will be retried")
+            return .failed(error.description)
+        }
+        alert(b)
+        escalate(b, message: message, perm: b.seconds == nil)
+        return .blocked
+    }
+
+    private func already(_ b: FailureTracker.Block) -> Outcome {
+        logger.debug("debug: \(b.ip) already blocked")
+        return .alreadyBlocked
+    }
+
+    /// alert.txt after a block (LF_EMAIL_ALERT; temporary blocks also need LF_TEMP_EMAIL_ALERT); port scans and
+    /// connection tracking have templates of their own.
+    private func alert(_ b: FailureTracker.Block) {
+        let action = b.seconds.map { "Temporary Block for \($0) seconds [\(b.trigger)]" } ?? "Permanent Block [\(b.trigger)]"
+        switch b.trigger {
+        case "PS_LIMIT":
+            guard config.bool("PS_EMAIL_ALERT") else { return }
+            notify(.alert(template: "portscan.txt", values: ["ip": "\(b.ip) (-)", "count": "\(b.hits)", "blocks": "\(b.interval)",
+                                                             "temp": action, "text": b.lines.joined(separator: "\n")]))
+        case "CT_LIMIT", "CT_SUBNET_LIMIT":
+            guard config.bool("CT_EMAIL_ALERT") else { return }
+            notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) (-)",
+                                                                       "ipcount": "\(b.hits)", "temp": action, "iptext": b.message]))
+        default:
+            guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
+            notify(.alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
+                                                          "iptick": "\(b.interval)", "block": action, "text": b.lines.joined(separator: "\n")]))
+        }
+    }
+
+    /// BLOCK_REPORT with csf's eight arguments (reference §6.10).
+    func report(_ ip: String, ports: [TempEntry.Port], perm: Bool, direction: TempEntry.Direction, ttl: Int,
+                message: String, lines: [String], trigger: String) {
+        let script = config["BLOCK_REPORT"].trimmingWhitespace()
+        guard !script.isEmpty else { return }
+        notify(.report(script: script, arguments: [ip, ports.isEmpty ? "*" : ports.map(\.description).joined(separator: ","),
+                                                   perm ? "1" : "0", direction.rawValue, String(ttl), message,
+                                                   lines.isEmpty ? " " : lines.joined(separator: "\n"), trigger]))
+    }
+
+    // MARK: LF_NETBLOCK / LF_PERMBLOCK
+
+    /// After a block: the escalation it causes, carried out; csf.tempip is read once and rewritten once.
+    private func escalate(_ b: FailureTracker.Block, message: String, perm: Bool) {
+        let now = clock()
+        var history = BlockHistory.load(paths, now: now, keep: escalation.settings.keep)
+        let step = escalation.decide(ip: b.ip, perm: perm, message: message, history: &history, now: now)
+        do {
+            try history.write(paths)
+            switch step {
+            case .netblock(let net, let addresses, let text)?:
+                guard try commands.deny(net.description, comment: "lfd: \(text)").changed else { return }
+                logger.notice("\(text) - *Blocked in csf* [\(b.trigger)]")
+                report(net.description, ports: [], perm: true, direction: .inout, ttl: 0, message: text, lines: [], trigger: "LF_NETBLOCK_COUNT")
+                if config.bool("LF_NETBLOCK_ALERT") {
+                    notify(.alert(template: "netblock.txt", values: ["block": net.description, "count": String(escalation.settings.netblockCount),
+                                                                     "class": escalation.settings.netblockClass,
+                                                                     "ips": addresses.joined(separator: "\n")]))
+                }
+            case .permblock(let ip, let count, let text)?:
+                _ = try commands.tempRemove(ip.description, kinds: [.deny])
+                guard try commands.deny(ip.description, comment: "lfd: \(text)").changed else { return }
+                logger.notice("\(text) - *Blocked in csf* [\(b.trigger)]")
+                report(ip.description, ports: [], perm: true, direction: .inout, ttl: 0, message: text, lines: [], trigger: "LF_PERMBLOCK_COUNT")
+                if config.bool("LF_PERMBLOCK_ALERT") {
+                    notify(.alert(template: "permblock.txt", values: ["ip": "\(ip) (-)", "count": "\(count)",
+                                                                      "blocks": "\(escalation.settings.permblockInterval)"]))
+                }
+            case nil:
+                break
+            }
+        } catch {
+            logger.error("*Error* escalating the block of \(b.ip): \(error.description)")
+        }
+    }
+}

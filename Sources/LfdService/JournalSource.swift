@@ -1,0 +1,154 @@
+import CsfCompat
+import CsfFirewall
+import LfdCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A log key read from the systemd journal instead of a file: `SSHD_LOG = "journal:sshd.service"` (a unit),
+/// `"journal:SYSLOG_IDENTIFIER=sshd"` (any journal field; several, comma-separated, are alternatives), with an
+/// optional `@/path/file.journal` to read journal files instead of the system journal. Entries are turned back
+/// into syslog-shaped lines (`Mon DD HH:MM:SS host ident[pid]: message`) so the same detectors apply.
+///
+/// libsystemd is loaded with dlopen when a journal source is configured, so csf and hosts without systemd
+/// never need it.
+public final class JournalSource {
+    public let spec: String
+    public let keys: [String]
+    private let api: JournalAPI
+    private var journal: OpaquePointer?
+
+    public struct Spec: Sendable, Equatable {
+        public var matches: [String]
+        public var file: String?
+    }
+
+    /// Parses the part after `journal:`.
+    public static func parse(_ value: String) -> Spec? {
+        guard value.hasPrefix("journal:") else { return nil }
+        var rest = String(value.dropFirst("journal:".count)).trimmingWhitespace()
+        var file: String?
+        if let at = rest.firstIndex(of: "@") {
+            file = String(rest[rest.index(after: at)...])
+            rest = String(rest[..<at])
+        }
+        let matches = rest.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+            .map { $0.contains("=") ? $0 : "_SYSTEMD_UNIT=\($0)" }
+        return Spec(matches: matches, file: file)
+    }
+
+    public init(value: String, keys: [String]) throws(CsfError) {
+        guard let parsed = Self.parse(value) else { throw .refused("'\(value)' is not a journal source") }
+        guard let api = JournalAPI.load() else {
+            throw .refused("\(value): libsystemd.so.0 is not available, so the journal cannot be read")
+        }
+        spec = value
+        self.keys = keys
+        self.api = api
+        var j: OpaquePointer?
+        var rc: Int32
+        if let file = parsed.file {
+            rc = file.withCString { p in
+                var paths: [UnsafePointer<CChar>?] = [p, nil]
+                return api.openFiles(&j, &paths, 0)
+            }
+        } else {
+            rc = api.open(&j, 1)   // SD_JOURNAL_LOCAL_ONLY
+        }
+        guard rc >= 0, let j else { throw .refused("\(value): cannot open the journal (\(String(cString: strerror(-rc))))") }
+        journal = j
+        for m in parsed.matches {
+            _ = m.withCString { api.addMatch(j, $0, strlen($0)) }
+        }
+        // Start at the end, as with files: only entries written from now on count.
+        _ = api.seekTail(j)
+        _ = api.previous(j)
+    }
+
+    deinit {
+        if let journal { api.close(journal) }
+    }
+
+    /// The descriptor to poll (the journal's inotify watch).
+    public var fd: Int32 {
+        guard let journal else { return -1 }
+        return api.getFD(journal)
+    }
+
+    /// New entries as syslog-shaped lines.
+    public func poll() -> [LogTailer.Line] {
+        guard let j = journal else { return [] }
+        _ = api.process(j)
+        var out: [LogTailer.Line] = []
+        while api.next(j) > 0 {
+            guard let message = field(j, "MESSAGE") else { continue }
+            let ident = field(j, "SYSLOG_IDENTIFIER") ?? field(j, "_COMM") ?? "unknown"
+            let pid = field(j, "SYSLOG_PID") ?? field(j, "_PID")
+            let host = field(j, "_HOSTNAME").map { String($0.split(separator: ".").first ?? "") } ?? LfdLogFile.shortHostname()
+            var usec: UInt64 = 0
+            _ = api.realtime(j, &usec)
+            let stamp = Self.stamp(usec)
+            let tag = pid.map { "\(ident)[\($0)]" } ?? ident
+            out.append(LogTailer.Line(path: spec, keys: keys, text: "\(stamp) \(host) \(tag): \(message)"))
+            if out.count >= 100_000 { break }
+        }
+        return out
+    }
+
+    private func field(_ j: OpaquePointer, _ name: String) -> String? {
+        var data: UnsafeRawPointer?
+        var length = 0
+        guard name.withCString({ api.getData(j, $0, &data, &length) }) >= 0, let data, length > name.utf8.count else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: data, count: length).dropFirst(name.utf8.count + 1)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func stamp(_ usec: UInt64) -> String {
+        LocalTime.format(Int(usec / 1_000_000), LocalTime.syslog)
+    }
+}
+
+/// The sd-journal functions lfd uses, resolved from libsystemd.so.0 at run time.
+struct JournalAPI: @unchecked Sendable {
+    typealias OpenFn = @convention(c) (UnsafeMutablePointer<OpaquePointer?>, Int32) -> Int32
+    typealias OpenFilesFn = @convention(c) (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<UnsafePointer<CChar>?>, Int32) -> Int32
+    typealias AddMatchFn = @convention(c) (OpaquePointer, UnsafePointer<CChar>, Int) -> Int32
+    typealias JournalFn = @convention(c) (OpaquePointer) -> Int32
+    typealias CloseFn = @convention(c) (OpaquePointer) -> Void
+    typealias GetDataFn = @convention(c) (OpaquePointer, UnsafePointer<CChar>, UnsafeMutablePointer<UnsafeRawPointer?>, UnsafeMutablePointer<Int>) -> Int32
+    typealias RealtimeFn = @convention(c) (OpaquePointer, UnsafeMutablePointer<UInt64>) -> Int32
+
+    let open: OpenFn
+    let openFiles: OpenFilesFn
+    let addMatch: AddMatchFn
+    let seekTail: JournalFn
+    let previous: JournalFn
+    let next: JournalFn
+    let process: JournalFn
+    let getFD: JournalFn
+    let close: CloseFn
+    let getData: GetDataFn
+    let realtime: RealtimeFn
+
+    static func load() -> JournalAPI? {
+        guard let lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL) else { return nil }
+        func sym<T>(_ name: String, _: T.Type) -> T? {
+            guard let p = dlsym(lib, name) else { return nil }
+            return unsafeBitCast(p, to: T.self)
+        }
+        guard let open = sym("sd_journal_open", OpenFn.self),
+              let openFiles = sym("sd_journal_open_files", OpenFilesFn.self),
+              let addMatch = sym("sd_journal_add_match", AddMatchFn.self),
+              let seekTail = sym("sd_journal_seek_tail", JournalFn.self),
+              let previous = sym("sd_journal_previous", JournalFn.self),
+              let next = sym("sd_journal_next", JournalFn.self),
+              let process = sym("sd_journal_process", JournalFn.self),
+              let getFD = sym("sd_journal_get_fd", JournalFn.self),
+              let close = sym("sd_journal_close", CloseFn.self),
+              let getData = sym("sd_journal_get_data", GetDataFn.self),
+              let realtime = sym("sd_journal_get_realtime_usec", RealtimeFn.self) else { return nil }
+        return JournalAPI(open: open, openFiles: openFiles, addMatch: addMatch, seekTail: seekTail, previous: previous,
+                          next: next, process: process, getFD: getFD, close: close, getData: getData, realtime: realtime)
+    }
+}

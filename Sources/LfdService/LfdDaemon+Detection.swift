@@ -1,0 +1,191 @@
+import CsfCompat
+import LfdCore
+import Logging
+import NftKernel
+
+extension LfdDaemon {
+    // MARK: log lines
+
+    func process(_ lines: [LogTailer.Line]) {
+        let now = SystemTime.wallSeconds
+        for line in lines {
+            for key in line.keys {
+                guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
+                consider(d, line: line.text, now: now)
+                break
+            }
+        }
+    }
+
+    /// The ignore decision, then counting. csf.rignore needs reverse DNS: a detection from an address not looked
+    /// up yet waits for the resolver worker instead of holding up the loop.
+    func consider(_ d: Detection, line: String, now: Int) {
+        if ignore.ignores(d.ip) {
+            logger.info("\(d.rule.text) \(d.ip) - ignored")
+            return
+        }
+        switch rignore.decision(for: d.ip, now: SystemTime.monotonic) {
+        case .ignored:
+            logger.info("\(d.rule.text) \(d.ip) - ignored")
+        case .counted:
+            count(d, line: line, now: now)
+        case .unknown:
+            switch rignore.wait(d, line: line) {
+            case .queued:
+                break
+            case .full:
+                // Too many lookups outstanding: count rather than let a flood of addresses escape.
+                count(d, line: line, now: now)
+            case .first:
+                let lookup = rignore.lookup, mailbox = self.mailbox, ip = d.ip
+                if !resolveWorker.submit({ mailbox.post(.resolved(ip, ignoredBy: lookup.match(ip))) }) {
+                    for (waiting, text) in rignore.resolved(ip, ignoredBy: nil, now: SystemTime.monotonic) { count(waiting, line: text, now: now) }
+                }
+            }
+        }
+    }
+
+    func count(_ d: Detection, line: String, now: Int) {
+        if let block = tracker.record(d, now: now, line: line) { submit(block, tracked: true) }
+        if config.bool("LF_DISTATTACK") {
+            for block in tracker.recordDistributed(d, now: now, uniqueAddresses: config.int("LF_DISTATTACK_UNIQ")) {
+                submit(block, tracked: true)
+            }
+        }
+    }
+
+    // MARK: packets and connections
+
+    func process(_ logged: [LoggedPacket]) {
+        let now = SystemTime.wallSeconds
+        for p in logged {
+            switch packets.record(p, now: now, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
+            case .portScan(let block)?:
+                blockOnce(block, now: now)
+            case .uidScan(let uid, let count, let ports)?:
+                let user = Accounts.name(ofUID: uid) ?? "unknown"
+                logger.notice("[STATUS] *UID Tracking* \(count) blocks for UID \(uid) (\(user))")
+                actions.notify(.alert(template: "uidscan.txt", values: ["uid": "\(uid) (\(user))", "count": "\(count)",
+                                                                       "ports": ports.map(String.init).joined(separator: ",")]))
+            case .knockOpened(let port, let ip)?:
+                logger.notice("*Port Knocking* port \(port) opened by \(ip) (-)")
+                actions.notify(.alert(template: "portknocking.txt", values: ["ip": "\(ip) (-)", "port": "\(port)"]))
+            case nil:
+                break
+            }
+        }
+    }
+
+    func blockOnce(_ block: FailureTracker.Block, now: Int) {
+        let key = PendingBlocks.key(block)
+        recentBlocks = recentBlocks.filter { now - $0.value < 600 }
+        guard recentBlocks[key] == nil else { return }
+        recentBlocks[key] = now
+        submit(block, tracked: false)
+    }
+
+    /// CT_LIMIT: one conntrack dump every CT_INTERVAL.
+    func checkConnections() {
+        let s = connections.settings
+        guard s.limit > 0 || s.subnetLimit > 0, SystemTime.monotonic - lastConnectionCheck >= Double(s.interval) else { return }
+        lastConnectionCheck = SystemTime.monotonic
+        do {
+            var counts: [IPAddress: Int] = [:]
+            try ConntrackTable.dump { [connections, host] in connections.count($0, into: &counts, isLocal: host.isLocal) }
+            let now = SystemTime.wallSeconds
+            for block in connections.blocks(counts, ignores: { [ignore] in ignore.ignores($0) }) {
+                blockOnce(block, now: now)
+            }
+        } catch {
+            logger.error("*Error* CT_LIMIT: \(error.description)")
+        }
+    }
+
+    // MARK: blocks, off the loop
+
+    /// Hands a block to the firewall worker; it stays pending (and is retried) until it lands.
+    func submit(_ block: FailureTracker.Block, tracked: Bool) {
+        guard pending.add(block, tracked: tracked) else { return }
+        start(PendingBlocks.key(block))
+    }
+
+    private func start(_ key: String) {
+        guard let entry = pending.entries[key] else { return }
+        pending.started(key)
+        let actions = self.actions, mailbox = self.mailbox, block = entry.block
+        if !firewallWorker.submit({ mailbox.post(.blockFinished(key: key, outcome: actions.block(block))) }) {
+            pending.deferred(key, now: SystemTime.monotonic)
+        }
+    }
+
+    func retryDueBlocks() {
+        for key in pending.due(now: SystemTime.monotonic) { start(key) }
+    }
+
+    /// Results from the workers, applied on the loop's thread.
+    func handle(_ events: [Event]) {
+        let now = SystemTime.wallSeconds
+        for event in events {
+            switch event {
+            case .blockFinished(let key, let outcome):
+                // A failed block is kept and retried; anything else is final and the tracker may forget it.
+                guard let entry = pending.finished(key, outcome, now: SystemTime.monotonic), entry.tracked else { continue }
+                tracker.committed(entry.block.ip)
+            case .expiryFinished:
+                expiryInFlight = false
+            case .resolved(let ip, let entry):
+                for (d, line) in rignore.resolved(ip, ignoredBy: entry, now: SystemTime.monotonic) {
+                    if entry != nil {
+                        logger.info("\(d.rule.text) \(d.ip) - ignored")
+                    } else {
+                        count(d, line: line, now: now)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// csf.rignore on the loop's side: the decisions made (cached for an hour) and the detections waiting for a
+/// lookup. The lookups themselves (`ReverseLookup`, DNS) run on the resolver worker.
+struct ReverseLookupState {
+    enum Decision { case ignored, counted, unknown }
+
+    private(set) var lookup = ReverseLookup(entries: [])
+    private var decisions: [IPAddress: (ignored: Bool, expires: Double)] = [:]
+    private var waiting: [IPAddress: [(Detection, String)]] = [:]
+    static let ttl = 3600.0
+    static let maxWaiting = 10_000
+
+    mutating func reset(entries: [String]) {
+        lookup = ReverseLookup(entries: entries)
+        decisions = [:]
+    }
+
+    func decision(for ip: IPAddress, now: Double) -> Decision {
+        if lookup.entries.isEmpty { return .counted }
+        guard let d = decisions[ip], d.expires > now else { return .unknown }
+        return d.ignored ? .ignored : .counted
+    }
+
+    enum Parked { case first, queued, full }
+
+    /// Parks a detection until its address is looked up: `first` asks the caller to start the lookup, `full`
+    /// means too many addresses wait already.
+    mutating func wait(_ d: Detection, line: String) -> Parked {
+        if waiting[d.ip] != nil {
+            waiting[d.ip]?.append((d, line))
+            return .queued
+        }
+        guard waiting.count < Self.maxWaiting else { return .full }
+        waiting[d.ip] = [(d, line)]
+        return .first
+    }
+
+    /// Records the answer and returns the detections that waited for it.
+    mutating func resolved(_ ip: IPAddress, ignoredBy entry: String?, now: Double) -> [(Detection, String)] {
+        if decisions.count >= 50_000 { decisions = decisions.filter { $0.value.expires > now } }
+        decisions[ip] = (entry != nil, now + Self.ttl)
+        return waiting.removeValue(forKey: ip) ?? []
+    }
+}

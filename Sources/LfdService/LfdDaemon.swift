@@ -1,0 +1,301 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSys
+import CsfCompat
+import CsfFirewall
+import LfdCore
+import Logging
+import NftKernel
+
+/// The login failure daemon: follows the configured logs, runs the detectors on every new line, counts, and
+/// blocks in-process. One event loop (inotify, signalfd, journals, NFLOG, and a mailbox) reads and decides;
+/// everything that can wait — csf's lock, the kernel, SMTP, sendmail, reverse DNS — runs on worker threads,
+/// so reading never stalls. A periodic tick every LF_PARSE seconds does expiry and housekeeping.
+public final class LfdDaemon {
+    public let paths: CsfPaths
+    let logger: Logger
+    var config = CsfConfig()
+    /// One classifier per log key: each file's lines only meet the rules that read it.
+    var byKey: [String: LineClassifier] = [:]
+    var ruleCount = 0
+    var tracker: FailureTracker
+    var ignore = IgnoreList(hosts: [], networks: [])
+    var host = HostAddresses()
+    var tailer: LogTailer?
+    var journals: [JournalSource] = []
+    private var pidLock: Int32 = -1
+    /// Logged packets (NFLOG) for PS_*, UID_* and PORTKNOCKING_ALERT; nil when none of them is on.
+    var nflog: NflogSocket?
+    var packets = PacketLogTracker(settings: .init())
+    var connections = ConnectionTracker(settings: .init())
+    var lastConnectionCheck = 0.0
+    /// Addresses lfd blocked for port scans or connections, so a scan still in flight (or connections
+    /// conntrack still lists) do not block them again.
+    var recentBlocks: [String: Int] = [:]
+
+    // Off the loop: the firewall, notifications, reverse DNS.
+    let firewallWorker = Worker(name: "firewall", capacity: 100_000)
+    let notifyWorker: Worker
+    let resolveWorker = Worker(name: "resolve", capacity: 10_000)
+    let mailbox = Mailbox<Event>()
+    let actions: FirewallActions
+    var alerts: Alerts
+    var pending = PendingBlocks()
+    var expiryInFlight = false
+    /// csf.rignore: the entries, decisions already made, and detections waiting for a lookup.
+    var rignore = ReverseLookupState()
+
+    /// What a worker reports back to the loop.
+    enum Event: Sendable {
+        case blockFinished(key: String, outcome: Blocker.Outcome)
+        case expiryFinished
+        case resolved(IPAddress, ignoredBy: String?)
+    }
+
+    public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
+                lockTimeout: Double = 5) {
+        self.paths = paths
+        self.logger = logger
+        self.tracker = FailureTracker(settings: .init(interval: 3600, threshold: { _ in 0 }, perm: { _ in 1 }))
+        let alertsBox = AlertsBox()
+        let notifyWorker = Worker(name: "notify", capacity: 10_000)
+        self.notifyWorker = notifyWorker
+        self.alerts = Alerts(paths: paths, config: CsfConfig(), logger: logger)
+        let notify: @Sendable (Notice) -> Void = { notice in
+            let alerts = alertsBox.current
+            let queued = notifyWorker.submit { Self.deliver(notice, alerts: alerts) }
+            if !queued { alerts?.logger.error("*Error* too many alerts waiting; one was dropped") }
+        }
+        self.alertsBox = alertsBox
+        self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
+    }
+
+    /// The Alerts value workers read (replaced on SIGHUP).
+    let alertsBox: AlertsBox
+
+    public static func pidFile(_ paths: CsfPaths) -> String { paths.path("/var/run/lfd.pid") }
+    var pidFile: String { Self.pidFile(paths) }
+
+    /// Why lfd must not run, as csf's lfd says it; nil when it may.
+    public static func refusal(paths: CsfPaths, config: CsfConfig) -> String? {
+        if TextFile.exists(paths.disableMarker) { return "csf and lfd have been disabled" }
+        if TextFile.exists(paths.errorMarker) { return "*Error* csf reported an error on its last start (\(paths.errorMarker)); lfd will not run" }
+        if config.int("LF_DAEMON") != 1 { return "*Error* LF_DAEMON is not enabled in \(paths.config)" }
+        if config.bool("TESTING") { return "*Error* lfd will not run with TESTING enabled in \(paths.config)" }
+        return nil
+    }
+
+    // MARK: lifecycle
+
+    /// Runs until SIGTERM/SIGINT; returns the exit code.
+    public func run() -> Int32 {
+        do {
+            try load(initial: true)
+        } catch {
+            logger.error("*Error* \(error.description)")
+            return 1
+        }
+        if let why = Self.refusal(paths: paths, config: config) {
+            logger.error("\(why)")
+            return 1
+        }
+        guard takePidFile() else {
+            Output.err("lfd: already running (\(pidFile) is locked)")
+            return 1
+        }
+        defer { FileSystem.remove(pidFile) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, s) }
+        sigprocmask(SIG_BLOCK, &mask, nil)
+        let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
+        guard sfd >= 0, let tailer else { return 1 }
+        logger.info("[STARTUP] lfd \(NftcsfVersion.string) started, \(ruleCount) detectors, watching \(tailer.watchedPaths.count) file(s) and \(journals.count) journal source(s)")
+        SystemdNotify.send("READY=1\nSTATUS=watching \(tailer.watchedPaths.count) log file(s)")
+        var lastTick = SystemTime.monotonic
+        while true {
+            let tickEvery = Double(max(1, config.int("LF_PARSE")))
+            var fds = [pollfd(fd: self.tailer?.inotifyFD ?? -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: sfd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
+            for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
+            if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
+            let wait = max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
+            _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
+            if fds[1].revents != 0, let signal = readSignal(sfd) {
+                if signal == SIGHUP {
+                    reload()
+                } else {
+                    stop()
+                    return 0
+                }
+            }
+            handle(mailbox.drain())
+            process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
+            for j in journals { process(j.poll()) }
+            if let nflog { process(nflog.receive()) }
+            retryDueBlocks()
+            if SystemTime.monotonic - lastTick >= tickEvery {
+                lastTick = SystemTime.monotonic
+                tick()
+            }
+        }
+    }
+
+    /// Gives blocks in flight a moment to land; a worker still waiting then is abandoned with the process.
+    private func stop() {
+        logger.info("[SHUTDOWN] Daemon stopped")
+        SystemdNotify.send("STOPPING=1")
+        firewallWorker.shutdown(waitingUpTo: 3)
+        notifyWorker.shutdown(waitingUpTo: 1)
+    }
+
+    private func readSignal(_ fd: Int32) -> Int32? {
+        var info = signalfd_siginfo()
+        let n = withUnsafeMutableBytes(of: &info) { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n == MemoryLayout<signalfd_siginfo>.size ? Int32(info.ssi_signo) : nil
+    }
+
+    /// Another lfd holds the pid file's lock.
+    public static func isRunning(_ paths: CsfPaths) -> Bool {
+        let fd = open(pidFile(paths), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) != 0
+    }
+
+    private func takePidFile() -> Bool {
+        try? FileSystem.makeDirectories(FileSystem.dirname(pidFile))
+        let fd = open(pidFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }
+        ftruncate(fd, 0)
+        let text = "\(getpid())\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        pidLock = fd
+        return true
+    }
+
+    // MARK: configuration
+
+    /// Reads csf.conf, the detectors and the ignore lists. On SIGHUP the counters survive; the log readers are
+    /// rebuilt only when the set of files changes.
+    func load(initial: Bool) throws(CsfError) {
+        let (config, diagnostics) = ConfigParser.load(paths.config)
+        if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+        let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
+        if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
+        self.config = config
+        let enabled = LineClassifier.enabled(rules, config: config)
+        ruleCount = enabled.count
+        byKey = [:]
+        for key in Set(enabled.flatMap(\.logKeys)) {
+            byKey[key] = LineClassifier(rules: enabled.filter { $0.logKeys.contains(key) })
+        }
+        host = HostAddresses.current()
+        ignore = IgnoreList(paths: paths, config: config, host: host)
+        rignore.reset(entries: ListReader.read(paths.etc("csf.rignore")).lines.map(\.token))
+        let settings = FailureTracker.Settings(config: config)
+        if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
+        alerts = Alerts(paths: paths, config: config, logger: logger)
+        alertsBox.current = alerts
+        let actions = self.actions
+        firewallWorker.submit { actions.configure() }
+        let files = LogSources.files(enabled, config: config)
+        if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
+            tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, logger: logger)
+        }
+        openPacketLog(config)
+        connections = ConnectionTracker(settings: .init(config: config))
+        let wanted = LogSources.journals(enabled, config: config)
+        if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
+            var opened: [JournalSource] = []
+            for (spec, keys) in wanted.sorted(by: { $0.key < $1.key }) {
+                opened.append(try JournalSource(value: spec, keys: keys))
+                logger.info("Watching \(spec)...")
+            }
+            journals = opened
+        }
+    }
+
+    /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
+    private func openPacketLog(_ config: CsfConfig) {
+        var uidIgnore: Set<UInt32> = []
+        for line in ListReader.read(paths.etc("csf.uidignore")).lines {
+            if let uid = UInt32(line.token) { uidIgnore.insert(uid) }
+        }
+        let settings = PacketLogTracker.Settings(config: config, uidIgnore: uidIgnore)
+        packets.settings = settings
+        let group = config.int("NFLOG_GROUP")
+        guard settings.wantsPackets, group > 0, group <= 65535 else {
+            if settings.wantsPackets { logger.warning("*WARNING* PS_INTERVAL/UID_INTERVAL/PORTKNOCKING_ALERT need NFLOG_GROUP; not tracking packets") }
+            nflog = nil
+            return
+        }
+        if nflog?.group != UInt16(group) {
+            // Another listener (ulogd…) may own the group: lfd keeps running its other checks and says why.
+            do {
+                nflog = try NflogSocket(group: UInt16(group))
+                logger.info("Watching NFLOG group \(group) for logged packets...")
+            } catch {
+                nflog = nil
+                logger.error("*Error* NFLOG group \(group): \(error.description) - port scan, UID and knock tracking are off")
+            }
+        }
+    }
+
+    private func reload() {
+        do {
+            try load(initial: false)
+            logger.info("[STATUS] SIGHUP: configuration, rules and lists reloaded")
+        } catch {
+            logger.error("*Error* SIGHUP reload failed, keeping the previous configuration: \(error.description)")
+        }
+    }
+
+    // MARK: housekeeping
+
+    private func tick() {
+        SystemdNotify.send("WATCHDOG=1")
+        checkConnections()
+        tracker.prune(now: SystemTime.wallSeconds)
+        if !expiryInFlight {
+            expiryInFlight = true
+            let actions = self.actions, mailbox = self.mailbox
+            if !firewallWorker.submit({ actions.expire(); mailbox.post(.expiryFinished) }) { expiryInFlight = false }
+        }
+    }
+
+    /// Carries out a notice on the notify worker.
+    static func deliver(_ notice: Notice, alerts: Alerts?) {
+        switch notice {
+        case .alert(let template, let values):
+            alerts?.send(template, values)
+        case .report(let script, let arguments):
+            guard FileSystem.isExecutableFile(script) else { return }
+            // Detached and killed after 10 seconds, as csf runs them (reference §6.10).
+            _ = Subprocess.spawnDetached(["/usr/bin/timeout", "-s", "KILL", "10", script] + arguments)
+        }
+    }
+}
+
+/// The Alerts value the notify worker uses; replaced on SIGHUP.
+final class AlertsBox: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Alerts?
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    var current: Alerts? {
+        get {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return value
+        }
+        set {
+            pthread_mutex_lock(mutex)
+            value = newValue
+            pthread_mutex_unlock(mutex)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import CsfCompat
+import NftRuleset
+
+/// Everything csf and lfd ask of the kernel's firewall. `NftablesKernel` talks to the real one (libnftables for
+/// whole tables, netlink for set elements); tests use a recording double. Every call is one transaction.
+public protocol KernelPort: AnyObject {
+    /// Refuses before anything is sent when this network namespace must not be touched (the tests' tripwire).
+    func checkNamespace() throws(CsfError)
+    /// Whether the `inet csf` table exists.
+    func isRunning() throws(CsfError) -> Bool
+    /// Replaces the whole table in one transaction (a missing table is fine).
+    func replace(_ table: RenderedTable) throws(CsfError)
+    /// Applies a script saved by `snapshot()` in one transaction.
+    func restore(_ snapshot: String) throws(CsfError)
+    /// The running table as an nft script that replaces whatever table is there; nil when not running.
+    func snapshot() throws(CsfError) -> String?
+    /// Removes the table; other tables are never touched.
+    func removeTable() throws(CsfError)
+    /// Adds and removes set elements, all in one batch.
+    func apply(_ changes: [SetChange]) throws(CsfError)
+    /// The running table as nft lists it (JSON with `json`); nil when not running.
+    func listing(json: Bool) throws(CsfError) -> String?
+    /// The dynamic sets (flood, connection and knock meters) with their entries; empty when not running.
+    func meters() throws(CsfError) -> [MeterListing]
+    /// csf.redirect's DNAT needs forwarding on in this namespace.
+    func enableIPv4Forwarding() throws(CsfError)
+    /// Which of `sets` hold `network` now.
+    func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String]
+}

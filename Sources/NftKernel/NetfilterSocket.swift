@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNftShim
+import CsfCompat
+
+/// The libmnl plumbing every netfilter netlink user here shares: a bound socket, a request header, and a walk
+/// over the messages of one receive.
+enum NetfilterSocket {
+    /// A bound NETLINK_NETFILTER socket; `operation` names the caller in errors.
+    static func open(_ operation: String, flags: Int32 = 0) throws(CsfError) -> OpaquePointer {
+        try NetnsGuard.check()
+        guard let nl = mnl_socket_open2(NETLINK_NETFILTER, flags) else {
+            throw .kernel(operation: operation, message: "cannot open a netfilter netlink socket: \(String(cString: strerror(errno)))")
+        }
+        guard mnl_socket_bind(nl, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
+            let reason = String(cString: strerror(errno))
+            mnl_socket_close(nl)
+            throw .kernel(operation: operation, message: "cannot bind the netlink socket: \(reason)")
+        }
+        return nl
+    }
+
+    /// An nfnetlink request header (nlmsghdr + nfgenmsg) at the start of `buffer`.
+    static func request(in buffer: UnsafeMutableRawPointer?, type: UInt16, flags: Int32, sequence: UInt32,
+                        family: UInt8 = UInt8(AF_UNSPEC), resourceID: UInt16 = 0) -> UnsafeMutablePointer<nlmsghdr>? {
+        guard let nlh = mnl_nlmsg_put_header(buffer) else { return nil }
+        nlh.pointee.nlmsg_type = type
+        nlh.pointee.nlmsg_flags = UInt16(flags)
+        nlh.pointee.nlmsg_seq = sequence
+        let gen = mnl_nlmsg_put_extra_header(nlh, MemoryLayout<nfgenmsg>.size).assumingMemoryBound(to: nfgenmsg.self)
+        gen.pointee.nfgen_family = family
+        gen.pointee.version = UInt8(NFNETLINK_V0)
+        gen.pointee.res_id = resourceID.bigEndian
+        return nlh
+    }
+
+    /// Each message of the first `count` bytes of `raw`, until `body` returns false.
+    static func forEachMessage(_ raw: UnsafeRawBufferPointer, count: Int, _ body: (UnsafePointer<nlmsghdr>) -> Bool) {
+        var remaining = Int32(count)
+        var nlh = raw.baseAddress?.assumingMemoryBound(to: nlmsghdr.self)
+        while let h = nlh, mnl_nlmsg_ok(h, remaining) {
+            guard body(h) else { return }
+            nlh = UnsafePointer(mnl_nlmsg_next(h, &remaining))
+        }
+    }
+}

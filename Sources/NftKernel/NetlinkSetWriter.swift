@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNftShim
+import CsfCompat
+import NftRuleset
+
+/// Adds and removes set elements straight over netlink (libnftnl + libmnl), one batch per call: the path for
+/// single bans, which must not pay libnftables' cost of re-reading a whole ruleset each time.
+final class NetlinkSetWriter {
+    private let socket: OpaquePointer
+    private var sequence: UInt32
+    /// Hand the socket to a detached process on close after deletions (see `deinit`); off for lfd.
+    private let deferCloseAfterDeletes: Bool
+    /// Set when a batch deleted something. Closing a netfilter socket then waits for the kernel to free the
+    /// deleted elements (an RCU grace period: 10-25 ms here, as long as the whole `csf -dr`).
+    private var freedElements = false
+
+    init(deferCloseAfterDeletes: Bool) throws(CsfError) {
+        socket = try NetfilterSocket.open("netlink")
+        sequence = UInt32(truncatingIfNeeded: time(nil))
+        self.deferCloseAfterDeletes = deferCloseAfterDeletes
+    }
+
+    deinit {
+        // A short-lived CLI hands its socket to a detached `sleep`, whose exit pays that wait instead of the
+        // admin. The deletion itself is committed already (the kernel acknowledged the batch).
+        if freedElements, deferCloseAfterDeletes,
+           Subprocess.spawnDetached(["/bin/sleep", "1"], inheriting: mnl_socket_get_fd(socket)) != nil {
+            mnl_socket_close(socket)
+            return
+        }
+        mnl_socket_close(socket)
+    }
+
+    /// The elements of one message stay under this many encoded bytes: the element list is one netlink
+    /// attribute, whose length field is 16 bits.
+    static let messagePayloadLimit = 48 * 1024
+
+    /// One message of the batch: a libnftnl set carrying some elements, and what it does (for errors).
+    private struct Message {
+        var set: OpaquePointer
+        var delete: Bool
+        var what: String
+    }
+
+    /// Applies every change in one transaction: all of them take effect, or none.
+    func apply(_ changes: [SetChange]) throws(CsfError) {
+        var messages: [Message] = []
+        defer { for m in messages { nftnl_set_free(m.set) } }
+        for change in changes {
+            if change.operation == .flush {
+                messages.append(Message(set: try buildSet(change, [], timeouts: false), delete: true,
+                                        what: "flush set \(change.set)"))
+                continue
+            }
+            // deleteIfPresent adds then deletes in the same transaction, so an element that is already gone
+            // does not abort the batch with ENOENT.
+            let steps: [Bool] = change.operation == .deleteIfPresent ? [false, true] : [change.operation == .delete]
+            for delete in steps {
+                let timeouts = !delete && change.operation == .add
+                for chunk in Self.chunks(change.elements, timeouts: timeouts) {
+                    let verb = delete ? "delete elements from" : "add elements to"
+                    messages.append(Message(set: try buildSet(change, chunk, timeouts: timeouts), delete: delete,
+                                            what: "\(verb) set \(change.set)"))
+                }
+            }
+        }
+        guard !messages.isEmpty else { return }
+        try send(messages)
+        if messages.contains(where: \.delete) { freedElements = true }
+    }
+
+    /// Splits elements so each message's encoded size stays under `messagePayloadLimit`.
+    static func chunks(_ elements: [SetChange.Element], timeouts: Bool) -> [ArraySlice<SetChange.Element>] {
+        var out: [ArraySlice<SetChange.Element>] = []
+        var start = 0, bytes = 0
+        for (i, element) in elements.enumerated() {
+            let size = encodedSize(element, timeouts: timeouts)
+            if bytes + size > messagePayloadLimit, i > start {
+                out.append(elements[start..<i])
+                start = i
+                bytes = 0
+            }
+            bytes += size
+        }
+        if start < elements.count { out.append(elements[start...]) }
+        return out
+    }
+
+    /// An upper bound of the netlink bytes one logical element takes (attribute headers, keys padded to 4).
+    static func encodedSize(_ element: SetChange.Element, timeouts: Bool) -> Int {
+        let nested = 4, attribute = 4, flags = 8
+        var size = 0
+        for part in parts(element.key) {
+            size += nested + nested + attribute + padded(part.key.count) + flags
+            if let end = part.keyEnd { size += nested + attribute + padded(end.count) }
+        }
+        if timeouts {
+            if element.timeoutMs != nil { size += attribute + 8 }
+            if let comment = element.comment { size += attribute + padded(min(comment.utf8.count, CommentText.maxBytes) + 3) }
+        }
+        return size
+    }
+
+    private static func padded(_ n: Int) -> Int { (n + 3) & ~3 }
+
+    private func buildSet(_ change: SetChange, _ elements: ArraySlice<SetChange.Element>, timeouts: Bool) throws(CsfError) -> OpaquePointer {
+        guard let s = nftnl_set_alloc() else { throw .kernel(operation: "netlink", message: "out of memory") }
+        nftnl_set_set_str(s, UInt16(NFTNL_SET_TABLE.rawValue), change.table)
+        nftnl_set_set_str(s, UInt16(NFTNL_SET_NAME.rawValue), change.set)
+        for element in elements {
+            for part in Self.parts(element.key) {
+                guard let e = nftnl_set_elem_alloc() else {
+                    nftnl_set_free(s)
+                    throw .kernel(operation: "netlink", message: "out of memory")
+                }
+                var key = part.key
+                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), &key, UInt32(key.count))
+                if var end = part.keyEnd {
+                    nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY_END), &end, UInt32(end.count))
+                }
+                if part.intervalEnd {
+                    // The kernel refuses a timeout or user data on an interval-end element.
+                    nftnl_set_elem_set_u32(e, UInt16(NFTNL_SET_ELEM_FLAGS), NFT_SET_ELEM_INTERVAL_END.rawValue)
+                } else if timeouts {
+                    addTimeoutAndComment(e, element)
+                }
+                nftnl_set_elem_add(s, e)
+            }
+        }
+        return s
+    }
+
+    private func addTimeoutAndComment(_ e: OpaquePointer, _ element: SetChange.Element) {
+        if let timeout = element.timeoutMs {
+            nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeout)
+        }
+        if let comment = element.comment, !comment.isEmpty, CommentText.problem(Substring(comment)) == nil,
+           let ud = nftnl_udata_buf_alloc(UInt32(NFT_USERDATA_MAXLEN)) {
+            let text = CommentText.truncated(comment)
+            if nftnl_udata_put_strz(ud, UInt8(NFTNL_UDATA_SET_ELEM_COMMENT.rawValue), text) {
+                nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_USERDATA), nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud))
+            }
+            nftnl_udata_buf_free(ud)
+        }
+    }
+
+    struct Part {
+        var key: [UInt8]
+        var keyEnd: [UInt8]?
+        var intervalEnd: Bool
+    }
+
+    /// The netlink elements one logical element becomes: a network in an interval set is a start element and
+    /// an interval-end element; a concatenated key carries its own end, each field padded to 4 bytes.
+    static func parts(_ key: SetChange.Key) -> [Part] {
+        switch key {
+        case .address(let a):
+            return [Part(key: a.networkBytes, keyEnd: nil, intervalEnd: false)]
+        case .network(let n):
+            var out = [Part(key: n.address.masked(to: n.prefix).networkBytes, keyEnd: nil, intervalEnd: false)]
+            if let end = n.lastAddress.successor {
+                out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true))
+            }
+            return out
+        case .port(let n, let proto, let port):
+            let tail: [UInt8] = [proto.number, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
+            return [Part(key: n.address.masked(to: n.prefix).networkBytes + tail,
+                         keyEnd: n.lastAddress.networkBytes + tail, intervalEnd: false)]
+        }
+    }
+
+    private func send(_ messages: [Message]) throws(CsfError) {
+        let bufferSize = max(Int(cnft_mnl_socket_buffer_size()) * 2, messages.count * (Self.messagePayloadLimit + 4096))
+        var buffer = [UInt8](repeating: 0, count: bufferSize + 64 * 1024)
+        // The sequence number of each element message, so an error names the set and what was asked of it.
+        var bySequence: [UInt32: String] = [:]
+        let length: Int = buffer.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress, let batch = mnl_nlmsg_batch_start(base, bufferSize) else { return 0 }
+            defer { mnl_nlmsg_batch_stop(batch) }
+            func current() -> UnsafeMutablePointer<CChar> { mnl_nlmsg_batch_current(batch).assumingMemoryBound(to: CChar.self) }
+            nftnl_batch_begin(current(), nextSeq())
+            _ = mnl_nlmsg_batch_next(batch)
+            for m in messages {
+                let type = m.delete ? NFT_MSG_DELSETELEM.rawValue : NFT_MSG_NEWSETELEM.rawValue
+                let flags = (m.delete ? 0 : NLM_F_CREATE) | NLM_F_ACK
+                let seq = nextSeq()
+                bySequence[seq] = m.what
+                let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq)
+                nftnl_set_elems_nlmsg_build_payload(nlh, m.set)
+                _ = mnl_nlmsg_batch_next(batch)
+            }
+            nftnl_batch_end(current(), nextSeq())
+            _ = mnl_nlmsg_batch_next(batch)
+            return mnl_nlmsg_batch_size(batch)
+        }
+        guard length > 0 else { throw .kernel(operation: "netlink", message: "cannot build the batch") }
+        // Large batches exceed the default socket buffers (about 208 KB); nft forces them up the same way.
+        var size = Int32(max(length, 1 << 20))
+        let fd = mnl_socket_get_fd(socket)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+        let sent = buffer.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, length) }
+        guard sent == length else {
+            let code = errno
+            throw .kernel(operation: "netlink", message: "sending the batch failed: \(String(cString: strerror(code)))", errno: code)
+        }
+        try collectAcks(bySequence)
+    }
+
+    private func nextSeq() -> UInt32 {
+        sequence &+= 1
+        return sequence
+    }
+
+    /// Reads one ack per element message; the first error is reported with the message it answers.
+    private func collectAcks(_ bySequence: [UInt32: String]) throws(CsfError) {
+        var acks = 0
+        var failure: (seq: UInt32, code: Int32)?
+        var buffer = [UInt8](repeating: 0, count: Int(cnft_mnl_socket_buffer_size()))
+        let fd = mnl_socket_get_fd(socket)
+        while acks < bySequence.count && failure == nil {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 2000) > 0 else { break }
+            let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            buffer.withUnsafeBytes { raw in
+                NetfilterSocket.forEachMessage(raw, count: n) { h in
+                    guard h.pointee.nlmsg_type == UInt16(NLMSG_ERROR) else { return true }
+                    acks += 1
+                    let code = mnl_nlmsg_get_payload(h).assumingMemoryBound(to: nlmsgerr.self).pointee.error
+                    if code != 0 && failure == nil { failure = (h.pointee.nlmsg_seq, -code) }
+                    return true
+                }
+            }
+        }
+        if let failure {
+            throw .kernel(operation: bySequence[failure.seq] ?? "netlink", message: String(cString: strerror(failure.code)),
+                          errno: failure.code)
+        }
+        guard acks >= bySequence.count else {
+            throw .kernel(operation: "netlink", message: "the kernel did not acknowledge every change")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CNftShim
+import CsfCompat
+
+/// libnftables in-process: one context per process, used from one thread (the library keeps global
+/// caches and is not thread-safe). Each `run` is one transaction: all of the buffer applies, or none.
+final class NftContext {
+    private let ctx: OpaquePointer
+
+    struct Output: Sendable {
+        public var ok: Bool
+        public var output: String
+        public var error: String
+    }
+
+    init(json: Bool = false, terse: Bool = false) throws(CsfError) {
+        try NetnsGuard.check()
+        guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
+            throw .kernel(operation: "init", message: "cannot create an nftables context")
+        }
+        ctx = c
+        _ = nft_ctx_buffer_output(c)
+        _ = nft_ctx_buffer_error(c)
+        var flags = nft_ctx_output_get_flags(c)
+        if json { flags |= UInt32(NFT_CTX_OUTPUT_JSON) }
+        if terse { flags |= UInt32(NFT_CTX_OUTPUT_TERSE) }
+        nft_ctx_output_set_flags(c, flags)
+    }
+
+    deinit { nft_ctx_free(ctx) }
+
+    func run(_ script: String) -> Output {
+        let rc = nft_run_cmd_from_buffer(ctx, script)
+        let out = nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? ""
+        let err = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? ""
+        return Output(ok: rc == 0, output: out, error: err)
+    }
+
+    /// Runs a script and turns a failure into an error carrying nft's own message.
+    @discardableResult
+    func apply(_ script: String, operation: String) throws(CsfError) -> String {
+        let result = run(script)
+        guard result.ok else {
+            throw .kernel(operation: operation, message: Self.summarize(result.error))
+        }
+        return result.output
+    }
+
+    /// nft echoes the whole offending line, which for a set holds every element; keep it readable.
+    static func summarize(_ error: String) -> String {
+        let lines = error.split(separator: "\n").map { $0.count > 300 ? String($0.prefix(300)) + "…" : String($0) }
+        return lines.prefix(12).joined(separator: "\n")
+    }
+}

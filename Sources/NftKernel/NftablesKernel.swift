@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CsfCompat
+import NftRuleset
+
+/// The real kernel: whole tables through libnftables (one transaction per script), set elements over netlink.
+/// One instance per process and thread: libnftables keeps global caches and is not thread-safe.
+public final class NftablesKernel: KernelPort {
+    private let deferCloseAfterDeletes: Bool
+    private var context: NftContext?
+    private var writer: NetlinkSetWriter?
+
+    static let tableRef = "\(CsfTableLayout.family) \(CsfTableLayout.tableName)"
+
+    /// `deferCloseAfterDeletes`: a short-lived command lets a detached helper pay the kernel's wait when its
+    /// netlink socket closes after deletions; a daemon keeps its socket and never waits.
+    public init(deferCloseAfterDeletes: Bool = true) {
+        self.deferCloseAfterDeletes = deferCloseAfterDeletes
+    }
+
+    private func nft() throws(CsfError) -> NftContext {
+        if let context { return context }
+        let c = try NftContext()
+        context = c
+        return c
+    }
+
+    public func checkNamespace() throws(CsfError) {
+        try NetnsGuard.check()
+    }
+
+    public func isRunning() throws(CsfError) -> Bool {
+        let out = try NftContext(terse: true).apply("list tables \(CsfTableLayout.family)", operation: "list tables")
+        return out.split(separator: "\n").contains { $0.trimmingWhitespace() == "table \(Self.tableRef)" }
+    }
+
+    public func replace(_ table: RenderedTable) throws(CsfError) {
+        try nft().apply(table.script, operation: "replace table")
+    }
+
+    public func restore(_ snapshot: String) throws(CsfError) {
+        try nft().apply(snapshot, operation: "restore table")
+    }
+
+    public func snapshot() throws(CsfError) -> String? {
+        guard try isRunning() else { return nil }
+        let listing = try nft().apply("list table \(Self.tableRef)", operation: "save current ruleset")
+        return "table \(Self.tableRef)\ndelete table \(Self.tableRef)\n" + listing
+    }
+
+    public func removeTable() throws(CsfError) {
+        try nft().apply("table \(Self.tableRef)\ndelete table \(Self.tableRef)\n", operation: "remove table")
+    }
+
+    public func apply(_ changes: [SetChange]) throws(CsfError) {
+        let effective = changes.filter { !$0.isEmpty }
+        guard !effective.isEmpty else { return }
+        if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
+        try writer?.apply(effective)
+    }
+
+    public func listing(json: Bool) throws(CsfError) -> String? {
+        guard try isRunning() else { return nil }
+        return try NftContext(json: json).apply("list table \(Self.tableRef)", operation: "list")
+    }
+
+    /// Every dynamic set with its elements (a terse listing first, so big list sets are never read).
+    public func meters() throws(CsfError) -> [MeterListing] {
+        guard try isRunning() else { return [] }
+        let structure = try NftContext(terse: true).apply("list table \(Self.tableRef)", operation: "list")
+        var out: [MeterListing] = []
+        for (name, comment) in MeterListing.dynamicSets(structure) {
+            let text = try nft().apply("list set \(Self.tableRef) \(name)", operation: "list")
+            out.append(MeterListing(set: name, comment: comment, entries: MeterListing.elements(text)))
+        }
+        return out
+    }
+
+    public func enableIPv4Forwarding() throws(CsfError) {
+        try NetnsGuard.check()
+        let path = "/proc/sys/net/ipv4/ip_forward"
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(path, errno) }
+        defer { close(fd) }
+        guard write(fd, "1\n", 2) == 2 else { throw .system(path, errno) }
+    }
+
+    /// Asks the kernel set by set; `get element` fails when the network is not in the set.
+    public func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String] {
+        let ctx = try NftContext(terse: true)
+        return sets.filter { name in
+            guard (try? NftRenderer.identifier(name)) != nil else { return false }
+            return ctx.run("get element \(Self.tableRef) \(name) { \(network) }").ok
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import CsfCompat
+
+/// Every name in the `inet csf` table, in one place. Chains keep csf's iptables names so `nft list ruleset`
+/// reads like `csf -l` did; sets are named after the list, direction and family they hold.
+public enum CsfTableLayout {
+    public static let tableName = "csf"
+    public static let family = "inet"
+
+    public enum ListKind: String, Sendable { case allow, deny, sips }
+
+    public enum Chain {
+        public static let input = "INPUT"
+        public static let output = "OUTPUT"
+        public static let forward = "FORWARD"
+        public static let localInput = "LOCALINPUT"
+        public static let localOutput = "LOCALOUTPUT"
+        public static let allowIn = "ALLOWIN"
+        public static let allowOut = "ALLOWOUT"
+        public static let denyIn = "DENYIN"
+        public static let denyOut = "DENYOUT"
+        public static let logDropIn = "LOGDROPIN"
+        public static let logDropOut = "LOGDROPOUT"
+        public static let invalid = "INVALID"
+        public static let invalidDrop = "INVDROP"
+        public static let smtpOutput = "SMTPOUTPUT"
+        public static let natPrerouting = "PREROUTING"
+        public static let natPostrouting = "POSTROUTING"
+        public static let natOutput = "NAT_OUTPUT"
+        public static let synFlood = "SYNFLOOD"
+        public static let portFlood = "PORTFLOOD"
+        public static let connLimit = "CONNLIMIT"
+        public static let udpFlood = "UDPFLOOD"
+        public static let establishedIn = "ESTABLISHEDIN"
+        public static let establishedIn6 = "ESTABLISHEDIN6"
+
+        /// One chain per PORTFLOOD item.
+        public static func portFlood(port: UInt16, proto: IPProtocol) -> String { "PORTFLOOD_\(port)_\(proto.rawValue)" }
+
+        /// One chain per knock after the first: it consumes the previous step and records this one.
+        public static func knock(port: UInt16, proto: IPProtocol, step: Int) -> String { "PK_\(port)_\(proto.rawValue)_S\(step)_IN" }
+    }
+
+    /// The shapes a list's entries take in the kernel: plain addresses in hash sets, networks in interval sets
+    /// (nft-notes §C2), per-port temporary entries in `addr . inet_proto . inet_service` interval sets.
+    public enum Shape: String, Sendable, CaseIterable { case host, network, port }
+
+    public enum SetName {
+        private static func suffix(_ family: IPAddress.Family) -> String { family == .v4 ? "4" : "6" }
+
+        public static func hosts(_ list: ListKind, _ family: IPAddress.Family) -> String { "\(list.rawValue)\(suffix(family))" }
+        public static func networks(_ list: ListKind, _ family: IPAddress.Family) -> String { hosts(list, family) + "_net" }
+
+        /// csf.tempallow / csf.tempban: one set per list, direction, family and shape, with per-element timeouts.
+        public static func temporary(_ kind: TempEntry.Kind, inbound: Bool, _ family: IPAddress.Family, _ shape: Shape) -> String {
+            let base = "temp\(kind.rawValue)_\(inbound ? "in" : "out")\(suffix(family))"
+            switch shape {
+            case .host: return base
+            case .network: return base + "_net"
+            case .port: return base + "_port"
+            }
+        }
+
+        public static func portFlood(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, meter: String) -> String {
+            "portflood\(suffix(family))_\(port)_\(proto.rawValue)_\(meter)"
+        }
+
+        public static func connLimit(_ family: IPAddress.Family, port: UInt16) -> String { "connlimit\(suffix(family))_\(port)" }
+        public static func synFlood(_ family: IPAddress.Family) -> String { "synflood\(suffix(family))" }
+
+        public static func knock(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, step: Int) -> String {
+            "knock\(suffix(family))_\(port)_\(proto.rawValue)_s\(step)"
+        }
+
+        /// Every set an address of `family` can be listed in: permanent lists and temporary entries of every shape.
+        public static func holdingAddresses(_ family: IPAddress.Family) -> [String] {
+            var names: [String] = []
+            for list in [ListKind.allow, .deny] { names += [hosts(list, family), networks(list, family)] }
+            for kind in [TempEntry.Kind.allow, .deny] {
+                for inbound in [true, false] {
+                    names += Shape.allCases.map { temporary(kind, inbound: inbound, family, $0) }
+                }
+            }
+            return names
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import CsfCompat
+
+/// What each list set of the table holds: the one mapping from csf's lists and temporary entries to set
+/// elements. The full load (`csf -s`) fills the table's sets with it; a single list edit computes it for the
+/// entries it touches before and after, and sends the difference (`changes(from:to:)`).
+public enum SetContents {
+    typealias Name = CsfTableLayout.SetName
+
+    // MARK: csf.allow / csf.deny / csf.sips
+
+    /// The hash and interval sets of one permanent list. Plain addresses are deduplicated and sorted; a network
+    /// inside another listed one is left out (interval sets refuse overlaps; the outer one covers it). List
+    /// comments stay in the files: a million element comments make a load five times slower.
+    public static func list<S: Sequence>(_ kind: CsfTableLayout.ListKind, _ networks: S) -> [NftSet] where S.Element == IPNetwork {
+        let file = kind == .allow ? "csf.allow" : "csf.deny"
+        let (hosts, nets) = partition(networks)
+        var sets: [NftSet] = []
+        for family in [IPAddress.Family.v4, .v6] {
+            let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
+            sets.append(NftSet(name: Name.hosts(kind, family), keyType: keyType, comment: "\(file) addresses",
+                               elements: hosts.filter { $0.family == family }.map { NftSetElement($0) }))
+            sets.append(NftSet(name: Name.networks(kind, family), keyType: keyType, flags: [.interval], comment: "\(file) networks",
+                               elements: withoutCoveredNetworks(nets.filter { $0.family == family }.map { NftSetElement($0) })))
+        }
+        return sets
+    }
+
+    /// csf.sips: one interval set per family (a lookup per packet only when the list is not empty).
+    public static func sips(_ networks: [IPNetwork]) -> [NftSet] {
+        [IPAddress.Family.v4, .v6].map { family in
+            NftSet(name: Name.hosts(.sips, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval], comment: "csf.sips",
+                   elements: withoutCoveredNetworks(networks.filter { $0.family == family }.map { NftSetElement($0) }))
+        }
+    }
+
+    /// Plain addresses (deduplicated, sorted) and networks. IPv4 addresses are sorted as integers: lists reach a
+    /// million entries.
+    static func partition<S: Sequence>(_ networks: S) -> (hosts: [IPNetwork], networks: [IPNetwork]) where S.Element == IPNetwork {
+        var v4: [UInt32] = []
+        var v6: [IPAddress] = []
+        var nets: [IPNetwork] = []
+        v4.reserveCapacity(networks.underestimatedCount)
+        for net in networks {
+            if !net.isHost {
+                nets.append(net)
+            } else if case .v4(let a) = net.address {
+                v4.append(a)
+            } else {
+                v6.append(net.address)
+            }
+        }
+        v4.sort()
+        var hosts: [IPNetwork] = []
+        hosts.reserveCapacity(v4.count + v6.count)
+        var last: UInt32?
+        for a in v4 where a != last {
+            hosts.append(IPNetwork(address: .v4(a), prefix: 32))
+            last = a
+        }
+        for a in Set(v6).sorted() { hosts.append(IPNetwork(host: a)) }
+        return (hosts, nets)
+    }
+
+    /// An interval set without auto-merge refuses overlaps, so a network inside another one is dropped.
+    /// Adjacent networks stay separate so each can be removed on its own.
+    static func withoutCoveredNetworks(_ elements: [NftSetElement]) -> [NftSetElement] {
+        let sorted = elements.sorted { a, b in
+            a.network.address != b.network.address ? a.network.address < b.network.address : a.network.prefix < b.network.prefix
+        }
+        var out: [NftSetElement] = []
+        out.reserveCapacity(sorted.count)
+        for e in sorted {
+            if let last = out.last, last.network.contains(e.network) { continue }
+            out.append(e)
+        }
+        return out
+    }
+
+    // MARK: csf.tempallow / csf.tempban
+
+    /// Where one temporary entry goes: a set and the element, timed to expire when the entry does.
+    public struct Placement: Sendable, Hashable {
+        public var set: String
+        public var shape: CsfTableLayout.Shape
+        public var element: NftSetElement
+    }
+
+    /// The kernel elements of one temporary entry, one per direction it covers (and per port).
+    public static func placements(_ entry: TempEntry, kind: TempEntry.Kind, now: Int) -> [Placement] {
+        let remaining = entry.remaining(now: now)
+        guard remaining > 0 else { return [] }
+        let comment = entry.comment.isEmpty ? nil : entry.comment
+        var out: [Placement] = []
+        for inbound in [true, false] where inbound ? entry.direction.inbound : entry.direction.outbound {
+            let family = entry.target.family
+            if entry.ports.isEmpty {
+                let shape: CsfTableLayout.Shape = entry.target.isHost ? .host : .network
+                out.append(Placement(set: Name.temporary(kind, inbound: inbound, family, shape), shape: shape,
+                                     element: NftSetElement(entry.target, timeout: remaining, comment: comment)))
+            } else {
+                for p in entry.ports {
+                    out.append(Placement(set: Name.temporary(kind, inbound: inbound, family, .port), shape: .port,
+                                         element: NftSetElement(entry.target, port: .init(p.proto, p.port), timeout: remaining,
+                                                                comment: comment)))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Every temporary set, filled from the stored entries. An entry inside another one of the same set is
+    /// left to the outer one; a repeated address keeps its longest timeout.
+    public static func temporary(_ entries: [(TempEntry.Kind, TempEntry)], now: Int) -> [NftSet] {
+        var bySet: [String: [NftSetElement]] = [:]
+        for (kind, entry) in entries {
+            for p in placements(entry, kind: kind, now: now) { bySet[p.set, default: []].append(p.element) }
+        }
+        return temporaryDeclarations().map { set in
+            var s = set
+            s.elements = withoutOverlaps(bySet[set.name] ?? [])
+            return s
+        }
+    }
+
+    /// Every temporary set, empty, so single changes can go straight into them over netlink.
+    public static func temporaryDeclarations() -> [NftSet] {
+        var sets: [NftSet] = []
+        for kind in [TempEntry.Kind.allow, .deny] {
+            let file = kind == .deny ? "csf.tempban" : "csf.tempallow"
+            for inbound in [true, false] {
+                let direction = inbound ? "inbound" : "outbound"
+                for family in [IPAddress.Family.v4, .v6] {
+                    let address: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
+                    sets.append(NftSet(name: Name.temporary(kind, inbound: inbound, family, .host), keyType: address,
+                                       flags: [.timeout], comment: "\(file) \(direction) addresses"))
+                    sets.append(NftSet(name: Name.temporary(kind, inbound: inbound, family, .network), keyType: address,
+                                       flags: [.interval, .timeout], comment: "\(file) \(direction) networks"))
+                    sets.append(NftSet(name: Name.temporary(kind, inbound: inbound, family, .port),
+                                       keyType: family == .v4 ? .ipv4Port : .ipv6Port,
+                                       flags: [.interval, .timeout], comment: "\(file) \(direction) per-port entries"))
+                }
+            }
+        }
+        return sets
+    }
+
+    static func withoutOverlaps(_ elements: [NftSetElement]) -> [NftSetElement] {
+        let sorted = elements.sorted { a, b in
+            if a.port != b.port { return (a.port?.proto.number ?? 0, a.port?.port ?? 0) < (b.port?.proto.number ?? 0, b.port?.port ?? 0) }
+            if a.network.address != b.network.address { return a.network.address < b.network.address }
+            if a.network.prefix != b.network.prefix { return a.network.prefix < b.network.prefix }
+            return (a.timeout ?? 0) > (b.timeout ?? 0)
+        }
+        var out: [NftSetElement] = []
+        out.reserveCapacity(sorted.count)
+        for e in sorted {
+            if let last = out.last, last.port == e.port, last.network.contains(e.network) { continue }
+            out.append(e)
+        }
+        return out
+    }
+
+    // MARK: edits
+
+    /// The set changes that turn `before` into `after` (sets matched by name): removals first, so an interval
+    /// set never holds an old and a new overlapping element at once, then additions with their timeouts.
+    public static func changes(from before: [NftSet], to after: [NftSet]) -> [SetChange] {
+        var deletes: [SetChange] = []
+        var adds: [SetChange] = []
+        var names: [String] = []
+        var old: [String: NftSet] = [:], new: [String: NftSet] = [:]
+        for s in before where old[s.name] == nil { old[s.name] = s; names.append(s.name) }
+        for s in after where new[s.name] == nil {
+            new[s.name] = s
+            if old[s.name] == nil { names.append(s.name) }
+        }
+        for name in names {
+            let was = old[name].map(keyed) ?? [:], now = new[name].map(keyed) ?? [:]
+            let removed = was.filter { now[$0.key] == nil }.map(\.value).sorted(by: keyOrder)
+            let added = now.filter { was[$0.key] == nil }.map(\.value).sorted(by: keyOrder)
+            if !removed.isEmpty { deletes.append(SetChange(.deleteIfPresent, set: name, elements: removed)) }
+            if !added.isEmpty { adds.append(SetChange(.add, set: name, elements: added)) }
+        }
+        return deletes + adds
+    }
+
+    /// The netlink element for each element of a set, by key (timeouts and comments are not part of the key).
+    static func keyed(_ set: NftSet) -> [SetChange.Key: SetChange.Element] {
+        var out: [SetChange.Key: SetChange.Element] = [:]
+        for e in set.elements {
+            let key: SetChange.Key
+            if let port = e.port {
+                key = .port(e.network, proto: port.proto, port: port.port)
+            } else if set.flags.contains(.interval) {
+                key = .network(e.network)
+            } else {
+                key = .address(e.network.address)
+            }
+            out[key] = SetChange.Element(key, timeoutMs: e.timeout.map { UInt64($0) * 1000 }, comment: e.comment)
+        }
+        return out
+    }
+
+    private static func keyOrder(_ a: SetChange.Element, _ b: SetChange.Element) -> Bool {
+        func parts(_ k: SetChange.Key) -> (IPNetwork, UInt8, UInt16) {
+            switch k {
+            case .address(let a): return (IPNetwork(host: a), 0, 0)
+            case .network(let n): return (n, 0, 0)
+            case .port(let n, let proto, let port): return (n, proto.number, port)
+            }
+        }
+        let (x, y) = (parts(a.key), parts(b.key))
+        if x.0 != y.0 { return x.0 < y.0 }
+        return (x.1, x.2) < (y.1, y.2)
+    }
+}

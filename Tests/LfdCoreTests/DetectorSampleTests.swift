@@ -1,0 +1,82 @@
+import Testing
+@testable import CsfCompat
+@testable import LfdCore
+import CsfTestSupport
+
+/// One test per shipped detector file, generated from its annotated samples (compat/detectors/samples).
+@Suite struct DetectorSampleTests {
+    static let families: [String] = FileSystem.listDirectory(ShippedDetectors.directory)
+        .filter { $0.hasSuffix(".rules") }.map { String($0.dropLast(".rules".count)) }
+
+    @Test func everyDetectorFileHasASampleFile() {
+        #expect(!Self.families.isEmpty)
+        for family in Self.families {
+            #expect(TextFile.exists("\(ShippedDetectors.directory)/samples/\(family).log"), "no samples/\(family).log")
+        }
+    }
+
+    @Test(arguments: families)
+    func samplesHold(family: String) throws {
+        let (rules, ruleDiagnostics) = DetectorFile.load("\(ShippedDetectors.directory)/\(family).rules")
+        #expect(ruleDiagnostics.isEmpty, "\(ruleDiagnostics)")
+        let path = "\(ShippedDetectors.directory)/samples/\(family).log"
+        let (samples, diagnostics) = DetectorSample.parse(try TextFile.read(path), path: path)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        for sample in samples {
+            if let problem = sample.check(ShippedDetectors.classifier) { Issue.record("\(problem)") }
+        }
+        // Every pattern needs a line it must catch and a line it must leave alone.
+        for missing in DetectorSample.uncovered(rules, by: samples) { Issue.record("\(path): \(missing)") }
+    }
+
+    @Test func annotationMistakesAreReported() {
+        let (samples, diagnostics) = DetectorSample.parse("""
+        # expect sshd-failed not-an-ip
+        line
+        # reject
+        line
+        stray line
+        # expect sshd-failed 192.0.2.1
+        """, path: "x.log")
+        #expect(samples.isEmpty)
+        #expect(diagnostics.map(\.line) == [1, 2, 3, 4, 5, 6], "\(diagnostics)")
+    }
+
+    @Test func aSampleThatDoesNotHoldIsReported() throws {
+        let (samples, _) = DetectorSample.parse("""
+        # expect sshd-failed 192.0.2.9
+        Jan  5 09:05:04 web1 sshd[2212]: Failed password for root from 192.0.2.1 port 50022 ssh2
+        # reject sshd-failed
+        Jan  5 09:05:04 web1 sshd[2212]: Failed password for root from 192.0.2.1 port 50022 ssh2
+        """, path: "x.log")
+        #expect(samples.count == 2)
+        #expect(samples[0].check(ShippedDetectors.classifier)?.contains("took 192.0.2.1, expected 192.0.2.9") == true)
+        #expect(samples[1].check(ShippedDetectors.classifier)?.contains("matched a line it must not match") == true)
+        #expect(DetectorSample.uncovered(ShippedDetectors.rules.filter { $0.name == "sshd-failed" }, by: [samples[0]])
+                    == ["[sshd-failed] has no a reject sample"])
+    }
+
+    @Test func aBrokenDetectorFileIsRefusedWithItsLine() {
+        let (rules, diagnostics) = DetectorFile.parse("""
+        [one]
+        app = x
+        text = Failed x login from
+        trigger = LF_X
+        log = X_LOG
+        pattern = ^(?<ip>[0-9.]+) fail$
+        [two]
+        app = y
+        text = t
+        trigger = LF_Y
+        log = Y_LOG
+        literal = unquoted
+        pattern = (?<ip>.*)
+        [three]
+        app = z
+        pattern = ^(unclosed
+        """, path: "bad.rules")
+        #expect(rules.isEmpty, "a file with a mistake contributes nothing")
+        #expect(diagnostics.map(\.line).contains(12) && diagnostics.map(\.line).contains(14), "\(diagnostics)")
+        #expect(diagnostics.allSatisfy { $0.description.hasPrefix("bad.rules:") })
+    }
+}
