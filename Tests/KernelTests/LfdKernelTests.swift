@@ -160,6 +160,41 @@ struct LfdKernelTests {
         #expect(try eventually(within: 15, every: 0.3) { try lab.tcpOpen(from: p1, port: 22, timeout: 0.3) })
     }
 
+    /// lfd reads on while its mail server hangs and csf holds the lock, and every ban lands once the lock is free.
+    @Test func slowWorkNeverStallsReadingAndNoBanIsLost() throws {
+        let (lab, auth) = try started(config: ["LF_EMAIL_ALERT": "1", "LF_TEMP_EMAIL_ALERT": "1", "LF_ALERT_SMTP": "127.0.0.1:2526"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        let smtpReady = lab.root + "/hang.ready", lockReady = lab.root + "/lock.ready"
+        try lab.background(in: lab.fw, ["python3", NetLab.peerScript, "smtp-hang", "2526", smtpReady])
+        #expect(try eventually(within: 5) { FileManager.default.fileExists(atPath: smtpReady) })
+        try lab.write("csf.ignore", "198.18.9.9\n")
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP") })
+
+        // A first ban lands and its alert hangs on the silent SMTP server (5 s per step).
+        try lab.appendLog(auth, (1...3).map { sshLine(p1.v4, n: $0) })
+        #expect(try eventually(within: 3, every: 0.05) { lab.lfdLog.contains("\(p1.v4) (-): 3 in the last 3600 secs - *Blocked in csf*") })
+
+        // csf holds its lock (a long restart) for 12 s: lfd's lock wait (5 s) runs out at least once.
+        try lab.background(in: lab.fw, ["python3", NetLab.peerScript, "hold-lock", lab.root + "/var/lib/csf/csf.lock", "12", lockReady])
+        #expect(try eventually(within: 5) { FileManager.default.fileExists(atPath: lockReady) })
+        let held = Date()
+        try lab.appendLog(auth, (4...6).map { sshLine(p2.v4, n: $0) } + ["Jan  5 09:05:09 web1 sshd[229]: Failed password for root from 198.18.9.9 port 1 ssh2"])
+        // The loop keeps reading: the ignored address is reported at once, well before the lock is free.
+        #expect(try eventually(within: 2, every: 0.05) { lab.lfdLog.contains("Failed SSH login from 198.18.9.9 - ignored") }, "\(lab.lfdLog)")
+        #expect(Date().timeIntervalSince(held) < 5)
+        #expect(try lab.tcpOpen(from: p2, port: 22), "the ban waits for the lock")
+        #expect(try eventually(within: 10, every: 0.3) { lab.lfdLog.contains("*Block failed*") }, "the lock wait ran out: \(lab.lfdLog)")
+
+        // Once the lock is free the retried ban lands, exactly once.
+        #expect(try eventually(within: 40, every: 0.3) { try !lab.tcpOpen(from: p2, port: 22, timeout: 0.3) }, "\(lab.lfdLog)")
+        let landed = lab.lfdLog.split(separator: "\n").filter { $0.contains("\(p2.v4) (-)") && $0.contains("*Blocked in csf*") }
+        #expect(landed.count == 1, "\(landed)")
+        let tempban = (try? String(contentsOfFile: lab.root + "/var/lib/csf/csf.tempban", encoding: .utf8)) ?? ""
+        #expect(tempban.components(separatedBy: "|\(p2.v4)|").count == 2, "one csf.tempban line: \(tempban)")
+    }
+
     @Test func alertsReachAnSmtpServerAndASendmailBinary() throws {
         // Through SMTP on loopback (a small server in the firewall namespace).
         let lab = try NetLab(peers: 1)

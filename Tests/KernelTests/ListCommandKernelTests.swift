@@ -336,5 +336,31 @@ struct ListCommandKernelTests {
         let t = try run("-t")
         #expect((t["entries"] as? [Any])?.isEmpty == true)
     }
-}
 
+    /// `--json` is a global flag: before or after the command, and every failure has the same shape.
+    @Test func jsonAnywhereAndOneFailureShapeForEveryCommand() throws {
+        let lab = try started(peers: 1)
+        func object(_ r: Shell.Result) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        var r = try lab.csf("--json", "-d", "198.18.4.1")
+        #expect(r.status == 0 && object(r)["changed"] as? Bool == true, "\(r)")
+        r = try lab.csf("-d", "--json", "198.18.4.2")
+        #expect(r.status == 0 && object(r)["added"] as? [String] == ["198.18.4.2"], "\(r)")
+        r = try lab.csf("--json", "-v")
+        #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"))
+
+        let denyFailure = object(try lab.csf("--json", "-d", "not-an-address"))
+        try lab.write("csf.deny", "999.1.1.1\n")
+        r = try lab.csf("--json", "-r")
+        #expect(r.status == 1, "\(r)")
+        let startFailure = object(r)
+        for failure in [denyFailure, startFailure] {
+            #expect(Set(failure.keys) == ["ok", "changed", "error", "errors"], "\(failure)")
+            #expect(failure["ok"] as? Bool == false && failure["changed"] as? Bool == false)
+        }
+        #expect((startFailure["errors"] as? [[String: Any]])?.first?["line"] as? Int == 1)
+        r = try lab.csf("--json", "--no-such-option")
+        #expect(r.status == 2 && object(r)["ok"] as? Bool == false, "a usage error is reported the same way: \(r)")
+    }
+}

@@ -40,6 +40,9 @@ struct PackagingTests {
         // The release binary carries the Swift runtime: only system libraries remain.
         let ldd = try Shell.run(["ldd", root + "/usr/sbin/csf"]).stdout
         #expect(!ldd.contains("libswift") && !ldd.contains("not found") && ldd.contains("libnftables"), "\(ldd)")
+        // Only lfd's detectors need PCRE2; csf stays a small command.
+        #expect(!ldd.contains("libpcre2"), "csf links PCRE2: \(ldd)")
+        #expect(try Shell.run(["ldd", root + "/usr/sbin/lfd"]).stdout.contains("libpcre2"))
         #expect(try Shell.run([root + "/usr/sbin/csf", "-v"]).stdout.hasPrefix("csf: v"))
 
         r = try make("uninstall", "DESTDIR=\(root)")

@@ -44,7 +44,7 @@ public enum Subprocess {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP) | cleanSignals(&attr))
         posix_spawnattr_setpgroup(&attr, 0)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -81,7 +81,7 @@ public enum Subprocess {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(CSYS_POSIX_SPAWN_SETSID))
+        posix_spawnattr_setflags(&attr, Int16(CSYS_POSIX_SPAWN_SETSID) | cleanSignals(&attr))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -96,6 +96,20 @@ public enum Subprocess {
             posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         }
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
+    }
+
+    /// A child starts with no signal blocked and the default action for the signals lfd handles itself (lfd
+    /// blocks SIGTERM/SIGINT/SIGHUP for its signalfd, and a mask is inherited across exec): a hook script,
+    /// sendmail or the watchdog must stop when told to. Returns the flags that make posix_spawn apply this.
+    private static func cleanSignals(_ attr: inout posix_spawnattr_t) -> Int16 {
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&handled, s) }
+        posix_spawnattr_setsigdefault(&attr, &handled)
+        return Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
     }
 
     private static func spawn(_ argv: [String], attr: inout posix_spawnattr_t, actions: inout posix_spawn_file_actions_t,

@@ -218,6 +218,32 @@ def burst_tcp(host, port, count, timeout):
     return 0
 
 
+def smtp_hang(port, ready):
+    """An SMTP server on 127.0.0.1:port that accepts connections and never says a word."""
+    import socket
+    import time as _time
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(64)
+    open(ready, "w").close()
+    held = []
+    while True:
+        conn, _ = srv.accept()
+        held.append(conn)
+
+
+def hold_lock(path, seconds, ready):
+    """Holds an exclusive flock on `path` (csf's lock) for `seconds`, as a csf -r of a huge list would."""
+    import fcntl
+    import time as _time
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        open(ready, "w").close()
+        _time.sleep(seconds)
+    return 0
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -239,6 +265,10 @@ def main(argv):
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
         return syslog_sshd(argv[2], argv[3])
+    if cmd == "smtp-hang":
+        return smtp_hang(int(argv[2]), argv[3])
+    if cmd == "hold-lock":
+        return hold_lock(argv[2], float(argv[3]), argv[4])
     if cmd == "hold-tcp":
         return hold_tcp(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
     print("unknown command", file=sys.stderr)
