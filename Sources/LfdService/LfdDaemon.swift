@@ -7,6 +7,7 @@ import CsfFirewall
 import LfdCore
 import Logging
 import NftKernel
+import Synchronization
 
 /// The login failure daemon: follows the configured logs, runs the detectors on every new line, counts, and
 /// blocks in-process. One event loop (inotify, signalfd, journals, NFLOG, and a mailbox) reads and decides;
@@ -280,22 +281,11 @@ public final class LfdDaemon {
 }
 
 /// The Alerts value the notify worker uses; replaced on SIGHUP.
-final class AlertsBox: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value: Alerts?
-
-    init() { pthread_mutex_init(mutex, nil) }
+final class AlertsBox: Sendable {
+    private let value = Mutex<Alerts?>(nil)
 
     var current: Alerts? {
-        get {
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return value
-        }
-        set {
-            pthread_mutex_lock(mutex)
-            value = newValue
-            pthread_mutex_unlock(mutex)
-        }
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CsfCompat
 import CSys
+import Synchronization
 
 /// A thread of its own for work that may block — waiting for csf's lock, SMTP and sendmail, DNS — fed through a
 /// bounded queue, so the thread that reads logs never waits on it. Jobs run one at a time, in order.
@@ -99,26 +100,18 @@ final class Worker: @unchecked Sendable {
 
 /// Results of jobs, handed back to the event loop: queued under a lock and announced on an eventfd the loop
 /// polls, so the loop wakes at once and applies them on its own thread.
-final class Mailbox<Message: Sendable>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var messages: [Message] = []
+final class Mailbox<Message: Sendable>: Sendable {
+    private let messages = Mutex<[Message]>([])
     let fd: Int32
 
     init() {
-        pthread_mutex_init(mutex, nil)
         fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
     }
 
-    deinit {
-        if fd >= 0 { close(fd) }
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+    deinit { if fd >= 0 { close(fd) } }
 
     func post(_ message: Message) {
-        pthread_mutex_lock(mutex)
-        messages.append(message)
-        pthread_mutex_unlock(mutex)
+        messages.withLock { $0.append(message) }
         var one: UInt64 = 1
         _ = write(fd, &one, 8)
     }
@@ -126,10 +119,9 @@ final class Mailbox<Message: Sendable>: @unchecked Sendable {
     func drain() -> [Message] {
         var count: UInt64 = 0
         _ = read(fd, &count, 8)
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        let out = messages
-        messages.removeAll(keepingCapacity: true)
-        return out
+        return messages.withLock { queued in
+            defer { queued.removeAll(keepingCapacity: true) }
+            return queued
+        }
     }
 }
