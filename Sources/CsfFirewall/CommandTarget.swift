@@ -34,7 +34,7 @@ public enum CommandTarget: Sendable, Equatable {
             } catch {
                 throw error as? CsfError ?? fail("[\(text)]")
             }
-            if text.utf8.contains(where: { $0 < 0x21 || $0 == 34 || $0 == 92 || $0 == 35 }) {
+            if text.utf8.contains(where: { $0 <= ASCII.space || $0 == ASCII.quote || $0 == ASCII.backslash || $0 == ASCII.hash }) {
                 throw fail("[\(text)] contains characters a filter cannot have")
             }
             return .filter(text)

@@ -72,7 +72,7 @@ extension ListCommands {
     func listedNetworks(_ file: ListFile) -> [IPNetwork] {
         var out: [IPNetwork] = []
         // Only lines with a '/' can name a network; hosts do not matter to the interval sets.
-        for i in file.lines(containing: [47]) {
+        for i in file.lines(containing: [ASCII.slash]) {
             if let n = file.token(i)?.listedNetwork, !n.isHost { out.append(n) }
         }
         for i in file.includeLines {

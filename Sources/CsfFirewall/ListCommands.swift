@@ -172,7 +172,7 @@ public struct ListCommands {
         let candidates: [Range<Int>]
         var includes: [String]
         if target.network?.family == .v6 {
-            candidates = file.lineRanges(containing: [58])
+            candidates = file.lineRanges(containing: [ASCII.colon])
             includes = file.includeLines.compactMap(file.includePath)
         } else {
             let needle = Array((target.network?.address.description ?? target.text).utf8)
@@ -248,7 +248,7 @@ public struct ListCommands {
         let text = Array(target.text.utf8)
         var includePaths: [String]
         if let net = target.network, net.family == .v6 {
-            for i in file.lines(containing: [58]) {
+            for i in file.lines(containing: [ASCII.colon]) {
                 if let token = file.token(i), token.elementsEqual(text) || token.listedNetwork == net { return true }
             }
             includePaths = file.includeLines.compactMap(file.includePath)

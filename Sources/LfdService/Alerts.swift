@@ -83,7 +83,7 @@ enum SmtpClient {
         func reply() -> Int? {
             while true {
                 // Bytes, not Characters: "\r\n" is one Character in Swift and would never match "\n".
-                if let nl = pending.firstIndex(of: 10) {
+                if let nl = pending.firstIndex(of: ASCII.lineFeed) {
                     let line = Array(pending[..<nl])
                     pending.removeSubrange(...nl)
                     // Multi-line replies have a '-' after the code; the last line has a space.

@@ -25,22 +25,16 @@ public struct LogScan: Sendable {
         var scan = LogScan()
         let bytes = try MappedBytes(path: path)
         let buf = bytes.buffer
-        guard let base = buf.baseAddress else { return scan }
         var scratch = [UInt64](repeating: 0, count: classifier.scratchWords)
-        var start = 0
-        while start < buf.count {
-            var end = buf.count
-            if let p = memchr(base + start, 10, buf.count - start) { end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p)) }
-            scan.lines += 1
-            var e = end
-            if e > start, buf[e - 1] == 13 { e -= 1 }
-            if let d = classifier.classify(UnsafeBufferPointer(rebasing: buf[start..<e]), logKey: logKey, scratch: &scratch) {
+        LineScanner.forEach(buf) { number, line in
+            scan.lines = number
+            if let d = classifier.classify(UnsafeBufferPointer(rebasing: buf[line]), logKey: logKey, scratch: &scratch) {
                 scan.matched += 1
                 scan.perApp[d.rule.app, default: 0] += 1
                 scan.addresses.insert(d.ip)
-                if keepHits { scan.hits.append(Hit(line: scan.lines, detection: d)) }
+                if keepHits { scan.hits.append(Hit(line: number, detection: d)) }
             }
-            start = end + 1
+            return true
         }
         return scan
     }

@@ -152,12 +152,12 @@ public final class LogTailer {
             if n <= 0 { break }
             s.offset += n
             var start = 0
-            for i in 0..<n where chunk[i] == 10 {
+            for i in 0..<n where chunk[i] == ASCII.lineFeed {
                 var bytes = s.partial
                 bytes += chunk[start..<i]
                 s.partial = []
                 start = i + 1
-                if bytes.last == 13 { bytes.removeLast() }
+                if bytes.last == ASCII.carriageReturn { bytes.removeLast() }
                 if !flooded { lines.append(Line(path: s.path, keys: s.keys, text: String(decoding: bytes, as: UTF8.self))) }
                 if lines.count > floodLimit && !flooded {
                     flooded = true

@@ -15,4 +15,18 @@ import Testing
         let v6 = NetlinkSetWriter.parts(.port(IPNetwork("2001:db8::/32")!, proto: .tcp, port: 22))
         #expect(v6[0].key.count == 24 && v6[0].keyEnd?.prefix(6) == [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff])
     }
+
+    /// A message's element list is one netlink attribute (16-bit length): batches are cut by encoded size.
+    @Test func batchesAreCutByEncodedBytesNotByCount() {
+        let plain = (0..<20_000).map { SetChange.Element(.address(.v4(UInt32(10) << 24 | UInt32($0)))) }
+        let commented = plain.map { SetChange.Element($0.key, timeoutMs: 3_600_000, comment: String(repeating: "c", count: 120)) }
+        let a = NetlinkSetWriter.chunks(plain, timeouts: false), b = NetlinkSetWriter.chunks(commented, timeouts: true)
+        #expect(a.reduce(0) { $0 + $1.count } == 20_000 && b.reduce(0) { $0 + $1.count } == 20_000)
+        #expect(b.count > 4 * a.count, "\(a.count) plain chunks, \(b.count) with comments")
+        for chunk in a + b {
+            let bytes = chunk.reduce(0) { $0 + NetlinkSetWriter.encodedSize($1, timeouts: true) }
+            #expect(bytes <= NetlinkSetWriter.messagePayloadLimit)
+        }
+        #expect(NetlinkSetWriter.chunks([], timeouts: false).isEmpty)
+    }
 }

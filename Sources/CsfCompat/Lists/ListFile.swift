@@ -129,7 +129,7 @@ public struct ListFile {
             var start = offset
             while start > 0, buf[start - 1] != 10 { start -= 1 }
             var end = offset
-            if let p = memchr(base + offset, 10, buf.count - offset) {
+            if let p = memchr(base + offset, Int32(ASCII.lineFeed), buf.count - offset) {
                 end = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p))
             } else {
                 end = buf.count
