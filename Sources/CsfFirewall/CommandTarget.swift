@@ -21,39 +21,52 @@ public enum CommandTarget: Sendable, Equatable {
     }
 
     /// `verb` is csf's message prefix ("deny", "add"); `filters` says whether an advanced filter is allowed.
+    /// The address of a filter meets the same refusals as a plain address.
     public static func parse(_ text: String, verb: String, filters: Bool, ipv6: Bool,
                              host: HostAddresses, ownAddressCheck: OwnAddressCheck) throws(CsfError) -> CommandTarget {
         let fail = { (reason: String) -> CsfError in .refused("\(verb) failed: \(reason)") }
+        let quoted = "[\(shown(text))]"
         if text.isEmpty { throw .refused("csf: No IP specified") }
         if filters && AdvancedFilter.looksLikeFilter(Substring(text)) {
+            let filter: AdvancedFilter
             do {
-                let f = try AdvancedFilter.parse(Substring(text))
-                if f.effect == .nothing { throw fail("[\(text)] creates no rule (a filter needs a port and an address, or u=/g=)") }
-            } catch let e as AdvancedFilter.ParseError {
-                throw fail("[\(text)] is not a valid filter: \(e)")
+                filter = try AdvancedFilter.parse(Substring(text))
             } catch {
-                throw error as? CsfError ?? fail("[\(text)]")
+                throw fail("\(quoted) is not a valid filter: \(error)")
             }
-            if text.utf8.contains(where: { $0 <= ASCII.space || $0 == ASCII.quote || $0 == ASCII.backslash || $0 == ASCII.hash }) {
-                throw fail("[\(text)] contains characters a filter cannot have")
+            if filter.effect == .nothing { throw fail("\(quoted) creates no rule (a filter needs a port and an address, or u=/g=)") }
+            if text.utf8.contains(where: { $0 <= ASCII.space || $0 == ASCII.quote || $0 == ASCII.backslash || $0 == ASCII.hash || $0 >= ASCII.delete }) {
+                throw fail("\(quoted) contains characters a filter cannot have")
+            }
+            if let net = filter.address?.network, filter.owner == nil {
+                if let why = refusal(net, ipv6: ipv6, host: host, ownAddressCheck: ownAddressCheck) { throw fail("\(quoted) \(why)") }
             }
             return .filter(text)
         }
-        guard case .success(let net) = IPNetwork.parse(Substring(text)) else {
-            throw fail("[\(text)] is not a valid PUBLIC IP/CIDR")
+        let net: IPNetwork
+        switch IPNetwork.parse(Substring(text)) {
+        case .success(let n): net = n
+        case .failure(.zoneID): throw fail("\(quoted) is \(IPNetwork.ParseError.zoneID)")
+        case .failure: throw fail("\(quoted) is not a valid PUBLIC IP/CIDR")
         }
-        if net.prefix == 0 { throw fail("[\(text)] covers every address; /0 is refused") }
-        if net.hasHostBits { throw fail("[\(text)] has host bits set (did you mean \(net.network)?)") }
-        if net.address.isLoopback { throw fail("\(text) is a loopback address") }
-        if net.family == .v6 && !ipv6 { throw fail("[\(text)] is valid IPv6 but IPV6 is not enabled in csf.conf") }
+        if let why = refusal(net, ipv6: ipv6, host: host, ownAddressCheck: ownAddressCheck) { throw fail("\(quoted) \(why)") }
+        return .network(net)
+    }
+
+    /// Why an address or network cannot be a firewall entry, in csf's words where csf has them.
+    static func refusal(_ net: IPNetwork, ipv6: Bool, host: HostAddresses, ownAddressCheck: OwnAddressCheck) -> String? {
+        if net.prefix == 0 { return "covers every address; /0 is refused" }
+        if net.hasHostBits { return "has host bits set (did you mean \(net.network)?)" }
+        if net.address.isUnspecified { return "is the unspecified address, which no packet comes from" }
+        if net.address.isLoopback { return "is a loopback address" }
+        if net.family == .v6 && !ipv6 { return "is valid IPv6 but IPV6 is not enabled in csf.conf" }
         let own: Bool
         switch ownAddressCheck {
         case .none: own = false
         case .exact: own = host.addresses.contains(net.address) && net.isHost
         case .containing: own = host.addresses.contains { net.contains($0) && !$0.isLoopback }
         }
-        if own { throw fail("\(text) is one of this servers addresses!") }
-        return .network(net)
+        return own ? "is one of this servers addresses!" : nil
     }
 
     public enum OwnAddressCheck: Sendable { case none, exact, containing }

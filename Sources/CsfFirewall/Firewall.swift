@@ -39,7 +39,8 @@ public struct Firewall {
         public var script: String { rendered.script }
     }
 
-    /// Loads, validates and compiles everything; throws with every error found, touching nothing.
+    /// Loads, validates and compiles everything; throws with every error found, touching nothing. A damaged
+    /// list line is left out (and reported), so one bad line never keeps the firewall down.
     public func prepare() throws(CsfError) -> Prepared {
         let outcome = PolicyLoader.load(paths: paths, host: host(), now: clock())
         if outcome.hasErrors { throw .invalidInput(outcome.diagnostics) }
@@ -50,8 +51,9 @@ public struct Firewall {
         }
     }
 
+    /// Every problem of csf.conf and of every list csf and lfd read, changing nothing.
     public func check() -> [Diagnostic] {
-        PolicyLoader.load(paths: paths, host: host(), now: clock()).diagnostics
+        PolicyLoader.load(paths: paths, host: host(), now: clock()).diagnostics + ListChecks.auxiliary(paths)
     }
 
     // MARK: kernel state
@@ -90,9 +92,11 @@ public struct Firewall {
         try hooks.run(.pre, log: log)
 
         if options.confirmWithin != nil {
-            try FileSystem.writeAtomically(watchdog.rollbackPath, try kernel.snapshot() ?? Watchdog.noTable)
+            try saveRollback(watchdog)
         }
         try kernel.replace(prepared.rendered)
+        // What runs now came from these settings; a later --confirm-within goes back to them.
+        try? FileSystem.writeAtomically(watchdog.appliedConfigPath, prepared.outcome.config.text, sync: false)
         if prepared.outcome.policy.redirects.contains(where: { if case .dnat = $0.action { return true } else { return false } }) {
             // DNAT does nothing without forwarding, but the rules are in place: a warning, not a failed start.
             do { try kernel.enableIPv4Forwarding() } catch { log("*WARNING* csf.redirect DNAT needs IPv4 forwarding: \(error)") }
@@ -113,7 +117,7 @@ public struct Firewall {
             try watchdog.arm(.confirm, seconds: seconds)
         }
         try hooks.run(.post, log: log)
-        return StartReport(warnings: prepared.outcome.diagnostics, testing: config.bool("TESTING"),
+        return StartReport(warnings: prepared.outcome.startWarnings, testing: config.bool("TESTING"),
                            elements: prepared.rendered.elementCount)
     }
 
@@ -144,15 +148,50 @@ public struct Firewall {
             try kernel.removeTable()
             return "TESTING mode: firewall removed after TESTING_INTERVAL"
         case .confirm:
+            defer { for path in [watchdog.rollbackPath, watchdog.rollbackConfigPath] { FileSystem.remove(path) } }
             let saved = (try? TextFile.read(watchdog.rollbackPath)) ?? Watchdog.noTable
             if saved.hasPrefix(Watchdog.noTable) {
                 try kernel.removeTable()
-            } else {
-                try kernel.restore(saved)
+                return "csf --confirm not received in time: the firewall is stopped again, as it was"
             }
-            FileSystem.remove(watchdog.rollbackPath)
+            if let settings = try? TextFile.read(watchdog.rollbackConfigPath), try rollback(to: settings) {
+                return "csf --confirm not received in time: previous settings restored, the lists as they are now"
+            }
+            // No record of the settings that built it: the ruleset as it was, then the lists of now put back in.
+            try kernel.restore(saved)
+            let commands = try ListCommands(paths: paths, kernel: kernel, host: host(), clock: clock, lockTimeout: 0)
+            _ = try commands.reassertPermanent(locked: true)
+            _ = try commands.reassertTemporary(locked: true)
             return "csf --confirm not received in time: previous ruleset restored"
         }
+    }
+
+    /// Keeps what a `--confirm-within` start may have to go back to: the running ruleset, and the settings that
+    /// built it, so a rollback restores the rules while keeping the bans and allows made during the wait.
+    private func saveRollback(_ watchdog: Watchdog) throws(CsfError) {
+        guard let snapshot = try kernel.snapshot() else {
+            try FileSystem.writeAtomically(watchdog.rollbackPath, Watchdog.noTable)
+            FileSystem.remove(watchdog.rollbackConfigPath)
+            return
+        }
+        try FileSystem.writeAtomically(watchdog.rollbackPath, snapshot)
+        if let applied = try? TextFile.read(watchdog.appliedConfigPath) {
+            try FileSystem.writeAtomically(watchdog.rollbackConfigPath, applied)
+        } else {
+            FileSystem.remove(watchdog.rollbackConfigPath)
+        }
+    }
+
+    /// The table built from the saved settings and the current lists, in one transaction; false when those
+    /// settings no longer load (the caller falls back to the saved ruleset).
+    private func rollback(to settings: String) throws(CsfError) -> Bool {
+        let (config, diagnostics) = ConfigParser.parse(text: settings, path: Watchdog(paths: paths).rollbackConfigPath)
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { return false }
+        let outcome = PolicyBuilder.build(PolicyLoader.inputs(paths: paths, config: config, host: host(), now: clock()))
+        guard !outcome.hasErrors, let rendered = try? RenderedTable(RulesetCompiler.compile(outcome.policy)) else { return false }
+        try kernel.replace(rendered)
+        try? FileSystem.writeAtomically(Watchdog(paths: paths).appliedConfigPath, config.text, sync: false)
+        return true
     }
 
     // MARK: disable / enable

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CsfCompat
 import NftRuleset
 
@@ -20,12 +23,43 @@ extension ListCommands {
             rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes.array) }
             after = ListFile(path: file.path, bytes: bytes)
         }
+        Self.crashPointBeforeKernel()
         do {
             return try syncKernel(kind, before: file, after: after, added: added, removed: removed)
         } catch {
             rollback()
             throw error
         }
+    }
+
+    /// Test hook (issue 12): the process dies between the file write and the kernel update, as a crash or a
+    /// kill -9 would leave it. Repeats and lfd's start repair what it leaves behind.
+    static func crashPointBeforeKernel() {
+        if Environment.value("NFTCSF_TEST_CRASH_BEFORE_KERNEL") == "1" { raise(SIGKILL) }
+    }
+
+    /// A repeat of an edit that a crash may have interrupted: the file has the entry, the kernel perhaps not.
+    /// An exclusive add per set finds out and fixes it. True when something was missing (and is in place now).
+    func repair(_ changes: [SetChange]) throws(CsfError) -> Bool {
+        var repaired = false
+        for change in changes where !change.isEmpty {
+            do {
+                if try kernel.addMissing(change) { repaired = true }
+            } catch {
+                // No table (or not this set): nothing runs that could disagree with the files.
+                if case .kernel(_, _, let code) = error, code == ENOENT { return repaired }
+                throw error
+            }
+        }
+        return repaired
+    }
+
+    /// The message and change of a repeat that found the kernel lacking the entry.
+    func repaired(_ target: CommandTarget, into change: inout ListChange) {
+        change.messages.append("csf: \(target.text) was missing from the kernel (an earlier command was interrupted); added")
+        change.changed = true
+        change.kernel = .applied
+        change.added = [target.text]
     }
 
     /// `-dr`/`-ar` on a large file: each removed line becomes a same-length comment, written in place and
@@ -36,6 +70,7 @@ extension ListCommands {
         // The mapping may show the new bytes after the write; keep a copy when the network diff needs the old file.
         let before = removed.contains { !($0.network?.isHost ?? true) } ? ListFile(path: file.path, bytes: file.bytes.array) : file
         try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) })
+        Self.crashPointBeforeKernel()
         do {
             // The caller has already left out addresses that other lines still list, so no re-scan here.
             return try syncKernel(kind, before: before, after: nil, added: [], removed: removed)

@@ -70,6 +70,9 @@ public struct ListCommands {
         var change = ListChange()
         if isListed(target, in: file) {
             change.messages.append("deny failed: \(target.text) is in already in the deny file \(paths.deny) 1 times")
+            if let net = target.network, try repair(SetContents.changes(from: [], to: SetContents.list(.deny, [net]))) {
+                repaired(target, into: &change)
+            }
             return change
         }
         var rotated: [Int] = []
@@ -107,6 +110,9 @@ public struct ListCommands {
         let file = try ListFile.load(paths.allow)
         if isListed(target, in: file) {
             change.messages.append("add failed: \(target.text) is in already in the allow file \(paths.allow)")
+            if let net = target.network, try repair(SetContents.changes(from: [], to: SetContents.list(.allow, [net]))) {
+                repaired(target, into: &change)
+            }
             return change
         }
         let line = "\(target.text) # \(note ?? "Manually allowed: \(lookup(target))") - \(Self.ctime(clock()))"
@@ -195,6 +201,11 @@ public struct ListCommands {
         guard !drop.isEmpty else {
             if change.messages.isEmpty {
                 change.messages.append("csf: \(target.text) not found in \(kind == .deny ? "csf.deny" : "csf.allow")")
+                // An earlier removal may have died between the file and the kernel: the kernel must not keep an
+                // address the files no longer list. (Hosts only: a network's interval may be another entry's.)
+                if let net = target.network, net.isHost, !stillListed {
+                    _ = try KernelSync(firewall: firewall).apply(SetContents.changes(from: SetContents.list(kind, [net]), to: []))
+                }
             }
             return change
         }

@@ -55,6 +55,10 @@ extension ListCommands {
         let summary = TempFileSummary.scan(file, ip: Array(target.text.utf8), ports: Array(entry.portsText.utf8), now: now)
         if summary.duplicate {
             change.messages.append("csf: \(target.text) is already temporarily \(word)")
+            if let existing = TempList.load(kind, paths: paths).active(now: now).first(where: { $0.target == net && $0.portsText == entry.portsText }),
+               try repair(Self.changes(adding: [(kind, existing)], now: now)) {
+                repaired(target, into: &change)
+            }
             return change
         }
         let rollback: () -> Void
@@ -82,6 +86,7 @@ extension ListCommands {
             let size = try FileSystem.appendLine(path, entry.line)
             rollback = { FileSystem.truncate(path, to: size) }
         }
+        Self.crashPointBeforeKernel()
         do {
             change.kernel = try KernelSync(firewall: firewall).apply(Self.changes(adding: [(kind, entry)], now: now))
         } catch {
@@ -203,8 +208,9 @@ extension ListCommands {
     /// Puts every active temporary entry back into the kernel with its remaining time (adding an element that
     /// is there already changes nothing), and prunes expired lines. Kernel and files can drift apart only if
     /// something outside csf removes elements; lfd calls this periodically and `csf -s` rebuilds everything.
-    public func reassertTemporary() throws(CsfError) -> Int {
-        let lock = try self.lock()
+    /// `locked`: the caller holds csf's lock already (the confirm watchdog).
+    public func reassertTemporary(locked: Bool = false) throws(CsfError) -> Int {
+        let lock = locked ? nil : try self.lock()
         defer { withExtendedLifetime(lock) {} }
         let now = clock()
         var entries: [(TempEntry.Kind, TempEntry)] = []
@@ -218,6 +224,22 @@ extension ListCommands {
         }
         _ = try KernelSync(firewall: firewall).apply(Self.changes(adding: entries, now: now))
         return count
+    }
+
+    /// The same for csf.allow and csf.deny: every address and network they list goes back into its set (what
+    /// is there already stays as it is). lfd does this at start, so an edit a crash left half done — in the file,
+    /// not in the kernel — is finished without reloading the table. Advanced filters are rules and need a
+    /// restart; they are not touched. Returns the number of elements asserted (0 when nothing runs).
+    public func reassertPermanent(locked: Bool = false) throws(CsfError) -> Int {
+        let lock = locked ? nil : try self.lock()
+        defer { withExtendedLifetime(lock) {} }
+        var changes: [SetChange] = []
+        for (kind, path) in [(CsfTableLayout.ListKind.allow, paths.allow), (.deny, paths.deny)] {
+            let networks = AccessList.load(path).listedNetworks.filter { ipv6 || $0.family == .v4 }
+            changes += SetContents.changes(from: [], to: SetContents.list(kind, networks))
+        }
+        let count = changes.reduce(0) { $0 + $1.elements.count }
+        return try KernelSync(firewall: firewall).apply(changes) == .applied ? count : 0
     }
 }
 

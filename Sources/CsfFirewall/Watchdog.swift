@@ -35,6 +35,10 @@ public struct Watchdog {
 
     public func statePath(_ mode: Mode) -> String { paths.lib("csf.\(mode.rawValue)") }
     public var rollbackPath: String { paths.lib("csf.rollback.nft") }
+    /// The settings of the ruleset a confirm rollback goes back to.
+    public var rollbackConfigPath: String { paths.lib("csf.rollback.conf") }
+    /// The settings of the ruleset running now (written by every start).
+    public var appliedConfigPath: String { paths.lib("csf.applied.conf") }
 
     public func state(_ mode: Mode) -> State? {
         guard let text = try? TextFile.read(statePath(mode)) else { return nil }

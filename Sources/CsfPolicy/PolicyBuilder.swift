@@ -46,8 +46,28 @@ public struct PolicyBuilder {
     public struct Outcome: Sendable {
         public var policy: FirewallPolicy
         public var config: CsfConfig
+        /// Every problem found, settings first.
         public var diagnostics: [Diagnostic]
-        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+        /// How many of the last diagnostics are about single list lines: such a line is left out and the rest of
+        /// the list loads (a firewall that refuses to start over one damaged line protects nothing).
+        public var lineDiagnostics: Int = 0
+
+        /// Problems that stop a start: settings, and list files that cannot be read at all.
+        public var fatal: [Diagnostic] {
+            diagnostics.dropLast(lineDiagnostics).filter { $0.severity == .error }
+                + diagnostics.suffix(lineDiagnostics).filter { $0.severity == .error && $0.line == 0 }
+        }
+
+        public var hasErrors: Bool { !fatal.isEmpty }
+
+        /// The problems as a start reports them: a skipped line is a warning there.
+        public var startWarnings: [Diagnostic] {
+            let lines = diagnostics.suffix(lineDiagnostics).map { d -> Diagnostic in
+                guard d.severity == .error, d.line > 0 else { return d }
+                return Diagnostic(.warning, file: d.file, line: d.line, "\(d.message) (line skipped)")
+            }
+            return diagnostics.dropLast(lineDiagnostics).filter { $0.severity == .warning } + lines.filter { $0.severity == .warning }
+        }
     }
 
     public static func build(_ inputs: PolicyInputs) -> Outcome {
@@ -151,6 +171,7 @@ public struct PolicyBuilder {
 
         p.allow = inputs.allow
         p.deny = inputs.deny
+        let settingCount = diags.count
         diags += p.allow.diagnostics + p.deny.diagnostics
         if !p.ipv6 {
             p.allow.entries.removeAll { $0.family == .v6 }
@@ -167,7 +188,7 @@ public struct PolicyBuilder {
         p.tempAllow = tempAllow.active(now: p.now)
         p.tempDeny = tempDeny.active(now: p.now)
         diags += tempAllow.diagnostics + tempDeny.diagnostics
-        return Outcome(policy: p, config: config, diagnostics: diags)
+        return Outcome(policy: p, config: config, diagnostics: diags, lineDiagnostics: diags.count - settingCount)
     }
 
     /// `PORTFLOOD = "22;tcp;5;300,..."`: port, tcp or udp, hits (1 or more; no 20-hit cap), seconds.
@@ -299,10 +320,6 @@ public struct PolicyBuilder {
         for line in reader.lines {
             switch RedirectRule.parse(Substring(line.token)) {
             case .success(var rule):
-                if let problem = CommentText.problem(line.commentBytes) {
-                    diags.append(Diagnostic(.error, file: line.file, line: line.line, "comment \(problem)"))
-                    continue
-                }
                 rule.comment = line.comment
                 out.append(rule)
             case .failure(let reason):

@@ -35,6 +35,19 @@ final class FirewallActions: @unchecked Sendable {
         }
     }
 
+    /// lfd's start: what csf.allow, csf.deny, csf.tempban and csf.tempallow hold goes back into the kernel if it
+    /// is missing there (an edit a crash interrupted between file and kernel), without reloading the table.
+    func resync() {
+        guard let commands = blocker?.commands else { return }
+        do {
+            let permanent = try commands.reassertPermanent()
+            let temporary = try commands.reassertTemporary()
+            logger.info("resync: \(permanent) list and \(temporary) temporary element(s) asserted in the kernel")
+        } catch {
+            logger.error("*Error* resync of the lists with the kernel: \(error.description)")
+        }
+    }
+
     func block(_ b: FailureTracker.Block) -> Blocker.Outcome {
         guard let blocker else { return .failed("the configuration could not be read") }
         return blocker.block(b)

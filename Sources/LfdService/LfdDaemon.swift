@@ -113,6 +113,8 @@ public final class LfdDaemon {
         let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard sfd >= 0, let tailer else { return 1 }
         logger.info("[STARTUP] lfd \(NftcsfVersion.string) started, \(ruleCount) detectors, watching \(tailer.watchedPaths.count) file(s) and \(journals.count) journal source(s)")
+        let actions = self.actions
+        firewallWorker.submit { actions.resync() }
         SystemdNotify.send("READY=1\nSTATUS=watching \(tailer.watchedPaths.count) log file(s)")
         var lastTick = SystemTime.monotonic
         while true {

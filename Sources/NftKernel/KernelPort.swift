@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CsfCompat
 import NftRuleset
 
@@ -18,6 +21,9 @@ public protocol KernelPort: AnyObject {
     func removeTable() throws(CsfError)
     /// Adds and removes set elements, all in one batch.
     func apply(_ changes: [SetChange]) throws(CsfError)
+    /// Adds the elements of `change` only if the set lacks them; true when it did (and they were added).
+    /// How a repeated command repairs a kernel a crash left behind its files.
+    func addMissing(_ change: SetChange) throws(CsfError) -> Bool
     /// The running table as nft lists it (JSON with `json`); nil when not running.
     func listing(json: Bool) throws(CsfError) -> String?
     /// The dynamic sets (flood, connection and knock meters) with their entries; empty when not running.
@@ -26,4 +32,19 @@ public protocol KernelPort: AnyObject {
     func enableIPv4Forwarding() throws(CsfError)
     /// Which of `sets` hold `network` now.
     func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String]
+}
+
+extension KernelPort {
+    /// Netlink's way: an exclusive add fails with EEXIST when the element (or one covering it) is there.
+    public func addMissing(_ change: SetChange) throws(CsfError) -> Bool {
+        var exclusive = change
+        exclusive.operation = .addExclusive
+        do {
+            try apply([exclusive])
+            return !change.isEmpty
+        } catch {
+            if case .kernel(_, _, let code) = error, code == EEXIST { return false }
+            throw error
+        }
+    }
 }

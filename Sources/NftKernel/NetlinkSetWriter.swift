@@ -41,6 +41,7 @@ final class NetlinkSetWriter {
     private struct Message {
         var set: OpaquePointer
         var delete: Bool
+        var exclusive = false
         var what: String
     }
 
@@ -58,11 +59,11 @@ final class NetlinkSetWriter {
             // does not abort the batch with ENOENT.
             let steps: [Bool] = change.operation == .deleteIfPresent ? [false, true] : [change.operation == .delete]
             for delete in steps {
-                let timeouts = !delete && change.operation == .add
+                let timeouts = !delete && (change.operation == .add || change.operation == .addExclusive)
                 for chunk in Self.chunks(change.elements, timeouts: timeouts) {
                     let verb = delete ? "delete elements from" : "add elements to"
                     messages.append(Message(set: try buildSet(change, chunk, timeouts: timeouts), delete: delete,
-                                            what: "\(verb) set \(change.set)"))
+                                            exclusive: change.operation == .addExclusive, what: "\(verb) set \(change.set)"))
                 }
             }
         }
@@ -184,7 +185,7 @@ final class NetlinkSetWriter {
             _ = mnl_nlmsg_batch_next(batch)
             for m in messages {
                 let type = m.delete ? NFT_MSG_DELSETELEM.rawValue : NFT_MSG_NEWSETELEM.rawValue
-                let flags = (m.delete ? 0 : NLM_F_CREATE) | NLM_F_ACK
+                let flags = (m.delete ? 0 : NLM_F_CREATE) | (m.exclusive ? NLM_F_EXCL : 0) | NLM_F_ACK
                 let seq = nextSeq()
                 bySequence[seq] = m.what
                 let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq)

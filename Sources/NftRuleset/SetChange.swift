@@ -4,8 +4,9 @@ import CsfCompat
 /// the kernel instead of replacing the table.
 public struct SetChange: Sendable {
     /// `deleteIfPresent` also succeeds when the element is already gone (expired, or never loaded);
+    /// `addExclusive` fails with EEXIST when it is there (how a repair finds out whether anything was missing);
     /// `flush` empties the set.
-    public enum Operation: Sendable, Equatable { case add, delete, deleteIfPresent, flush }
+    public enum Operation: Sendable, Equatable { case add, addExclusive, delete, deleteIfPresent, flush }
 
     /// What an element is keyed on, matching the set's type.
     public enum Key: Sendable, Hashable {

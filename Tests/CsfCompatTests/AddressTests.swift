@@ -49,3 +49,29 @@ import CsfTestSupport
         #expect(InterfaceName(csf: "et+h") == nil)
     }
 }
+
+/// Issue 12, item 8: nothing after a '%' is silently dropped, and every spelling of an address is one address.
+@Suite struct AddressHardeningTests {
+    @Test func zoneIdsAreRefusedNotCutOff() {
+        #expect(IPNetwork.parse("fe80::1%eth0") == .failure(.zoneID))
+        #expect(IPNetwork.parse("198.51.100.7%}; flush ruleset; {") == .failure(.zoneID))
+        #expect(IPNetwork.parse("198.51.100.7%\n203.0.113.9") == .failure(.zoneID))
+        #expect(IPNetwork.parse("198.51.100.7\n203.0.113.9") == .failure(.notAnAddress))
+    }
+
+    @Test func mappedAddressesAreTheirIPv4Address() {
+        #expect(IPAddress("::ffff:192.0.2.1") == IPAddress("192.0.2.1"))
+        #expect(IPAddress("::FFFF:127.0.0.1")?.isLoopback == true)
+        #expect(IPNetwork("::ffff:192.0.2.7")?.description == "192.0.2.7")
+        #expect(IPNetwork("::ffff:192.0.2.0/120")?.description == "192.0.2.0/24")
+        #expect(IPNetwork.parse("::ffff:0.0.0.0/95") == .failure(.badPrefix))
+        #expect(IPAddress("::")?.isUnspecified == true && IPAddress("0.0.0.0")?.isUnspecified == true)
+    }
+
+    @Test func untrustedTextIsShownEscaped() {
+        #expect(shown("a\u{1b}[31mb\nc") == "a\\x1b[31mb\\x0ac")
+        #expect(shown("x\u{2028}y") == "x\\u{2028}y")
+        #expect(shown(String(repeating: "z", count: 300)).count == 201)
+        #expect(shown("2001:db8::1 · ok") == "2001:db8::1 · ok")
+    }
+}

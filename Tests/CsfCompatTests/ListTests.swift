@@ -41,10 +41,10 @@ import CsfTestSupport
         #expect(byLine[5]?.first?.severity == .error)
         #expect(byLine[6]?.first?.severity == .warning)
         #expect(byLine[7]?.first?.severity == .warning)
-        #expect(byLine[8]?.first?.message.contains("double quote") == true)
-        #expect(byLine[9]?.first?.message.contains("control") == true)
+        // Comments are free text: they stay in the file and never reach nft (issue 13: csf loads such lines).
+        #expect(byLine[8] == nil && byLine[9] == nil)
         #expect(byLine[10]?.first?.severity == .warning)
-        #expect(list.networks.map { $0.0.description } == ["192.0.2.1", "192.0.2.0/24"])
+        #expect(list.networks.map { $0.0.description } == ["192.0.2.1", "192.0.2.0/24", "203.0.113.4", "203.0.113.5"])
         #expect(list.diagnostics.allSatisfy { $0.file == "csf.deny" })
     }
 

@@ -151,6 +151,61 @@ final class FirewallFixture {
     }
 }
 
+/// Issue 12, item 3: a repeat makes the kernel agree with the file a crash left ahead of it.
+@Suite struct RepairTests {
+    @Test func aRepeatPutsBackWhatTheKernelLacks() throws {
+        let f = try FirewallFixture()
+        let c = try f.commands()
+        let ip = IPAddress("198.51.100.7")!
+        _ = try c.deny("198.51.100.7", comment: nil)
+        try f.kernel.apply([SetChange(.delete, set: "deny4", elements: [.init(ip)])])   // what a crash leaves
+        var change = try c.deny("198.51.100.7", comment: nil)
+        #expect(change.changed && change.kernel == .applied && f.kernel.holds("deny4", .address(ip)))
+        #expect(change.messages.contains { $0.contains("was missing from the kernel") })
+        change = try c.deny("198.51.100.7", comment: nil)
+        #expect(!change.changed, "nothing missing: nothing changed")
+
+        _ = try c.tempAdd(.deny, TempRequest(target: "198.51.100.8", ttl: 600))
+        try f.kernel.apply([SetChange(.flush, set: "tempdeny_in4")])
+        change = try c.tempAdd(.deny, TempRequest(target: "198.51.100.8", ttl: 600))
+        #expect(change.changed && f.kernel.holds("tempdeny_in4", .address(IPAddress("198.51.100.8")!)))
+
+        // The other way round: the file lost the line, the kernel kept the element.
+        try f.dir.write("etc/csf/csf.deny", "")
+        change = try c.denyRemove("198.51.100.7")
+        #expect(!change.changed && !f.kernel.holds("deny4", .address(ip)))
+    }
+
+    @Test func resyncPutsBackEveryListedEntry() throws {
+        let f = try FirewallFixture()
+        try f.dir.write("etc/csf/csf.deny", "198.51.100.7\n198.51.100.0/28\n2001:db8::7\n")
+        let c = try f.commands()
+        #expect(try c.reassertPermanent() == 2, "IPv6 is off: its entries are not loaded")
+        #expect(f.kernel.holds("deny4", .address(IPAddress("198.51.100.7")!)))
+        #expect(f.kernel.holds("deny4_net", .network(IPNetwork("198.51.100.0/28")!)))
+    }
+}
+
+/// Issue 12, item 4: an unconfirmed start goes back to the old settings and keeps the lists of now.
+@Suite struct ConfirmRollbackTests {
+    @Test func rollbackRestoresTheSettingsAndKeepsTheListChanges() throws {
+        let f = try FirewallFixture(config: ["TCP_IN": "22,80"])
+        try f.dir.setConfig(["TCP_IN": "22"])
+        _ = try f.firewall().start(.init(confirmWithin: 30))
+        let token = try #require(f.firewall().watchdog.state(.confirm)?.token)
+        _ = try f.commands().deny("198.51.100.7", comment: "during the wait")
+        _ = try f.commands().tempAdd(.allow, TempRequest(target: "198.51.100.9", ttl: 600))
+        f.now += 31
+        let line = try f.firewall().runWatchdog(.confirm, token: token)
+        #expect(line?.contains("previous settings restored") == true, "\(line ?? "nil")")
+        let input = try #require(f.kernel.table?.chain("INPUT")).rules.map { try NftRenderer.render($0) }
+        #expect(input.contains { $0.contains("tcp dport { 22, 80 }") }, "\(input)")
+        #expect(f.kernel.holds("deny4", .address(IPAddress("198.51.100.7")!)))
+        #expect(f.kernel.holds("tempallow_in4", .address(IPAddress("198.51.100.9")!)))
+        #expect(f.firewall().watchdog.state(.confirm) == nil)
+    }
+}
+
 @Suite struct FirewallLifecycleTests {
     @Test func startReplacesTheTableOnceAndArmsTheTestingWatchdog() throws {
         let f = try FirewallFixture(config: ["TESTING": "1", "TESTING_INTERVAL": "5"], start: false)
@@ -161,11 +216,15 @@ final class FirewallFixture {
         #expect(state.deadline == f.now + 300 && state.process == nil, "no such process: nothing will ever be signalled")
     }
 
-    @Test func aBadListStartsNothing() throws {
+    @Test func aBadSettingStartsNothingButABadListLineIsSkipped() throws {
         let f = try FirewallFixture(start: false)
-        try f.dir.write("etc/csf/csf.deny", "999.1.1.1\n")
+        try f.dir.write("etc/csf/csf.deny", "999.1.1.1\n192.0.2.9\n")
+        let report = try f.firewall().start()
+        #expect(report.warnings.contains { $0.line == 1 && $0.message.contains("(line skipped)") })
+        #expect(f.kernel.holds("deny4", .address(IPAddress("192.0.2.9")!)))
+        try f.dir.setConfig(["TCP_IN": "22,eighty"])
         #expect(throws: CsfError.self) { try f.firewall().start() }
-        #expect(f.kernel.calls.isEmpty)
+        #expect(f.kernel.calls == [.replace], "the first start only")
     }
 
     @Test func stopRemovesOnlyOurTable() throws {

@@ -101,6 +101,11 @@ final class NetLab {
         try text.write(toFile: etc + "/" + name, atomically: true, encoding: .utf8)
     }
 
+    /// A file under etc/csf (or a path relative to it), empty when missing.
+    func file(_ name: String) -> String {
+        (try? String(contentsOfFile: etc + "/" + name, encoding: .utf8)) ?? ""
+    }
+
     // MARK: running things
 
     static var csfBinary: String {

@@ -75,6 +75,11 @@ public final class RecordingKernel: KernelPort {
             let keys = Set(change.elements.map(\.key))
             switch change.operation {
             case .add: next[change.set, default: []].formUnion(keys)
+            case .addExclusive:
+                guard keys.isDisjoint(with: next[change.set] ?? []) else {
+                    throw .kernel(operation: "add elements to set \(change.set)", message: "File exists", errno: 17)
+                }
+                next[change.set, default: []].formUnion(keys)
             case .deleteIfPresent: next[change.set, default: []].subtract(keys)
             case .delete:
                 guard keys.isSubset(of: next[change.set] ?? []) else {

@@ -4,7 +4,8 @@ public struct ConfigParser {
     public private(set) var diagnostics: [Diagnostic] = []
     private var config: CsfConfig
     private var seenAt: [String: String] = [:]
-    private var includeStack: [String] = []
+    private var includeStack: [FileIdentity] = []
+    private var included: Set<FileIdentity> = []
 
     public init(path: String) {
         config = CsfConfig(path: path)
@@ -29,8 +30,13 @@ public struct ConfigParser {
     }
 
     private mutating func parseFile(_ path: String, from: Diagnostic?) {
-        guard !includeStack.contains(path) else {
+        let identity = FileIdentity(path: path)
+        if let identity, includeStack.contains(identity) {
             report(.error, from?.file ?? path, from?.line ?? 0, "Include loop: \(path) includes itself")
+            return
+        }
+        if let identity, included.contains(identity) {
+            report(.error, from?.file ?? path, from?.line ?? 0, "Include \(path): already included")
             return
         }
         let text: String
@@ -40,9 +46,12 @@ public struct ConfigParser {
             report(.error, from?.file ?? path, from?.line ?? 0, from == nil ? "cannot read: \(error)" : "Include \(path): cannot read: \(error)")
             return
         }
-        includeStack.append(path)
+        if let identity {
+            includeStack.append(identity)
+            included.insert(identity)
+        }
         parseText(text, path: path)
-        includeStack.removeLast()
+        if identity != nil { includeStack.removeLast() }
     }
 
     private mutating func parseText(_ text: String, path: String) {

@@ -51,4 +51,10 @@ public struct CsfConfig: Sendable {
     public func diagnostic(_ severity: Diagnostic.Severity, _ key: String, _ message: String) -> Diagnostic {
         Diagnostic(severity, file: file(of: key), line: origin[key]?.line ?? 0, message)
     }
+
+    /// The settings as one csf.conf text (Includes folded in): what a start applied, kept so a rollback can
+    /// rebuild the rules of before with the lists of now.
+    public var text: String {
+        values.keys.sorted().map { "\($0) = \"\(values[$0] ?? "")\"\n" }.joined()
+    }
 }

@@ -55,16 +55,25 @@ public struct AccessList: Sendable {
         func report(_ s: Diagnostic.Severity, _ message: String) {
             diagnostics.append(Diagnostic(s, file: line.file, line: line.line, message))
         }
-        if let problem = CommentText.problem(line.commentBytes) {
-            report(.error, "comment \(problem)")
-            return
-        }
+        // The comment is free text: it stays in the file and never reaches nft, so anything goes (csf loads such
+        // lines too, and refusing one would drop the entry).
         if AdvancedFilter.looksLikeFilter(line.tokenBytes) {
             do {
                 let filter = try AdvancedFilter.parse(Substring(line.token))
                 if filter.effect == .nothing {
                     report(.warning, "filter '\(line.token)' creates no rule (csf needs a port and an address, or u=/g=); ignored")
                     return
+                }
+                // A filter's address meets the refusals of a plain entry: a /0 filter closes a port to the world.
+                if let net = filter.address?.network, filter.owner == nil {
+                    if net.prefix == 0 || net.address.isUnspecified {
+                        report(.error, "filter '\(line.token)' covers every address or none; refused")
+                        return
+                    }
+                    if net.address.isLoopback {
+                        report(.warning, "filter '\(line.token)' names a loopback address (loopback is always allowed); ignored")
+                        return
+                    }
                 }
                 entries.append(AccessEntry(kind: .filter(filter), source: line))
             } catch {
@@ -74,8 +83,8 @@ public struct AccessList: Sendable {
         }
         switch IPNetwork.parse(line.tokenBytes) {
         case .success(let net):
-            if net.prefix == 0 {
-                report(.error, "'\(line.token)' covers every address; refusing a /0 entry")
+            if net.prefix == 0 || net.address.isUnspecified {
+                report(.error, "'\(line.token)' covers every address or none; refusing a /0 or unspecified entry")
                 return
             }
             if net.address.isLoopback {
@@ -97,10 +106,10 @@ public struct AccessList: Sendable {
     }
 }
 
-/// Free text: list comments, rule comments. List comments stay in csf's files and never reach nft; the
-/// strings that do (rule and set comments) are quoted by the renderer. nft strings have no escapes, so a
-/// double quote, a backslash or a control character is refused everywhere, keeping every list line a plain
-/// line that csf, lfd and `--json` consumers read the same way.
+/// Free text that reaches nft: rule comments, and the comments temporary entries carry into the kernel. nft
+/// strings have no escapes, so a double quote, a backslash or a control character cannot be stored; such a
+/// comment is refused where it is typed (`csf -d IP comment`) and left out where it is only data (an element
+/// comment loaded from csf.tempban). List-file comments never reach nft and are not checked.
 public enum CommentText {
     public static let maxBytes = 128
 

@@ -31,7 +31,9 @@ public struct ListLine: Sendable {
 public struct ListReader: Sendable {
     public private(set) var lines: [ListLine] = []
     public private(set) var diagnostics: [Diagnostic] = []
-    private var stack: [String] = []
+    /// Files being read (to find loops) and every file read (a diamond of Includes reads each once).
+    private var stack: [FileIdentity] = []
+    private var visited: Set<FileIdentity> = []
 
     public init() {}
 
@@ -48,11 +50,17 @@ public struct ListReader: Sendable {
     }
 
     private mutating func readFile(_ path: String, includedFrom: (String, Int)?, required: Bool) {
-        if stack.contains(path) {
+        let identity = FileIdentity(path: path)
+        if let identity, stack.contains(identity) {
             diagnostics.append(Diagnostic(.error, file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0, "Include loop: \(path)"))
             return
         }
-        guard TextFile.exists(path) else {
+        if let identity, visited.contains(identity) {
+            diagnostics.append(Diagnostic(.warning, file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0,
+                                          "Include \(path): already read; not read again"))
+            return
+        }
+        guard let identity, TextFile.exists(path) else {
             if let (file, line) = includedFrom {
                 diagnostics.append(Diagnostic(.warning, file: file, line: line, "Include \(path): file does not exist"))
             } else if required {
@@ -62,7 +70,8 @@ public struct ListReader: Sendable {
         }
         do {
             let bytes = try TextFile.readBytes(path)
-            stack.append(path)
+            stack.append(identity)
+            visited.insert(identity)
             scan(ListSource(path: path, bytes: bytes))
             stack.removeLast()
         } catch {

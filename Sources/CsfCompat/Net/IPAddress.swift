@@ -25,12 +25,19 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// Parses a dotted quad (csf accepts leading zeros) or any textual IPv6 form.
+    /// Parses a dotted quad (csf accepts leading zeros) or any textual IPv6 form. An IPv4-mapped IPv6 address
+    /// (`::ffff:192.0.2.1`) is the IPv4 address it maps: every check (loopback, own address, lists) sees one form.
     public init?(_ text: Substring) {
         if let v4 = IPAddress.parseV4(text.utf8) {
             self = .v4(v4)
             return
         }
+        guard let v6 = IPAddress.parseV6(text) else { return nil }
+        self = v6.unmapped ?? v6
+    }
+
+    /// inet_pton's reading of an IPv6 text, as written (mapped addresses not converted).
+    static func parseV6(_ text: Substring) -> IPAddress? {
         guard text.contains(":"), text.utf8.count <= 64 else { return nil }
         var raw = in6_addr()
         let ok = String(text).withCString { inet_pton(AF_INET6, $0, &raw) }
@@ -39,7 +46,21 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         var hi: UInt64 = 0, lo: UInt64 = 0
         for i in 0..<8 { hi = hi << 8 | UInt64(bytes[i]) }
         for i in 8..<16 { lo = lo << 8 | UInt64(bytes[i]) }
-        self = .v6(hi: hi, lo: lo)
+        return .v6(hi: hi, lo: lo)
+    }
+
+    /// The IPv4 address an IPv4-mapped IPv6 address (`::ffff:0:0/96`) stands for.
+    public var unmapped: IPAddress? {
+        guard case .v6(let hi, let lo) = self, hi == 0, lo >> 32 == 0xffff else { return nil }
+        return .v4(UInt32(truncatingIfNeeded: lo))
+    }
+
+    /// `0.0.0.0` or `::`: no packet comes from it, so an entry naming it blocks nothing.
+    public var isUnspecified: Bool {
+        switch self {
+        case .v4(let v): return v == 0
+        case .v6(let hi, let lo): return hi == 0 && lo == 0
+        }
     }
 
     public init?(_ text: String) { self.init(Substring(text)) }
@@ -125,11 +146,12 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
     public var network: IPNetwork { IPNetwork(address: address.masked(to: prefix), prefix: prefix) }
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {
-        case notAnAddress, badPrefix
+        case notAnAddress, badPrefix, zoneID
         public var description: String {
             switch self {
             case .notAnAddress: return "not a valid IP address or CIDR"
             case .badPrefix: return "invalid CIDR prefix length"
+            case .zoneID: return "an address with a zone id (%), which a firewall entry cannot have"
             }
         }
     }
@@ -142,8 +164,8 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
             addrEnd = slash
             var n = 0, digits = 0
             for b in utf8[utf8.index(after: slash)...] {
-                guard b >= 48 && b <= 57, digits < 3 else { n = -1; break }
-                n = n * 10 + Int(b - 48)
+                guard ASCII.isDigit(b), digits < 3 else { n = -1; break }
+                n = n * 10 + Int(b - ASCII.zero)
                 digits += 1
             }
             guard n >= 0, digits > 0 else {
@@ -151,18 +173,25 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
             }
             prefix = n
         }
-        // A zone id (fe80::1%eth0) is dropped: it cannot appear in a firewall rule.
-        if let pct = utf8[..<addrEnd].firstIndex(of: 37) { addrEnd = pct }
-        let address: IPAddress
+        // A zone id (fe80::1%eth0) names an interface, not an address: refused rather than cut off, so nothing
+        // after a '%' is ever silently dropped.
+        if utf8.contains(ASCII.percent) { return .failure(.zoneID) }
+        var address: IPAddress
         if let v4 = IPAddress.parseV4(utf8[..<addrEnd]) {
             address = .v4(v4)
-        } else if let v6 = IPAddress(Substring(utf8[..<addrEnd])) {
+        } else if let v6 = IPAddress.parseV6(Substring(utf8[..<addrEnd])) {
             address = v6
         } else {
             return .failure(.notAnAddress)
         }
-        let bits = prefix ?? address.bitWidth
+        var bits = prefix ?? address.bitWidth
         guard bits <= address.bitWidth else { return .failure(.badPrefix) }
+        // ::ffff:192.0.2.0/120 is 192.0.2.0/24; a mapped network wider than the mapped range maps nothing.
+        if let v4 = address.unmapped {
+            guard bits >= 96 else { return .failure(.badPrefix) }
+            address = v4
+            bits -= 96
+        }
         return .success(IPNetwork(address: address, prefix: bits))
     }
 

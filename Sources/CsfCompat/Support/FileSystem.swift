@@ -50,42 +50,64 @@ public enum FileSystem {
         try writeAtomically(path, bytes: Array(text.utf8), mode: mode, sync: sync)
     }
 
+    /// A new file gets `mode`; a file that exists keeps its mode and owner (an admin's 0644 csf.deny stays 0644).
     public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o600, sync: Bool = true) throws(CsfError) {
         try makeDirectories(dirname(path))
+        var existing = stat()
+        let replacing = stat(path, &existing) == 0
         let tmp = "\(path).tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .system(tmp, errno) }
-        var ok = true
-        var utf8 = bytes
-        utf8.withUnsafeMutableBytes { buf in
-            guard let base = buf.baseAddress else { return }
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, base + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; ok = false; return }
-                off += n
+        var failure: Int32 = 0
+        if replacing {
+            if fchmod(fd, existing.st_mode & 0o7777) != 0 { failure = errno }
+            if geteuid() == 0, existing.st_uid != geteuid() || existing.st_gid != getegid() {
+                if fchown(fd, existing.st_uid, existing.st_gid) != 0 { failure = errno }
             }
         }
-        if ok && sync && fsync(fd) != 0 { ok = false }
-        let err = errno
+        if failure == 0 { failure = writeAll(fd, bytes) }
+        if failure == 0 && sync && fsync(fd) != 0 { failure = errno }
         close(fd)
-        guard ok else {
+        guard failure == 0 else {
             unlink(tmp)
-            throw .system(path, err)
+            throw .system(path, failure)
         }
         guard rename(tmp, path) == 0 else {
             let e = errno
             unlink(tmp)
             throw .system(path, e)
         }
-        if sync, let dirfd = Optional(open(dirname(path), O_RDONLY | O_DIRECTORY)), dirfd >= 0 {
-            fsync(dirfd)
-            close(dirfd)
+        if sync { syncDirectory(of: path) }
+    }
+
+    private static func syncDirectory(of path: String) {
+        let dirfd = open(dirname(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirfd >= 0 else { return }
+        fsync(dirfd)
+        close(dirfd)
+    }
+
+    /// Writes every byte or returns the errno that stopped it (ENOSPC on a full disk).
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+        bytes.withUnsafeBytes { buf -> Int32 in
+            guard let base = buf.baseAddress else { return 0 }
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, base + off, buf.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if n == 0 { return EIO }
+                off += n
+            }
+            return 0
         }
     }
 
-    /// Appends one line with a single write (and fsync), starting a new line if the file lacks a final newline.
-    /// Returns the previous size so a failed command can cut the file back.
+    /// Appends one line, all or nothing: the whole line is written and flushed, or the file is cut back to its
+    /// old length (a full disk must never leave half an address behind). Starts a new line if the file lacks a
+    /// final newline. Returns the previous size so a failed command can cut the file back.
     @discardableResult
     public static func appendLine(_ path: String, _ line: String) throws(CsfError) -> Int {
         try makeDirectories(dirname(path))
@@ -93,15 +115,20 @@ public enum FileSystem {
         guard fd >= 0 else { throw .system(path, errno) }
         defer { close(fd) }
         var st = stat()
-        fstat(fd, &st)
+        guard fstat(fd, &st) == 0 else { throw .system(path, errno) }
         let size = Int(st.st_size)
-        var text = line + "\n"
+        var text = Array((line + "\n").utf8)
         if size > 0 {
-            var last: UInt8 = 10
-            if pread(fd, &last, 1, off_t(size - 1)) == 1, last != 10 { text = "\n" + text }
+            var last: UInt8 = ASCII.lineFeed
+            if pread(fd, &last, 1, off_t(size - 1)) == 1, last != ASCII.lineFeed { text.insert(ASCII.lineFeed, at: 0) }
         }
-        let ok = text.withCString { write(fd, $0, strlen($0)) } == text.utf8.count && fsync(fd) == 0
-        guard ok else { throw .system(path, errno) }
+        var failure = writeAll(fd, text)
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        guard failure == 0 else {
+            ftruncate(fd, off_t(size))
+            fsync(fd)
+            throw .system(path, failure)
+        }
         return size
     }
 

@@ -11,13 +11,9 @@ public final class MappedBytes: @unchecked Sendable {
     private let mapped: Bool
 
     public init(path: String) throws(CsfError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .system(path, errno) }
+        let (fd, size) = try TextFile.openRegular(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .system(path, errno) }
-        let size = Int(st.st_size)
-        guard size > 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        guard size > 0 else {
             mapped = false
             buffer = UnsafeBufferPointer(start: nil, count: 0)
             return

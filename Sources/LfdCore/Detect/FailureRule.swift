@@ -90,11 +90,7 @@ public final class FailureRule: @unchecked Sendable {
                 text = String(text[..<colon])                                      // v4:port; bare v6 is left whole
             }
         }
-        if text.utf8.count > 7, text.utf8.prefix(7).elementsEqual("::ffff:".utf8) || text.utf8.prefix(7).elementsEqual("::FFFF:".utf8),
-           text.contains(".") {
-            text = String(text.dropFirst(7))
-        }
-        return IPAddress(text)
+        return IPAddress(text)   // ::ffff:a.b.c.d is read as a.b.c.d
     }
 
     /// csf blanks account names with characters outside `[A-Za-z0-9-_.@%+]`.
@@ -150,11 +146,3 @@ extension Unicode.Scalar {
     var isASCIIAlnum: Bool { (value >= 48 && value <= 57) || (value >= 65 && value <= 90) || (value >= 97 && value <= 122) }
 }
 
-extension IPAddress {
-    var isUnspecified: Bool {
-        switch self {
-        case .v4(let v): return v == 0
-        case .v6(let hi, let lo): return hi == 0 && lo == 0
-        }
-    }
-}

@@ -1,0 +1,41 @@
+import CsfCompat
+
+/// The lists lfd and the list commands read besides the firewall's own: checked by `--check` like the rest, so
+/// a bad line is found before it matters (every bad line is skipped where the list is used).
+public enum ListChecks {
+    public static func auxiliary(_ paths: CsfPaths) -> [Diagnostic] {
+        ignore(paths.ignore) + rignore(paths.etc("csf.rignore")) + uidignore(paths.etc("csf.uidignore"))
+    }
+
+    /// csf.ignore: addresses and CIDRs lfd never blocks and `csf -d` refuses.
+    static func ignore(_ path: String) -> [Diagnostic] {
+        let reader = ListReader.read(path)
+        return reader.diagnostics + reader.lines.compactMap { line in
+            if case .failure(let reason) = IPNetwork.parse(line.tokenBytes) {
+                return Diagnostic(.error, file: line.file, line: line.line, "'\(shown(line.token))' is \(reason); line skipped")
+            }
+            return nil
+        }
+    }
+
+    /// csf.rignore: host names or `.domain` suffixes.
+    static func rignore(_ path: String) -> [Diagnostic] {
+        let reader = ListReader.read(path)
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_".utf8)
+        return reader.diagnostics + reader.lines.compactMap { line in
+            guard line.tokenBytes.allSatisfy(allowed.contains), line.tokenBytes.contains(where: { $0 != ASCII.dot }) else {
+                return Diagnostic(.error, file: line.file, line: line.line, "'\(shown(line.token))' is not a host name or .domain; line skipped")
+            }
+            return nil
+        }
+    }
+
+    /// csf.uidignore: numeric user ids.
+    static func uidignore(_ path: String) -> [Diagnostic] {
+        let reader = ListReader.read(path)
+        return reader.diagnostics + reader.lines.compactMap { line in
+            guard UInt32(line.token) == nil else { return nil }
+            return Diagnostic(.error, file: line.file, line: line.line, "'\(shown(line.token))' is not a numeric uid; line skipped")
+        }
+    }
+}
