@@ -98,8 +98,12 @@ enum ShippedDetectors {
             ("Jan  5 09:05:03 web1 sshd[1]: Failed password for invalid user from 10.10.1.1 from 198.51.100.9 port 58946 ssh2", "198.51.100.9"),
             ("Jan  5 09:05:18 mail dovecot: imap-login: Disconnected (auth failed, 1 attempts): user=<a>, method=PLAIN, rip=1.2.3.4, lip=5.6.7.8>, method=PLAIN, rip=198.51.100.10, lip=198.51.100.2", "198.51.100.10"),
             ("2017-11-28 14:14:32 SMTP protocol error in \"aUtH lOgIn\" H=(test) [8.8.8.8]\" H=(roxzgj) [198.51.100.11] AUTH command used when not advertised", "198.51.100.11"),
-            ("2013-01-04 17:03:46 login authenticator failed for x ([1.2.3.4]) [6.6.6.6]) [198.51.100.12]: 535 Incorrect authentication data (set_id=brian)", "198.51.100.12"),
-            ("2025/01/05 09:05:34 [error] 1234#0: *78 user \"a\", client: 1.2.3.4, server: x\": password mismatch, client: 198.51.100.13, server: example.com", "198.51.100.13"),
+            // Exim refuses a HELO with spaces, and nginx cuts a Basic user name at its first colon: these
+            // lines cannot come from the daemons, and they are not read at either address.
+            ("2013-01-04 17:03:46 login authenticator failed for x ([1.2.3.4]) [6.6.6.6]) [198.51.100.12]: 535 Incorrect authentication data (set_id=brian)", nil),
+            ("2025/01/05 09:05:34 [error] 1234#0: *78 user \"a\", client: 1.2.3.4, server: x\": password mismatch, client: 198.51.100.13, server: example.com", nil),
+            ("2025/01/05 09:05:34 [error] 1234#0: *78 user \"alice\": password mismatch, client: 198.51.100.15, server: example.com, request: \"GET / HTTP/1.1\", host: \"h\", referrer: \"x\": password mismatch, client: 6.6.6.6, server: s, request: \"GET / HTTP/1.1\", host: \"h\"", "198.51.100.15"),
+            ("Jan  5 09:05:03 web1 sshd[1]: Failed hostbased for dan from 198.51.100.16 port 1 ssh2: RSA SHA256:abc, client user \"a\", client host \"b\" from 6.6.6.6 port 1 ssh2: RSA SHA256:abc, client user \"c\", client host \"d\"", nil),
             ("2025/01/05 09:05:34 [error] 1234#0: *78 user \"alice\": password mismatch, client: 198.51.100.14, server: example.com, request: \"GET /, client: 6.6.6.6, server: y HTTP/1.1\"", "198.51.100.14"),
             ("Jun 14 00:09:59 host proftpd[17839] host (::ffff:59.167.242.100[::ffff:59.167.242.100]): USER host proftpd[17424] host (hihoinjection[1.2.3.44]): no such user found fro", "59.167.242.100"),
         ]
@@ -108,6 +112,12 @@ enum ShippedDetectors {
             #expect(got == expected.flatMap(IPAddress.init), "\(line) → \(got.map(\.description) ?? "nil")")
         }
     }
+
+    /// fail2ban's injection tests that no daemon can write; they are read where the daemon's own text puts
+    /// the address, which is not where fail2ban's annotation does.
+    static let impossibleLines: [(marker: String, reason: String, reads: String)] = [
+        ("user \"test\": password mismatch, client: 127.0.0.1", "nginx cuts a Basic user name at its first colon", "127.0.0.1"),
+    ]
 
     /// fail2ban's annotated sample lines: a non-failure never matches, and a match never yields another address.
     @Test func corpusLinesNeverYieldAWrongAddress() throws {
@@ -125,7 +135,13 @@ enum ShippedDetectors {
                   (obj["multiline"] as? Bool) == false else { continue }
             let d = detect(line)
             if !fail {
-                #expect(d == nil, "a non-failure matched \(d?.rule.name ?? ""): \(line)")
+                // csf counts every Apache 404 and 403 (LF_APACHE_404/403); fail2ban's auth filters do not.
+                let countsEveryHit = ["apache-404", "apache-403"].contains(d?.rule.name ?? "")
+                #expect(d == nil || countsEveryHit, "a non-failure matched \(d?.rule.name ?? ""): \(line)")
+                continue
+            }
+            if let impossible = Self.impossibleLines.first(where: { line.contains($0.marker) }) {
+                #expect(d?.ip == IPAddress(impossible.reads), "\(impossible.reason): \(line)")
                 continue
             }
             let expected = (obj["ip"] as? String).flatMap(IPAddress.init)
