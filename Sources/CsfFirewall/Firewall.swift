@@ -51,9 +51,20 @@ public struct Firewall {
         }
     }
 
-    /// Every problem of csf.conf and of every list csf and lfd read, changing nothing.
-    public func check() -> [Diagnostic] {
-        PolicyLoader.load(paths: paths, host: host(), now: clock()).diagnostics + ListChecks.auxiliary(paths)
+    /// What `--check` finds: every problem of csf.conf and of every list csf and lfd read, and which inbound
+    /// ports the result opens.
+    public struct CheckReport: Sendable {
+        public var diagnostics: [Diagnostic]
+        public var exposure: InboundExposure
+    }
+
+    /// Reads and judges everything a start would, changing nothing.
+    public func check() -> CheckReport {
+        let outcome = PolicyLoader.load(paths: paths, host: host(), now: clock())
+        let exposure = InboundExposure(outcome.policy, sshPorts: SshdPorts.read(paths))
+        var diagnostics = outcome.diagnostics + ListChecks.auxiliary(paths)
+        if let closed = exposure.closedSSHWarning(outcome.config) { diagnostics.append(closed) }
+        return CheckReport(diagnostics: diagnostics, exposure: exposure)
     }
 
     // MARK: kernel state

@@ -100,12 +100,15 @@ public enum Response {
         public var errors: [Diagnostic]
         public var warnings: [Diagnostic]
         public var findings: [MigrationCheck.Finding]?
+        /// `--check`: the inbound ports the checked settings open.
+        public var open: InboundExposure?
 
-        public init(ok: Bool, diagnostics: [Diagnostic], findings: [MigrationCheck.Finding]? = nil) {
+        public init(ok: Bool, diagnostics: [Diagnostic], findings: [MigrationCheck.Finding]? = nil, open: InboundExposure? = nil) {
             self.ok = ok
             errors = diagnostics.filter { $0.severity == .error }
             warnings = diagnostics.filter { $0.severity == .warning }
             self.findings = findings
+            self.open = open
         }
     }
 

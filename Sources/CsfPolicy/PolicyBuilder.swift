@@ -98,6 +98,9 @@ public struct PolicyBuilder {
                          udpIn: config.ports("UDP_IN"), udpOut: config.ports("UDP_OUT"))
         p.ports6 = .init(tcpIn: config.ports("TCP6_IN"), tcpOut: config.ports("TCP6_OUT"),
                          udpIn: config.ports("UDP6_IN"), udpOut: config.ports("UDP6_OUT"))
+        for key in Self.portKeys(ipv6: p.ipv6) where config.values[key] == nil {
+            diags.append(config.diagnostic(.warning, key, Self.missingPortKeyMessage(key)))
+        }
         p.icmp = .init(inbound: config.bool("ICMP_IN"), inboundRate: config.rate("ICMP_IN_RATE"),
                        outbound: config.bool("ICMP_OUT"), outboundRate: config.rate("ICMP_OUT_RATE"),
                        timestampDrop: config.bool("ICMP_TIMESTAMPDROP"), ipv6Strict: config.bool("IPV6_ICMP_STRICT"))
@@ -189,6 +192,20 @@ public struct PolicyBuilder {
         p.tempDeny = tempDeny.active(now: p.now)
         diags += tempAllow.diagnostics + tempDeny.diagnostics
         return Outcome(policy: p, config: config, diagnostics: diags, lineDiagnostics: diags.count - settingCount)
+    }
+
+    /// The port lists a csf.conf must set: csf reads a missing one as empty, which closes every port of it.
+    static func portKeys(ipv6: Bool) -> [String] {
+        let v4 = ["TCP_IN", "TCP_OUT", "UDP_IN", "UDP_OUT"]
+        return ipv6 ? v4 + ["TCP6_IN", "TCP6_OUT", "UDP6_IN", "UDP6_OUT"] : v4
+    }
+
+    static func missingPortKeyMessage(_ key: String) -> String {
+        let proto = key.hasPrefix("TCP") ? "TCP" : "UDP"
+        let family = key.contains("6") ? "IPv6 " : ""
+        let direction = key.hasSuffix("_IN") ? "inbound" : "outbound"
+        let ssh = key == "TCP_IN" || key == "TCP6_IN" ? " (SSH included)" : ""
+        return "\(key) is not set: every \(direction) \(family)\(proto) port is closed\(ssh)"
     }
 
     /// `PORTFLOOD = "22;tcp;5;300,..."`: port, tcp or udp, hits (1 or more; no 20-hit cap), seconds.

@@ -108,12 +108,14 @@ struct CsfCLI {
     }
 
     private func check(_ firewall: Firewall) -> Int32 {
-        let diagnostics = firewall.check()
+        let report = firewall.check()
+        let diagnostics = report.diagnostics
         let errors = diagnostics.filter { $0.severity == .error }
         if json {
-            reporter.emit(Response.Check(ok: errors.isEmpty, diagnostics: diagnostics))
+            reporter.emit(Response.Check(ok: errors.isEmpty, diagnostics: diagnostics, open: report.exposure))
         } else {
             for d in diagnostics { print(d) }
+            for line in report.exposure.summary { print(line) }
             print(errors.isEmpty ? "csf: configuration OK (\(diagnostics.count) warning(s))" : "csf: \(errors.count) error(s) found")
         }
         return errors.isEmpty ? 0 : 1

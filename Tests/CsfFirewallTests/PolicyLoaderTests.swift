@@ -69,7 +69,57 @@ import CsfTestSupport
         try dir.write("etc/csf/csf.uidignore", "1000\nbob\n")
         try dir.write("etc/csf/csf.rignore", ".example.com\n$(reboot)\n")
         let firewall = Firewall(paths: dir.paths, kernel: RecordingKernel(), host: { .init() }, log: { _ in })
-        let errors = firewall.check().filter { $0.severity == .error }.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" }
+        let errors = firewall.check().diagnostics.filter { $0.severity == .error }.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" }
         #expect(errors == ["csf.ignore:2", "csf.rignore:2", "csf.uidignore:2"], "\(errors)")
+    }
+}
+
+/// Issue 12, item 6: a csf.conf without TCP_IN closes SSH; `--check` says so and shows what stays open.
+@Suite struct MissingPortKeyTests {
+    func check(_ dir: TempDir) -> Firewall.CheckReport {
+        Firewall(paths: dir.paths, kernel: RecordingKernel(), host: { .init() }, log: { _ in }).check()
+    }
+
+    func drop(_ key: String, in dir: TempDir) throws {
+        let text = dir.read("etc/csf/csf.conf") ?? ""
+        try dir.write("etc/csf/csf.conf", text.split(separator: "\n").filter { !$0.hasPrefix("\(key) =") }.joined(separator: "\n") + "\n")
+    }
+
+    @Test func aMissingTCPInIsWarnedAboutAndSSHIsShownClosed() throws {
+        let dir = try TempDir.csfRoot()
+        try drop("TCP_IN", in: dir)
+        let report = check(dir)
+        let warnings = report.diagnostics.filter { $0.severity == .warning }.map(\.message)
+        #expect(warnings.contains("TCP_IN is not set: every inbound TCP port is closed (SSH included)"), "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("sshd listens on port 22, which TCP_IN does not open") }, "\(warnings)")
+        #expect(report.exposure.tcp.isEmpty)
+        #expect(report.exposure.summary.first?.hasPrefix("csf: open inbound IPv4: TCP none; UDP 20,21,53") == true, "\(report.exposure.summary)")
+    }
+
+    @Test func theShippedConfigWarnsAboutNoPortKeyAndOpensSSH() throws {
+        let dir = try TempDir.csfRoot()
+        let messages = check(dir).diagnostics.map(\.message)
+        #expect(!messages.contains { $0.contains("is not set") || $0.hasPrefix("sshd listens") }, "\(messages)")
+        #expect(check(dir).exposure.tcp.contains("22"))
+    }
+
+    @Test func sshdsOwnPortIsReadFromItsConfigAndIncludes() throws {
+        let dir = try TempDir.csfRoot(config: ["TCP_IN": "22,80"])
+        try FileSystem.makeDirectories(dir.path + "/etc/ssh/sshd_config.d")
+        try dir.write("etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n#Port 23\nMatch User x\n  Port 25\n")
+        try dir.write("etc/ssh/sshd_config.d/10-port.conf", "Port 2222\n")
+        #expect(SshdPorts.read(dir.paths) == [2222])
+        let warning = check(dir).diagnostics.first { $0.message.hasPrefix("sshd listens") }
+        #expect(warning?.message.hasPrefix("sshd listens on port 2222, which TCP_IN does not open") == true)
+        #expect(warning?.file.hasSuffix("csf.conf") == true && (warning?.line ?? 0) > 0, "located at the TCP_IN line")
+    }
+
+    @Test func ipv6KeysAreRequiredOnlyWithIPv6() throws {
+        let dir = try TempDir.csfRoot(config: ["IPV6": "0"])
+        try drop("UDP6_IN", in: dir)
+        #expect(!check(dir).diagnostics.contains { $0.message.hasPrefix("UDP6_IN is not set") })
+        try dir.setConfig(["IPV6": "1"])
+        #expect(check(dir).diagnostics.contains { $0.message == "UDP6_IN is not set: every inbound IPv6 UDP port is closed" })
+        #expect(check(dir).exposure.summary.count == 2)
     }
 }
