@@ -24,6 +24,9 @@ public final class LfdDaemon {
     var ignore = IgnoreList(hosts: [], networks: [])
     var host = HostAddresses()
     var tailer: LogTailer?
+    /// What the positions file last held, to write it only when reading moved on.
+    var savedPositions = LogPositions()
+    var positionsSaveFailed = false
     var journals: [JournalSource] = []
     private var pidLock: Int32 = -1
     /// Logged packets (NFLOG) for PS_*, UID_* and PORTKNOCKING_ALERT; nil when none of them is on.
@@ -124,7 +127,8 @@ public final class LfdDaemon {
                        pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
-            let wait = max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
+            // A burst still being read in batches: look at signals and the mailbox, then read on at once.
+            let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
             if fds[1].revents != 0, let signal = readSignal(sfd) {
                 if signal == SIGHUP {
@@ -148,6 +152,7 @@ public final class LfdDaemon {
 
     /// Gives blocks in flight a moment to land; a worker still waiting then is abandoned with the process.
     private func stop() {
+        savePositions()
         logger.info("[SHUTDOWN] Daemon stopped")
         SystemdNotify.send("STOPPING=1")
         firewallWorker.shutdown(waitingUpTo: 3)
@@ -206,7 +211,9 @@ public final class LfdDaemon {
         firewallWorker.submit { actions.configure() }
         let files = LogSources.files(enabled, config: config)
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
-            tailer = try LogTailer(files: files, floodLimit: max(1, config.int("LF_PARSE")) * 1000, logger: logger)
+            // A restart reads on from the saved positions; a reload carries over the files it keeps.
+            let resume = tailer?.positions ?? LogPositions.load(paths)
+            tailer = try LogTailer(files: files, resume: resume, logger: logger)
         }
         openPacketLog(config)
         connections = ConnectionTracker(settings: .init(config: config))
@@ -260,12 +267,26 @@ public final class LfdDaemon {
 
     private func tick() {
         SystemdNotify.send("WATCHDOG=1")
+        savePositions()
         checkConnections()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox
             if !firewallWorker.submit({ actions.expire(); mailbox.post(.expiryFinished) }) { expiryInFlight = false }
+        }
+    }
+
+    private func savePositions() {
+        guard let positions = tailer?.positions, positions != savedPositions else { return }
+        do {
+            try positions.save(paths)
+            savedPositions = positions
+            positionsSaveFailed = false
+        } catch {
+            // Said once, not every tick: a restart then starts at the end of each file, as csf does.
+            if !positionsSaveFailed { logger.error("*Error* cannot save the log positions: \(error)") }
+            positionsSaveFailed = true
         }
     }
 
