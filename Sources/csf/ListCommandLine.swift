@@ -128,7 +128,10 @@ struct ListCommandLine {
         while i < rest.count {
             switch rest[i] {
             case "-p":
-                guard i + 1 < rest.count else { throw UsageError(message: "csf: -p needs a port list (e.g. 22 or 22,53;udp)") }
+                // An empty list would mean every port: that takes an explicit '*' (or no -p at all).
+                guard i + 1 < rest.count, !rest[i + 1].trimmingWhitespace().isEmpty else {
+                    throw UsageError(message: "csf: -p needs a port list (e.g. 22 or 22,53;udp); leave -p out or give '*' for every port")
+                }
                 do { request.ports = try TempEntry.parsePorts(rest[i + 1]) } catch {
                     throw UsageError(message: "csf: \(error) in port list '\(rest[i + 1])'")
                 }

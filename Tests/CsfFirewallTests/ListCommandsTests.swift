@@ -233,3 +233,46 @@ final class FirewallFixture {
         #expect(f.kernel.calls.last == .remove && f.kernel.table == nil)
     }
 }
+
+/// Issue 12, item 11: the smaller findings.
+@Suite struct SmallHardeningTests {
+    /// Only "\n" ends a line: Unicode line and paragraph separators in a comment stay inside it.
+    @Test func unicodeLineSeparatorsInACommentDoNotSplitTheTempFile() throws {
+        let f = try FirewallFixture()
+        let comment = "one\u{2028}two\u{2029}three\u{85}four\u{0B}"
+        #expect(throws: CsfError.self, "a vertical tab is a control character") {
+            try f.commands().tempAdd(.deny, TempRequest(target: "198.51.100.7", ttl: 60, comment: comment))
+        }
+        let kept = String(comment.dropLast())
+        _ = try f.commands().tempAdd(.deny, TempRequest(target: "198.51.100.7", ttl: 60, comment: kept))
+        let text = f.file("var/lib/csf/csf.tempban")
+        #expect(text.utf8.filter { $0 == ASCII.lineFeed }.count == 1, "\(text.debugDescription)")
+        let list = TempList.load(.deny, paths: f.paths)
+        #expect(list.entries.map(\.comment) == [kept] && list.diagnostics.isEmpty, "\(list.diagnostics)")
+    }
+
+    /// `csf -dr` rewrites csf.deny in place of the old one with the old one's mode and owner.
+    @Test func removingKeepsTheListFilesModeAndOwner() throws {
+        let f = try FirewallFixture()
+        let c = try f.commands()
+        _ = try c.deny("198.51.100.7", comment: nil)
+        _ = try c.deny("198.51.100.8", comment: nil)
+        let deny = f.paths.deny
+        #expect(chmod(deny, 0o640) == 0 && chown(deny, 4321, 4322) == 0)
+        #expect(try c.denyRemove("198.51.100.7").changed)
+        var st = stat()
+        #expect(stat(deny, &st) == 0)
+        #expect(st.st_mode & 0o7777 == 0o640 && st.st_uid == 4321 && st.st_gid == 4322)
+        #expect(!f.file("etc/csf/csf.deny").contains("198.51.100.7") && f.file("etc/csf/csf.deny").contains("198.51.100.8"))
+    }
+
+    /// A restart loads temporary entries with their comments, as the single commands add them.
+    @Test func aRestartKeepsTemporaryComments() throws {
+        let f = try FirewallFixture()
+        _ = try f.commands().tempAdd(.deny, TempRequest(target: "198.51.100.7", ttl: 600, comment: "lfd: 5 failed logins"))
+        f.now += 100
+        _ = try f.firewall().start()
+        let element = try #require(f.kernel.table?.set("tempdeny_in4")?.elements.first)
+        #expect(element.comment == "lfd: 5 failed logins" && element.timeout == 500)
+    }
+}

@@ -19,7 +19,9 @@ import Testing
     }
 
     @Test func usageErrorsExitWithTwo() throws {
-        for args in [["--no-such-option"], ["-s", "-f"], ["-s", "--confirm-within", "0"], ["-f", "--confirm-within", "5"], ["-s", "extra"]] {
+        // An empty -p list would mean every port (issue 12): it is refused; '*' says so explicitly.
+        for args in [["--no-such-option"], ["-s", "-f"], ["-s", "--confirm-within", "0"], ["-f", "--confirm-within", "5"], ["-s", "extra"],
+                     ["-ta", "192.0.2.9", "60", "-p", ""], ["-td", "192.0.2.9", "60", "-p", " "]] {
             let r = try Shell.run([NetLab.csfBinary] + args)
             #expect(r.status == 2, "\(args): \(r)")
             #expect(!r.stderr.isEmpty)
