@@ -16,3 +16,5 @@ fi
 swift build -c release --static-swift-stdlib
 swift build --build-tests
 swift test --skip-build
+# The parser fuzzer (libFuzzer + ASan) for a bounded time per target: addresses, list files, csf.conf.
+bash fuzz/run.sh "${NFTCSF_FUZZ_SECONDS:-30}"
