@@ -48,6 +48,8 @@ struct ListCommandLine {
             return reporter.fail(CommandFailure(exitCode: 1, message: "CSF and LFD have been disabled! Use 'csf -e' to re-enable"))
         }
         do {
+            // Argument mistakes are usage errors whatever the state of the files.
+            let temp = verb == .tempdeny || verb == .tempallow ? try tempRequest() : nil
             let commands = try ListCommands(paths: paths)
             switch verb {
             case .temp: printTemp(commands.tempEntries())
@@ -56,7 +58,7 @@ struct ListCommandLine {
                 try none()
                 let n = try commands.reassertTemporary()
                 if json { reporter.emit(Response.Resync(elements: n)) } else { print("csf: \(n) temporary element(s) asserted in the kernel") }
-            default: printChange(try mutate(commands))
+            default: printChange(try mutate(commands, temp: temp))
             }
             return 0
         } catch let e as UsageError {
@@ -68,7 +70,7 @@ struct ListCommandLine {
         }
     }
 
-    private func mutate(_ c: ListCommands) throws -> ListChange {
+    private func mutate(_ c: ListCommands, temp: TempRequest?) throws -> ListChange {
         switch verb {
         case .add: return try c.allow(try first(), comment: rest())
         case .deny: return try c.deny(try first(), comment: rest())
@@ -79,8 +81,8 @@ struct ListCommandLine {
         case .temprm: return try c.tempRemove(try single())
         case .temprmd: return try c.tempRemove(try single(), kinds: [.deny])
         case .temprma: return try c.tempRemove(try single(), kinds: [.allow])
-        case .tempdeny: return try c.tempAdd(.deny, try tempRequest())
-        case .tempallow: return try c.tempAdd(.allow, try tempRequest())
+        case .tempdeny: return try c.tempAdd(.deny, try temp ?? tempRequest())
+        case .tempallow: return try c.tempAdd(.allow, try temp ?? tempRequest())
         case .temp, .grep, .resync: throw UsageError(message: "csf: internal error")
         }
     }
