@@ -8,7 +8,7 @@
    appended, and the time until `nft monitor` reports the address added to the temp-ban set is recorded.
 3. A burst: 500,000 lines in one write (100,000 distinct offending addresses below the threshold, so all are
    kept), then a sentinel's failures; the time until the sentinel is banned, and lfd's peak RSS.
-Usage: python3 bench/lfd_bench.py [--quick]   (results: stdout + bench/out/lfd.json)
+Usage: python3 bench/lfd_bench.py [--quick] [--burst-only]   (results: stdout + bench/out/lfd.json)
 """
 import json
 import os
@@ -23,7 +23,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # lfd reads its detectors from the repository (an install puts them in /usr/share/nftcsf/detectors).
 os.environ["NFTCSF_DETECTORS"] = os.path.join(REPO, "compat", "detectors")
-BIN = os.path.join(REPO, ".build", "release")
+# NFTCSF_BENCH_BIN=/tmp/base/.build/release measures another build (an A/B against an older commit).
+BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
 QUICK = "--quick" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
 OUT = os.path.join(REPO, "bench", "out")
@@ -170,6 +171,11 @@ def burst():
 def main():
     os.makedirs(OUT, exist_ok=True)
     result = {"machine": f"{os.cpu_count()} cores, kernel {os.uname().release}"}
+    if "--burst-only" in sys.argv:
+        b = burst()
+        print(f"burst: {b['lines']:,} lines in one write, sentinel banned: {b['sentinel_banned']} after {b['seconds']} s "
+              f"({b['lines_per_second']:,} lines/s, flood guard tripped: {b['flood_guard_tripped']})")
+        return
     result["throughput"] = t = throughput()
     print(f"parse: {t['lines']} lines; as SSHD_LOG {t['sshd_log']['lines_per_second']:,} lines/s ({t['sshd_log']['seconds']} s), "
           f"all detectors {t['all_detectors']['lines_per_second']:,} lines/s")
