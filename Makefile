@@ -19,6 +19,8 @@ TPLDIR   := /usr/local/csf/tpl
 DETECTDIR := $(PREFIX)/share/nftcsf/detectors
 ROTATE   := /etc/logrotate.d
 BUILD    := .build/release
+# sudo's secure_path drops a Swift toolchain under /opt: find it the way demo.sh and the tests do.
+SWIFT    ?= $(shell bash -c '. tools/swift-on-path.sh >&2 && command -v swift')
 VERSION  := $(shell sed -n 's/.*string = "\(.*\)".*/\1/p' Sources/CsfCompat/Support/Version.swift)
 ARCH     := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
@@ -28,7 +30,7 @@ DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
 all: build
 
 build:
-	swift build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # NOBUILD=1 installs the binaries already in .build/release (the tests do: a nested swift build would wait on
 # the running test's lock on .build).

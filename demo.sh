@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Build nftcsf, then start csf (and lfd) on the shipped default config inside a demo network namespace,
-# show the ruleset, and prove it with real connections from a peer namespace. Needs root. Touches only the
-# namespaces it creates; they are removed at the end (KEEP=1 leaves them for you to explore).
+# summarise the ruleset, and prove it with real connections from a peer namespace. Needs root (run it from a
+# root shell or with sudo). Touches only the namespaces and the temporary directory it creates; they are
+# removed at the end (KEEP=1 leaves them for you to explore). No mail leaves the machine: lfd's SENDMAIL is a
+# script that keeps the alert in the demo directory.
 set -euo pipefail
 cd "$(dirname "$0")"
+. tools/swift-on-path.sh
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (it creates network namespaces)" >&2; exit 1; }
 
 pkgs="libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev nftables iproute2 python3"
@@ -50,8 +53,19 @@ echo "== csf -s"
 ip netns exec $NS "$CSF" -s
 echo "== lfd (refuses while TESTING = 1, as csf's lfd does)"
 ip netns exec $NS "$LFD" || true
-echo "== nft list ruleset (inside $NS)"
-ip netns exec $NS nft list ruleset
+echo "== the ruleset (inside $NS; KEEP=1 and 'ip netns exec $NS nft list ruleset' show all of it)"
+ip netns exec $NS nft -j list table inet csf | python3 -c '
+import json, sys
+items = json.load(sys.stdin)["nftables"]
+chains = [i["chain"] for i in items if "chain" in i]
+rules = [i["rule"] for i in items if "rule" in i]
+sets = [i["set"] for i in items if "set" in i]
+filled = [(s["name"], len(s.get("elem", []))) for s in sets if s.get("elem")]
+print(f"table inet csf: {len(chains)} chains, {len(rules)} rules, {len(sets)} sets ({len(filled)} with elements: "
+      + ", ".join(f"{n} {c}" for n, c in filled) + ")")
+'
+echo "== its INPUT chain: csf's order, each list a set lookup"
+ip netns exec $NS nft list chain inet csf INPUT | sed -n '3,40p' | grep -v '^\s*}' | head -30
 
 ip netns exec $NS python3 "$PEER_PY" serve 22,80,3306 "" "$ROOT/ready" &
 SERVER=$!
@@ -72,8 +86,11 @@ echo "== TCP 22 is $(probe 22), TCP 80 is $(probe 80); waiting 5 s with no proce
 sleep 5
 echo "== TCP 22 is $(probe 22) again"
 
-echo "== lfd on the shipped defaults, with TESTING turned off and SSHD_LOG pointed at the demo's auth.log"
-sed -i -e 's/^TESTING = .*/TESTING = "0"/' -e "s|^SSHD_LOG = .*|SSHD_LOG = \"$ROOT/auth.log\"|" "$ROOT/etc/csf/csf.conf"
+echo "== lfd on the shipped defaults, with TESTING turned off, SSHD_LOG pointed at the demo's auth.log and"
+echo "   SENDMAIL at a script that keeps the alert in the demo directory"
+printf '#!/bin/sh\ncat > "%s/alert.eml"\n' "$ROOT" > "$ROOT/sendmail" && chmod 0755 "$ROOT/sendmail"
+sed -i -e 's/^TESTING = .*/TESTING = "0"/' -e "s|^SSHD_LOG = .*|SSHD_LOG = \"$ROOT/auth.log\"|" \
+    -e "s|^SENDMAIL = .*|SENDMAIL = \"$ROOT/sendmail\"|" "$ROOT/etc/csf/csf.conf"
 : > "$ROOT/auth.log"
 ip netns exec $NS "$CSF" -r >/dev/null
 ip netns exec $NS "$LFD"
@@ -86,6 +103,14 @@ echo "== lfd.log"
 cat "$ROOT/var/log/lfd.log"
 echo "== the ban (LF_SSHD_PERM = 1 means permanent: csf.deny and the kernel's deny4 set, added over netlink)"
 ip netns exec $NS "$CSF" -g 192.0.2.2
-echo "== from the peer: TCP 22 is $(probe 22)"
+BANNED=$(probe 22)
+echo "== from the peer: TCP 22 is $BANNED"
+for _ in $(seq 20); do [ -s "$ROOT/alert.eml" ] && break; sleep 0.1; done
+echo "== the alert lfd mailed (kept in $ROOT/alert.eml, not sent)"
+head -4 "$ROOT/alert.eml" 2>/dev/null || echo "(none)"
 kill "$LFD_PID" 2>/dev/null || true
+echo
+echo "== what the demo proved: csf built one nftables table from the shipped /etc/csf; the peer reached TCP 22"
+echo "   and not 3306; csf -d and -dr changed the kernel at once; a 4-second ban expired in the kernel with no"
+echo "   process of ours running; lfd saw five failed SSH logins and the peer's TCP 22 is $BANNED."
 sleep 0.3

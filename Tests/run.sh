@@ -2,6 +2,7 @@
 # The test command: unit tests plus kernel tests in throwaway network namespaces (needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/swift-on-path.sh
 # Tripwire: csf refuses to touch the firewall of the namespace the tests were started from.
 export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).

@@ -8,6 +8,7 @@
 #   bench/run.sh pps [--quick]      packets/s through the full ruleset + 1M deny set vs no ruleset and 10k linear rules (issue 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/swift-on-path.sh
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 which=all
 case "${1:-}" in start|list|lfd|pps) which=$1; shift ;; esac

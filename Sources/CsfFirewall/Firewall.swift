@@ -14,13 +14,17 @@ public struct Firewall {
     let launch: ([String]) -> Int32?
     /// How long a command waits for the lock csf and lfd share.
     let lockTimeout: Double
+    /// The log files and journal `--check` looks for.
+    let logHost: LogSourcePlan.Host
 
     /// `launch` starts the detached lockout watchdog (tests record it instead).
     public init(paths: CsfPaths, kernel: any KernelPort = NftablesKernel(), host: @escaping () -> HostAddresses = { .current() },
                 clock: @escaping () -> Int = { SystemTime.wallSeconds },
                 launch: @escaping ([String]) -> Int32? = { Subprocess.spawnDetached($0) },
-                lockTimeout: Double = 30, log: @escaping (String) -> Void = { print($0) }) {
+                lockTimeout: Double = 30, logHost: LogSourcePlan.Host = .current,
+                log: @escaping (String) -> Void = { print($0) }) {
         self.paths = paths
+        self.logHost = logHost
         self.lockTimeout = lockTimeout
         self.kernel = kernel
         self.host = host
@@ -62,7 +66,7 @@ public struct Firewall {
     public func check() -> CheckReport {
         let outcome = PolicyLoader.load(paths: paths, host: host(), now: clock())
         let exposure = InboundExposure(outcome.policy, sshPorts: SshdPorts.read(paths))
-        var diagnostics = outcome.diagnostics + ListChecks.auxiliary(paths)
+        var diagnostics = outcome.diagnostics + ListChecks.auxiliary(paths) + LoginChecks.silent(outcome.config, host: logHost)
         if let closed = exposure.closedSSHWarning(outcome.config) { diagnostics.append(closed) }
         return CheckReport(diagnostics: diagnostics, exposure: exposure)
     }

@@ -98,6 +98,9 @@ public struct PolicyBuilder {
                          udpIn: config.ports("UDP_IN"), udpOut: config.ports("UDP_OUT"))
         p.ports6 = .init(tcpIn: config.ports("TCP6_IN"), tcpOut: config.ports("TCP6_OUT"),
                          udpIn: config.ports("UDP6_IN"), udpOut: config.ports("UDP6_OUT"))
+        if !p.ipv6, let exposed = host.addresses.sorted(by: { $0.description < $1.description }).first(where: Self.isRoutableV6) {
+            warn("IPV6", "IPV6 is off but this host has the IPv6 address \(exposed): IPv6 traffic passes unfiltered")
+        }
         for key in Self.portKeys(ipv6: p.ipv6) where config.values[key] == nil {
             diags.append(config.diagnostic(.warning, key, Self.missingPortKeyMessage(key)))
         }
@@ -192,6 +195,12 @@ public struct PolicyBuilder {
         p.tempDeny = tempDeny.active(now: p.now)
         diags += tempAllow.diagnostics + tempDeny.diagnostics
         return Outcome(policy: p, config: config, diagnostics: diags, lineDiagnostics: diags.count - settingCount)
+    }
+
+    /// An IPv6 address others can reach: not loopback, link-local, unspecified or IPv4-mapped.
+    static func isRoutableV6(_ address: IPAddress) -> Bool {
+        guard address.family == .v6, !address.isLoopback, !address.isUnspecified, address.unmapped == nil else { return false }
+        return !(IPNetwork("fe80::/10")?.contains(address) ?? false)
     }
 
     /// The port lists a csf.conf must set: csf reads a missing one as empty, which closes every port of it.

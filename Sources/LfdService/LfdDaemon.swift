@@ -82,11 +82,20 @@ public final class LfdDaemon {
     var pidFile: String { Self.pidFile(paths) }
 
     /// Why lfd must not run, as csf's lfd says it; nil when it may.
-    public static func refusal(paths: CsfPaths, config: CsfConfig) -> String? {
-        if TextFile.exists(paths.disableMarker) { return "csf and lfd have been disabled" }
-        if TextFile.exists(paths.errorMarker) { return "*Error* csf reported an error on its last start (\(paths.errorMarker)); lfd will not run" }
-        if config.int("LF_DAEMON") != 1 { return "*Error* LF_DAEMON is not enabled in \(paths.config)" }
-        if config.bool("TESTING") { return "*Error* lfd will not run with TESTING enabled in \(paths.config)" }
+    /// Why lfd does not run. A state the admin chose (csf disabled, LF_DAEMON off, TESTING on) ends lfd with
+    /// exit 0, so systemd's Restart=on-failure does not start it again every few seconds; csf.error is a failure.
+    public struct Refusal: Sendable {
+        public var message: String
+        public var exitCode: Int32
+    }
+
+    public static func refusal(paths: CsfPaths, config: CsfConfig) -> Refusal? {
+        if TextFile.exists(paths.disableMarker) { return Refusal(message: "csf and lfd have been disabled", exitCode: 0) }
+        if TextFile.exists(paths.errorMarker) {
+            return Refusal(message: "*Error* csf reported an error on its last start (\(paths.errorMarker)); lfd will not run", exitCode: 1)
+        }
+        if config.int("LF_DAEMON") != 1 { return Refusal(message: "*Error* LF_DAEMON is not enabled in \(paths.config)", exitCode: 0) }
+        if config.bool("TESTING") { return Refusal(message: "*Error* lfd will not run with TESTING enabled in \(paths.config)", exitCode: 0) }
         return nil
     }
 
@@ -100,9 +109,9 @@ public final class LfdDaemon {
             logger.error("*Error* \(error.description)")
             return 1
         }
-        if let why = Self.refusal(paths: paths, config: config) {
-            logger.error("\(why)")
-            return 1
+        if let refusal = Self.refusal(paths: paths, config: config) {
+            logger.error("\(refusal.message)")
+            return refusal.exitCode
         }
         guard takePidFile() else {
             Output.err("lfd: already running (\(pidFile) is locked)")
@@ -209,7 +218,26 @@ public final class LfdDaemon {
         alertsBox.current = alerts
         let actions = self.actions
         firewallWorker.submit { actions.configure() }
-        let files = LogSources.files(enabled, config: config)
+        let plan = LogSources.plan(enabled, config: config)
+        for entry in plan.entries.values.sorted(by: { $0.key < $1.key }) {
+            if let note = entry.note { entry.readsNothing ? logger.warning("*WARNING* \(note)") : logger.info("\(note)") }
+        }
+        let wanted = LogSources.journals(plan)
+        var files = LogSources.files(plan)
+        if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
+            var opened: [JournalSource] = []
+            for (spec, keys) in wanted.sorted(by: { $0.key < $1.key }) {
+                do {
+                    opened.append(try JournalSource(value: spec, keys: keys))
+                    logger.info("Watching \(spec)...")
+                } catch where keys.allSatisfy({ plan.entries[$0]?.configured != spec }) {
+                    // A fallback nobody configured: watch the configured files instead of refusing to start.
+                    logger.warning("*WARNING* \(error); watching the configured files instead")
+                    for key in keys { if let path = plan.entries[key]?.configured { files[path, default: []].append(key) } }
+                }
+            }
+            journals = opened
+        }
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             // A restart reads on from the saved positions; a reload carries over the files it keeps.
             let resume = tailer?.positions ?? LogPositions.load(paths)
@@ -217,15 +245,6 @@ public final class LfdDaemon {
         }
         openPacketLog(config)
         connections = ConnectionTracker(settings: .init(config: config))
-        let wanted = LogSources.journals(enabled, config: config)
-        if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
-            var opened: [JournalSource] = []
-            for (spec, keys) in wanted.sorted(by: { $0.key < $1.key }) {
-                opened.append(try JournalSource(value: spec, keys: keys))
-                logger.info("Watching \(spec)...")
-            }
-            journals = opened
-        }
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).

@@ -22,7 +22,8 @@ struct Lfd: ParsableCommand {
         SIGHUP reloads csf.conf, regex.custom and the ignore lists without losing the failure counters.
         It refuses to run, as csf's lfd does, with csf.disable or csf.error present, LF_DAEMON=0 or TESTING=1.
 
-        Exit codes: 0 success; 1 failure (refusal, already running, unreadable file, invalid csf.conf or
+        Exit codes: 0 success, or not running by choice (csf disabled, LF_DAEMON = "0", TESTING = "1"); 1 failure
+        (csf.error present, already running, unreadable file, invalid csf.conf or
         regex.custom); 2 usage error.
         """,
         version: NftcsfVersion.string
@@ -68,9 +69,9 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err(error.description)
         return 1
     }
-    if let why = LfdDaemon.refusal(paths: paths, config: config) {
-        Output.err("lfd: \(why)")
-        return 1
+    if let refusal = LfdDaemon.refusal(paths: paths, config: config) {
+        Output.err("lfd: \(refusal.message)")
+        return refusal.exitCode
     }
     if LfdDaemon.isRunning(paths) {
         Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")

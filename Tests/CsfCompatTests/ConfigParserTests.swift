@@ -118,4 +118,13 @@ import CsfTestSupport
             #expect(ConfigSchema.problem(with: spec.defaultValue, kind: spec.kind) == nil, "\(spec.name)")
         }
     }
+
+    /// A csf.conf written for csf has none of nftcsf's keys: they read as their defaults, not as empty.
+    @Test func nftcsfsOwnKeysDefaultWhenMissing() {
+        let (c, _) = ConfigParser.parse(text: "TCP_IN = \"22\"\nPS_INTERVAL = \"60\"\n", path: "csf.conf")
+        #expect(c["NFLOG_GROUP"] == "10" && c["LF_WEBMAIL"] == "0")
+        #expect(c["TCP_OUT"].isEmpty, "csf's own keys still read as empty when missing, as in csf")
+        let (set, _) = ConfigParser.parse(text: "NFLOG_GROUP = \"0\"\n", path: "csf.conf")
+        #expect(set["NFLOG_GROUP"] == "0", "an explicit value wins")
+    }
 }

@@ -177,7 +177,7 @@ final class FirewallFixture {
     }
 
     @Test func resyncPutsBackEveryListedEntry() throws {
-        let f = try FirewallFixture()
+        let f = try FirewallFixture(config: ["IPV6": "0"])
         try f.dir.write("etc/csf/csf.deny", "198.51.100.7\n198.51.100.0/28\n2001:db8::7\n")
         let c = try f.commands()
         #expect(try c.reassertPermanent() == 2, "IPv6 is off: its entries are not loaded")

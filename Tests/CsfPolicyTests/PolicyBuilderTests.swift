@@ -19,6 +19,17 @@ struct FixedAccounts: AccountDirectory {
         return config
     }
 
+    /// IPv6 left off on a host others can reach over IPv6 is warned about (issue 13).
+    @Test func ipv6OffWithARoutableIPv6AddressIsWarnedAbout() {
+        let text = "TCP_IN = \"22\"\nTCP_OUT = \"\"\nUDP_IN = \"\"\nUDP_OUT = \"\"\nIPV6 = \"0\"\n"
+        func warnings(_ addresses: [String]) -> [String] {
+            let host = HostAddresses(addresses: Set(addresses.compactMap { IPAddress($0) }))
+            return PolicyBuilder.build(PolicyInputs(config: config(text), host: host)).diagnostics.map(\.message)
+        }
+        #expect(warnings(["192.0.2.1", "::1", "fe80::1"]).isEmpty, "loopback and link-local are not reachable from outside")
+        #expect(warnings(["192.0.2.1", "2001:db8::5"]) == ["IPV6 is off but this host has the IPv6 address 2001:db8::5: IPv6 traffic passes unfiltered"])
+    }
+
     @Test func resolversComeFromResolvConfTextWithoutLocalOnes() {
         let host = HostAddresses(addresses: [IPAddress("192.0.2.1")!])
         let inputs = PolicyInputs(config: config("DNS_STRICT_NS = \"0\"\n"),

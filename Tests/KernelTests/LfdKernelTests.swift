@@ -12,7 +12,7 @@ struct LfdKernelTests {
     }
 
     /// csf running, lfd following an auth log inside the lab root, nothing else watched.
-    func started(peers: Int = 2, config: [String: String] = [:]) throws -> (NetLab, String) {
+    func started(peers: Int = 2, config: [String: String] = [:], without: [String] = []) throws -> (NetLab, String) {
         let lab = try NetLab(peers: peers)
         let auth = lab.root + "/auth.log"
         try "".write(toFile: auth, atomically: true, encoding: .utf8)
@@ -21,6 +21,7 @@ struct LfdKernelTests {
                         "LF_EXIMSYNTAX": "0", "LF_BIND": "0", "LF_SUHOSIN": "0", "LF_WEBMIN": "0", "LF_PERMBLOCK": "0"]
         settings.merge(config) { $1 }
         try lab.setConfig(settings)
+        try lab.removeConfig(without)
         try lab.serve(in: lab.fw, tcp: [22], udp: [])
         #expect(try lab.csf("-s").status == 0)
         let r = try lab.lfd()
@@ -330,8 +331,10 @@ struct LfdKernelTests {
         #expect(try lab.nft("list", "set", "inet", "csf", "deny4_net").stdout.contains("198.18.5.0/24"))
     }
 
+    /// The csf.conf has no NFLOG_GROUP line, as one written for csf: the group is nftcsf's default (issue 13).
     @Test func portScanIsSeenThroughNflogAndBannedWithCsfsLogLine() throws {
-        let (lab, _) = try started(config: ["PS_INTERVAL": "60", "PS_LIMIT": "3", "PS_BLOCK_TIME": "120", "UDP_IN": "53"])
+        let (lab, _) = try started(config: ["PS_INTERVAL": "60", "PS_LIMIT": "3", "PS_BLOCK_TIME": "120", "UDP_IN": "53"],
+                                   without: ["NFLOG_GROUP"])
         let (p1, p2) = (lab.peers[0], lab.peers[1])
         try lab.write("csf.ignore", "\(p2.v4) # monitoring\n")
         let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -415,11 +418,18 @@ struct LfdKernelTests {
         #expect(r.status == 1 && r.stderr.contains("already running"), "\(r)")
         lab.stopLfd()
         #expect(lab.lfdLog.contains("[SHUTDOWN] Daemon stopped"))
+        // Not running by choice exits 0, so systemd's Restart=on-failure leaves it stopped (issue 13).
         try lab.setConfig(["TESTING": "1"])
         r = try lab.lfd()
-        #expect(r.status == 1 && r.stderr.contains("lfd will not run with TESTING enabled"), "\(r)")
+        #expect(r.status == 0 && r.stderr.contains("lfd will not run with TESTING enabled"), "\(r)")
+        r = try lab.lfd("--foreground")
+        #expect(r.status == 0 && r.stderr.contains("lfd will not run with TESTING enabled"), "\(r)")
         try lab.setConfig(["TESTING": "0", "LF_DAEMON": "0"])
         r = try lab.lfd("--foreground")
-        #expect(r.status == 1 && r.stderr.contains("LF_DAEMON"), "\(r)")
+        #expect(r.status == 0 && r.stderr.contains("LF_DAEMON"), "\(r)")
+        try lab.setConfig(["LF_DAEMON": "1"])
+        try lab.write("csf.error", "")
+        r = try lab.lfd("--foreground")
+        #expect(r.status == 1 && r.stderr.contains("csf reported an error"), "a failed csf start is a failure: \(r)")
     }
 }

@@ -97,6 +97,14 @@ final class NetLab {
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// Takes keys out of csf.conf, as in a csf.conf written for csf (which has none of nftcsf's additions).
+    func removeConfig(_ keys: [String]) throws {
+        let path = etc + "/csf.conf"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        try lines.filter { line in !keys.contains { line.hasPrefix("\($0) =") } }.joined(separator: "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     func write(_ name: String, _ text: String) throws {
         try text.write(toFile: etc + "/" + name, atomically: true, encoding: .utf8)
     }

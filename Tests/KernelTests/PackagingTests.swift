@@ -70,7 +70,7 @@ struct PackagingTests {
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
         let csf = try String(contentsOfFile: Repo.path("compat/systemd/csf.service"), encoding: .utf8)
         #expect(csf.contains("Type=oneshot") && csf.contains("RemainAfterExit=yes") && csf.contains("ExecReload=/usr/sbin/csf --restart")
-                && csf.contains("After=nftables.service") && csf.contains("Before=network-online.target"))
+                && csf.contains("After=nftables.service") && csf.contains("Before=network-pre.target") && csf.contains("Wants=network-pre.target") && !csf.contains("After=network-pre.target"))
         let lfd = try String(contentsOfFile: Repo.path("compat/systemd/lfd.service"), encoding: .utf8)
         #expect(lfd.contains("Type=notify") && lfd.contains("WatchdogSec=") && lfd.contains("Restart=on-failure") && lfd.contains("After=csf.service"))
     }

@@ -80,3 +80,15 @@ import CsfTestSupport
         #expect(diagnostics.allSatisfy { $0.description.hasPrefix("bad.rules:") })
     }
 }
+
+/// csf cannot load the detectors (PCRE2), so it keeps its own table of the logs each check reads: the two
+/// must agree, or `csf --check` would judge the wrong files.
+@Suite struct LoginChecksTableTests {
+    @Test func theTableMatchesTheShippedDetectors() {
+        let (rules, diagnostics) = DetectorFile.loadDirectory(Repo.path("compat/detectors"))
+        #expect(diagnostics.isEmpty)
+        var fromFiles: [String: Set<String>] = [:]
+        for rule in rules { fromFiles[rule.trigger, default: []].formUnion(rule.logKeys) }
+        #expect(fromFiles == LoginChecks.logKeys.mapValues(Set.init))
+    }
+}

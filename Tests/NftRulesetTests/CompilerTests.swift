@@ -28,7 +28,7 @@ import CsfTestSupport
     }
 
     @Test func inputFollowsCsfChainOrder() throws {
-        let table = RulesetCompiler.compile(try policy())
+        let table = RulesetCompiler.compile(try policy("IPV6 = \"0\""))
         let input = try rules(table, "INPUT")
         let order = ["IPV6=0", "loopback", "jump ESTABLISHEDIN", "jump LOCALINPUT", "PACKET_FILTER", "ICMP_IN_RATE", "LF_SPI\"", "TCP_IN",
                      "UDP_IN", "closed port"]
@@ -118,7 +118,7 @@ import CsfTestSupport
     }
 
     @Test func staticModeOpensEphemeralPortsAndAllOutput() throws {
-        let table = RulesetCompiler.compile(try policy("LF_SPI = \"0\""))
+        let table = RulesetCompiler.compile(try policy("LF_SPI = \"0\"\nIPV6 = \"0\""))
         let input = try rules(table, "INPUT")
         #expect(!input.contains { $0.contains("ct state") })
         #expect(input.contains("udp dport 32768-61000 accept comment \"LF_SPI=0: ephemeral udp\""))

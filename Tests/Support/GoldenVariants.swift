@@ -11,7 +11,7 @@ public struct GoldenVariant: Sendable {
 
     public static let all: [GoldenVariant] = [
         GoldenVariant(name: "default", settings: [:]),
-        GoldenVariant(name: "ipv6", settings: ["IPV6": "1"]),
+        GoldenVariant(name: "ipv4only", settings: ["IPV6": "0"]),
         GoldenVariant(name: "floods", settings: [
             "IPV6": "1", "SYNFLOOD": "1", "SYNFLOOD_PER_SOURCE": "1", "CONNLIMIT": "22;5,80;20",
             "PORTFLOOD": "22;tcp;5;300,53;udp;20;5", "UDPFLOOD": "1", "UDPFLOOD_ALLOWUSER": "",

@@ -17,6 +17,7 @@ public struct ConfigParser {
         parser.parseFile(path, from: nil)
         parser.validate()
         parser.applyClamps()
+        parser.applyAdditionDefaults()
         return (parser.config, parser.diagnostics)
     }
 
@@ -26,7 +27,16 @@ public struct ConfigParser {
         parser.parseText(text, path: path)
         parser.validate()
         parser.applyClamps()
+        parser.applyAdditionDefaults()
         return (parser.config, parser.diagnostics)
+    }
+
+    /// Keys nftcsf added are never in a csf.conf written for csf: a missing one means its default, not empty
+    /// (a stock csf.conf would otherwise read NFLOG_GROUP as 0 and starve lfd's packet checks).
+    private mutating func applyAdditionDefaults() {
+        for spec in ConfigSchema.catalogue where spec.section == ConfigSchema.additionsSection && config.values[spec.name] == nil {
+            config.set(spec.name, spec.defaultValue)
+        }
     }
 
     private mutating func parseFile(_ path: String, from: Diagnostic?) {

@@ -40,6 +40,9 @@ public enum ConfigSchema {
         }
     }
 
+    /// The section of the keys nftcsf added to csf's; a csf.conf written for csf has none of them.
+    public static let additionsSection = "nftcsf additions"
+
     public static let byName: [String: KeySpec] = {
         var map: [String: KeySpec] = [:]
         for spec in catalogue { map[spec.name] = spec }

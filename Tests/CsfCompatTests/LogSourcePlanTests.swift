@@ -1,0 +1,60 @@
+import Testing
+@testable import CsfCompat
+
+/// Issue 13: a *_LOG file that is not on this host falls back to the other distribution's path, then to the
+/// journal; what reads nothing is said.
+@Suite struct LogSourcePlanTests {
+    func host(_ files: Set<String>, journal: Bool) -> LogSourcePlan.Host {
+        LogSourcePlan.Host(exists: { files.contains($0) }, glob: { [$0] }, journal: journal)
+    }
+
+    func entry(_ key: String, _ value: String, _ host: LogSourcePlan.Host) -> LogSourcePlan.Entry? {
+        LogSourcePlan.resolve(keys: [key], config: CsfConfig(values: [key: value]), host: host).entries[key]
+    }
+
+    @Test func theConfiguredFileWins() {
+        let e = entry("SSHD_LOG", "/var/log/secure", host(["/var/log/secure", "/var/log/auth.log"], journal: true))
+        #expect(e?.source == .files(["/var/log/secure"]) && e?.note == nil && e?.readsNothing == false)
+    }
+
+    @Test func theOtherFamilysPathComesNext() {
+        let e = entry("SSHD_LOG", "/var/log/secure", host(["/var/log/auth.log"], journal: true))
+        #expect(e?.source == .files(["/var/log/auth.log"]))
+        #expect(e?.note == "SSHD_LOG: /var/log/secure does not exist; reading /var/log/auth.log")
+        let mail = entry("IMAPD_LOG", "/var/log/maillog", host(["/var/log/mail.log"], journal: false))
+        #expect(mail?.source == .files(["/var/log/mail.log"]))
+    }
+
+    @Test func thenTheJournalOfTheProgramsThatWriteIt() {
+        let e = entry("SSHD_LOG", "/var/log/secure", host([], journal: true))
+        #expect(e?.source == .journal("journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session"))
+        #expect(e?.readsNothing == false && e?.note?.contains("reading the journal") == true)
+    }
+
+    @Test func withNeitherTheFileIsWatchedAndTheGapSaid() {
+        let e = entry("SSHD_LOG", "/var/log/secure", host([], journal: false))
+        #expect(e?.source == .files(["/var/log/secure"]) && e?.readsNothing == true)
+        #expect(e?.note == "SSHD_LOG: /var/log/secure does not exist and there is no journal; nothing to read until it appears")
+        let custom = entry("CUSTOM1_LOG", "/var/log/app.log", host([], journal: true))
+        #expect(custom?.readsNothing == true, "no fallback is guessed for a log nftcsf does not know")
+    }
+
+    @Test func aJournalSourceIsTakenAsWritten() {
+        let e = entry("SSHD_LOG", "journal:ssh.service", host([], journal: true))
+        #expect(e?.source == .journal("journal:ssh.service") && e?.note == nil)
+        #expect(entry("SSHD_LOG", "journal:ssh.service", host([], journal: false))?.readsNothing == true)
+        #expect(entry("SSHD_LOG", "journal:sshd@/tmp/x.journal", host([], journal: false))?.readsNothing == false)
+    }
+
+    @Test func checkWarnsForEnabledChecksThatReadNothing() {
+        let config = CsfConfig(values: ["LF_SSHD": "5", "SSHD_LOG": "/nowhere/secure", "LF_FTPD": "0", "FTPD_LOG": "/nowhere/ftp",
+                                        "LF_CPANEL": "5"])
+        let none = LoginChecks.silent(config, host: host([], journal: false))
+        #expect(none.map(\.message) == [
+            "LF_CPANEL is on but CPANEL_LOG is not set: lfd detects nothing for it",
+            "LF_SSHD is on but SSHD_LOG (/nowhere/secure) does not exist and there is no journal: lfd detects nothing for it",
+        ])
+        #expect(LoginChecks.silent(config, host: host([], journal: true)).map(\.message).allSatisfy { $0.hasPrefix("LF_CPANEL") },
+                "sshd falls back to the journal")
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+enum JournalHost {
+    /// Under CI=true the test runs whatever is installed, so a missing tool fails it instead of skipping it.
+    static var toolsPresent: Bool {
+        ProcessInfo.processInfo.environment["CI"] == "true" || ["/usr/sbin/sshd", "/usr/bin/sshpass", "/lib/systemd/systemd-journald", "/usr/bin/systemd-cat"]
+            .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// A host like a fresh Debian 12: no rsyslog, so no /var/log/secure or auth.log, and sshd's messages only in the
+/// journal. The firewall namespace gets a private mount namespace with its own /run and /var/log (tmpfs) and a
+/// private systemd-journald; a real sshd logs into it; csf and lfd run on the shipped csf.conf with only TESTING
+/// turned off, and a peer's failed SSH logins end in a ban its packets prove (issue 13).
+@Suite(.serialized, .enabled(if: NetLab.available && JournalHost.toolsPresent, "needs root, sshd, sshpass and systemd-journald"))
+struct JournalHostKernelTests {
+    @Test func journalOnlySshdOnTheShippedDefaultsIsBanned() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        // The shipped csf.conf as it is, TESTING aside: SSHD_LOG still names Red Hat's /var/log/secure.
+        try Shell.check(["cp", Repo.path("compat/etc/csf/csf.conf"), lab.etc + "/csf.conf"])
+        try lab.setConfig(["TESTING": "0"])
+        #expect(try lab.csf("-s").status == 0)
+
+        let dir = lab.root + "/host"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/hostkey"])
+        try """
+        Port 22
+        HostKey \(dir)/hostkey
+        PasswordAuthentication yes
+        KbdInteractiveAuthentication no
+        UsePAM no
+        PermitRootLogin yes
+        PidFile \(dir)/sshd.pid
+        MaxStartups 50
+        """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
+        // Everything below runs in the private mount namespace; the host's /run and /var/log are not touched.
+        let env = lab.csfEnvironment.merging(["NFTCSF_DETECTORS": Repo.path("compat/detectors")]) { $1 }
+            .map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
+        try """
+        set -e
+        # Foundation's Process leaks the output pipe to the child beyond fd 1: close every inherited descriptor
+        # above 2, or the daemons started here would keep the test waiting for end of file.
+        for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true
+        mount -t tmpfs tmpfs /run
+        mount -t tmpfs tmpfs /var/log
+        # ip netns exec mounts a fresh /sys without cgroups; journald needs to read its own cgroup.
+        mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup
+        mkdir -p /run/systemd/journal /run/log/journal /run/sshd
+        /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+        echo $! > \(dir)/journald.pid
+        for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
+        [ -S /run/systemd/journal/stdout ]
+        # sshd's messages go to the journal only, as under systemd (stderr into a journal stream).
+        (/usr/sbin/sshd -D -e -f \(dir)/sshd_config 2>&1 | systemd-cat -t sshd) </dev/null >/dev/null 2>&1 &
+        for i in $(seq 100); do [ -s \(dir)/sshd.pid ] && break; sleep 0.05; done
+        \(env)
+        \(NetLab.lfdBinary)
+        """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
+        let started = try Shell.run(["ip", "netns", "exec", lab.fw, "unshare", "-m", "--propagation", "private", "bash", dir + "/start.sh"])
+        defer {
+            lab.stopLfd()
+            for name in ["sshd.pid", "journald.pid"] {
+                if let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    kill(pid, SIGKILL)
+                }
+            }
+        }
+        #expect(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)")
+        #expect(lab.lfdLog.contains("SSHD_LOG: /var/log/secure does not exist; reading the journal"), "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("Watching journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session..."))
+        #expect(try lab.tcpOpen(from: peer, port: 22))
+
+        func failLogin() throws {
+            _ = try Shell.run(["ip", "netns", "exec", peer.ns, "timeout", "8", "sshpass", "-p", "wrong-password", "ssh",
+                               "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no",
+                               "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=2",
+                               "root@\(peer.fwV4)", "true"])
+        }
+        // LF_SSHD = "5" as shipped; the client's "none" probe and its password each log a failure.
+        var attempts = 0
+        while !lab.lfdLog.contains("*Blocked in csf*"), attempts < 6 {
+            try failLogin()
+            attempts += 1
+            _ = try eventually(within: 1) { lab.lfdLog.contains("*Blocked in csf*") }
+        }
+        #expect(lab.lfdLog.contains("(sshd) Failed SSH login from \(peer.v4) (-): 5 in the last 3600 secs - *Blocked in csf* [LF_SSHD]"), "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5), "the peer's SYN is dropped")
+        #expect(lab.file("csf.deny").contains("\(peer.v4) # lfd: (sshd) Failed SSH login"), "LF_SSHD_PERM = 1: permanent")
+    }
+}
