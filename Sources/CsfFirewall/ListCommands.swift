@@ -86,7 +86,7 @@ public struct ListCommands {
             }
         }
         let line = "\(target.text) # \(note ?? "Manually denied: \(lookup(target))") - \(Self.ctime(clock()))"
-        change.messages.append("Adding \(target.text) to csf.deny and iptables DROP...")
+        change.messages.append("Adding \(target.text) to csf.deny and nftables DROP...")
         let removedTargets = rotated.compactMap { file.token($0).flatMap(Self.target) }
         change.kernel = try commit(.deny, file, removingLines: Set(rotated), appending: line,
                                    added: [target], removed: removedTargets)
@@ -116,7 +116,7 @@ public struct ListCommands {
             return change
         }
         let line = "\(target.text) # \(note ?? "Manually allowed: \(lookup(target))") - \(Self.ctime(clock()))"
-        change.messages.append("Adding \(target.text) to csf.allow and iptables ACCEPT...")
+        change.messages.append("Adding \(target.text) to csf.allow and nftables ACCEPT...")
         let outcome = try commit(.allow, file, removingLines: [], appending: line, added: [target], removed: [])
         if outcome != .unchanged { change.kernel = outcome }
         change.changed = true

@@ -129,7 +129,9 @@ extension LfdDaemon {
             switch event {
             case .blockFinished(let key, let outcome):
                 // A failed block is kept and retried; anything else is final and the tracker may forget it.
-                guard let entry = pending.finished(key, outcome, now: SystemTime.monotonic), entry.tracked else { continue }
+                guard let entry = pending.finished(key, outcome, now: SystemTime.monotonic) else { continue }
+                if outcome == .blocked { board.banned(entry.block, target: key, now: now) }
+                guard entry.tracked else { continue }
                 tracker.committed(entry.block.ip)
             case .expiryFinished:
                 expiryInFlight = false

@@ -26,6 +26,7 @@ public final class LfdDaemon {
     var tailer: LogTailer?
     /// What the positions file last held, to write it only when reading moved on.
     var savedPositions = LogPositions()
+    var board = StatusBoard()
     var positionsSaveFailed = false
     var journals: [JournalSource] = []
     private var pidLock: Int32 = -1
@@ -78,7 +79,7 @@ public final class LfdDaemon {
     /// The Alerts value workers read (replaced on SIGHUP).
     let alertsBox: AlertsBox
 
-    public static func pidFile(_ paths: CsfPaths) -> String { paths.path("/var/run/lfd.pid") }
+    public static func pidFile(_ paths: CsfPaths) -> String { LfdPidFile.path(paths) }
     var pidFile: String { Self.pidFile(paths) }
 
     /// Why lfd must not run, as csf's lfd says it; nil when it may.
@@ -127,7 +128,8 @@ public final class LfdDaemon {
         logger.info("[STARTUP] lfd \(NftcsfVersion.string) started, \(ruleCount) detectors, watching \(tailer.watchedPaths.count) file(s) and \(journals.count) journal source(s)")
         let actions = self.actions
         firewallWorker.submit { actions.resync() }
-        SystemdNotify.send("READY=1\nSTATUS=watching \(tailer.watchedPaths.count) log file(s)")
+        SystemdNotify.send("READY=1")
+        publishStatus()
         var lastTick = SystemTime.monotonic
         while true {
             let tickEvery = Double(max(1, config.int("LF_PARSE")))
@@ -162,6 +164,7 @@ public final class LfdDaemon {
     /// Gives blocks in flight a moment to land; a worker still waiting then is abandoned with the process.
     private func stop() {
         savePositions()
+        FileSystem.remove(LfdStatus.path(paths))
         logger.info("[SHUTDOWN] Daemon stopped")
         SystemdNotify.send("STOPPING=1")
         firewallWorker.shutdown(waitingUpTo: 3)
@@ -175,12 +178,7 @@ public final class LfdDaemon {
     }
 
     /// Another lfd holds the pid file's lock.
-    public static func isRunning(_ paths: CsfPaths) -> Bool {
-        let fd = open(pidFile(paths), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return flock(fd, LOCK_EX | LOCK_NB) != 0
-    }
+    public static func isRunning(_ paths: CsfPaths) -> Bool { LfdPidFile.running(paths) != nil }
 
     private func takePidFile() -> Bool {
         try? FileSystem.makeDirectories(FileSystem.dirname(pidFile))
@@ -219,6 +217,7 @@ public final class LfdDaemon {
         let actions = self.actions
         firewallWorker.submit { actions.configure() }
         let plan = LogSources.plan(enabled, config: config)
+        board.sources = StatusBoard.sources(plan)
         for entry in plan.entries.values.sorted(by: { $0.key < $1.key }) {
             if let note = entry.note { entry.readsNothing ? logger.warning("*WARNING* \(note)") : logger.info("\(note)") }
         }
@@ -287,6 +286,7 @@ public final class LfdDaemon {
     private func tick() {
         SystemdNotify.send("WATCHDOG=1")
         savePositions()
+        publishStatus()
         checkConnections()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {

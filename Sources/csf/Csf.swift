@@ -45,7 +45,11 @@ struct Csf: ParsableCommand {
                 throw ValidationError("--confirm-within goes with -s or -r")
             }
         }
-        if action == .watchdog {
+        if action == .lfd {
+            guard values.count == 1, LfdControl.Action(rawValue: values[0]) != nil else {
+                throw ValidationError("--lfd needs one of: start, stop, restart, status")
+            }
+        } else if action == .watchdog {
             guard values.count == 2, Watchdog.Mode(rawValue: values[0]) != nil else { throw ValidationError("internal option") }
         } else if !values.isEmpty {
             throw ValidationError("unexpected argument '\(values[0])'")

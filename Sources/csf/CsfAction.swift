@@ -3,7 +3,7 @@ import ArgumentParser
 /// csf's command options. Each is a flag with csf's own spellings; exactly one may be given.
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
-    case check, dryRun, confirm, watchdog, migrateCheck
+    case check, dryRun, confirm, watchdog, migrateCheck, lfd
 
     static func name(for value: CsfAction) -> NameSpecification {
         switch value {
@@ -20,6 +20,7 @@ enum CsfAction: String, EnumerableFlag {
         case .confirm: return [.customLong("confirm")]
         case .watchdog: return [.customLong("watchdog")]
         case .migrateCheck: return [.customLong("migrate-check")]
+        case .lfd: return [.customLong("lfd")]
         }
     }
 
@@ -38,11 +39,12 @@ enum CsfAction: String, EnumerableFlag {
         case .confirm: return "Keep the ruleset applied by -s --confirm-within (cancels the rollback)."
         case .watchdog: return .hidden
         case .migrateCheck: return "List settings of an existing csf install that nftcsf lacks or does differently; exit 0 only if no security is lost."
+        case .lfd: return "--lfd start|stop|restart|status: control lfd (through systemd when it runs lfd); status shows what lfd reads, tracks and banned."
         }
     }
 
     /// Commands csf still runs while csf.disable exists.
     var allowedWhileDisabled: Bool {
-        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck].contains(self)
+        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck, .lfd].contains(self)
     }
 }

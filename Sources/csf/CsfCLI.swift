@@ -46,6 +46,9 @@ struct CsfCLI {
                     return reporter.fail(CommandFailure(exitCode: 1, message: "csf: nothing is waiting for confirmation"))
                 }
                 print("csf: ruleset confirmed, rollback cancelled")
+            case .lfd:
+                guard let lfdAction = LfdControl.Action(rawValue: values[0]) else { return 2 }
+                return try lfd(lfdAction)
             case .watchdog:
                 guard let mode = Watchdog.Mode(rawValue: values[0]) else { return 2 }
                 if let line = try firewall.runWatchdog(mode, token: values[1]) {
@@ -105,6 +108,18 @@ struct CsfCLI {
             print("csf: migration check FAILED: \(lost) setting(s) lose security, \(report.errors.count) file error(s)")
         }
         return report.passes ? 0 : 1
+    }
+
+    /// `--lfd ACTION`; status exits 1 when lfd is not running, as a check script expects.
+    private func lfd(_ action: LfdControl.Action) throws(CsfError) -> Int32 {
+        let control = LfdControl(paths: paths)
+        if action == .status {
+            let report = control.report()
+            if json { reporter.emit(report) } else { LfdControl.lines(report).forEach { print($0) } }
+            return report.running ? 0 : 1
+        }
+        for line in try control.perform(action, lfdBinary: LfdControl.binary) { print(line) }
+        return 0
     }
 
     private func check(_ firewall: Firewall) -> Int32 {

@@ -35,8 +35,11 @@ struct Lfd: ParsableCommand {
     @Option(name: .customLong("as"), help: ArgumentHelp("With --scan: only the detectors of this log key.", valueName: "LOGKEY"))
     var logKey: String?
 
-    @Flag(help: "With --scan: one JSON object per matching line, then a summary object.")
+    @Flag(help: "With --scan: one JSON object per matching line, then a summary object; with --status: the status as JSON.")
     var json = false
+
+    @Flag(help: "Show whether lfd runs, which file or journal source each check reads, what it tracks and its last bans (exit 1 when not running).")
+    var status = false
 
     @Flag(help: "With --scan: print only the summary.")
     var quiet = false
@@ -46,11 +49,17 @@ struct Lfd: ParsableCommand {
 
     func validate() throws {
         if logKey != nil && scan == nil { throw ValidationError("--as goes with --scan") }
-        if json && scan == nil { throw ValidationError("--json goes with --scan") }
+        if json && scan == nil && !status { throw ValidationError("--json goes with --scan or --status") }
+        if status && (scan != nil || foreground) { throw ValidationError("--status goes alone (or with --json)") }
     }
 
     func run() throws {
         let paths = CsfPaths.fromEnvironment()
+        if status {
+            let report = LfdControl(paths: paths).report()
+            if json { print(JSONText.encode(report)) } else { LfdControl.lines(report).forEach { print($0) } }
+            throw ExitCode(report.running ? 0 : 1)
+        }
         if let file = scan {
             throw ExitCode(ScanCommand(paths: paths, file: file, logKey: logKey, json: json, quiet: quiet).run())
         }

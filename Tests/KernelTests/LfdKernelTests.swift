@@ -432,4 +432,31 @@ struct LfdKernelTests {
         r = try lab.lfd("--foreground")
         #expect(r.status == 1 && r.stderr.contains("csf reported an error"), "a failed csf start is a failure: \(r)")
     }
+
+    /// `lfd --status` and `csf --lfd status|stop|start` (issue 13): what lfd reads, tracks and banned.
+    @Test func statusShowsSourcesAndBansAndCsfControlsLfd() throws {
+        let (lab, auth) = try started()
+        let p1 = lab.peers[0]
+        try lab.appendLog(auth, (1...3).map { sshLine(p1.v4, n: $0) })
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("*Blocked in csf*") })
+        // The status is published every LF_PARSE (5) seconds.
+        #expect(try eventually(within: 8) { try lab.lfd("--status").stdout.contains("\(p1.v4)  LF_SSHD  60 s") })
+        let r = try lab.lfd("--status")
+        #expect(r.status == 0 && r.stdout.hasPrefix("lfd: running (pid ") && r.stdout.contains("SSHD_LOG  \(auth)"), "\(r)")
+        #expect(r.stdout.contains("1 ban(s) in the last hour"), "\(r)")
+        let json = try lab.csf("--lfd", "status", "--json")
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]) ?? [:]
+        #expect(json.status == 0 && object["running"] as? Bool == true, "\(json)")
+        #expect(((object["status"] as? [String: Any])?["bans"] as? [[String: Any]])?.first?["target"] as? String == p1.v4)
+
+        var c = try lab.csf("--lfd", "stop")
+        #expect(c.status == 0 && c.stdout.contains("lfd: stopped"), "\(c)")
+        c = try lab.csf("--lfd", "status")
+        #expect(c.status == 1 && c.stdout.contains("lfd: not running"), "\(c)")
+        c = try lab.csf("--lfd", "start")
+        #expect(c.status == 0 && c.stdout.contains("lfd: started"), "\(c)")
+        #expect(try lab.lfd("--status").status == 0)
+        c = try lab.csf("--lfd", "bogus")
+        #expect(c.status == 2, "\(c)")
+    }
 }

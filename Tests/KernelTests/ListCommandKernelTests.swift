@@ -63,7 +63,7 @@ struct ListCommandKernelTests {
         #expect(try lab.tcpOpen(from: p1, port: 22))
         let handle = try setHandle(lab, "deny4")
         var r = try lab.csf("-d", p1.v4, "brute", "force")
-        #expect(r.status == 0 && r.stdout.contains("Adding \(p1.v4) to csf.deny and iptables DROP..."), "\(r)")
+        #expect(r.status == 0 && r.stdout.contains("Adding \(p1.v4) to csf.deny and nftables DROP..."), "\(r)")
         #expect(try !lab.tcpOpen(from: p1, port: 22))
         #expect(try lab.tcpOpen(from: p2, port: 22))
         #expect(try setHandle(lab, "deny4") == handle, "the element went in over netlink, not by a reload")

@@ -40,8 +40,10 @@ public struct LogSourcePlan: Sendable {
         }
 
         public static var current: Host {
+            // journald's socket (it runs) or this boot's volatile journal; a /var/log/journal left from an
+            // earlier installation does not count.
             Host(exists: { TextFile.exists($0) }, glob: LogSourcePlan.expandGlob,
-                 journal: ["/run/log/journal", "/var/log/journal"].contains { FileSystem.isDirectory($0) })
+                 journal: TextFile.exists("/run/systemd/journal/socket") || FileSystem.isDirectory("/run/log/journal"))
         }
     }
 
