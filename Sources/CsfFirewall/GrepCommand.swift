@@ -41,20 +41,26 @@ extension ListCommands {
                 report.lists.append(.init(list: kind, exact: net == target, file: e.file, line: e.line, text: e.text))
             }
         }
-        for t in tempEntries() where t.entry.target.contains(target) {
+        for t in try tempEntries() where t.entry.target.contains(target) {
             report.temporary.append(.init(kind: t.kind, entry: t.entry, remaining: t.remaining))
         }
-        report.kernelSets = try kernelSets(containing: target)
+        report.kernelSets = try kernelSets(containing: target, ports: report.temporary.flatMap(\.entry.ports))
         return report
     }
 
-    /// The sets of the running table that hold the address (per-port sets are keyed by address, protocol
-    /// and port, so an address alone is never one of their elements).
-    private func kernelSets(containing target: IPNetwork) throws(CsfError) -> [String]? {
+    /// The sets of the running table that hold the address: the address sets, and the per-port sets at the ports
+    /// its temporary entries name (their elements are `addr . proto . port`, so the address alone is never one).
+    private func kernelSets(containing target: IPNetwork, ports: [TempEntry.Port]) throws(CsfError) -> [String]? {
         guard try kernel.isRunning() else { return nil }
-        let candidates = CsfTableLayout.SetName.holdingAddresses(target.family).filter { name in
-            !name.hasSuffix("_port") && (target.isHost || name.hasSuffix("_net"))
+        let names = CsfTableLayout.SetName.holdingAddresses(target.family)
+        let addressSets = names.filter { !$0.hasSuffix("_port") && (target.isHost || $0.hasSuffix("_net")) }
+        var found = try kernel.sets(holding: target, among: addressSets)
+        for port in Set(ports).sorted(by: { ($0.port, $0.proto.rawValue) < ($1.port, $1.proto.rawValue) }) {
+            let element = NftSetElement.Port(port.proto, port.port)
+            for name in try kernel.sets(holding: target, port: element, among: names.filter { $0.hasSuffix("_port") }) {
+                found.append("\(name) (\(port.proto.rawValue) port \(port.port))")
+            }
         }
-        return try kernel.sets(holding: target, among: candidates)
+        return found
     }
 }

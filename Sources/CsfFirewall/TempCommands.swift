@@ -196,11 +196,17 @@ extension ListCommands {
 
     // MARK: -t
 
-    public func tempEntries() -> [(kind: TempEntry.Kind, entry: TempEntry, remaining: Int)] {
+    /// The active temporary entries. A list that exists but cannot be read is an error, never "no entries".
+    public func tempEntries() throws(CsfError) -> [(kind: TempEntry.Kind, entry: TempEntry, remaining: Int)] {
         let now = clock()
-        return [TempEntry.Kind.deny, .allow].flatMap { kind in
-            TempList.load(kind, paths: paths).active(now: now).map { (kind, $0, $0.remaining(now: now)) }
+        var out: [(kind: TempEntry.Kind, entry: TempEntry, remaining: Int)] = []
+        for kind in [TempEntry.Kind.deny, .allow] {
+            let list = TempList.load(kind, paths: paths)
+            let unreadable = list.diagnostics.filter { $0.severity == .error && $0.line == 0 }
+            if !unreadable.isEmpty { throw .invalidInput(unreadable) }
+            out += list.active(now: now).map { (kind, $0, $0.remaining(now: now)) }
         }
+        return out
     }
 }
 

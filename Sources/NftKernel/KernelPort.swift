@@ -30,11 +30,15 @@ public protocol KernelPort: AnyObject {
     func meters() throws(CsfError) -> [MeterListing]
     /// csf.redirect's DNAT needs forwarding on in this namespace.
     func enableIPv4Forwarding() throws(CsfError)
-    /// Which of `sets` hold `network` now.
-    func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String]
+    /// Which of `sets` hold `network` now (with `port`: the `addr . proto . port` element of per-port sets).
+    func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String]
 }
 
 extension KernelPort {
+    public func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String] {
+        try self.sets(holding: network, port: nil, among: sets)
+    }
+
     /// Netlink's way: an exclusive add fails with EEXIST when the element (or one covering it) is there.
     public func addMissing(_ change: SetChange) throws(CsfError) -> Bool {
         var exclusive = change

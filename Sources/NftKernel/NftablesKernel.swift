@@ -87,11 +87,13 @@ public final class NftablesKernel: KernelPort {
     }
 
     /// Asks the kernel set by set; `get element` fails when the network is not in the set.
-    public func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String] {
+    public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
         let ctx = try NftContext(terse: true)
+        // Only typed values reach the text: an address, a protocol name from an enum, a number.
+        let key = port.map { "\(network) . \($0.proto.rawValue) . \($0.port)" } ?? network.description
         return sets.filter { name in
             guard (try? NftRenderer.identifier(name)) != nil else { return false }
-            return ctx.run("get element \(Self.tableRef) \(name) { \(network) }").ok
+            return ctx.run("get element \(Self.tableRef) \(name) { \(key) }").ok
         }
     }
 }

@@ -52,7 +52,7 @@ struct ListCommandLine {
             let temp = verb == .tempdeny || verb == .tempallow ? try tempRequest() : nil
             let commands = try ListCommands(paths: paths)
             switch verb {
-            case .temp: printTemp(commands.tempEntries())
+            case .temp: printTemp(try commands.tempEntries())
             case .grep: printGrep(try commands.grep(try single()))
             case .resync:
                 try none()

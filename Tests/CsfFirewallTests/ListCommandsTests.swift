@@ -275,4 +275,20 @@ final class FirewallFixture {
         let element = try #require(f.kernel.table?.set("tempdeny_in4")?.elements.first)
         #expect(element.comment == "lfd: 5 failed logins" && element.timeout == 500)
     }
+
+    /// `csf -g` finds per-port temporary bans too (issue 13: it printed "No matches found").
+    @Test func grepFindsPerPortTemporaryBans() throws {
+        let f = try FirewallFixture()
+        let c = try f.commands()
+        _ = try c.tempAdd(.deny, TempRequest(target: "198.51.100.7", ttl: 7200, ports: [.init(22), .init(53, .udp)]))
+        let r = try c.grep("198.51.100.7")
+        #expect(r.kernelSets == ["tempdeny_in4_port (tcp port 22)", "tempdeny_in4_port (udp port 53)"], "\(r.kernelSets ?? [])")
+    }
+
+    /// A temporary list that cannot be read is an error, never "no entries".
+    @Test func anUnreadableTempListIsAnError() throws {
+        let f = try FirewallFixture()
+        try FileSystem.makeDirectories(f.paths.lib("csf.tempban"))
+        #expect(throws: CsfError.self) { try f.commands().tempEntries() }
+    }
 }

@@ -104,13 +104,13 @@ public final class RecordingKernel: KernelPort {
 
     public func enableIPv4Forwarding() throws(CsfError) { calls.append(.forwarding) }
 
-    public func sets(holding network: IPNetwork, among sets: [String]) throws(CsfError) -> [String] {
+    public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
         sets.filter { name in
             (elements[name] ?? []).contains { key in
                 switch key {
-                case .address(let a): return network.isHost && network.address == a
-                case .network(let n): return n.contains(network)
-                case .port: return false
+                case .address(let a): return port == nil && network.isHost && network.address == a
+                case .network(let n): return port == nil && n.contains(network)
+                case .port(let n, let proto, let number): return port?.proto == proto && port?.port == number && n.contains(network)
                 }
             }
         }
