@@ -71,6 +71,17 @@ public struct Firewall {
         return CheckReport(diagnostics: diagnostics, exposure: exposure)
     }
 
+    /// csf.conf as read now, for commands that only show things (a damaged file reads as what could be parsed).
+    public func configForDisplay() -> CsfConfig { ConfigParser.load(paths.config).0 }
+
+    /// `csf -q`: lfd restarts the firewall on its next pass (csf.restart); returns how soon that is.
+    public func requestRestartByLfd() throws(CsfError) -> Int {
+        try FileSystem.writeAtomically(Self.restartRequest(paths), "", sync: false)
+        return max(1, configForDisplay().int("LF_PARSE"))
+    }
+
+    public static func restartRequest(_ paths: CsfPaths) -> String { paths.lib("csf.restart") }
+
     // MARK: kernel state
 
     public func isRunning() throws(CsfError) -> Bool { try kernel.isRunning() }

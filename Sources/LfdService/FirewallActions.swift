@@ -48,6 +48,17 @@ final class FirewallActions: @unchecked Sendable {
         }
     }
 
+    /// `csf -q` asked for a restart of the firewall (csf.restart): csf's lfd ran `csf -sf`; this one starts the
+    /// firewall in-process through the same code.
+    func restartFirewall() {
+        do {
+            let report = try Firewall(paths: paths, kernel: kernel, lockTimeout: lockTimeout * 6, log: { [logger] in logger.info("\($0)") }).start()
+            logger.info("csf restarted on request (csf -q): \(report.elements) list entries")
+        } catch {
+            logger.error("*Error* csf restart requested with csf -q failed: \(error.description)")
+        }
+    }
+
     func block(_ b: FailureTracker.Block) -> Blocker.Outcome {
         guard let blocker else { return .failed("the configuration could not be read") }
         return blocker.block(b)

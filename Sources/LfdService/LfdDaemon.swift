@@ -287,6 +287,11 @@ public final class LfdDaemon {
         SystemdNotify.send("WATCHDOG=1")
         savePositions()
         publishStatus()
+        if TextFile.exists(Firewall.restartRequest(paths)) {
+            FileSystem.remove(Firewall.restartRequest(paths))
+            let actions = self.actions
+            firewallWorker.submit { actions.restartFirewall() }
+        }
         checkConnections()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {

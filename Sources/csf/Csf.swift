@@ -49,6 +49,8 @@ struct Csf: ParsableCommand {
             guard values.count == 1, LfdControl.Action(rawValue: values[0]) != nil else {
                 throw ValidationError("--lfd needs one of: start, stop, restart, status")
             }
+        } else if action == .addport || action == .removeport {
+            guard values.count == 1 else { throw ValidationError("-ap/-rp need KEY:PORT, e.g. TCP_IN:8080") }
         } else if action == .watchdog {
             guard values.count == 2, Watchdog.Mode(rawValue: values[0]) != nil else { throw ValidationError("internal option") }
         } else if !values.isEmpty {

@@ -4,6 +4,7 @@ import ArgumentParser
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
+    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch
 
     static func name(for value: CsfAction) -> NameSpecification {
         switch value {
@@ -21,6 +22,16 @@ enum CsfAction: String, EnumerableFlag {
         case .watchdog: return [.customLong("watchdog")]
         case .migrateCheck: return [.customLong("migrate-check")]
         case .lfd: return [.customLong("lfd")]
+        case .restartall: return [.customLong("ra", withSingleDash: true), .customLong("restartall")]
+        case .startq: return [.customShort("q"), .customLong("startq")]
+        case .status4: return [.customLong("l4", withSingleDash: true), .customLong("status4")]
+        case .status6: return [.customLong("l6", withSingleDash: true), .customLong("status6")]
+        case .ports: return [.customShort("p"), .customLong("ports")]
+        case .addport: return [.customLong("ap", withSingleDash: true), .customLong("addport")]
+        case .removeport: return [.customLong("rp", withSingleDash: true), .customLong("removeport")]
+        case .listports: return [.customLong("lp", withSingleDash: true), .customLong("listports")]
+        case .update: return [.customShort("c"), .customShort("u"), .customLong("uf", withSingleDash: true), .customLong("update")]
+        case .watch: return [.customShort("w"), .customLong("watch")]
         }
     }
 
@@ -40,11 +51,22 @@ enum CsfAction: String, EnumerableFlag {
         case .watchdog: return .hidden
         case .migrateCheck: return "List settings of an existing csf install that nftcsf lacks or does differently; exit 0 only if no security is lost."
         case .lfd: return "--lfd start|stop|restart|status: control lfd (through systemd when it runs lfd); status shows what lfd reads, tracks and banned."
+        case .restartall: return "Restart the firewall, then lfd."
+        case .startq: return "Ask lfd to restart the firewall within LF_PARSE seconds."
+        case .status4: return "List the running ruleset's IPv4 part."
+        case .status6: return "List the running ruleset's IPv6 part."
+        case .ports: return "List listening ports, whether TCP_IN/UDP_IN open them, connections and processes."
+        case .addport: return "-ap KEY:PORT: add a port (or low:high range) to TCP_IN, TCP_OUT, UDP_IN, UDP_OUT (or the 6 keys); csf -r applies it."
+        case .removeport: return "-rp KEY:PORT: remove a port from one of those lists."
+        case .listports: return "Show TCP_IN, TCP_OUT, UDP_IN and UDP_OUT (and the IPv6 lists when IPV6 is on)."
+        case .update: return "-c, -u, -uf: updates come from the package manager; prints the installed version."
+        case .watch: return "Obsolete (csf's -w); use nft monitor trace."
         }
     }
 
     /// Commands csf still runs while csf.disable exists.
     var allowedWhileDisabled: Bool {
-        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck, .lfd].contains(self)
+        [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck, .lfd, .ports, .update,
+         .addport, .removeport, .listports].contains(self)
     }
 }

@@ -17,11 +17,38 @@ struct CsfCLI {
             case .start, .startf, .restart:
                 let report = try firewall.start(.init(confirmWithin: confirmWithin))
                 printStarted(report, confirmWithin: confirmWithin)
+            case .restartall:
+                let report = try firewall.start(.init(confirmWithin: confirmWithin))
+                printStarted(report, confirmWithin: confirmWithin)
+                let lines = try LfdControl(paths: paths).perform(.restart, lfdBinary: LfdControl.binary)
+                if !json { lines.forEach { print($0) } }
+            case .startq:
+                let seconds = try firewall.requestRestartByLfd()
+                print("lfd will restart csf within the next \(seconds) seconds")
+            case .status4, .status6:
+                try status(firewall, family: action == .status4 ? .v4 : .v6)
+            case .ports:
+                let rows = ListeningPorts.scan(firewall.configForDisplay())
+                if json { reporter.emit(rows) } else { ListeningPorts.lines(rows).forEach { print($0) } }
+            case .addport, .removeport:
+                let result = try PortKeys(paths: paths).edit(action == .addport ? .add : .remove, values[0])
+                if json { reporter.emit(result) } else { print(result.message) }
+            case .listports:
+                let keys = try PortKeys(paths: paths).list()
+                if json {
+                    reporter.emit(Dictionary(uniqueKeysWithValues: keys.map { ($0.key, $0.value) }))
+                } else {
+                    keys.forEach { print("\($0.key) = \"\($0.value)\"") }
+                }
+            case .update:
+                print("csf: nftcsf v\(NftcsfVersion.string) is installed; updates come from the package manager (apt, dnf), not from csf")
+            case .watch:
+                print("csf: --watch, -w is no longer supported. Use nft monitor trace instead")
             case .stop:
                 try firewall.stop()
                 if json { reporter.emit(Response.Stopped()) } else { print("Flushing firewall rules") }
             case .status:
-                try status(firewall)
+                try status(firewall, family: nil)
             case .version:
                 print("csf: v\(NftcsfVersion.string) (generic, nftables)")
             case .disable:
@@ -80,8 +107,14 @@ struct CsfCLI {
         for d in diagnostics where d.severity == .warning { Output.err("csf: \(d)") }
     }
 
-    private func status(_ firewall: Firewall) throws(CsfError) {
-        let listing = try firewall.status(json: json)
+    private func status(_ firewall: Firewall, family: IPAddress.Family? = nil) throws(CsfError) {
+        if family == .v6 && !firewall.configForDisplay().bool("IPV6") {
+            print("csf: IPV6 firewall not enabled")
+            return
+        }
+        var listing = try firewall.status(json: json)
+        // The JSON listing stays whole: a consumer filters it by the family fields nft writes into it.
+        if let family, let text = listing, !json { listing = StatusFilter.only(family, in: text) }
         if json {
             reporter.emit(Response.Status(listing: listing, meters: try firewall.meters()))
         } else if let listing {

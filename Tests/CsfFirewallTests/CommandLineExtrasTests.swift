@@ -1,0 +1,87 @@
+import Testing
+@testable import CsfCompat
+@testable import CsfFirewall
+import CsfTestSupport
+
+/// csf's remaining command line (issue 13): -ap/-rp/-lp, -l4/-l6 views, -p's socket table.
+@Suite struct PortKeysTests {
+    @Test func addAndRemoveEditOnlyThatLine() throws {
+        let dir = try TempDir.csfRoot(config: ["TCP_IN": "22,80"])
+        let keys = PortKeys(paths: dir.paths)
+        let before = dir.read("etc/csf/csf.conf") ?? ""
+        var r = try keys.edit(.add, "TCP_IN:8080")
+        #expect(r.changed && r.ports == "22,80,8080")
+        r = try keys.edit(.add, "tcp_in=30000:35000")
+        #expect(r.changed && r.ports == "22,80,8080,30000:35000")
+        r = try keys.edit(.add, "TCP_IN:30001")
+        #expect(!r.changed && r.message == "csf: port 30001 is already open in TCP_IN")
+        r = try keys.edit(.remove, "TCP_IN:80")
+        #expect(r.changed && r.ports == "22,8080,30000:35000")
+        r = try keys.edit(.remove, "TCP_IN:30001")
+        #expect(!r.changed && r.message.contains("inside a range"))
+        let after = dir.read("etc/csf/csf.conf") ?? ""
+        let changed = zip(before.split(separator: "\n"), after.split(separator: "\n")).filter { $0 != $1 }
+        #expect(changed.count == 1 && changed.first?.1 == "TCP_IN = \"22,8080,30000:35000\"", "\(changed)")
+        #expect(ConfigParser.load(dir.paths.config).1.filter { $0.severity == .error }.isEmpty)
+    }
+
+    @Test func badArgumentsChangeNothing() throws {
+        let dir = try TempDir.csfRoot()
+        let before = dir.read("etc/csf/csf.conf")
+        for bad in ["TCP_IN", "LF_SSHD:5", "TCP_IN:eighty", "TCP_IN:0", "TCP_IN:22,23", "TCP_IN:70000", "TCP_IN:22\"; x=\""] {
+            #expect(throws: CsfError.self, "\(bad)") { try PortKeys(paths: dir.paths).edit(.add, bad) }
+        }
+        #expect(dir.read("etc/csf/csf.conf") == before)
+    }
+
+    @Test func listShowsTheIPv6ListsOnlyWithIPv6() throws {
+        let dir = try TempDir.csfRoot(config: ["IPV6": "0", "TCP_IN": " 22, 80 "])
+        let list = try PortKeys(paths: dir.paths).list()
+        #expect(list.map(\.key) == ["TCP_IN", "TCP_OUT", "UDP_IN", "UDP_OUT"] && list[0].value == "22,80")
+        try dir.setConfig(["IPV6": "1"])
+        #expect(try PortKeys(paths: dir.paths).list().count == 8)
+    }
+}
+
+@Suite struct StatusFilterTests {
+    let listing = """
+    table inet csf {
+    \tset allow4 {
+    \t\ttype ipv4_addr
+    \t\telements = { 192.0.2.10 }
+    \t}
+    \tset allow6 {
+    \t\ttype ipv6_addr
+    \t}
+    \tchain INPUT {
+    \t\tiif "lo" accept comment "loopback"
+    \t\tmeta nfproto ipv4 tcp dport { 22 } accept comment "TCP_IN"
+    \t\tmeta nfproto ipv6 tcp dport { 22 } accept comment "TCP6_IN"
+    \t\tip6 saddr @allow6 accept
+    \t\tip saddr @allow4 accept
+    \t}
+    }
+    """
+
+    @Test func eachViewKeepsItsFamilyAndWhatBothShare() {
+        let v4 = StatusFilter.only(.v4, in: listing)
+        #expect(v4.contains("set allow4") && !v4.contains("set allow6") && v4.contains("loopback") && v4.contains("\"TCP_IN\""))
+        #expect(!v4.contains("TCP6_IN") && !v4.contains("ip6 saddr"))
+        let v6 = StatusFilter.only(.v6, in: listing)
+        #expect(v6.contains("set allow6") && !v6.contains("set allow4") && v6.contains("TCP6_IN") && !v6.contains("ip saddr"))
+        #expect(v6.hasSuffix("\t}\n}") || v6.hasSuffix("}"))
+    }
+}
+
+@Suite struct ListeningPortsTests {
+    @Test func procNetLinesAreRead() {
+        let text = """
+          sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0
+           1: 0100007F:0CEA 0100007F:0016 01 00000000:00000000 00:00000000 00000000  1000        0 12346 1 0000000000000000 20 4 30 10 -1
+           2: garbage
+        """
+        let sockets = ListeningPorts.sockets(text)
+        #expect(sockets == [.init(port: 22, state: 0x0A, uid: 0, inode: 12345), .init(port: 3306, state: 0x01, uid: 1000, inode: 12346)])
+    }
+}
