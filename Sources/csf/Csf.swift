@@ -11,23 +11,24 @@ struct Csf: ParsableCommand {
         commandName: "csf",
         abstract: "ConfigServer Security & Firewall, native to nftables.",
         discussion: """
-        Reads the legacy /etc/csf files unchanged (CSF_ROOT prefixes every path) and keeps the firewall in
-        one nftables table, inet csf.
+        Reads the legacy /etc/csf files unchanged (CSF_ROOT prefixes every path)
+        and keeps the firewall in one nftables table, inet csf.
 
         \(ListVerb.usage)
 
-        Exit codes: 0 success, including a change that was already in place ("changed": false with --json);
-        1 failure or refusal (invalid address, TTL or comment, an address in csf.allow/csf.ignore, this host's own
-        address, invalid config or lists, nftables or script error, csf disabled); 2 usage error;
-        3 refused by the NFTCSF_FORBID_NETNS test guard.
+        Exit codes: 0 success, also for a change already in place ("changed":
+        false with --json); 1 failure or refusal (invalid input, an address in
+        csf.allow or csf.ignore, this host's own address, invalid config or
+        lists, nftables or script error, csf disabled); 2 usage error; 3 refused
+        by the NFTCSF_FORBID_NETNS test guard.
         """,
-        version: NftcsfVersion.string,
+        // -v/--version is csf's own action; no second --version from the parser.
         helpNames: [.short, .long]
     )
 
     @Flag var action: CsfAction?
 
-    @Flag(help: "Machine-readable output (with -l, --check, -s/-r).")
+    @Flag(help: "Machine-readable output, on every command.")
     var json = false
 
     @Option(name: .customLong("confirm-within"),

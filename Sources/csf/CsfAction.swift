@@ -5,6 +5,9 @@ enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
     case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch
+    // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
+    // declared here so that help and shell completion offer them.
+    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
 
     static func name(for value: CsfAction) -> NameSpecification {
         switch value {
@@ -32,6 +35,20 @@ enum CsfAction: String, EnumerableFlag {
         case .listports: return [.customLong("lp", withSingleDash: true), .customLong("listports")]
         case .update: return [.customShort("c"), .customShort("u"), .customLong("uf", withSingleDash: true), .customLong("update")]
         case .watch: return [.customShort("w"), .customLong("watch")]
+        case .add: return [.customShort("a"), .customLong("add")]
+        case .addrm: return [.customLong("ar", withSingleDash: true), .customLong("addrm")]
+        case .deny: return [.customShort("d"), .customLong("deny")]
+        case .denyrm: return [.customLong("dr", withSingleDash: true), .customLong("denyrm")]
+        case .denyf: return [.customLong("df", withSingleDash: true), .customLong("denyf")]
+        case .tempdeny: return [.customLong("td", withSingleDash: true), .customLong("tempdeny")]
+        case .tempallow: return [.customLong("ta", withSingleDash: true), .customLong("tempallow")]
+        case .temprm: return [.customLong("tr", withSingleDash: true), .customLong("temprm")]
+        case .temprmd: return [.customLong("trd", withSingleDash: true), .customLong("temprmd")]
+        case .temprma: return [.customLong("tra", withSingleDash: true), .customLong("temprma")]
+        case .tempf: return [.customLong("tf", withSingleDash: true), .customLong("tempf")]
+        case .temp: return [.customShort("t"), .customLong("temp")]
+        case .grep: return [.customShort("g"), .customLong("grep")]
+        case .resync: return [.customLong("resync")]
         }
     }
 
@@ -61,6 +78,20 @@ enum CsfAction: String, EnumerableFlag {
         case .listports: return "Show TCP_IN, TCP_OUT, UDP_IN and UDP_OUT (and the IPv6 lists when IPV6 is on)."
         case .update: return "-c, -u, -uf: updates come from the package manager; prints the installed version."
         case .watch: return "Obsolete (csf's -w); use nft monitor trace."
+        case .add: return "-a IP [comment]: allow IP (or an advanced filter) in csf.allow."
+        case .addrm: return "-ar IP: remove IP from csf.allow."
+        case .deny: return "-d IP [comment]: deny IP (or an advanced filter) in csf.deny."
+        case .denyrm: return "-dr IP: remove IP from csf.deny (\"do not delete\" lines stay)."
+        case .denyf: return "Empty csf.deny except \"do not delete\" lines."
+        case .tempdeny: return "-td IP TTL [-p PORTS] [-d in|out|inout] [comment]: a temporary ban the kernel expires."
+        case .tempallow: return "-ta IP TTL [-p PORTS] [-d in|out|inout] [comment]: a temporary allow."
+        case .temprm: return "-tr IP: remove IP's temporary bans and allows."
+        case .temprmd: return "-trd IP: remove IP's temporary bans."
+        case .temprma: return "-tra IP: remove IP's temporary allows."
+        case .tempf: return "Remove every temporary entry."
+        case .temp: return "List temporary entries with their remaining time."
+        case .grep: return "-g IP: where IP is allowed or blocked (list lines, temporary entries, kernel sets)."
+        case .resync: return "Put every temporary entry back into the kernel with its remaining time."
         }
     }
 

@@ -44,13 +44,16 @@ struct CsfCLI {
                 print("csf: nftcsf v\(NftcsfVersion.string) is installed; updates come from the package manager (apt, dnf), not from csf")
             case .watch:
                 print("csf: --watch, -w is no longer supported. Use nft monitor trace instead")
+            case .add, .addrm, .deny, .denyrm, .denyf, .tempdeny, .tempallow, .temprm, .temprmd, .temprma, .tempf, .temp, .grep, .resync:
+                // main.swift hands these to ListCommandLine before this parser runs.
+                return reporter.fail(.usage("csf: \(action.rawValue) is a list command"))
             case .stop:
                 try firewall.stop()
                 if json { reporter.emit(Response.Stopped()) } else { print("Flushing firewall rules") }
             case .status:
                 try status(firewall, family: nil)
             case .version:
-                print("csf: v\(NftcsfVersion.string) (generic, nftables)")
+                if json { reporter.emit(["version": NftcsfVersion.string]) } else { print("csf: v\(NftcsfVersion.string) (generic, nftables)") }
             case .disable:
                 try firewall.disable()
                 print("CSF and LFD have been disabled! Use 'csf -e' to re-enable")
@@ -67,12 +70,13 @@ struct CsfCLI {
             case .migrateCheck:
                 return migrateCheck()
             case .dryRun:
-                print(try firewall.prepare().script, terminator: "")
+                let script = try firewall.prepare().script
+                if json { reporter.emit(["script": script]) } else { print(script, terminator: "") }
             case .confirm:
                 guard firewall.confirm() else {
                     return reporter.fail(CommandFailure(exitCode: 1, message: "csf: nothing is waiting for confirmation"))
                 }
-                print("csf: ruleset confirmed, rollback cancelled")
+                if json { reporter.emit(["confirmed": true]) } else { print("csf: ruleset confirmed, rollback cancelled") }
             case .lfd:
                 guard let lfdAction = LfdControl.Action(rawValue: values[0]) else { return 2 }
                 return try lfd(lfdAction)

@@ -16,21 +16,8 @@ enum ListVerb: String {
     ]
 
     static let usage = """
-        List commands (csf's arguments and messages):
-          -a,  --add IP [comment]        allow IP (or an advanced filter) in csf.allow
-          -ar, --addrm IP                remove IP from csf.allow
-          -d,  --deny IP [comment]       deny IP (or an advanced filter) in csf.deny
-          -dr, --denyrm IP               remove IP from csf.deny (lines marked "do not delete" stay)
-          -df, --denyf                   remove every csf.deny entry except "do not delete" lines
-          -td, --tempdeny IP TTL [-p PORT[,PORT;udp]] [-d in|out|inout] [comment]
-          -ta, --tempallow IP TTL [-p ...] [-d ...] [comment]
-                                         temporary entry; TTL in seconds or with m/h/d; the kernel expires it
-          -tr, --temprm IP               remove IP's temporary bans and allows (-trd: bans only, -tra: allows only)
-          -tf, --tempf                   remove every temporary entry
-          -t,  --temp                    list temporary entries with their remaining time
-          -g,  --grep IP                 where IP is allowed or blocked (files with line numbers, temp entries, kernel sets)
-               --resync                  put every temporary entry back into the kernel with its remaining time
-        Add --json to any of them for machine-readable output ({"changed": ...} for changes).
+        The list commands (-a, -d, -td, ...) take csf's free-form arguments:
+        csf -td 192.0.2.1 2h -p 22,53;udp -d out too many logins
         """
 }
 

@@ -16,6 +16,13 @@ import Testing
         #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"))
         r = try csf("-V")
         #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"), "csf lower-cases its first argument")
+        // Help is wrapped once, at 80 columns, and names each option once (issue 13).
+        let help = try csf("-h").stdout
+        #expect(help.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(help)")
+        #expect(help.components(separatedBy: "--version").count == 2, "one --version")
+        for option in ["-ra, --restartall", "-q, --startq", "-l6, --status6", "-p, --ports", "-ap, --addport", "--lfd", "-td, --tempdeny"] {
+            #expect(help.contains(option), "\(option)")
+        }
     }
 
     @Test func usageErrorsExitWithTwo() throws {

@@ -348,7 +348,11 @@ struct ListCommandKernelTests {
         r = try lab.csf("-d", "--json", "198.18.4.2")
         #expect(r.status == 0 && object(r)["added"] as? [String] == ["198.18.4.2"], "\(r)")
         r = try lab.csf("--json", "-v")
-        #expect(r.status == 0 && r.stdout.hasPrefix("csf: v"))
+        #expect(r.status == 0 && object(r)["version"] is String, "\(r)")
+        r = try lab.csf("--dry-run", "--json")
+        #expect(r.status == 0 && (object(r)["script"] as? String)?.hasPrefix("table inet csf") == true)
+        r = try lab.csf("--json", "--confirm")
+        #expect(r.status == 1 && object(r)["ok"] as? Bool == false, "nothing to confirm, in the one failure shape: \(r)")
 
         let denyFailure = object(try lab.csf("--json", "-d", "not-an-address"))
         // A damaged list line is skipped (issue 12); a bad setting stops the start.
