@@ -28,54 +28,116 @@ public struct MigrationCheck {
         public var passes: Bool { errors.isEmpty && !findings.contains { $0.losesSecurity } }
     }
 
-    /// A csf feature nftcsf lacks or does differently, in use when any of its keys is set (non-empty, not 0).
+    /// A csf feature nftcsf lacks or does differently. It is in use when one of its `keys` is on (set, not 0);
+    /// `related` keys only tune it and are reported with it, never alone. `whenChanged` rules report a key only
+    /// when its value differs from csf's default (tool paths, cosmetics): on by default, they change nothing.
     struct Rule {
         var keys: [String]
+        var related: [String] = []
         var kind: Kind
         var losesSecurity: Bool
         var reason: String
+        var whenChanged = false
     }
 
     static let rules: [Rule] = [
-        Rule(keys: ["CC_DENY", "CC_ALLOW_FILTER", "CC_DENY_PORTS"], kind: .notImplemented, losesSecurity: true,
+        Rule(keys: ["CC_DENY", "CC_ALLOW_FILTER", "CC_DENY_PORTS", "CC_DENY_PORTS_TCP", "CC_DENY_PORTS_UDP"],
+             related: ["CC_SRC", "MM_LICENSE_KEY", "CC_INTERVAL", "CC_LOOKUPS", "CC6_LOOKUPS", "CC_DROP_CIDR", "CC_IGNORE"],
+             kind: .notImplemented, losesSecurity: true,
              reason: "country-code blocking is not built (no GeoIP download); those countries are not blocked"),
-        Rule(keys: ["CC_ALLOW", "CC_ALLOW_PORTS", "CC_ALLOW_SMTPAUTH"], kind: .notImplemented, losesSecurity: false,
+        Rule(keys: ["CC_ALLOW", "CC_ALLOW_PORTS", "CC_ALLOW_PORTS_TCP", "CC_ALLOW_PORTS_UDP", "CC_ALLOW_SMTPAUTH"],
+             related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
              reason: "country-code allows are not built; those countries are filtered like everyone else"),
-        Rule(keys: ["GLOBAL_DENY"], kind: .notImplemented, losesSecurity: true,
+        Rule(keys: ["GLOBAL_DENY"], related: ["URLGET", "URLPROXY"], kind: .notImplemented, losesSecurity: true,
              reason: "remote deny lists are not downloaded; their addresses are not blocked"),
-        Rule(keys: ["GLOBAL_ALLOW", "GLOBAL_DYNDNS", "DYNDNS", "GLOBAL_IGNORE"], kind: .notImplemented, losesSecurity: false,
+        Rule(keys: ["GLOBAL_ALLOW", "GLOBAL_DYNDNS", "DYNDNS", "GLOBAL_IGNORE", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
+             kind: .notImplemented, losesSecurity: false,
              reason: "remote/dynamic allow and ignore lists are not built; those hosts are filtered like everyone else"),
         Rule(keys: ["SMTPAUTH_RESTRICT"], kind: .notImplemented, losesSecurity: true,
              reason: "the cPanel/exim SMTP AUTH restriction file is not written"),
-        Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"], kind: .notImplemented, losesSecurity: true,
-             reason: "csf clustering is not built; blocks are not shared between members"),
-        Rule(keys: ["LT_POP3D", "LT_IMAPD"], kind: .notImplemented, losesSecurity: true,
+        Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],
+             related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
+                       "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],
+             kind: .notImplemented, losesSecurity: true, reason: "csf clustering is not built; blocks are not shared between members"),
+        Rule(keys: ["LT_POP3D", "LT_IMAPD"], related: ["LT_EMAIL_ALERT", "LT_SKIPPERMBLOCK"], kind: .notImplemented, losesSecurity: true,
              reason: "successful-login tracking does not block"),
-        Rule(keys: ["LF_DISTFTP", "LF_DISTSMTP"], kind: .notImplemented, losesSecurity: true,
-             reason: "distributed FTP/SMTP account-sharing detection does not block"),
+        Rule(keys: ["LF_DISTFTP", "LF_DISTSMTP"],
+             related: ["LF_DISTFTP_UNIQ", "LF_DISTFTP_PERM", "LF_DISTFTP_ALERT", "LF_DISTSMTP_UNIQ", "LF_DISTSMTP_PERM",
+                       "LF_DISTSMTP_ALERT", "LF_DIST_INTERVAL", "LF_DIST_ACTION"],
+             kind: .notImplemented, losesSecurity: true, reason: "distributed FTP/SMTP account-sharing detection does not block"),
         Rule(keys: ["RT_AUTHRELAY_BLOCK", "RT_RELAY_BLOCK", "RT_POPRELAY_BLOCK", "RT_LOCALRELAY_BLOCK", "RT_LOCALHOSTRELAY_BLOCK"],
              kind: .notImplemented, losesSecurity: true, reason: "exim relay tracking does not block"),
-        Rule(keys: ["PT_USERKILL", "PT_FORKBOMB", "PT_DELETED_ACTION", "LF_DIRWATCH_DISABLE", "LF_SCRIPT_PERM"],
-             kind: .notImplemented, losesSecurity: true, reason: "process/file tracking does not kill processes or quarantine files"),
-        Rule(keys: ["CF_ENABLE"], kind: .notImplemented, losesSecurity: true, reason: "CloudFlare blocking is not built"),
-        Rule(keys: ["PT_LIMIT", "PT_USERPROC", "PT_USERMEM", "PT_USERRSS", "PT_USERTIME", "PT_LOAD", "PT_SSHDHUNG"], kind: .alertOnly,
+        Rule(keys: ["PT_USERKILL", "PT_FORKBOMB", "PT_DELETED_ACTION", "PT_USER_ACTION", "PT_LOAD_ACTION", "PT_SSHDKILL",
+                    "LF_DIRWATCH_DISABLE", "LF_SCRIPT_PERM"],
+             related: ["PT_USERKILL_ALERT"], kind: .notImplemented, losesSecurity: true,
+             reason: "process/file tracking does not kill processes, run actions or quarantine files"),
+        Rule(keys: ["CF_ENABLE"], related: ["CF_BLOCK", "CF_TEMP"], kind: .notImplemented, losesSecurity: true,
+             reason: "CloudFlare blocking is not built"),
+        Rule(keys: ["LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401"],
+             related: ["LF_CXS_PERM", "LF_QOS_PERM", "LF_SYMLINK_PERM", "LF_APACHE_401_PERM", "PORTS_cxs", "PORTS_mod_qos", "PORTS_symlink"],
+             kind: .notImplemented, losesSecurity: true,
+             reason: "this lfd check is not built; what it would block is not blocked"),
+        Rule(keys: ["RESTRICT_SYSLOG"], related: ["RESTRICT_SYSLOG_GROUP"], kind: .notImplemented, losesSecurity: true,
+             reason: "the syslog socket is not restricted and syslog-based checks are not switched off; a local user can write log lines lfd reads"),
+        Rule(keys: ["PT_LIMIT", "PT_USERPROC", "PT_USERMEM", "PT_USERRSS", "PT_USERTIME", "PT_LOAD", "PT_SSHDHUNG", "PT_DELETED"],
+             related: ["PT_SKIP_HTTP", "PT_LOAD_AVG", "PT_LOAD_LEVEL", "PT_LOAD_SKIP", "PT_APACHESTATUS"], kind: .alertOnly,
              losesSecurity: false, reason: "process and load tracking are not built (csf only alerts with these)"),
-        Rule(keys: ["LF_DIRWATCH", "LF_DIRWATCH_FILE", "LF_INTEGRITY", "LF_EXPLOIT", "AT_ALERT", "LF_SCRIPT_ALERT"], kind: .alertOnly,
-             losesSecurity: false, reason: "file, integrity, exploit, account and script checks are not built (alerts only)"),
+        Rule(keys: ["LF_DIRWATCH", "LF_DIRWATCH_FILE", "LF_INTEGRITY", "LF_EXPLOIT", "AT_ALERT", "LF_SCRIPT_ALERT"],
+             related: ["LF_EXPLOIT_IGNORE", "AT_NEW", "AT_OLD", "AT_PASSWD", "AT_UID", "AT_GID", "AT_DIR", "AT_SHELL", "LF_FLUSH"],
+             kind: .alertOnly, losesSecurity: false, reason: "file, integrity, exploit, account and script checks are not built (alerts only)"),
         Rule(keys: ["LF_SSH_EMAIL_ALERT", "LF_SU_EMAIL_ALERT", "LF_SUDO_EMAIL_ALERT", "LF_CONSOLE_EMAIL_ALERT",
                     "LF_WEBMIN_EMAIL_ALERT", "LF_CPANEL_ALERT"], kind: .alertOnly, losesSecurity: false,
              reason: "successful-login alerts are not sent"),
         Rule(keys: ["RT_AUTHRELAY_ALERT", "RT_RELAY_ALERT", "RT_POPRELAY_ALERT", "RT_LOCALRELAY_ALERT", "RT_LOCALHOSTRELAY_ALERT",
-                    "LF_QUEUE_ALERT", "LF_MODSECIPDB_ALERT", "SYSLOG_CHECK", "LOGSCANNER", "X_ARF"], kind: .alertOnly,
-             losesSecurity: false, reason: "mail-relay, queue, syslog-check, log-scanner and X-ARF reports are not sent"),
-        Rule(keys: ["MESSENGER", "UI", "USE_FTPHELPER"], kind: .notImplemented, losesSecurity: false,
+                    "LF_QUEUE_ALERT", "LF_MODSECIPDB_ALERT", "SYSLOG_CHECK", "LOGSCANNER", "X_ARF", "LOGFLOOD_ALERT"],
+             related: ["LF_MODSECIPDB_FILE", "LOGSCANNER_INTERVAL", "LOGSCANNER_STYLE", "LOGSCANNER_EMPTY", "LOGSCANNER_LINES",
+                       "X_ARF_FROM", "X_ARF_TO", "X_ARF_ABUSE"],
+             kind: .alertOnly, losesSecurity: false,
+             reason: "mail-relay, queue, syslog-check, log-scanner, log-flood and X-ARF reports are not sent"),
+        Rule(keys: ["MESSENGER", "MESSENGERV3", "UI", "USE_FTPHELPER"],
+             related: ["RESTRICT_UI", "UI_PORT", "UI_IP", "UI_USER", "UI_PASS", "UI_BLOCK_PRIVATE_NET", "UI_RETRY_SHOW_REMAINING",
+                       "UI_WEBMIN_SHOW_BUTTON_CONFIG", "UI_TIMEOUT", "UI_CHILDREN", "UI_RETRY", "UI_BAN", "UI_ALLOW", "UI_BLOCK",
+                       "UI_ALERT", "UI_CIPHER", "UI_SSL_VERSION", "UI_CXS", "UI_CSE", "UI_CSP_ENABLED", "UI_CSP_ADVANCED_ENABLED",
+                       "UI_CSP_ADVANCED_RULE", "UI_LOGS_REFRESH_TIME", "UI_LOGS_START_PAUSED", "MESSENGER_TEMP", "MESSENGER_PERM",
+                       "MESSENGER_USER", "MESSENGER_HTTPS_CONF", "MESSENGER_HTTPS_KEY", "MESSENGER_HTTPS_CRT", "MESSENGER_HTTPS",
+                       "MESSENGER_HTTPS_IN", "MESSENGER_HTML", "MESSENGER_HTML_IN", "MESSENGER_TEXT", "MESSENGER_TEXT_IN",
+                       "MESSENGER_RATE", "MESSENGER_BURST", "MESSENGER_CHILDREN", "MESSENGER_HTTPS_SKIPMAIL", "MESSENGERV3LOCATION",
+                       "MESSENGERV3RESTART", "MESSENGERV3TEST", "MESSENGERV3HTTPS_CONF", "MESSENGERV3WEBSERVER", "MESSENGERV3PERMS",
+                       "MESSENGERV3GROUP", "MESSENGERV3PHPHANDLER", "RECAPTCHA_SITEKEY", "RECAPTCHA_SECRET", "RECAPTCHA_ALERT",
+                       "RECAPTCHA_NAT"],
+             kind: .notImplemented, losesSecurity: false,
              reason: "the block messenger, the web UI and the FTP conntrack helper are not built"),
-        Rule(keys: ["LF_IPSET", "FASTSTART", "SAFECHAINUPDATE", "WAITLOCK", "MONOLITHIC_KERNEL", "VPS"], kind: .different,
-             losesSecurity: false, reason: "iptables mechanics: nftcsf always uses nft sets and one atomic transaction"),
+        Rule(keys: ["ST_ENABLE", "ST_SYSTEM", "ST_MYSQL", "ST_APACHE", "ST_DISKW"],
+             related: ["ST_IPTABLES", "ST_LOOKUP", "ST_SYSTEM_MAXDAYS", "ST_MYSQL_USER", "ST_MYSQL_PASS", "ST_MYSQL_HOST",
+                       "ST_DISKW_FREQ", "ST_DISKW_DD"],
+             kind: .notImplemented, losesSecurity: false, reason: "statistics and graphs are not built"),
+        Rule(keys: ["LF_LOOKUPS"], kind: .notImplemented, losesSecurity: false,
+             reason: "addresses are not resolved for lfd.log and alerts (shown as '-'); csf.rignore still resolves"),
+        Rule(keys: ["LF_IPSET", "FASTSTART", "SAFECHAINUPDATE", "WAITLOCK", "MONOLITHIC_KERNEL", "VPS", "USE_CONNTRACK"],
+             related: ["LF_IPSET_HASHSIZE", "LF_IPSET_MAXELEM", "WAITLOCK_TIMEOUT"], kind: .different,
+             losesSecurity: false, reason: "iptables mechanics: nftcsf always uses nft sets, conntrack and one atomic transaction"),
         Rule(keys: ["IPTABLES_LOG"], kind: .different, losesSecurity: false,
-             reason: "lfd reads dropped packets from the firewall's NFLOG group (NFLOG_GROUP), not from this file"),
+             reason: "lfd reads dropped packets from the firewall's NFLOG group (NFLOG_GROUP), not from this file", whenChanged: true),
         Rule(keys: ["AUTO_UPDATES"], kind: .different, losesSecurity: false, reason: "updates come from the package manager"),
+        Rule(keys: ["LF_REPEATBLOCK"], kind: .different, losesSecurity: false,
+             reason: "a repeated deny is reported as already there instead of being added again (the kernel set holds it once)"),
+        Rule(keys: ["LF_APACHE_ERRPORT"], kind: .different, losesSecurity: false,
+             reason: "Apache's client field is read with or without :port whatever this says", whenChanged: true),
+        Rule(keys: ["LFD_PROCESS_BIND"], kind: .different, losesSecurity: false, reason: "lfd is one process; there are no children to bind"),
+        Rule(keys: ["IPTABLES", "IPTABLES_SAVE", "IPTABLES_RESTORE", "IP6TABLES", "IP6TABLES_SAVE", "IP6TABLES_RESTORE", "MODPROBE",
+                    "IFCONFIG", "PS", "VMSTAT", "NETSTAT", "LS", "MD5SUM", "TAR", "CHATTR", "UNZIP", "GUNZIP", "DD", "TAIL", "GREP",
+                    "ZGREP", "IPSET", "SYSTEMCTL", "HOST", "CURL", "WGET"],
+             kind: .different, losesSecurity: false, reason: "nftcsf runs none of csf's helper programs", whenChanged: true),
+        Rule(keys: ["SPONSOR_LICENSE", "SPONSOR_RELEASE_INSIDERS", "SPONSOR_ICON_ANIM", "SPONSOR_ICON_HIDE", "STYLE_CUSTOM",
+                    "STYLE_MOBILE", "VERBOSE", "DEBUG", "GENERIC"],
+             kind: .different, losesSecurity: false, reason: "cosmetics and licensing of csf's UI and fork; no effect here", whenChanged: true),
     ]
+
+    /// csf's generic default, which the catalogue records (nftcsf ships a few other values, IPV6 among them).
+    static func csfDefault(_ key: String) -> String { ConfigSchema.byName[key]?.defaultValue ?? "" }
+
+    /// Every key a rule names, as a feature or as one of its settings.
+    static var coveredKeys: Set<String> { Set(rules.flatMap { $0.keys + $0.related }) }
 
     public static func run(paths: CsfPaths, host: HostAddresses = .current()) -> Report {
         let outcome = PolicyLoader.load(paths: paths, host: host, now: SystemTime.wallSeconds)
@@ -85,7 +147,7 @@ public struct MigrationCheck {
     static func findings(_ config: CsfConfig, paths: CsfPaths) -> [Finding] {
         var out: [Finding] = []
         for rule in rules {
-            for key in rule.keys where config.bool(key) {
+            for key in rule.keys where rule.whenChanged ? config[key] != csfDefault(key) : config.bool(key) {
                 out.append(Finding(key: key, value: config[key], kind: rule.kind, losesSecurity: rule.losesSecurity, reason: rule.reason))
             }
         }

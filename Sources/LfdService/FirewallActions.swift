@@ -50,13 +50,25 @@ final class FirewallActions: @unchecked Sendable {
 
     /// `csf -q` asked for a restart of the firewall (csf.restart): csf's lfd ran `csf -sf`; this one starts the
     /// firewall in-process through the same code.
-    func restartFirewall() {
+    func restartFirewall(reason: String) {
         do {
-            let report = try Firewall(paths: paths, kernel: kernel, lockTimeout: lockTimeout * 6, log: { [logger] in logger.info("\($0)") }).start()
-            logger.info("csf restarted on request (csf -q): \(report.elements) list entries")
+            let report = try firewall.start()
+            logger.info("csf restarted \(reason): \(report.elements) list entries")
         } catch {
-            logger.error("*Error* csf restart requested with csf -q failed: \(error.description)")
+            logger.error("*Error* csf restart \(reason) failed: \(error.description)")
         }
+    }
+
+    /// LF_CSF: the table is gone (someone ran nft flush ruleset, or csf -f without stopping lfd): start it again,
+    /// unless csf was disabled on purpose.
+    func restartFirewallIfMissing() {
+        guard !firewall.isDisabled, (try? kernel.isRunning()) == false else { return }
+        logger.warning("*WARNING* the csf table is not loaded (LF_CSF): starting the firewall")
+        restartFirewall(reason: "by LF_CSF")
+    }
+
+    private var firewall: Firewall {
+        Firewall(paths: paths, kernel: kernel, lockTimeout: lockTimeout * 6, log: { [logger] in logger.info("\($0)") })
     }
 
     func block(_ b: FailureTracker.Block) -> Blocker.Outcome {

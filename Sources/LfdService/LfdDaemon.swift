@@ -35,6 +35,7 @@ public final class LfdDaemon {
     var packets = PacketLogTracker(settings: .init())
     var connections = ConnectionTracker(settings: .init())
     var lastConnectionCheck = 0.0
+    var lastFirewallCheck = SystemTime.monotonic
     /// Addresses lfd blocked for port scans or connections, so a scan still in flight (or connections
     /// conntrack still lists) do not block them again.
     var recentBlocks: [String: Int] = [:]
@@ -290,7 +291,12 @@ public final class LfdDaemon {
         if TextFile.exists(Firewall.restartRequest(paths)) {
             FileSystem.remove(Firewall.restartRequest(paths))
             let actions = self.actions
-            firewallWorker.submit { actions.restartFirewall() }
+            firewallWorker.submit { actions.restartFirewall(reason: "on request (csf -q)") }
+        } else if config.bool("LF_CSF"), SystemTime.monotonic - lastFirewallCheck >= Self.firewallCheckInterval {
+            // LF_CSF: csf's lfd checked every 300 s that the firewall was loaded and started it if not.
+            lastFirewallCheck = SystemTime.monotonic
+            let actions = self.actions
+            firewallWorker.submit { actions.restartFirewallIfMissing() }
         }
         checkConnections()
         tracker.prune(now: SystemTime.wallSeconds)
@@ -300,6 +306,9 @@ public final class LfdDaemon {
             if !firewallWorker.submit({ actions.expire(); mailbox.post(.expiryFinished) }) { expiryInFlight = false }
         }
     }
+
+    /// How often LF_CSF looks for the firewall (csf: 300 s); NFTCSF_LF_CSF_SECONDS shortens it for tests.
+    static var firewallCheckInterval: Double { Environment.value("NFTCSF_LF_CSF_SECONDS").flatMap(Double.init) ?? 300 }
 
     private func savePositions() {
         guard let positions = tailer?.positions, positions != savedPositions else { return }

@@ -459,4 +459,23 @@ struct LfdKernelTests {
         c = try lab.csf("--lfd", "bogus")
         #expect(c.status == 2, "\(c)")
     }
+
+    /// LF_CSF (issue 13: it did nothing): a table removed behind csf's back is started again by lfd.
+    @Test func lfCsfPutsBackAFirewallThatWasRemoved() throws {
+        let lab = try NetLab(peers: 1)
+        let auth = lab.root + "/auth.log"
+        try "".write(toFile: auth, atomically: true, encoding: .utf8)
+        try lab.setConfig(["TCP_IN": "22", "SSHD_LOG": auth, "LF_PARSE": "5", "LF_CSF": "1", "LF_HTACCESS": "0", "LF_MODSEC": "0",
+                           "LF_POP3D": "0", "LF_IMAPD": "0", "LF_FTPD": "0", "LF_SMTPAUTH": "0", "LF_EXIMSYNTAX": "0", "LF_BIND": "0",
+                           "LF_SUHOSIN": "0", "LF_WEBMIN": "0"])
+        try lab.write("csf.deny", "198.18.66.6\n")
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd(env: ["NFTCSF_LF_CSF_SECONDS": "1"]).status == 0)
+        defer { lab.stopLfd() }
+        #expect(try lab.nft("delete", "table", "inet", "csf").status == 0)
+        #expect(try eventually(within: 12) { lab.ruleset.contains("table inet csf") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("the csf table is not loaded (LF_CSF): starting the firewall"))
+        #expect(try lab.nft("list", "set", "inet", "csf", "deny4").stdout.contains("198.18.66.6"), "rebuilt from the files")
+        // Disabled on purpose: lfd stops (csf -x stops it), so nothing comes back.
+    }
 }

@@ -151,8 +151,8 @@ final class NetLab {
     var lfdLog: String { (try? String(contentsOfFile: root + "/var/log/lfd.log", encoding: .utf8)) ?? "" }
 
     @discardableResult
-    func lfd(_ args: String...) throws -> Shell.Result {
-        let vars = csfEnvironment.map { "\($0.key)=\($0.value)" }
+    func lfd(_ args: String..., env: [String: String] = [:]) throws -> Shell.Result {
+        let vars = csfEnvironment.merging(env) { $1 }.map { "\($0.key)=\($0.value)" }
         return try Shell.run(["ip", "netns", "exec", fw, "env"] + vars + [Self.lfdBinary] + args)
     }
 
