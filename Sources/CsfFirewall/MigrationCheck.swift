@@ -154,6 +154,16 @@ public struct MigrationCheck {
         if config["DROP"].uppercased() == "TARPIT" {
             out.append(Finding(key: "DROP", value: "TARPIT", kind: .different, losesSecurity: false, reason: "nftables has no TARPIT; packets are dropped"))
         }
+        if !TextFile.exists(paths.etc("regex.custom")), let pm = RegexCustomPm.load(paths) {
+            if pm.translated > 0 {
+                out.append(Finding(key: "regex.custom.pm", value: "\(pm.translated) rule(s)", kind: .different, losesSecurity: false,
+                                   reason: "translated into lfd's rule format and used; csf --migrate-regex prints them for /etc/csf/regex.custom"))
+            }
+            for d in pm.diagnostics {
+                out.append(Finding(key: "regex.custom.pm:\(d.line)", value: "", kind: .notImplemented, losesSecurity: true,
+                                   reason: "\(d.message); this custom rule does not run"))
+            }
+        }
         for line in ListReader.read(paths.etc("csf.blocklists")).lines {
             let name = line.token.split(separator: "|").first.map(String.init) ?? line.token
             out.append(Finding(key: "csf.blocklists:\(line.line)", value: name, kind: .notImplemented, losesSecurity: true,

@@ -201,6 +201,11 @@ public final class LfdDaemon {
         if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
         let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
         if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
+        for d in ruleDiagnostics where d.severity == .warning { logger.warning("*WARNING* \(d)") }
+        let translated = rules.filter { $0.logKeys.count == 1 && $0.trigger == "LF_CUSTOMTRIGGER" }.count
+        if !TextFile.exists(CustomRules.path(paths)), TextFile.exists(RegexCustomPm.path(paths)) {
+            logger.info("\(RegexCustomPm.path(paths)): \(translated) rule(s) translated and in use (csf --migrate-regex prints them for /etc/csf/regex.custom)")
+        }
         self.config = config
         let enabled = LineClassifier.enabled(rules, config: config)
         ruleCount = enabled.count

@@ -44,6 +44,13 @@ struct CsfCLI {
                 print("csf: nftcsf v\(NftcsfVersion.string) is installed; updates come from the package manager (apt, dnf), not from csf")
             case .watch:
                 print("csf: --watch, -w is no longer supported. Use nft monitor trace instead")
+            case .migrateRegex:
+                guard let pm = RegexCustomPm.load(paths) else {
+                    return reporter.fail(CommandFailure(exitCode: 1, message: "csf: \(RegexCustomPm.path(paths)) does not exist"))
+                }
+                for d in pm.diagnostics { Output.err(d.description) }
+                print(pm.rulesText, terminator: "")
+                return pm.diagnostics.isEmpty ? 0 : 1
             case .add, .addrm, .deny, .denyrm, .denyf, .tempdeny, .tempallow, .temprm, .temprmd, .temprma, .tempf, .temp, .grep, .resync:
                 // main.swift hands these to ListCommandLine before this parser runs.
                 return reporter.fail(.usage("csf: \(action.rawValue) is a list command"))

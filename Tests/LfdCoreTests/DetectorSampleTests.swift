@@ -92,3 +92,32 @@ import CsfTestSupport
         #expect(fromFiles == LoginChecks.logKeys.mapValues(Set.init))
     }
 }
+
+@Suite struct RegexCustomPmLoadingTests {
+    @Test func aTranslatedRuleDetectsWhatTheCsfRuleDid() throws {
+        let dir = try TempDir()
+        try FileSystem.makeDirectories(dir.path + "/usr/local/csf/bin")
+        try dir.write("usr/local/csf/bin/regex.custom.pm", RegexCustomPmTestText.pm)
+        let (rules, diagnostics) = DetectorLibrary.load(CsfPaths(root: dir.path))
+        #expect(!diagnostics.contains { $0.file.hasSuffix("regex.custom.pm") }, "\(diagnostics)")
+        let rule = try #require(rules.first { $0.name == "mysaslmatch" })
+        #expect(rule.logKeys == ["CUSTOM1_LOG"] && rule.threshold == 5 && rule.blockSeconds == nil && rule.ports == "25,465,587")
+        let line = "Jan  5 09:05:44 mail postfix/smtpd[999]: warning: unknown[203.0.113.56]: SASL LOGIN authentication failed: x"
+        #expect(LineClassifier(rules: [rule]).classify(line, logKey: "CUSTOM1_LOG")?.ip == IPAddress("203.0.113.56"))
+        // With an /etc/csf/regex.custom the site has migrated: the .pm is no longer read.
+        try FileSystem.makeDirectories(dir.path + "/etc/csf")
+        try dir.write("etc/csf/regex.custom", "")
+        #expect(!DetectorLibrary.load(CsfPaths(root: dir.path)).rules.contains { $0.name == "mysaslmatch" })
+    }
+}
+
+enum RegexCustomPmTestText {
+    static let pm = #"""
+    sub custom_line {
+    if (($globlogs{CUSTOM1_LOG}{$lgfile}) and ($line =~ /postfix\/smtpd\[\d+\]: warning: .*\[(\d+\.\d+\.\d+\.\d+)\]: SASL [A-Z]*? authentication failed/)) {
+            return ("Failed SASL login from",$1,"mysaslmatch","5","25,465,587","1");
+    }
+    return 0;
+    }
+    """#
+}

@@ -10,8 +10,15 @@ public enum DetectorLibrary {
     }
 
     /// The site's regex.custom rules first (they win a line), then the built-in ones, with every problem found.
+    /// Without /etc/csf/regex.custom, a csf installation's regex.custom.pm is translated and used; what cannot be
+    /// translated is a warning (lfd still starts; `csf --migrate-check` lists it).
     public static func load(_ paths: CsfPaths) -> (rules: [FailureRule], diagnostics: [Diagnostic]) {
-        let (custom, customDiagnostics) = CustomRules.load(CustomRules.path(paths))
+        var (custom, customDiagnostics) = CustomRules.load(CustomRules.path(paths))
+        if !TextFile.exists(CustomRules.path(paths)), let pm = RegexCustomPm.load(paths) {
+            let (translated, problems) = CustomRules.parse(pm.rulesText, path: RegexCustomPm.path(paths))
+            custom += translated
+            customDiagnostics += pm.diagnostics + problems.map { Diagnostic(.warning, file: $0.file, line: $0.line, "\($0.message) (rule left out)") }
+        }
         let (builtin, builtinDiagnostics) = DetectorFile.loadDirectory(directory(paths))
         return (custom + builtin, customDiagnostics + builtinDiagnostics)
     }
