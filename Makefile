@@ -15,7 +15,10 @@ ZSHDIR   := $(PREFIX)/share/zsh/vendor-completions
 FISHDIR  := $(PREFIX)/share/fish/vendor_completions.d
 ETCDIR   := /etc/csf
 LIBDIR   := /var/lib/csf
-TPLDIR   := /usr/local/csf/tpl
+TPLDIR   := /etc/csf/tpl
+DOCDIR   := $(PREFIX)/share/doc/nftcsf
+OVERRIDES := $(PREFIX)/share/lintian/overrides
+MAINTAINER ?= nftcsf maintainers <maintainers@nftcsf.dev>
 DETECTDIR := $(PREFIX)/share/nftcsf/detectors
 ROTATE   := /etc/logrotate.d
 BUILD    := .build/release
@@ -37,12 +40,14 @@ build:
 install: $(if $(NOBUILD),,build)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) \
 		$(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR) $(DESTDIR)$(TPLDIR) $(DESTDIR)$(ROTATE) \
-		$(DESTDIR)$(DETECTDIR) $(DESTDIR)$(DETECTDIR)/samples
+		$(DESTDIR)$(DETECTDIR) $(DESTDIR)$(DETECTDIR)/samples $(DESTDIR)$(DOCDIR)
 	install -d -m 0700 $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)
+	install -d -m 0755 $(DESTDIR)$(TPLDIR)
 	install -m 0755 -s $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
 	install -m 0755 -s $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
 	@# An admin's configuration and lists are never overwritten.
 	@for f in compat/etc/csf/*; do \
+		[ -f "$$f" ] || continue; \
 		t=$(DESTDIR)$(ETCDIR)/$$(basename $$f); \
 		if [ -e "$$t" ]; then echo "kept $$t"; else install -m 0600 "$$f" "$$t"; fi; \
 	done
@@ -57,10 +62,13 @@ install: $(if $(NOBUILD),,build)
 	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
 	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz
 	gzip -9n -c compat/man/lfd.8 > $(DESTDIR)$(MANDIR)/lfd.8.gz
-	$(BUILD)/csf --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/csf
+	install -m 0644 packaging/debian/copyright $(DESTDIR)$(DOCDIR)/copyright
+	gzip -9n -c packaging/debian/changelog > $(DESTDIR)$(DOCDIR)/changelog.gz
+	@# bash-completion files are sourced, not run: no #! line.
+	$(BUILD)/csf --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(BASHDIR)/csf
 	$(BUILD)/csf --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_csf
 	$(BUILD)/csf --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/csf.fish
-	$(BUILD)/lfd --generate-completion-script bash > $(DESTDIR)$(BASHDIR)/lfd
+	$(BUILD)/lfd --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(BASHDIR)/lfd
 	$(BUILD)/lfd --generate-completion-script zsh > $(DESTDIR)$(ZSHDIR)/_lfd
 	$(BUILD)/lfd --generate-completion-script fish > $(DESTDIR)$(FISHDIR)/lfd.fish
 
@@ -72,8 +80,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz
 	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \
 		$(DESTDIR)$(FISHDIR)/csf.fish $(DESTDIR)$(FISHDIR)/lfd.fish
-	rm -rf $(DESTDIR)$(TPLDIR) $(DESTDIR)$(PREFIX)/share/nftcsf
-	-rmdir $(DESTDIR)/usr/local/csf 2>/dev/null
+	rm -rf $(DESTDIR)$(PREFIX)/share/nftcsf $(DESTDIR)$(DOCDIR)
 	@if [ "$(PURGE)" = 1 ]; then echo "purging $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR)"; rm -rf $(DESTDIR)$(ETCDIR) $(DESTDIR)$(LIBDIR); \
 	else echo "kept $(DESTDIR)$(ETCDIR) and $(DESTDIR)$(LIBDIR) (PURGE=1 removes them)"; fi
 
@@ -83,7 +90,11 @@ deb: clean-dist
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(ARCH)/' \
 		-e "s/@SIZE@/$$(du -sk dist/stage | cut -f1)/" packaging/debian/control > dist/stage/DEBIAN/control
 	(cd dist/stage && find etc -type f | sed 's|^|/|' | sort) > dist/stage/DEBIAN/conffiles
+	install -d dist/stage$(OVERRIDES)
+	install -m 0644 packaging/debian/lintian-overrides dist/stage$(OVERRIDES)/nftcsf
+	sed -i -e 's/@MAINTAINER@/$(MAINTAINER)/' dist/stage/DEBIAN/control
 	install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm dist/stage/DEBIAN/
+	(cd dist/stage && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > dist/stage/DEBIAN/md5sums
 	dpkg-deb --root-owner-group -Zxz --build dist/stage $(DEB)
 	@echo "built $(DEB)"
 

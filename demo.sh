@@ -39,7 +39,7 @@ ip netns del $PEER 2>/dev/null || true
 
 mkdir -p "$ROOT/etc"
 cp -r compat/etc/csf "$ROOT/etc/"
-mkdir -p "$ROOT/usr/local/csf" "$ROOT/usr/share/nftcsf" && cp -r compat/tpl "$ROOT/usr/local/csf/" && cp -r compat/detectors "$ROOT/usr/share/nftcsf/"
+mkdir -p "$ROOT/usr/share/nftcsf" && cp -r compat/tpl "$ROOT/etc/csf/" && cp -r compat/detectors "$ROOT/usr/share/nftcsf/"
 ip netns add $NS
 ip netns add $PEER
 ip -n $NS link set lo up

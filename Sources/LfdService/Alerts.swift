@@ -20,12 +20,14 @@ public struct Alerts: Sendable {
         self.logger = logger
     }
 
-    public var templateDir: String { paths.path("/usr/local/csf/tpl") }
+    /// nftcsf's templates are conffiles under /etc/csf/tpl (an upgrade keeps an admin's changes); a csf
+    /// installation's /usr/local/csf/tpl is read when /etc/csf/tpl lacks one.
+    public var templateDirs: [String] { [paths.etc("tpl"), paths.path("/usr/local/csf/tpl")] }
 
     /// The filled message, or nil (logged) when the template is missing.
     public func message(_ template: String, _ values: [String: String]) -> String? {
-        guard let text = try? TextFile.read(templateDir + "/" + template) else {
-            logger.error("*Error* alert template \(templateDir)/\(template) is missing; alert not sent")
+        guard let text = templateDirs.lazy.compactMap({ try? TextFile.read($0 + "/" + template) }).first else {
+            logger.error("*Error* alert template \(template) is missing from \(templateDirs.joined(separator: " and ")); alert not sent")
             return nil
         }
         var vars = values

@@ -157,3 +157,18 @@ final class Gate: @unchecked Sendable {
         worker.shutdown(waitingUpTo: 1)
     }
 }
+
+@Suite struct AlertTemplateLocationTests {
+    /// /etc/csf/tpl (nftcsf's conffiles) wins; a csf installation's /usr/local/csf/tpl is the fallback.
+    @Test func etcTemplatesWinAndCsfsAreTheFallback() throws {
+        let dir = try TempDir.csfRoot()
+        let alerts = Alerts(paths: dir.paths, config: CsfConfig(), logger: LogCapture().logger)
+        #expect(alerts.message("alert.txt", [:])?.contains("Subject:") == true, "the legacy location is read")
+        try FileSystem.makeDirectories(dir.path + "/etc/csf/tpl")
+        try dir.write("etc/csf/tpl/alert.txt", "From: a@b\nTo: c@d\nSubject: from etc\n\nbody\n")
+        #expect(alerts.message("alert.txt", [:])?.contains("Subject: from etc") == true)
+        let capture = LogCapture()
+        #expect(Alerts(paths: dir.paths, config: CsfConfig(), logger: capture.logger).message("nosuch.txt", [:]) == nil)
+        #expect(capture.text.contains("nosuch.txt is missing from"))
+    }
+}
