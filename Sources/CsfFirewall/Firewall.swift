@@ -82,6 +82,25 @@ public struct Firewall {
 
     public static func restartRequest(_ paths: CsfPaths) -> String { paths.lib("csf.restart") }
 
+    /// `csf --trace add|remove IP`: packets from the address are marked for `nft monitor trace` (csf marked
+    /// only TCP SYNs in its raw table); the mark goes with the next start, as csf's did.
+    public func trace(_ action: String, _ target: String) throws(CsfError) -> String {
+        guard action == "add" || action == "remove" else { throw .refused("csf: Error, use [add|remove] [ip]") }
+        let network: IPNetwork
+        switch IPNetwork.parse(Substring(target)) {
+        case .success(let n): network = n
+        case .failure(let why): throw .refused("csf: Error, [\(shown(target))] is \(why)")
+        }
+        try kernel.checkNamespace()
+        let changed = try kernel.trace(network, on: action == "add")
+        switch (action, changed) {
+        case ("add", true): return "csf: Added trace for \(network); watch it with: nft monitor trace (or csf --trace watch)"
+        case ("add", false): return "csf: \(network) is traced already"
+        case (_, true): return "csf: Removed trace for \(network)"
+        default: return "csf: \(network) was not traced"
+        }
+    }
+
     // MARK: kernel state
 
     public func isRunning() throws(CsfError) -> Bool { try kernel.isRunning() }

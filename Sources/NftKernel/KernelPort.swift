@@ -30,6 +30,8 @@ public protocol KernelPort: AnyObject {
     func meters() throws(CsfError) -> [MeterListing]
     /// csf.redirect's DNAT needs forwarding on in this namespace.
     func enableIPv4Forwarding() throws(CsfError)
+    /// `csf --trace add|remove`: mark packets from `network` for `nft monitor trace`; false when nothing changed.
+    func trace(_ network: IPNetwork, on: Bool) throws(CsfError) -> Bool
     /// Which of `sets` hold `network` now (with `port`: the `addr . proto . port` element of per-port sets).
     func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String]
 }

@@ -12,7 +12,7 @@ final class NftContext {
         public var error: String
     }
 
-    init(json: Bool = false, terse: Bool = false) throws(CsfError) {
+    init(json: Bool = false, terse: Bool = false, handles: Bool = false) throws(CsfError) {
         try NetnsGuard.check()
         guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
             throw .kernel(operation: "init", message: "cannot create an nftables context")
@@ -23,6 +23,7 @@ final class NftContext {
         var flags = nft_ctx_output_get_flags(c)
         if json { flags |= UInt32(NFT_CTX_OUTPUT_JSON) }
         if terse { flags |= UInt32(NFT_CTX_OUTPUT_TERSE) }
+        if handles { flags |= UInt32(NFT_CTX_OUTPUT_HANDLE) }
         nft_ctx_output_set_flags(c, flags)
     }
 

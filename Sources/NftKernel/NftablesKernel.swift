@@ -96,4 +96,37 @@ public final class NftablesKernel: KernelPort {
             return ctx.run("get element \(Self.tableRef) \(name) { \(key) }").ok
         }
     }
+
+    /// The rules carry the traced network in their comment, so removal finds its own rule by handle; every
+    /// value written into the command is typed (an IPNetwork's description, fixed names).
+    public func trace(_ network: IPNetwork, on: Bool) throws(CsfError) -> Bool {
+        guard try isRunning() else { throw .refused("csf: the firewall is not running (csf -s)") }
+        let chain = "\(Self.tableRef) \(CsfTableLayout.Chain.trace)"
+        let comment = "csf --trace \(network)"
+        let ctx = try NftContext(handles: true)
+        let listing = ctx.run("list chain \(chain)")
+        let handles = listing.ok ? Self.ruleHandles(listing.output, comment: comment) : []
+        if on {
+            guard handles.isEmpty else { return false }
+            let match = network.family == .v4 ? "ip saddr" : "ip6 saddr"
+            try ctx.apply("""
+                add chain \(chain) { type filter hook prerouting priority raw; policy accept; }
+                add rule \(chain) \(match) \(network) meta nftrace set 1 comment "\(comment)"
+                """, operation: "add trace")
+            return true
+        }
+        guard !handles.isEmpty else { return false }
+        try ctx.apply(handles.map { "delete rule \(chain) handle \($0)" }.joined(separator: "\n"), operation: "remove trace")
+        return true
+    }
+
+    /// `... comment "csf --trace 192.0.2.1" # handle 7` → 7, from `nft -a list chain` text.
+    static func ruleHandles(_ listing: String, comment: String) -> [Int] {
+        listing.split(separator: "\n").compactMap { line in
+            guard line.contains("comment \"\(comment)\"") else { return nil }
+            let parts = line.split(separator: "#")
+            guard let last = parts.last, last.trimmingWhitespace().hasPrefix("handle ") else { return nil }
+            return Int(last.trimmingWhitespace().dropFirst("handle ".count))
+        }
+    }
 }

@@ -32,6 +32,8 @@ public enum CsfTableLayout {
         public static let udpFlood = "UDPFLOOD"
         public static let establishedIn = "ESTABLISHEDIN"
         public static let establishedIn6 = "ESTABLISHEDIN6"
+        /// `csf --trace`: a raw-priority prerouting chain added on demand, gone with the next start (as csf's).
+        public static let trace = "TRACE"
 
         /// One chain per PORTFLOOD item.
         public static func portFlood(port: UInt16, proto: IPProtocol) -> String { "PORTFLOOD_\(port)_\(proto.rawValue)" }

@@ -50,6 +50,8 @@ struct Csf: ParsableCommand {
             guard values.count == 1, LfdControl.Action(rawValue: values[0]) != nil else {
                 throw ValidationError("--lfd needs one of: start, stop, restart, status")
             }
+        } else if action == .trace {
+            guard values == ["watch"] || values.count == 2 else { throw ValidationError("csf: Error, use [add|remove] [ip], or watch") }
         } else if action == .addport || action == .removeport {
             guard values.count == 1 else { throw ValidationError("-ap/-rp need KEY:PORT, e.g. TCP_IN:8080") }
         } else if action == .watchdog {

@@ -4,7 +4,7 @@ import ArgumentParser
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
-    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex
+    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace
     // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
     case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
@@ -36,6 +36,7 @@ enum CsfAction: String, EnumerableFlag {
         case .update: return [.customShort("c"), .customShort("u"), .customLong("uf", withSingleDash: true), .customLong("update")]
         case .watch: return [.customShort("w"), .customLong("watch")]
         case .migrateRegex: return [.customLong("migrate-regex")]
+        case .trace: return [.customLong("trace")]
         case .add: return [.customShort("a"), .customLong("add")]
         case .addrm: return [.customLong("ar", withSingleDash: true), .customLong("addrm")]
         case .deny: return [.customShort("d"), .customLong("deny")]
@@ -80,6 +81,7 @@ enum CsfAction: String, EnumerableFlag {
         case .update: return "-c, -u, -uf: updates come from the package manager; prints the installed version."
         case .watch: return "Obsolete (csf's -w); use nft monitor trace."
         case .migrateRegex: return "Print csf's regex.custom.pm translated into /etc/csf/regex.custom's format (problems on stderr)."
+        case .trace: return "--trace add|remove IP: mark packets from IP for nft monitor trace; --trace watch runs it."
         case .add: return "-a IP [comment]: allow IP (or an advanced filter) in csf.allow."
         case .addrm: return "-ar IP: remove IP from csf.allow."
         case .deny: return "-d IP [comment]: deny IP (or an advanced filter) in csf.deny."

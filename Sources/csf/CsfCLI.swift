@@ -1,5 +1,8 @@
 import CsfCompat
 import CsfFirewall
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Carries out one csf action over CsfFirewall, prints csf's messages, and returns the exit code.
 struct CsfCLI {
@@ -44,6 +47,16 @@ struct CsfCLI {
                 print("csf: nftcsf v\(NftcsfVersion.string) is installed; updates come from the package manager (apt, dnf), not from csf")
             case .watch:
                 print("csf: --watch, -w is no longer supported. Use nft monitor trace instead")
+            case .trace:
+                if values == ["watch"] {
+                    // nft's own live view; csf only starts it.
+                    let argv = ["nft", "monitor", "trace"]
+                    var cArgs = argv.map { strdup($0) } + [nil]
+                    execv("/usr/sbin/nft", &cArgs)
+                    return reporter.fail(CommandFailure(exitCode: 1, message: "csf: cannot run /usr/sbin/nft monitor trace"))
+                }
+                let message = try firewall.trace(values[0], values[1])
+                if json { reporter.emit(["message": message]) } else { print(message) }
             case .migrateRegex:
                 guard let pm = RegexCustomPm.load(paths) else {
                     return reporter.fail(CommandFailure(exitCode: 1, message: "csf: \(RegexCustomPm.path(paths)) does not exist"))

@@ -81,4 +81,27 @@ struct CommandLineKernelTests {
         let w = try lab.csf("-w")
         #expect(w.status == 0 && w.stdout.contains("--watch, -w is no longer supported"), "\(w)")
     }
+
+    /// `--trace add|remove IP`: the peer's packets show up in `nft monitor trace`, and no longer once removed.
+    @Test func traceMarksAPeersPacketsForNftMonitor() throws {
+        let lab = try started()
+        let peer = lab.peers[0]
+        var r = try lab.csf("--trace", "add", peer.v4)
+        #expect(r.status == 0 && r.stdout.contains("csf: Added trace for \(peer.v4)"), "\(r)")
+        #expect(try lab.csf("--trace", "add", peer.v4).stdout.contains("traced already"))
+        let out = lab.root + "/trace.out"
+        try lab.background(in: lab.fw, ["sh", "-c", "timeout 4 nft monitor trace > \(out)"])
+        usleep(500_000)
+        _ = try lab.tcpOpen(from: peer, port: 22)
+        #expect(try eventually(within: 4) {
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains("ip saddr \(peer.v4)")
+        }, "\((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")")
+        r = try lab.csf("--trace", "remove", peer.v4)
+        #expect(r.status == 0 && r.stdout.contains("Removed trace"), "\(r)")
+        #expect(try !lab.nft("list", "chain", "inet", "csf", "TRACE").stdout.contains(peer.v4))
+        r = try lab.csf("--trace", "bogus", peer.v4)
+        #expect(r.status == 1 && r.stderr.contains("use [add|remove] [ip]"), "\(r)")
+        r = try lab.csf("--trace", "add", "not-an-ip")
+        #expect(r.status == 1, "\(r)")
+    }
 }

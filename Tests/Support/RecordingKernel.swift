@@ -104,6 +104,12 @@ public final class RecordingKernel: KernelPort {
 
     public func enableIPv4Forwarding() throws(CsfError) { calls.append(.forwarding) }
 
+    public private(set) var traced: Set<IPNetwork> = []
+
+    public func trace(_ network: IPNetwork, on: Bool) throws(CsfError) -> Bool {
+        on ? traced.insert(network).inserted : traced.remove(network) != nil
+    }
+
     public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
         sets.filter { name in
             (elements[name] ?? []).contains { key in
