@@ -105,7 +105,14 @@ public struct Firewall {
 
     public func isRunning() throws(CsfError) -> Bool { try kernel.isRunning() }
 
-    public func status(json: Bool) throws(CsfError) -> String? { try kernel.listing(json: json) }
+    /// The running table: rules with their counters; sets with their element count (`full`: their elements).
+    public func status(json: Bool, full: Bool = false) throws(CsfError) -> String? {
+        guard let listing = try kernel.listing(json: json, full: full) else { return nil }
+        if json || full { return listing }
+        return StatusFilter.annotatingSizes(listing, sizes: try kernel.setSizes())
+    }
+
+    public func setSizes() throws(CsfError) -> [String: Int] { try kernel.setSizes() }
 
     /// The dynamic sets (flood, connection and knock meters) with their current entries.
     public func meters() throws(CsfError) -> [MeterListing] { try kernel.meters() }

@@ -73,10 +73,13 @@ public enum Response {
         public var meters: [MeterListing]
         /// nft's own JSON listing of the table, embedded as it is; null when the firewall is stopped.
         public var ruleset: JSONFragment?
+        /// Elements per set; the ruleset leaves them out unless --full.
+        public var setElements: [String: Int]
 
-        public init(listing: String?, meters: [MeterListing]) {
+        public init(listing: String?, meters: [MeterListing], setElements: [String: Int] = [:]) {
             running = listing != nil
             self.meters = meters
+            self.setElements = setElements
             ruleset = listing.map { text in
                 var t = Substring(text)
                 while t.last?.isNewline == true { t = t.dropLast() }
@@ -89,9 +92,10 @@ public enum Response {
             try c.encode(running, forKey: .running)
             try c.encode(meters, forKey: .meters)
             try c.encode(ruleset, forKey: .ruleset)
+            try c.encode(setElements, forKey: .setElements)
         }
 
-        enum CodingKeys: String, CodingKey { case running, meters, ruleset }
+        enum CodingKeys: String, CodingKey { case running, meters, ruleset, setElements = "set_elements" }
     }
 
     /// `--check` and `--migrate-check`.

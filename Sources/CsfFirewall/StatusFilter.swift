@@ -48,4 +48,19 @@ public enum StatusFilter {
         default: return nil
         }
     }
+
+    /// `\tset deny4 {` gains a `# 100000 elements (csf -l --full lists them)` line.
+    public static func annotatingSizes(_ listing: String, sizes: [String: Int]) -> String {
+        var out: [String] = []
+        for line in listing.split(separator: "\n", omittingEmptySubsequences: false) {
+            out.append(String(line))
+            let trimmed = line.drop { $0 == "\t" || $0 == " " }
+            guard trimmed.hasPrefix("set "), trimmed.hasSuffix("{") else { continue }
+            let name = String(trimmed.dropFirst(4).dropLast()).trimmingWhitespace()
+            guard let count = sizes[name] else { continue }
+            let indent = String(line.prefix { $0 == "\t" || $0 == " " })
+            out.append("\(indent)\t# \(count) element\(count == 1 ? "" : "s")\(count > 0 ? " (csf -l --full lists them)" : "")")
+        }
+        return out.joined(separator: "\n")
+    }
 }

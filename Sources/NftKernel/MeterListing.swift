@@ -33,6 +33,15 @@ public struct MeterListing: Sendable, Codable, Equatable {
     }
 
     /// Names and comments of the `flags dynamic` sets in a listing.
+    /// Every set named in a table listing.
+    static func setNames(_ listing: String) -> [String] {
+        listing.split(separator: "\n").compactMap { raw in
+            let line = String(raw).trimmingWhitespace()
+            guard line.hasPrefix("set "), line.hasSuffix("{") else { return nil }
+            return String(line.dropFirst(4).dropLast()).trimmingWhitespace()
+        }
+    }
+
     static func dynamicSets(_ listing: String) -> [(String, String)] {
         var out: [(String, String)] = []
         var current: (name: String, comment: String, dynamic: Bool)?

@@ -34,6 +34,23 @@ struct NetlinkAttributes {
 
     subscript(_ type: UInt32) -> UnsafePointer<nlattr>? { byType[UInt16(type)] }
 
+    /// Every attribute nested in `attr`, in order (lists repeat one type, so `byType` would keep only the last).
+    static func forEachNested(_ attr: UnsafePointer<nlattr>, _ body: (UnsafePointer<nlattr>) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let box = ListBox(body)
+            mnl_attr_parse_nested(attr, { attr, data in
+                guard let attr, let data else { return MNL_CB_OK }
+                Unmanaged<ListBox>.fromOpaque(data).takeUnretainedValue().body(attr)
+                return MNL_CB_OK
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
+    }
+
+    private final class ListBox {
+        let body: (UnsafePointer<nlattr>) -> Void
+        init(_ body: @escaping (UnsafePointer<nlattr>) -> Void) { self.body = body }
+    }
+
     func nested(_ type: UInt32) -> NetlinkAttributes? { self[type].map { NetlinkAttributes(nested: $0) } }
 
     func bytes(_ type: UInt32) -> UnsafeRawBufferPointer? {

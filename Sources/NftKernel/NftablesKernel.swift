@@ -60,9 +60,18 @@ public final class NftablesKernel: KernelPort {
         try writer?.apply(effective)
     }
 
-    public func listing(json: Bool) throws(CsfError) -> String? {
+    /// `full: false` leaves set elements out (terse): a million-element set would take minutes to print.
+    public func listing(json: Bool, full: Bool) throws(CsfError) -> String? {
         guard try isRunning() else { return nil }
-        return try NftContext(json: json).apply("list table \(Self.tableRef)", operation: "list")
+        return try NftContext(json: json, terse: !full).apply("list table \(Self.tableRef)", operation: "list")
+    }
+
+    public func setSizes() throws(CsfError) -> [String: Int] {
+        guard try isRunning() else { return [:] }
+        let terse = try NftContext(terse: true).apply("list table \(Self.tableRef)", operation: "list")
+        var sizes: [String: Int] = [:]
+        for name in MeterListing.setNames(terse) { sizes[name] = try SetElementCount.count(set: name) }
+        return sizes
     }
 
     /// Every dynamic set with its elements (a terse listing first, so big list sets are never read).

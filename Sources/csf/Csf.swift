@@ -31,6 +31,9 @@ struct Csf: ParsableCommand {
     @Flag(help: "Machine-readable output, on every command.")
     var json = false
 
+    @Flag(help: "With -l/-l4/-l6: list every set element instead of counting them.")
+    var full = false
+
     @Option(name: .customLong("confirm-within"),
             help: ArgumentHelp("With -s/-r: roll back to the previous ruleset unless `csf --confirm` arrives within SECONDS.",
                                valueName: "SECONDS"))
@@ -66,7 +69,7 @@ struct Csf: ParsableCommand {
             print(Csf.helpMessage())
             return
         }
-        let cli = CsfCLI(paths: .fromEnvironment(), json: json)
+        let cli = CsfCLI(paths: .fromEnvironment(), json: json, full: full)
         throw ExitCode(cli.perform(action, confirmWithin: confirmWithin, values: values))
     }
 }

@@ -8,6 +8,8 @@ import Glibc
 struct CsfCLI {
     let paths: CsfPaths
     let json: Bool
+    /// `-l --full`: set elements listed, not counted.
+    var full = false
     var reporter: Reporter { Reporter(json: json) }
 
     func perform(_ action: CsfAction, confirmWithin: Int?, values: [String]) -> Int32 {
@@ -136,11 +138,11 @@ struct CsfCLI {
             print("csf: IPV6 firewall not enabled")
             return
         }
-        var listing = try firewall.status(json: json)
+        var listing = try firewall.status(json: json, full: full)
         // The JSON listing stays whole: a consumer filters it by the family fields nft writes into it.
         if let family, let text = listing, !json { listing = StatusFilter.only(family, in: text) }
         if json {
-            reporter.emit(Response.Status(listing: listing, meters: try firewall.meters()))
+            reporter.emit(Response.Status(listing: listing, meters: try firewall.meters(), setElements: try firewall.setSizes()))
         } else if let listing {
             print(listing, terminator: "")
         } else {

@@ -26,7 +26,7 @@ struct FloodKernelTests {
         #expect(try burst(lab, from: p2, port: 22, count: 20) == 20, "csf.allow is accepted before SYNFLOOD")
         sleep(2)
         #expect(try lab.tcpOpen(from: p1, port: 22), "the bucket refills")
-        #expect(try lab.nft("list", "chain", "inet", "csf", "SYNFLOOD").stdout.contains("limit rate 1/second burst 3 packets return"))
+        #expect(try lab.nft("list", "chain", "inet", "csf", "SYNFLOOD").stdout.contains("limit rate 1/second burst 3 packets counter packets"))
     }
 
     @Test func connLimitResetsConnectionsOverTheLimitPerSource() throws {
@@ -118,7 +118,7 @@ struct FloodKernelTests {
         let before = try udpOut(lab, to: p1, port: 9002, as: nil, countFile: counts)
         let allowed = try udpOut(lab, to: p1, port: 9002, as: daemonUid, countFile: counts) - before
         #expect(allowed > 1000, "UDPFLOOD_ALLOWUSER is exempt: \(allowed)")
-        #expect(try lab.nft("list", "chain", "inet", "csf", "UDPFLOOD").stdout.contains("meta skuid \(daemonUid) return"))
+        #expect(try lab.nft("list", "chain", "inet", "csf", "UDPFLOOD").stdout.contains("meta skuid \(daemonUid) counter packets"))
     }
 
     @Test func portKnockingOpensOnlyForTheRightSequenceWithinTheTimeout() throws {

@@ -16,7 +16,7 @@ import CsfTestSupport
     }
 
     func chainText(_ table: NftTable, _ name: String) throws -> [String] {
-        try #require(table.chain(name)).rules.map { try NftRenderer.render($0) }
+        try #require(table.chain(name)).rules.map { try NftRenderer.render($0).replacingCounter() }
     }
 
     func filterRules(_ table: NftTable, _ chain: String) throws -> [String] {

@@ -24,7 +24,7 @@ import CsfTestSupport
     }
 
     func rules(_ table: NftTable, _ chain: String) throws -> [String] {
-        try #require(table.chain(chain), "no chain \(chain)").rules.map { try NftRenderer.render($0) }
+        try #require(table.chain(chain), "no chain \(chain)").rules.map { try NftRenderer.render($0).replacingCounter() }
     }
 
     @Test func inputFollowsCsfChainOrder() throws {
@@ -190,5 +190,27 @@ import CsfTestSupport
         #expect(throws: NftRenderer.RenderError.self) { try NftRenderer.identifier("x; flush ruleset") }
         #expect(throws: NftRenderer.RenderError.self) { try NftRenderer.identifier("") }
         #expect(CommentText.truncated(String(repeating: "é", count: 100)).utf8.count <= CommentText.maxBytes)
+    }
+}
+
+extension String {
+    /// The rule without the counter every rule carries: these tests are about what the rules match and do.
+    func replacingCounter() -> String {
+        var out = self
+        while let r = out.firstRange(of: "counter ") { out.removeSubrange(r) }
+        return out
+    }
+}
+
+@Suite struct RuleCounterTests {
+    @Test func everyRuleCountsWhatItMatches() throws {
+        let policy = try CompilerTests().policy("SYNFLOOD = \"1\"\nPORTFLOOD = \"22;tcp;5;300\"\nCONNLIMIT = \"22;5\"")
+        let table = RulesetCompiler.compile(policy)
+        for chain in table.chains {
+            for rule in chain.rules {
+                let text = try NftRenderer.render(rule)
+                #expect(text.split(separator: " ").filter { $0 == "counter" }.count == 1, "\(chain.name): \(text)")
+            }
+        }
     }
 }

@@ -93,7 +93,12 @@ public final class RecordingKernel: KernelPort {
         batches.append(changes)
     }
 
-    public func listing(json: Bool) throws(CsfError) -> String? {
+    public func setSizes() throws(CsfError) -> [String: Int] {
+        guard table != nil else { return [:] }
+        return elements.mapValues(\.count)
+    }
+
+    public func listing(json: Bool, full: Bool) throws(CsfError) -> String? {
         guard let table else { return nil }
         return json ? "{\"nftables\": []}" : (try? NftRenderer.render(table)) ?? ""
     }

@@ -43,7 +43,18 @@ public struct RulesetCompiler {
         if let udp = policy.udpFlood { table.chains.append(udpFloodChain(udp)) }
         table.chains += portKnockChains()
         table.chains += natChains()
+        table.chains = table.chains.map(Self.counted)
         return table
+    }
+
+    /// Every rule counts what it matches, so `csf -l` shows packets and bytes per rule as csf's did.
+    static func counted(_ chain: NftChain) -> NftChain {
+        var chain = chain
+        for i in chain.rules.indices {
+            let hasCounter = chain.rules[i].statements.contains { if case .counter = $0 { return true } else { return false } }
+            if !hasCounter { chain.rules[i].statements.insert(.counter, at: 0) }
+        }
+        return chain
     }
 
     func verdict(_ action: FirewallPolicy.DropAction) -> NftVerdict { action == .drop ? .drop : .reject }
