@@ -56,7 +56,7 @@ let package = Package(
         // Test-only helper run as a child process inside a test's network namespace.
         .executableTarget(name: "NetlinkProbe", dependencies: ["NftKernel", "NftRuleset", "CsfCompat"],
                           path: "Tests/NetlinkProbe"),
-        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "CsfCompat", "CsfTestSupport", "csf", "NetlinkProbe"],
+        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport", "csf", "NetlinkProbe"],
                     exclude: ["Support"]),
     ]
 )

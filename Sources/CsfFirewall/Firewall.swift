@@ -112,7 +112,7 @@ public struct Firewall {
         return StatusFilter.annotatingSizes(listing, sizes: try kernel.setSizes())
     }
 
-    public func setSizes() throws(CsfError) -> [String: Int] { try kernel.setSizes() }
+    public func setSizes() throws(CsfError) -> [String: SetSize] { try kernel.setSizes() }
 
     /// The dynamic sets (flood, connection and knock meters) with their current entries.
     public func meters() throws(CsfError) -> [MeterListing] { try kernel.meters() }

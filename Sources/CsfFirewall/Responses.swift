@@ -1,4 +1,5 @@
 import CsfCompat
+import NftRuleset
 import NftKernel
 
 /// What `--json` prints, one type per command family. Keys are part of csf's contract with scripts and Ansible.
@@ -73,10 +74,10 @@ public enum Response {
         public var meters: [MeterListing]
         /// nft's own JSON listing of the table, embedded as it is; null when the firewall is stopped.
         public var ruleset: JSONFragment?
-        /// Elements per set; the ruleset leaves them out unless --full.
-        public var setElements: [String: Int]
+        /// Elements per set (`{"count": N, "exact": true}`); the ruleset leaves them out unless --full.
+        public var setElements: [String: SetSize]
 
-        public init(listing: String?, meters: [MeterListing], setElements: [String: Int] = [:]) {
+        public init(listing: String?, meters: [MeterListing], setElements: [String: SetSize] = [:]) {
             running = listing != nil
             self.meters = meters
             self.setElements = setElements

@@ -1,4 +1,5 @@
 import CsfCompat
+import NftRuleset
 
 /// `csf -l4` / `-l6`: one family's part of the table listing. The table is `inet`, so a rule without an
 /// address family match applies to both and is kept in both views; sets are judged by their key type.
@@ -50,16 +51,16 @@ public enum StatusFilter {
     }
 
     /// `\tset deny4 {` gains a `# 100000 elements (csf -l --full lists them)` line.
-    public static func annotatingSizes(_ listing: String, sizes: [String: Int]) -> String {
+    public static func annotatingSizes(_ listing: String, sizes: [String: SetSize]) -> String {
         var out: [String] = []
         for line in listing.split(separator: "\n", omittingEmptySubsequences: false) {
             out.append(String(line))
             let trimmed = line.drop { $0 == "\t" || $0 == " " }
             guard trimmed.hasPrefix("set "), trimmed.hasSuffix("{") else { continue }
             let name = String(trimmed.dropFirst(4).dropLast()).trimmingWhitespace()
-            guard let count = sizes[name] else { continue }
+            guard let size = sizes[name] else { continue }
             let indent = String(line.prefix { $0 == "\t" || $0 == " " })
-            out.append("\(indent)\t# \(count) element\(count == 1 ? "" : "s")\(count > 0 ? " (csf -l --full lists them)" : "")")
+            out.append("\(indent)\t# \(size.description)\(size.count > 0 ? " (csf -l --full lists them)" : "")")
         }
         return out.joined(separator: "\n")
     }

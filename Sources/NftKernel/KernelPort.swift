@@ -26,8 +26,8 @@ public protocol KernelPort: AnyObject {
     func addMissing(_ change: SetChange) throws(CsfError) -> Bool
     /// The running table as nft lists it (JSON with `json`); nil when not running.
     func listing(json: Bool, full: Bool) throws(CsfError) -> String?
-    /// Elements per set of the running table (a dump counted as it arrives, never listed).
-    func setSizes() throws(CsfError) -> [String: Int]
+    /// Elements per set of the running table (a dump counted as it arrives, never listed, up to a limit).
+    func setSizes() throws(CsfError) -> [String: SetSize]
     /// The dynamic sets (flood, connection and knock meters) with their entries; empty when not running.
     func meters() throws(CsfError) -> [MeterListing]
     /// csf.redirect's DNAT needs forwarding on in this namespace.

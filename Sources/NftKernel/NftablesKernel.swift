@@ -30,9 +30,11 @@ public final class NftablesKernel: KernelPort {
         try NetnsGuard.check()
     }
 
+    /// A terse ruleset listing: nft 1.0.6 fills its cache with every set element for `list tables` (20 s with a
+    /// million-address csf.deny) but not for this.
     public func isRunning() throws(CsfError) -> Bool {
-        let out = try NftContext(terse: true).apply("list tables \(CsfTableLayout.family)", operation: "list tables")
-        return out.split(separator: "\n").contains { $0.trimmingWhitespace() == "table \(Self.tableRef)" }
+        let out = try NftContext(terse: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list tables")
+        return out.split(separator: "\n").contains { $0 == "table \(Self.tableRef) {" }
     }
 
     public func replace(_ table: RenderedTable) throws(CsfError) {
@@ -63,21 +65,31 @@ public final class NftablesKernel: KernelPort {
     /// `full: false` leaves set elements out (terse): a million-element set would take minutes to print.
     public func listing(json: Bool, full: Bool) throws(CsfError) -> String? {
         guard try isRunning() else { return nil }
-        return try NftContext(json: json, terse: !full).apply("list table \(Self.tableRef)", operation: "list")
+        if full { return try NftContext(json: json).apply("list table \(Self.tableRef)", operation: "list") }
+        return try structure(json: json)
     }
 
-    public func setSizes() throws(CsfError) -> [String: Int] {
+    /// The table without set elements. nft 1.0.6 loads every element into its cache for a terse `list table`
+    /// (18 s and 650 MB for a million-address csf.deny) but not for a terse `list ruleset`, so the ruleset is
+    /// listed and our table taken out of it.
+    func structure(json: Bool) throws(CsfError) -> String {
+        let ruleset = try NftContext(json: json, terse: true).apply("list ruleset", operation: "list")
+        return json ? TableExtract.json(ruleset, family: CsfTableLayout.family, table: CsfTableLayout.tableName)
+                    : TableExtract.text(ruleset, header: "table \(Self.tableRef) {")
+    }
+
+    public func setSizes() throws(CsfError) -> [String: SetSize] {
         guard try isRunning() else { return [:] }
-        let terse = try NftContext(terse: true).apply("list table \(Self.tableRef)", operation: "list")
-        var sizes: [String: Int] = [:]
-        for name in MeterListing.setNames(terse) { sizes[name] = try SetElementCount.count(set: name) }
+        let terse = try structure(json: false)
+        var sizes: [String: SetSize] = [:]
+        for name in MeterListing.setNames(terse) { sizes[name] = try SetElementCount.count(set: name, limit: SetSize.countLimit) }
         return sizes
     }
 
     /// Every dynamic set with its elements (a terse listing first, so big list sets are never read).
     public func meters() throws(CsfError) -> [MeterListing] {
         guard try isRunning() else { return [] }
-        let structure = try NftContext(terse: true).apply("list table \(Self.tableRef)", operation: "list")
+        let structure = try structure(json: false)
         var out: [MeterListing] = []
         for (name, comment) in MeterListing.dynamicSets(structure) {
             let text = try nft().apply("list set \(Self.tableRef) \(name)", operation: "list")
@@ -96,14 +108,26 @@ public final class NftablesKernel: KernelPort {
     }
 
     /// Asks the kernel set by set; `get element` fails when the network is not in the set.
+    /// Asked over netlink, one lookup per set (`nft get element` would load every element first). A network
+    /// is held when its first and last addresses fall in the same interval of the set.
     public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
-        let ctx = try NftContext(terse: true)
-        // Only typed values reach the text: an address, a protocol name from an enum, a number.
-        let key = port.map { "\(network) . \($0.proto.rawValue) . \($0.port)" } ?? network.description
-        return sets.filter { name in
-            guard (try? NftRenderer.identifier(name)) != nil else { return false }
-            return ctx.run("get element \(Self.tableRef) \(name) { \(key) }").ok
+        guard try isRunning() else { return [] }
+        var held: [String] = []
+        for name in sets {
+            if let port {
+                let part = NetlinkSetWriter.parts(.port(network, proto: port.proto, port: port.port))[0]
+                if try SetElementLookup.find(set: name, key: part.key, keyEnd: part.keyEnd) != nil { held.append(name) }
+                continue
+            }
+            let first = network.address.masked(to: network.prefix), last = network.lastAddress
+            guard let start = try SetElementLookup.find(set: name, key: first.networkBytes) else { continue }
+            if first == last {
+                held.append(name)
+            } else if try SetElementLookup.find(set: name, key: last.networkBytes) == start {
+                held.append(name)
+            }
         }
+        return held
     }
 
     /// The rules carry the traced network in their comment, so removal finds its own rule by handle; every
@@ -112,9 +136,12 @@ public final class NftablesKernel: KernelPort {
         guard try isRunning() else { throw .refused("csf: the firewall is not running (csf -s)") }
         let chain = "\(Self.tableRef) \(CsfTableLayout.Chain.trace)"
         let comment = "csf --trace \(network)"
-        let ctx = try NftContext(handles: true)
-        let listing = ctx.run("list chain \(chain)")
-        let handles = listing.ok ? Self.ruleHandles(listing.output, comment: comment) : []
+        // A terse ruleset listing, not `list chain` (which loads every set element first, like `list table`).
+        let listing = try NftContext(terse: true, handles: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list")
+        let traceChain = TableExtract.chain(TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true),
+                                            named: CsfTableLayout.Chain.trace)
+        let handles = Self.ruleHandles(traceChain, comment: comment)
+        let ctx = try nft()
         if on {
             guard handles.isEmpty else { return false }
             let match = network.family == .v4 ? "ip saddr" : "ip6 saddr"

@@ -7,8 +7,10 @@ import NftRuleset
 
 /// How many elements a set holds, counted from one netlink dump as the messages arrive: `csf -l` shows a
 /// million-element set as a number instead of listing it (an interval's closing element is not counted).
+/// The dump is abandoned (the socket closed) once `limit` elements are seen: each further message would make
+/// the kernel walk the set from its start again.
 enum SetElementCount {
-    static func count(set: String) throws(CsfError) -> Int {
+    static func count(set: String, limit: Int) throws(CsfError) -> SetSize {
         let nl = try NetfilterSocket.open("count \(set)", flags: Int32(SOCK_CLOEXEC.rawValue))
         defer { mnl_socket_close(nl) }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -46,8 +48,9 @@ enum SetElementCount {
             }
             if done {
                 guard failure == 0 else { throw .kernel(operation: "count \(set)", message: String(cString: strerror(-failure))) }
-                return count
+                return SetSize(count: count)
             }
+            if count >= limit { return SetSize(count: limit, exact: false) }
         }
     }
 }

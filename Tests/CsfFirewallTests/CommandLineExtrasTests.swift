@@ -1,6 +1,7 @@
 import Testing
 @testable import CsfCompat
 @testable import CsfFirewall
+import NftRuleset
 import CsfTestSupport
 
 /// csf's remaining command line (issue 13): -ap/-rp/-lp, -l4/-l6 views, -p's socket table.
@@ -70,6 +71,14 @@ import CsfTestSupport
         let v6 = StatusFilter.only(.v6, in: listing)
         #expect(v6.contains("set allow6") && !v6.contains("set allow4") && v6.contains("TCP6_IN") && !v6.contains("ip saddr"))
         #expect(v6.hasSuffix("\t}\n}") || v6.hasSuffix("}"))
+    }
+
+    @Test func setsAreAnnotatedWithTheirSizeAndALimitedCountSaysSo() {
+        let out = StatusFilter.annotatingSizes(listing, sizes: ["allow4": SetSize(count: 1),
+                                                                 "allow6": SetSize(count: 65_536, exact: false)])
+        #expect(out.contains("\tset allow4 {\n\t\t# 1 element (csf -l --full lists them)\n\t\ttype ipv4_addr"))
+        #expect(out.contains("\tset allow6 {\n\t\t# 65536 or more elements (csf -l --full lists them)\n"))
+        #expect(StatusFilter.annotatingSizes(listing, sizes: ["allow6": SetSize(count: 0)]).contains("\tset allow6 {\n\t\t# 0 elements\n"))
     }
 }
 

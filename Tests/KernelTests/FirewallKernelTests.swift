@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import CsfCompat
 @testable import NftKernel
+import NftRuleset
 import CsfTestSupport
 
 /// Real kernel, real packets: csf runs inside a throwaway namespace and peers on veth pairs probe it.
@@ -304,7 +305,32 @@ struct FirewallKernelTests {
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(object?["running"] as? Bool == true)
         #expect(object?["ruleset"] != nil)
-        #expect((object?["set_elements"] as? [String: Int])?["deny4"] == 1, "\(r.stdout.prefix(300))")
+        let deny4 = (object?["set_elements"] as? [String: Any])?["deny4"] as? [String: Any]
+        #expect(deny4?["count"] as? Int == 1 && deny4?["exact"] as? Bool == true, "\(r.stdout.prefix(300))")
+    }
+
+    /// Counting stops at SetSize.countLimit (each further dump message makes the kernel walk the set again), and
+    /// `csf -g` asks the kernel for one element instead of listing the sets.
+    @Test func aHugeSetIsCountedUpToTheLimitAndLookedUpDirectly() throws {
+        let lab = try NetLab(peers: 1)
+        try lab.setConfig(["DENY_IP_LIMIT": "0"])
+        let entries = SetSize.countLimit + 4_000
+        var text = ""
+        text.reserveCapacity(entries * 24)
+        for i in 0..<entries { text += "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) # bulk\n" }
+        try lab.write("csf.deny", text)
+        #expect(try lab.csf("-s").status == 0)
+        var r = try lab.csf("-l")
+        #expect(r.stdout.contains("set deny4 {\n\t\t# \(SetSize.countLimit) or more elements (csf -l --full lists them)\n"), "\(r.stdout.prefix(2000))")
+        r = try lab.csf("-l", "--json")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let deny4 = (object?["set_elements"] as? [String: Any])?["deny4"] as? [String: Any]
+        #expect(deny4?["count"] as? Int == SetSize.countLimit && deny4?["exact"] as? Bool == false)
+        let last = "10.\((entries - 1) >> 16).\(((entries - 1) >> 8) & 255).\((entries - 1) & 255)"
+        r = try lab.csf("-g", last)
+        #expect(r.stdout.contains("set deny4 holds \(last)"), "\(r)")
+        r = try lab.csf("-g", "10.200.0.1")
+        #expect(r.stdout.contains("No matches found for 10.200.0.1"), "\(r)")
     }
 
     @Test func theGuardRefusesTheForbiddenNamespace() throws {

@@ -206,6 +206,7 @@ struct ListCommandKernelTests {
         #expect(r.status == 0)
         #expect(r.stdout.contains("Permanent Blocks (csf.deny): \(lab.etc)/csf.deny:2: 198.18.0.0/16 # big block"), "\(r)")
         #expect(r.stdout.contains("set deny4_net holds 198.18.7.9"), "\(r)")
+        #expect(r.stdout.contains("set tempdeny_in4_port (tcp port 443) holds 198.18.7.9"), "\(r)")
         #expect(r.stdout.contains("Temporary Blocks: IP:198.18.7.9 Port:443 Dir:in TTL:600 Remaining:9m")
                 || r.stdout.contains("Temporary Blocks: IP:198.18.7.9 Port:443 Dir:in TTL:600 Remaining:10m 0s"), "\(r)")
         r = try lab.csf("-g", "198.18.7.9", "--json")
@@ -216,6 +217,13 @@ struct ListCommandKernelTests {
         #expect((temp?["remaining"] as? Int ?? 0) > 590)
         r = try lab.csf("-g", "203.0.113.200")
         #expect(r.stdout.contains("No matches found for 203.0.113.200"))
+        // A network is held when one interval covers all of it; the kernel is asked, not nft's cache.
+        r = try lab.csf("-g", "198.18.4.0/24")
+        #expect(r.stdout.contains("set deny4_net holds 198.18.4.0/24"), "\(r)")
+        r = try lab.csf("-g", "198.16.0.0/14")
+        #expect(r.stdout.contains("No matches found for 198.16.0.0/14 in nftables"), "\(r)")
+        r = try lab.csf("-g", "198.19.0.0")
+        #expect(r.stdout.contains("No matches found for 198.19.0.0 in nftables"), "\(r)")
     }
 
     @Test func denyIPLimitRotatesTheOldestEntriesOut() throws {

@@ -139,7 +139,9 @@ final class NetLab {
         try Shell.run(["ip", "netns", "exec", fw, "nft"] + args)
     }
 
-    var ruleset: String { (try? nft("list", "ruleset").stdout) ?? "" }
+    /// Stateless (`nft -s`): every rule has a counter, and a ruleset compared before and after
+    /// a command must not differ by the packets the test itself sent.
+    var ruleset: String { (try? nft("-s", "list", "ruleset").stdout) ?? "" }
 
     // MARK: lfd
 

@@ -93,9 +93,9 @@ public final class RecordingKernel: KernelPort {
         batches.append(changes)
     }
 
-    public func setSizes() throws(CsfError) -> [String: Int] {
+    public func setSizes() throws(CsfError) -> [String: SetSize] {
         guard table != nil else { return [:] }
-        return elements.mapValues(\.count)
+        return elements.mapValues { SetSize(count: $0.count) }
     }
 
     public func listing(json: Bool, full: Bool) throws(CsfError) -> String? {
