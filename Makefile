@@ -20,6 +20,7 @@ DOCDIR   := $(PREFIX)/share/doc/nftcsf
 OVERRIDES := $(PREFIX)/share/lintian/overrides
 MAINTAINER ?= nftcsf maintainers <maintainers@nftcsf.dev>
 DETECTDIR := $(PREFIX)/share/nftcsf/detectors
+PROFILEDIR := $(PREFIX)/share/nftcsf/profiles
 ROTATE   := /etc/logrotate.d
 BUILD    := .build/release
 # sudo's secure_path drops a Swift toolchain under /opt: find it the way demo.sh and the tests do.
@@ -58,6 +59,9 @@ install: $(if $(NOBUILD),,build)
 	@# The built-in detectors are data lfd reads at start (and their samples, for lfd --scan and admins).
 	install -m 0644 compat/detectors/*.rules $(DESTDIR)$(DETECTDIR)/
 	install -m 0644 compat/detectors/samples/*.log $(DESTDIR)$(DETECTDIR)/samples/
+	@# csf --profile apply NAME (an existing csf installation's /usr/local/csf/profiles are read too).
+	install -d $(DESTDIR)$(PROFILEDIR)
+	install -m 0644 compat/profiles/*.conf $(DESTDIR)$(PROFILEDIR)/
 	install -m 0644 compat/systemd/csf.service compat/systemd/lfd.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
 	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz

@@ -55,6 +55,10 @@ struct Csf: ParsableCommand {
             }
         } else if action == .trace {
             guard values == ["watch"] || values.count == 2 else { throw ValidationError("csf: Error, use [add|remove] [ip], or watch") }
+        } else if action == .profile {
+            guard let verb = values.first, ConfigProfiles.Verb(rawValue: verb) != nil, values.count <= 3 else {
+                throw ValidationError("Incorrect syntax for command: --profile list | backup [name] | restore backup | apply profile | keep N | diff a [b|current]")
+            }
         } else if action == .addport || action == .removeport {
             guard values.count == 1 else { throw ValidationError("-ap/-rp need KEY:PORT, e.g. TCP_IN:8080") }
         } else if action == .watchdog {

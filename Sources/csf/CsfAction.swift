@@ -4,7 +4,7 @@ import ArgumentParser
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
-    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace
+    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
     // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
     case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
@@ -37,6 +37,7 @@ enum CsfAction: String, EnumerableFlag {
         case .watch: return [.customShort("w"), .customLong("watch")]
         case .migrateRegex: return [.customLong("migrate-regex")]
         case .trace: return [.customLong("trace")]
+        case .profile: return [.customLong("profile")]
         case .add: return [.customShort("a"), .customLong("add")]
         case .addrm: return [.customLong("ar", withSingleDash: true), .customLong("addrm")]
         case .deny: return [.customShort("d"), .customLong("deny")]
@@ -82,6 +83,7 @@ enum CsfAction: String, EnumerableFlag {
         case .watch: return "Obsolete (csf's -w); use nft monitor trace."
         case .migrateRegex: return "Print csf's regex.custom.pm translated into /etc/csf/regex.custom's format (problems on stderr)."
         case .trace: return "--trace add|remove IP: mark packets from IP for nft monitor trace; --trace watch runs it."
+        case .profile: return "--profile list | backup [name] | restore backup | apply profile | keep N | diff a [b|current]: csf.conf backups and profiles."
         case .add: return "-a IP [comment]: allow IP (or an advanced filter) in csf.allow."
         case .addrm: return "-ar IP: remove IP from csf.allow."
         case .deny: return "-d IP [comment]: deny IP (or an advanced filter) in csf.deny."
@@ -102,6 +104,6 @@ enum CsfAction: String, EnumerableFlag {
     /// Commands csf still runs while csf.disable exists.
     var allowedWhileDisabled: Bool {
         [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck, .migrateRegex, .lfd, .ports, .update,
-         .addport, .removeport, .listports].contains(self)
+         .addport, .removeport, .listports, .profile].contains(self)
     }
 }

@@ -45,6 +45,8 @@ struct CsfCLI {
                 } else {
                     keys.forEach { print("\($0.key) = \"\($0.value)\"") }
                 }
+            case .profile:
+                return try profile(values)
             case .update:
                 print("csf: nftcsf v\(NftcsfVersion.string) is installed; updates come from the package manager (apt, dnf), not from csf")
             case .watch:
@@ -193,5 +195,37 @@ struct CsfCLI {
             print(errors.isEmpty ? "csf: configuration OK (\(diagnostics.count) warning(s))" : "csf: \(errors.count) error(s) found")
         }
         return errors.isEmpty ? 0 : 1
+    }
+
+    /// `--profile`: csf's output lines, or one JSON object.
+    private func profile(_ values: [String]) throws(CsfError) -> Int32 {
+        let profiles = ConfigProfiles(paths: paths)
+        let argument = values.count > 1 ? values[1] : nil
+        switch ConfigProfiles.Verb(rawValue: values[0]) {
+        case .list:
+            let listing = profiles.list()
+            if json { reporter.emit(listing) } else { ConfigProfiles.listingLines(listing).forEach { print($0) } }
+            return 0
+        case .diff:
+            guard let argument else { return reporter.fail(.usage("csf: --profile diff needs a backup or profile name")) }
+            let (header, differences) = try profiles.diff(argument, values.count > 2 ? values[2] : nil)
+            if json {
+                reporter.emit(differences)
+            } else {
+                print(header + "\n")
+                differences.forEach { print("[\($0.setting)]\t[\($0.first)]\t[\($0.second)]") }
+            }
+            return 0
+        case .backup, .restore, .apply, .keep, nil:
+            let outcome: ConfigProfiles.Outcome
+            switch ConfigProfiles.Verb(rawValue: values[0]) {
+            case .backup: outcome = try profiles.backup(argument)
+            case .restore: outcome = try profiles.restore(argument ?? "")
+            case .apply: outcome = try profiles.apply(argument ?? "")
+            default: outcome = try profiles.keep(argument ?? "")
+            }
+            if json { reporter.emit(outcome) } else { outcome.lines.forEach { print($0) } }
+            return 0
+        }
     }
 }

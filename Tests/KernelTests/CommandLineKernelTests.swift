@@ -34,6 +34,38 @@ struct CommandLineKernelTests {
         #expect(r.status == 2, "\(r)")
     }
 
+    @Test func profileApplyOpensAPortAndRestoringTheBackupClosesIt() throws {
+        let lab = try started()
+        let peer = lab.peers[0]
+        try FileManager.default.createDirectory(atPath: lab.root + "/usr/local/csf/profiles", withIntermediateDirectories: true)
+        try "# a site profile\nTCP_IN = \"22,8080\"\n".write(toFile: lab.root + "/usr/local/csf/profiles/web.conf", atomically: true, encoding: .utf8)
+        var r = try lab.csf("--profile", "list")
+        #expect(r.status == 0 && r.stdout.contains("Configuration Profiles\n======================\nweb\n"), "\(r)")
+        r = try lab.csf("--profile", "apply", "web")
+        #expect(r.status == 0 && r.stdout.contains("[web] has been applied. You should now restart csf and then lfd"), "\(r)")
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try lab.tcpOpen(from: peer, port: 8080))
+        r = try lab.csf("--profile", "list", "--json")
+        let listing = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let backup = ((listing?["backups"] as? [[String: Any]])?.first?["name"] as? String) ?? ""
+        #expect(backup.hasSuffix("_pre_web"), "\(r)")
+        r = try lab.csf("--profile", "diff", backup)
+        #expect(r.stdout.contains("[TCP_IN]\t[22]\t[22,8080]"), "\(r)")
+        r = try lab.csf("--profile", "restore", backup)
+        #expect(r.status == 0 && r.stdout.contains("You should now restart csf and then lfd"), "\(r)")
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: peer, port: 8080, timeout: 0.5))
+        // Bad input: a clear error, csf.conf untouched.
+        let before = lab.file("csf.conf")
+        r = try lab.csf("--profile", "apply", "nosuch")
+        #expect(r.status == 1 && r.stderr.contains("[nosuch] is not a valid profile"), "\(r)")
+        r = try lab.csf("--profile", "frobnicate")
+        #expect(r.status == 2 && r.stderr.contains("Incorrect syntax for command"), "\(r)")
+        r = try lab.csf("--profile", "keep", "many")
+        #expect(r.status == 1 && r.stderr.contains("You must specify the number of backups to keep"), "\(r)")
+        #expect(lab.file("csf.conf") == before)
+    }
+
     @Test func portsListsTheListenersWithTheirOpenColumn() throws {
         let lab = try started()
         let r = try lab.csf("-p")
