@@ -20,5 +20,7 @@ fi
 swift build -c release --static-swift-stdlib
 swift build --build-tests
 swift test --skip-build
+# ansible-test sanity on the Ansible collection (its own venv; pip from PyPI).
+bash Tests/ansible/sanity.sh
 # The parser fuzzer (libFuzzer + ASan) for a bounded time per target: addresses, list files, csf.conf.
 bash fuzz/run.sh "${NFTCSF_FUZZ_SECONDS:-30}"

@@ -14,6 +14,7 @@ description:
   - The new file is validated with C(csf --check) before it replaces the old one (temp file, fsync, rename),
     so a bad value fails the task and changes nothing.
   - Reports C(changed) only when a value differs; notify a handler that runs C(csf -r) to apply it.
+  - In check mode on a host where nftcsf is not installed yet, reports every key as changed.
 version_added: "0.1.0"
 options:
   settings:
@@ -28,7 +29,7 @@ options:
     type: str
     default: csf
 author:
-  - nftcsf developers
+  - nftcsf developers (@nftcsf)
 """
 
 EXAMPLES = r"""
@@ -53,6 +54,7 @@ import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.nftcsf.csf.plugins.module_utils.csf_cli import require_csf
 
 LINE = re.compile(r'^\s*([A-Za-z0-9_]+)\s*=\s*"?(.*?)"?\s*$')
 
@@ -75,6 +77,8 @@ def main():
         if not re.match(r"^[A-Z0-9_]+$", key) or '"' in value or "\n" in value:
             module.fail_json(msg="invalid setting %s = %r" % (key, value))
     path = module.params["path"] or os.path.join(os.environ.get("CSF_ROOT", "/"), "etc/csf/csf.conf")
+    # A fresh host in check mode: nftcsf is not installed yet, so every key would be set.
+    csf = require_csf(module, dict(changed=True, changed_keys=sorted(settings)))
     try:
         with open(path) as f:
             lines = f.readlines()
@@ -113,7 +117,7 @@ def main():
             os.unlink(backup)
         os.link(path, backup)
         os.rename(tmp, path)
-        rc, out_text, err = module.run_command([module.params["csf_bin"], "--check"])
+        rc, out_text, err = module.run_command([csf, "--check"])
         if rc != 0:
             os.rename(backup, path)
             module.fail_json(msg="csf --check rejected the new settings; csf.conf is unchanged", stdout=out_text, stderr=err)

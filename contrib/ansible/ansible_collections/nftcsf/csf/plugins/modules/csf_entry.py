@@ -44,7 +44,7 @@ options:
     type: str
     default: csf
 author:
-  - nftcsf developers
+  - nftcsf developers (@nftcsf)
 """
 
 EXAMPLES = r"""
@@ -81,25 +81,13 @@ commands:
   elements: list
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
-
-
-def run_json(module, argv):
-    rc, out, err = module.run_command(argv)
-    try:
-        data = json.loads(out) if out.strip() else {}
-    except ValueError:
-        module.fail_json(msg="csf did not answer with JSON", cmd=argv, rc=rc, stdout=out, stderr=err)
-    return rc, data, err
+from ansible_collections.nftcsf.csf.plugins.module_utils.csf_cli import require_csf, run_json
 
 
 def where(module, csf, ip):
     """The lists that hold exactly this address (not a containing network)."""
-    rc, data, err = run_json(module, [csf, "-g", ip, "--json"])
-    if rc != 0:
-        module.fail_json(msg="csf -g failed: %s" % (data.get("error") or err), rc=rc)
+    data = run_json(module, [csf, "-g", ip, "--json"])[1]
     held = set()
     for hit in data.get("lists", []):
         if hit.get("match") == "exact":
@@ -150,6 +138,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    # A fresh host in check mode: nftcsf is not installed yet, so the entry would be added.
+    wanted = [] if p["state"] == "absent" else [p["state"]]
+    p["csf_bin"] = require_csf(module, dict(changed=p["state"] != "absent", lists=wanted, commands=[]))
     before = where(module, p["csf_bin"], p["ip"])
     cmds = plan(p, before)
     after = set(before)
@@ -164,9 +155,9 @@ def main():
     if module.check_mode or not cmds:
         module.exit_json(**result)
     for cmd in cmds:
-        rc, data, err = run_json(module, cmd)
-        if rc != 0 or not data.get("ok", False):
-            module.fail_json(msg="%s failed: %s" % (" ".join(cmd), data.get("error") or err), rc=rc, **result)
+        data = run_json(module, cmd)[1]
+        if not data.get("ok", False):
+            module.fail_json(msg="%s failed: %s" % (" ".join(cmd), data.get("error")), **result)
     result["lists"] = sorted(where(module, p["csf_bin"], p["ip"]))
     module.exit_json(**result)
 
