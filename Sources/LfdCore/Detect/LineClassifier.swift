@@ -39,11 +39,23 @@ public struct LineClassifier: Sendable {
     }
 
     /// `scratch` holds `matcher.words` words; pass the same array for every line to avoid allocations.
+    /// A line whose literals fit a rule but whose pattern did not is tried once more with its syslog header
+    /// rewritten into the classic one (`SyslogHeader`), so RFC 5424, BusyBox or FreeBSD files are read too.
     public func classify(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> Detection? {
+        let (detection, tried) = firstMatch(line, logKey: logKey, scratch: &found)
+        guard detection == nil, tried else { return detection }
+        guard let canonical = SyslogHeader.canonical(Substring(String(decoding: line, as: UTF8.self))) else { return nil }
+        let bytes = Array(canonical.utf8)
+        return bytes.withUnsafeBufferPointer { firstMatch($0, logKey: logKey, scratch: &found).0 }
+    }
+
+    /// The first rule that matches, and whether any rule's literals were all present (its pattern ran).
+    private func firstMatch(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> (Detection?, Bool) {
         matcher.scan(line, into: &found)
         let words = matcher.words
-        return needMasks.withUnsafeBufferPointer { masks -> Detection? in
-            rules.withUnsafeBufferPointer { rules -> Detection? in
+        return needMasks.withUnsafeBufferPointer { masks -> (Detection?, Bool) in
+            rules.withUnsafeBufferPointer { rules -> (Detection?, Bool) in
+                var tried = false
                 for i in 0..<rules.count {
                     var candidate = true
                     for w in 0..<words where found[w] & masks[i * words + w] != masks[i * words + w] {
@@ -53,13 +65,14 @@ public struct LineClassifier: Sendable {
                     guard candidate else { continue }
                     let rule = rules[i]
                     if let logKey, !rule.logKeys.contains(logKey) { continue }
+                    tried = true
                     switch rule.match(line) {
                     case .noMatch: continue
-                    case .consumed: return nil
-                    case .detected(let d): return d
+                    case .consumed: return (nil, false)
+                    case .detected(let d): return (d, true)
                     }
                 }
-                return nil
+                return (nil, tried)
             }
         }
     }
