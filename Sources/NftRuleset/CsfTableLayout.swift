@@ -68,6 +68,8 @@ public enum CsfTableLayout {
 
         public static func connLimit(_ family: IPAddress.Family, port: UInt16) -> String { "connlimit\(suffix(family))_\(port)" }
         public static func synFlood(_ family: IPAddress.Family) -> String { "synflood\(suffix(family))" }
+        /// NFLOG_GROUP's per-source budget.
+        public static func nflog(_ family: IPAddress.Family) -> String { "nflog\(suffix(family))" }
 
         public static func knock(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, step: Int) -> String {
             "knock\(suffix(family))_\(port)_\(proto.rawValue)_s\(step)"

@@ -90,6 +90,7 @@ public struct NftChain: Sendable {
     }
 
     public mutating func add(_ rule: NftRule) { rules.append(rule) }
+    public mutating func add(_ rules: [NftRule]) { self.rules += rules }
 }
 
 public enum NftFamilyMatch: String, Sendable { case ipv4, ipv6 }

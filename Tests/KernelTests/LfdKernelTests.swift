@@ -354,6 +354,26 @@ struct LfdKernelTests {
         #expect(tempban.contains("|\(p1.v4)||inout|120|lfd - *Port Scan* detected"), "\(tempban)")
     }
 
+    /// Issue 14: NFLOG has a bucket per source, apart from the kernel log's 30/minute. A scan of 100 ports in one
+    /// second reaches lfd whole (with the shared 30/minute, 5 of them did, under PS_LIMIT = 10) and is banned
+    /// within 2 s, while another peer floods SYNs at the same rule the whole time.
+    @Test func aFastScanIsBannedWhileAnotherPeerFloods() throws {
+        let (lab, _) = try started(config: ["PS_INTERVAL": "60", "PS_LIMIT": "10", "PS_BLOCK_TIME": "120"])
+        let (scanner, flooder) = (lab.peers[0], lab.peers[1])
+        try lab.background(in: flooder.ns, ["python3", NetLab.peerScript, "flood-tcp", flooder.fwV4, "7", "6"])
+        usleep(1_000_000)
+        let start = Date()
+        let scan = try lab.peerRun(scanner, ["scan-tcp", scanner.fwV4, "3000", "100", "1"])
+        #expect(scan.status == 0, "\(scan)")
+        #expect(try eventually(within: 3, every: 0.05) { lab.lfdLog.contains("*Port Scan* detected from \(scanner.v4) (-).") }, "\(lab.lfdLog)")
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 2.5, "the scan took 1 s; lfd banned \(elapsed) s after it began")
+        #expect(try !lab.tcpOpen(from: scanner, port: 22, timeout: 0.5), "the scanner is banned")
+        // Each source's bucket is its own: the flood used only the flooder's.
+        let meter = try lab.nft("list", "set", "inet", "csf", "nflog4").stdout
+        #expect(meter.contains(flooder.v4) && meter.contains(scanner.v4), "\(meter)")
+    }
+
     @Test func connectionTrackingBansAPeerHoldingTooManyConnections() throws {
         let (lab, _) = try started(config: ["CT_LIMIT": "3", "CT_INTERVAL": "10", "CT_BLOCK_TIME": "300", "CT_PORTS": "22"])
         let (p1, p2) = (lab.peers[0], lab.peers[1])

@@ -75,14 +75,18 @@ import CsfTestSupport
         let table = RulesetCompiler.compile(try policy("IPV6 = \"1\"\nDROP_ONLYRES = \"1\""))
         let logIn = try rules(table, "LOGDROPIN")
         #expect(logIn.first == "tcp dport { 23, 67-68, 111, 113, 135-139, 445, 500, 513, 520 } drop comment \"DROP_NOLOG\"")
-        #expect(logIn.contains("meta nfproto ipv4 tcp dport 0-1023 limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_IN Blocked* \" log prefix \"Firewall: *TCP_IN Blocked* \" group 10 comment \"DROP_LOGGING\""),
-                "kernel log for admins, NFLOG group for lfd")
+        #expect(logIn.contains("meta nfproto ipv4 tcp dport 0-1023 limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_IN Blocked* \" comment \"DROP_LOGGING\""),
+                "kernel log for admins at csf's rate")
+        #expect(logIn.contains("meta nfproto ipv4 tcp dport 0-1023 update @nflog4 { ip saddr limit rate 100/second burst 200 packets } log prefix \"Firewall: *TCP_IN Blocked* \" group 10 comment \"DROP_LOGGING NFLOG_GROUP, per source\""),
+                "NFLOG group for lfd with a bucket per source")
+        #expect(logIn.contains("meta nfproto ipv6 meta l4proto ipv6-icmp update @nflog6 { ip6 saddr limit rate 100/second burst 200 packets } log prefix \"Firewall: *ICMP6IN Blocked* \" group 10 comment \"DROP_LOGGING NFLOG_GROUP, per source\""), "\(logIn)")
         #expect(logIn.contains { $0.contains("log prefix \"Firewall: *ICMP6IN Blocked* \"") })
         #expect(logIn.last == "drop comment \"DROP\"")
         let logOut = try rules(table, "LOGDROPOUT")
-        #expect(logOut.contains("meta nfproto ipv4 tcp flags & (fin|syn|rst|ack) == syn limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_OUT Blocked* \" flags skuid log prefix \"Firewall: *TCP_OUT Blocked* \" group 10 comment \"DROP_LOGGING\""))
+        #expect(logOut.contains("meta nfproto ipv4 tcp flags & (fin|syn|rst|ack) == syn limit rate 30/minute burst 5 packets log prefix \"Firewall: *TCP_OUT Blocked* \" flags skuid comment \"DROP_LOGGING\""))
         let noGroup = RulesetCompiler.compile(try policy("NFLOG_GROUP = \"0\""))
         #expect(try rules(noGroup, "LOGDROPIN").allSatisfy { !$0.contains("group") }, "NFLOG_GROUP = 0: kernel log only")
+        #expect(noGroup.set("nflog4") == nil && table.set("nflog4") != nil && table.set("nflog6") != nil)
         #expect(logOut.last == "reject comment \"DROP_OUT\"")
     }
 
@@ -133,7 +137,9 @@ import CsfTestSupport
         #expect(invalid.contains("tcp flags & (fin|syn|rst|psh|ack|urg) == 0x0 jump INVDROP comment \"PACKET_FILTER *INV_AN*\""))
         #expect(invalid.contains("tcp flags & (fin|syn|rst|ack) != syn ct state new jump INVDROP comment \"PACKET_FILTER *INV_NOSYN*\""))
         #expect(invalid.contains { $0.contains("log prefix \"Firewall: *INV_AA* \"") })
-        #expect(invalid.count == 20)
+        // Ten checks, each with its jump, its kernel-log rule and one NFLOG rule per family (they match no family).
+        #expect(invalid.count == 40)
+        #expect(invalid.contains { $0.hasPrefix("meta nfproto ipv6 ct state invalid update @nflog6 { ip6 saddr limit rate") }, "\(invalid)")
     }
 
     @Test func smtpBlockUsesOwnerMatches() throws {

@@ -62,9 +62,7 @@ extension RulesetCompiler {
         ]
         for (matches, prefix) in cases {
             if policy.logging.dropPacketFilterLogging {
-                var log = logRule(matches, prefix: prefix)
-                log.comment = "DROP_PF_LOGGING"
-                chain.add(log)
+                chain.add(logRule(matches, prefix: prefix, comment: "DROP_PF_LOGGING"))
             }
             chain.add(NftRule(matches, [], .jump(C.invalidDrop), comment: "PACKET_FILTER \(prefix)"))
         }

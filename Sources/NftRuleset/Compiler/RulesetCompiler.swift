@@ -116,14 +116,35 @@ public struct RulesetCompiler {
     static let newSyn = NftMatch.tcpFlags(mask: [.fin, .syn, .rst, .ack], equals: .syn, negated: false)
 
     static let logLimit = Rate(count: 30, unit: .minute)
+    /// NFLOG's own budget, per source address: a scan of 100 ports in a second reaches lfd whole, and a source
+    /// flooding junk is held to its own bucket instead of using up everyone's.
+    static let nflogRate = Rate(count: 100, unit: .second)
+    static let nflogBurst = 200
 
-    /// csf's rate-limited LOG rule. With NFLOG_GROUP the same packet also goes to that NFLOG group, where lfd
-    /// reads it: the kernel log is not readable from containers and many distributions no longer keep one.
+    /// csf's rate-limited LOG rule (kernel log, 30/minute as csf's). With NFLOG_GROUP the packet also goes to that
+    /// NFLOG group, where lfd reads it (the kernel log is not readable from containers and many distributions no
+    /// longer keep one), through a rule of its own with a bucket per source: sharing csf's 30/minute let a fast
+    /// scan through with a handful of packets logged, and let one source starve every other's logging.
     func logRule(_ matches: [NftMatch], prefix: String, uid: Bool = false, tag: String = "Firewall: ",
-                         comment: String = "DROP_LOGGING") -> NftRule {
+                 comment: String = "DROP_LOGGING") -> [NftRule] {
         let text = "\(tag)\(prefix) "
-        var statements: [NftStatement] = [.log(prefix: text, uid: uid, group: nil)]
-        if let group = policy.nflogGroup { statements.append(.log(prefix: text, uid: false, group: group)) }
-        return NftRule(matches + [.limit(Self.logLimit, burst: 5)], statements, nil, comment: comment)
+        var rules = [NftRule(matches + [.limit(Self.logLimit, burst: 5)], [.log(prefix: text, uid: uid, group: nil)], nil, comment: comment)]
+        guard let group = policy.nflogGroup else { return rules }
+        for family in families where Self.allows(matches, family) {
+            let fm: [NftMatch] = matches.contains { if case .family = $0 { return true } else { return false } }
+                ? [] : [.family(family == .v4 ? .ipv4 : .ipv6)]
+            rules.append(NftRule(fm + matches, [.setLimitSource(set: S.nflog(family), family: family, rate: Self.nflogRate, burst: Self.nflogBurst),
+                                                .log(prefix: text, uid: false, group: group)],
+                                 nil, comment: "\(comment) NFLOG_GROUP, per source"))
+        }
+        return rules
+    }
+
+    /// Whether a rule with `matches` can see packets of `family` (a rule with no family match sees both).
+    static func allows(_ matches: [NftMatch], _ family: IPAddress.Family) -> Bool {
+        for m in matches {
+            if case .family(let f) = m { return (f == .ipv4) == (family == .v4) }
+        }
+        return true
     }
 }

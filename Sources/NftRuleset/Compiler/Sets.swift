@@ -44,6 +44,13 @@ extension RulesetCompiler {
                       defaultTimeout: max(60, refill + 1))
             }
         }
+        if policy.nflogGroup != nil {
+            let refill = Int((Double(Self.nflogBurst) / Self.nflogRate.perSecond).rounded(.up))
+            for family in families {
+                meter(S.nflog(family), family, timeout: true, comment: "NFLOG_GROUP: one \(Self.nflogRate) bucket per source for lfd",
+                      defaultTimeout: max(60, refill + 1))
+            }
+        }
         for knock in policy.portKnocks {
             for family in families {
                 for step in 1...knock.knocks.count {

@@ -218,6 +218,43 @@ def burst_tcp(host, port, count, timeout):
     return 0
 
 
+def scan_tcp(host, first, count, seconds):
+    """SYNs to `count` ports from `first` on, spread evenly over `seconds` (a port scan); nothing waits for answers."""
+    socks = []
+    start = time.time()
+    for i in range(count):
+        delay = start + seconds * i / count - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, first + i))
+        socks.append(s)
+    time.sleep(0.2)
+    for s in socks:
+        s.close()
+    return 0
+
+
+def flood_tcp(host, port, seconds):
+    """As many SYNs to one port as a loop of non-blocking connects sends; prints the number sent."""
+    end = time.time() + seconds
+    sent = 0
+    while time.time() < end:
+        batch = []
+        for _ in range(256):
+            s = socket.socket(family(host), socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex((host, port))
+            batch.append(s)
+            sent += 1
+        for s in batch:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            s.close()
+    print(sent, flush=True)
+    return 0
+
+
 def smtp_hang(port, ready):
     """An SMTP server on 127.0.0.1:port that accepts connections and never says a word."""
     import socket
@@ -261,6 +298,10 @@ def main(argv):
         return blast_udp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "burst-tcp":
         return burst_tcp(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    if cmd == "scan-tcp":
+        return scan_tcp(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    if cmd == "flood-tcp":
+        return flood_tcp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "smtp":
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
