@@ -367,6 +367,7 @@ struct LfdKernelTests {
         #expect(scan.status == 0, "\(scan)")
         #expect(try eventually(within: 3, every: 0.05) { lab.lfdLog.contains("*Port Scan* detected from \(scanner.v4) (-).") }, "\(lab.lfdLog)")
         let elapsed = Date().timeIntervalSince(start)
+        print("aFastScanIsBannedWhileAnotherPeerFloods: banned \(elapsed) s after the scan began")
         #expect(elapsed < 2.5, "the scan took 1 s; lfd banned \(elapsed) s after it began")
         #expect(try !lab.tcpOpen(from: scanner, port: 22, timeout: 0.5), "the scanner is banned")
         // Each source's bucket is its own: the flood used only the flooder's.
