@@ -37,11 +37,20 @@ struct ScanCommand {
         }
         let perApp = scan.perApp
         if json {
-            print(JSONText.encode(["summary": ScanSummary(lines: scan.lines, matched: scan.matched,
-                                                          addresses: scan.addresses.count, apps: perApp)]))
-        } else {
-            let apps = perApp.keys.sorted().map { "\($0) \(perApp[$0] ?? 0)" }.joined(separator: ", ")
-            print("lfd: \(scan.lines) lines, \(scan.matched) matched (\(apps.isEmpty ? "none" : apps)), \(scan.addresses.count) distinct addresses")
+            print(JSONText.encode(["summary": ScanSummary(lines: scan.lines, matched: scan.matched, ignored: scan.ignored,
+                                                          addresses: scan.addresses.count, apps: perApp, rules: scan.perRule,
+                                                          unmatchedFailures: scan.lookalikeCount, unmatchedFailureLines: scan.lookalikes)]))
+            return 0
+        }
+        let apps = perApp.keys.sorted().map { "\($0) \(perApp[$0] ?? 0)" }.joined(separator: ", ")
+        print("lfd: \(scan.lines) lines, \(scan.matched) matched (\(apps.isEmpty ? "none" : apps)), \(scan.ignored) ignored, \(scan.addresses.count) distinct addresses")
+        for (rule, n) in scan.perRule.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+            print("lfd:   \(rule): \(n)")
+        }
+        if scan.lookalikeCount > 0 {
+            let shown = scan.lookalikes.count < scan.lookalikeCount ? " (the first \(scan.lookalikes.count))" : ""
+            print("lfd: \(scan.lookalikeCount) unmatched line(s) look like failures\(shown); no detector reads them:")
+            for l in scan.lookalikes { print("\(file):\(l.line): \(l.text)") }
         }
         return 0
     }
@@ -74,6 +83,15 @@ struct ScanHit: Encodable {
 struct ScanSummary: Encodable {
     var lines: Int
     var matched: Int
+    var ignored: Int
     var addresses: Int
     var apps: [String: Int]
+    var rules: [String: Int]
+    var unmatchedFailures: Int
+    var unmatchedFailureLines: [LogScan.Lookalike]
+
+    enum CodingKeys: String, CodingKey {
+        case lines, matched, ignored, addresses, apps, rules
+        case unmatchedFailures = "unmatched_failures", unmatchedFailureLines = "unmatched_failure_lines"
+    }
 }

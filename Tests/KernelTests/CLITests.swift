@@ -65,4 +65,30 @@ import Testing
         r = try Shell.run(["env", "CSF_ROOT=\(dir)", detectors, NetLab.lfdBinary, "--scan", dir + "/a.log"])
         #expect(r.status == 1 && r.stderr.contains("regex.custom:3:"), "\(r)")
     }
+
+    /// Issue 14: the summary names each detector's count, the ignored lines, and the unmatched lines that read like
+    /// failures (what lfd may be missing on this host's logs).
+    @Test func lfdScanReportsPerDetectorIgnoredAndLookalikes() throws {
+        let detectors = "NFTCSF_DETECTORS=\(Repo.path("compat/detectors"))"
+        let dir = NSTemporaryDirectory() + "nftcsf-scan2-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        Jan  5 09:05:04 web1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2
+        Jan  5 09:05:05 web1 sshd[1]: Invalid user bob from 203.0.113.9 port 22
+        Jan  5 09:05:06 web1 myapp[1]: login failed for bob from 198.51.100.7
+        Jan  5 09:05:07 web1 cron[1]: job done at 09:05:07 from 10.0.0.1
+        Jan  5 09:05:08 web1 sshd[1]: Accepted password for root from 203.0.113.10 port 22 ssh2
+
+        """.write(toFile: dir + "/auth.log", atomically: true, encoding: .utf8)
+        var r = try Shell.run(["env", "CSF_ROOT=\(dir)", detectors, NetLab.lfdBinary, "--scan", dir + "/auth.log"])
+        #expect(r.status == 0 && r.stdout.contains("lfd: 5 lines, 2 matched (sshd 2), 0 ignored, 1 distinct addresses"), "\(r)")
+        #expect(r.stdout.contains("lfd:   sshd-failed: 1") && r.stdout.contains("lfd:   sshd-invalid-user: 1"), "\(r)")
+        #expect(r.stdout.contains("lfd: 1 unmatched line(s) look like failures; no detector reads them:\n\(dir)/auth.log:3: "), "\(r)")
+        r = try Shell.run(["env", "CSF_ROOT=\(dir)", detectors, NetLab.lfdBinary, "--scan", dir + "/auth.log", "--json", "--quiet"])
+        let summary = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["summary"] as? [String: Any]
+        #expect(summary?["unmatched_failures"] as? Int == 1 && (summary?["rules"] as? [String: Int])?["sshd-failed"] == 1, "\(r)")
+        let line = (summary?["unmatched_failure_lines"] as? [[String: Any]])?.first
+        #expect(line?["line"] as? Int == 3 && line?["address"] as? String == "198.51.100.7", "\(r)")
+    }
 }

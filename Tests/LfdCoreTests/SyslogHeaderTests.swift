@@ -63,3 +63,12 @@ import Testing
         #expect(SyslogHeader.canonical("<38>1 2025-01-05T09:05:04Z web1 sshd 1 - - msg") == "2025-01-05T09:05:04Z web1 sshd[1]: msg")
     }
 }
+
+@Suite struct FailureLookaliteTests {
+    @Test func aFailureWordAndAnAddressMakeALookalike() {
+        #expect(FailureLookalike.address(in: "x: login failed for bob from 198.51.100.7")?.description == "198.51.100.7")
+        #expect(FailureLookalike.address(in: "x: access DENIED to [2001:db8::5]:443")?.description == "2001:db8::5")
+        #expect(FailureLookalike.address(in: "x: connection from 198.51.100.7 ok") == nil, "no failure word")
+        #expect(FailureLookalike.address(in: "Jan  5 09:05:04 x: job failed at 09:05:04, code 1.5") == nil, "no address")
+    }
+}

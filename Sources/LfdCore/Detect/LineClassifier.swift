@@ -38,23 +38,36 @@ public struct LineClassifier: Sendable {
         return line.withUTF8 { classify($0, logKey: logKey, scratch: &found) }
     }
 
+    /// What one line is to the rules: a failure, a line a rule owns but counts for nothing (its address is not
+    /// usable: csf's "ignored"), or no rule's.
+    public enum Verdict: Sendable {
+        case detected(Detection)
+        case ignored(rule: String)
+        case unmatched
+    }
+
     /// `scratch` holds `matcher.words` words; pass the same array for every line to avoid allocations.
+    public func classify(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> Detection? {
+        if case .detected(let d) = verdict(line, logKey: logKey, scratch: &found) { return d }
+        return nil
+    }
+
     /// A line whose literals fit a rule but whose pattern did not is tried once more with its syslog header
     /// rewritten into the classic one (`SyslogHeader`), so RFC 5424, BusyBox or FreeBSD files are read too.
-    public func classify(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> Detection? {
-        let (detection, tried) = firstMatch(line, logKey: logKey, scratch: &found)
-        guard detection == nil, tried else { return detection }
-        guard let canonical = SyslogHeader.canonical(Substring(String(decoding: line, as: UTF8.self))) else { return nil }
+    public func verdict(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> Verdict {
+        let (verdict, tried) = firstMatch(line, logKey: logKey, scratch: &found)
+        guard case .unmatched = verdict, tried, SyslogHeader.mayRewrite(line) else { return verdict }
+        guard let canonical = SyslogHeader.canonical(Substring(String(decoding: line, as: UTF8.self))) else { return .unmatched }
         let bytes = Array(canonical.utf8)
         return bytes.withUnsafeBufferPointer { firstMatch($0, logKey: logKey, scratch: &found).0 }
     }
 
-    /// The first rule that matches, and whether any rule's literals were all present (its pattern ran).
-    private func firstMatch(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> (Detection?, Bool) {
+    /// The first rule that owns the line, and whether any rule's literals were all present (its pattern ran).
+    private func firstMatch(_ line: UnsafeBufferPointer<UInt8>, logKey: String?, scratch found: inout [UInt64]) -> (Verdict, Bool) {
         matcher.scan(line, into: &found)
         let words = matcher.words
-        return needMasks.withUnsafeBufferPointer { masks -> (Detection?, Bool) in
-            rules.withUnsafeBufferPointer { rules -> (Detection?, Bool) in
+        return needMasks.withUnsafeBufferPointer { masks -> (Verdict, Bool) in
+            rules.withUnsafeBufferPointer { rules -> (Verdict, Bool) in
                 var tried = false
                 for i in 0..<rules.count {
                     var candidate = true
@@ -68,11 +81,11 @@ public struct LineClassifier: Sendable {
                     tried = true
                     switch rule.match(line) {
                     case .noMatch: continue
-                    case .consumed: return (nil, false)
-                    case .detected(let d): return (d, true)
+                    case .consumed: return (.ignored(rule: rule.name), true)
+                    case .detected(let d): return (.detected(d), true)
                     }
                 }
-                return (nil, tried)
+                return (.unmatched, tried)
             }
         }
     }

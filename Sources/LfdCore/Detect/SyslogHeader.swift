@@ -10,6 +10,33 @@
 ///
 /// Only called on the rare path (a line whose literals matched but no pattern did), so clarity beats speed.
 public enum SyslogHeader {
+    /// A byte-level first look: false for the lines `canonical` would return nil for that are common (classic and
+    /// ISO headers), so the daemon's hot path never decodes them. True may still turn out nil.
+    public static func mayRewrite(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = line.first else { return false }
+        switch first {
+        case UInt8(ascii: "<"), UInt8(ascii: "@"), UInt8(ascii: "["): return true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return line.count > 10 && line[10] == UInt8(ascii: "_")                       // svlogd's stamp
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            // `Mon dd hh:mm:ss` then a space: classic unless a fraction, a `<…>` or a facility.level follows.
+            guard line.count > 16, line[15] == UInt8(ascii: " ") else { return true }
+            if line[16] == UInt8(ascii: "<") { return true }
+            var i = 16
+            while i < line.count, line[i] != UInt8(ascii: " ") { i += 1 }               // the host
+            i += 1
+            var dot = false
+            while i < line.count, line[i] != UInt8(ascii: " ") {
+                if line[i] == UInt8(ascii: ".") { dot = true }
+                if line[i] == UInt8(ascii: ":") || line[i] == UInt8(ascii: "[") { return false }   // a tag
+                i += 1
+            }
+            return dot
+        default:
+            return false
+        }
+    }
+
     /// The classic form of `line`, nil when it has no header this type rewrites.
     public static func canonical(_ line: Substring) -> String? {
         var rest = line
