@@ -73,8 +73,6 @@ public struct MigrationCheck {
              reason: "process/file tracking does not kill processes, run actions or quarantine files"),
         Rule(keys: ["CF_ENABLE"], related: ["CF_BLOCK", "CF_TEMP"], kind: .notImplemented, losesSecurity: true,
              reason: "CloudFlare blocking is not built"),
-        Rule(keys: ["LF_APACHE_401"], related: ["LF_APACHE_401_PERM"], kind: .different, losesSecurity: true,
-             reason: "401 failures are counted only by LF_HTACCESS (the same lines): set LF_HTACCESS to count them; LF_APACHE_401 has no counter of its own yet"),
         Rule(keys: ["RESTRICT_SYSLOG"], related: ["RESTRICT_SYSLOG_GROUP"], kind: .notImplemented, losesSecurity: true,
              reason: "the syslog socket is not restricted and syslog-based checks are not switched off; a local user can write log lines lfd reads"),
         Rule(keys: ["PT_LIMIT", "PT_USERPROC", "PT_USERMEM", "PT_USERRSS", "PT_USERTIME", "PT_LOAD", "PT_SSHDHUNG", "PT_DELETED"],

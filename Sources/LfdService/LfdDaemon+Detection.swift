@@ -46,7 +46,18 @@ extension LfdDaemon {
     }
 
     func count(_ d: Detection, line: String, now: Int) {
-        if let block = tracker.record(d, now: now, line: line) { submit(block, tracked: true) }
+        // A rule enabled only for a companion counter (`also`) does not count under its own trigger. Under
+        // LF_TRIGGER every hit counts once toward the one total, so companions would count the line twice.
+        if d.rule.threshold != nil || config.int(d.rule.trigger) > 0 {
+            if let block = tracker.record(d, now: now, line: line) { submit(block, tracked: true) }
+        }
+        if config.int("LF_TRIGGER") == 0 {
+            for companion in d.rule.also where config.int(companion.trigger) > 0 {
+                var c = d
+                c.rule = companion
+                if let block = tracker.record(c, now: now, line: line) { submit(block, tracked: true) }
+            }
+        }
         if config.bool("LF_DISTATTACK") {
             for block in tracker.recordDistributed(d, now: now, uniqueAddresses: config.int("LF_DISTATTACK_UNIQ")) {
                 submit(block, tracked: true)

@@ -108,6 +108,7 @@ import CsfTestSupport
         let detectors = try files(Repo.path("compat/detectors")).filter { $0.hasSuffix(".rules") }
             .map { (try? TextFile.read($0)) ?? "" }.joined()
         let triggers = Set(detectors.split(separator: "\n").filter { $0.hasPrefix("trigger = ") }.map { String($0.dropFirst(10)) })
+            .union(detectors.split(separator: "\n").filter { $0.hasPrefix("also = ") }.compactMap { $0.dropFirst(7).split(separator: " ").first.map(String.init) })
         var silent: [String] = []
         for spec in ConfigSchema.catalogue {
             let key = spec.name
@@ -122,14 +123,14 @@ import CsfTestSupport
 
     @Test func enabledProtectionsThatDoNothingFailTheCheck() throws {
         let dir = try TempDir.csfRoot()
-        for key in ["LF_APACHE_401", "LF_DISTFTP", "PT_SSHDKILL", "RESTRICT_SYSLOG"] {
+        for key in ["LF_DISTFTP", "PT_SSHDKILL", "RESTRICT_SYSLOG"] {
             try dir.setConfig([key: "3"])
             let report = MigrationCheck.run(paths: dir.paths, host: .init())
             #expect(!report.passes && report.findings.contains { $0.key == key && $0.losesSecurity }, "\(key)")
             try dir.setConfig([key: "0"])
         }
         // Built since (issue 14): enabling them loses nothing.
-        for key in ["LF_CXS", "LF_QOS", "LF_SYMLINK"] {
+        for key in ["LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401"] {
             try dir.setConfig([key: "3"])
             #expect(!MigrationCheck.run(paths: dir.paths, host: .init()).findings.contains { $0.key == key }, "\(key)")
             try dir.setConfig([key: "0"])

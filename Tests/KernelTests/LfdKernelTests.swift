@@ -375,6 +375,26 @@ struct LfdKernelTests {
         #expect(meter.contains(flooder.v4) && meter.contains(scanner.v4), "\(meter)")
     }
 
+    /// Issue 14: LF_APACHE_401 is a counter of its own, fed by the same lines as LF_HTACCESS (as in csf), here with
+    /// LF_HTACCESS off.
+    @Test func apache401IsItsOwnCounter() throws {
+        let (lab, _) = try started()
+        let p1 = lab.peers[0]
+        let errorLog = lab.root + "/error_log"
+        try "".write(toFile: errorLog, atomically: true, encoding: .utf8)
+        try lab.setConfig(["HTACCESS_LOG": errorLog, "LF_APACHE_401": "2", "LF_APACHE_401_PERM": "60", "LF_HTACCESS": "0"])
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP: configuration, rules and lists reloaded") })
+        let line = { (n: Int) in
+            "[Sun Jan 05 09:05:3\(n).123456 2025] [auth_basic:error] [pid 1234:tid 5678] [client \(p1.v4):5123\(n)] AH01617: user alice: authentication failure for \"/private\": Password Mismatch"
+        }
+        try lab.appendLog(errorLog, [line(1), line(2)])
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("Apache 401 hit from \(p1.v4)") && lab.lfdLog.contains("[LF_APACHE_401]") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "banned")
+        #expect(!lab.lfdLog.contains("Failed web page login from \(p1.v4)"), "LF_HTACCESS is off: no count of its own")
+    }
+
     @Test func connectionTrackingBansAPeerHoldingTooManyConnections() throws {
         let (lab, _) = try started(config: ["CT_LIMIT": "3", "CT_INTERVAL": "10", "CT_BLOCK_TIME": "300", "CT_PORTS": "22"])
         let (p1, p2) = (lab.peers[0], lab.peers[1])

@@ -88,7 +88,9 @@ import CsfTestSupport
         let (rules, diagnostics) = DetectorFile.loadDirectory(Repo.path("compat/detectors"))
         #expect(diagnostics.isEmpty)
         var fromFiles: [String: Set<String>] = [:]
-        for rule in rules { fromFiles[rule.trigger, default: []].formUnion(rule.logKeys) }
+        for rule in rules {
+            for r in [rule] + rule.also { fromFiles[r.trigger, default: []].formUnion(r.logKeys) }
+        }
         #expect(fromFiles == LoginChecks.logKeys.mapValues(Set.init))
     }
 }

@@ -13,6 +13,7 @@ public enum LoginChecks {
         "LF_HTACCESS": ["HTACCESS_LOG"],
         "LF_APACHE_404": ["HTACCESS_LOG"],
         "LF_APACHE_403": ["HTACCESS_LOG"],
+        "LF_APACHE_401": ["HTACCESS_LOG"],
         "LF_MODSEC": ["MODSEC_LOG"],
         "LF_CXS": ["MODSEC_LOG"],
         "LF_QOS": ["HTACCESS_LOG"],

@@ -4,7 +4,7 @@ import CsfCompat
 /// (shipped under compat/detectors, installed to /usr/share/nftcsf/detectors). The format is described at
 /// the top of every shipped file; a mistake is a `file:line` error and the file's rules are not used.
 public enum DetectorFile {
-    static let keys: Set<String> = ["app", "text", "trigger", "log", "literal", "ip", "pattern"]
+    static let keys: Set<String> = ["app", "text", "trigger", "log", "literal", "ip", "pattern", "also"]
 
     /// Every `*.rules` file of a directory, in name order; a missing or empty directory is an error (lfd
     /// without detectors protects nothing).
@@ -93,8 +93,19 @@ public enum DetectorFile {
         var expanded = pattern.value
         for (name, value) in defines { expanded = expanded.replacingAll("%\(name)%", with: value) }
         do {
+            var also: [FailureRule] = []
+            for a in b.all("also") {
+                // `TRIGGER APP TEXT...`
+                let parts = a.value.split(separator: " ", maxSplits: 2).map(String.init)
+                guard parts.count == 3, parts[0].hasPrefix("LF_"), parts[0].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }),
+                      parts[1].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    return fail("also must be 'TRIGGER app text', e.g. also = LF_APACHE_401 apache401 Apache 401 hit from", a.line)
+                }
+                also.append(try FailureRule(name: "\(b.name) (\(parts[0]))", app: parts[1], text: parts[2], trigger: parts[0],
+                                            logKeys: logKeys, literals: literals, pattern: expanded, ipForm: form))
+            }
             return .success(try FailureRule(name: b.name, app: app, text: text, trigger: trigger.value, logKeys: logKeys,
-                                            literals: literals, pattern: expanded, ipForm: form))
+                                            literals: literals, pattern: expanded, ipForm: form, also: also))
         } catch {
             return fail("pattern: \(error)", pattern.line)
         }

@@ -30,11 +30,15 @@ public final class FailureRule: @unchecked Sendable {
     public let threshold: Int?
     public let blockSeconds: Int?
     public let ports: String?
+    /// Other csf counters the same lines feed (`also = LF_APACHE_401 apache401 Apache 401 hit from`): each is
+    /// this rule under another trigger, app and text, counted only when its trigger is on.
+    public let also: [FailureRule]
     let literalBytes: [[UInt8]]
 
     public init(name: String, app: String, text: String, trigger: String, logKeys: [String], literals: [String],
                 pattern: String, ipForm: IPForm = .plain, threshold: Int? = nil, blockSeconds: Int? = nil,
-                ports: String? = nil) throws(Pattern.CompileError) {
+                ports: String? = nil, also: [FailureRule] = []) throws(Pattern.CompileError) {
+        self.also = also
         self.threshold = threshold
         self.blockSeconds = blockSeconds
         self.ports = ports

@@ -94,6 +94,6 @@ public struct LineClassifier: Sendable {
 
     /// The rules enabled by csf.conf: a rule runs when its trigger key is non-zero (custom rules always run).
     public static func enabled(_ rules: [FailureRule], config: CsfConfig) -> [FailureRule] {
-        rules.filter { $0.threshold != nil || config.int($0.trigger) > 0 }
+        rules.filter { $0.threshold != nil || config.int($0.trigger) > 0 || $0.also.contains { config.int($0.trigger) > 0 } }
     }
 }
