@@ -105,6 +105,11 @@ public struct Blocker {
             guard config.bool("PS_EMAIL_ALERT") else { return }
             notify(.alert(template: "portscan.txt", values: ["ip": "\(b.ip) (-)", "count": "\(b.hits)", "blocks": "\(b.interval)",
                                                              "temp": action, "text": b.lines.joined(separator: "\n")]))
+        case "LF_DISTFTP", "LF_DISTSMTP":
+            // csf's own switches for these blocks, on top of LF_EMAIL_ALERT's alert.txt.
+            guard config.bool(b.trigger == "LF_DISTFTP" ? "LF_DISTFTP_ALERT" : "LF_DISTSMTP_ALERT") else { return }
+            notify(.alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
+                                                          "iptick": "\(b.interval)", "block": action, "text": b.message]))
         case "CT_LIMIT", "CT_SUBNET_LIMIT":
             guard config.bool("CT_EMAIL_ALERT") else { return }
             notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) (-)",

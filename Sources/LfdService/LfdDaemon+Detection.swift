@@ -46,6 +46,10 @@ extension LfdDaemon {
     }
 
     func count(_ d: Detection, line: String, now: Int) {
+        if d.rule.trigger == "LF_DISTFTP" || d.rule.trigger == "LF_DISTSMTP" {
+            countLogin(d, now: now)
+            return
+        }
         // A rule enabled only for a companion counter (`also`) does not count under its own trigger. Under
         // LF_TRIGGER every hit counts once toward the one total, so companions would count the line twice.
         if d.rule.threshold != nil || config.int(d.rule.trigger) > 0 {
@@ -63,6 +67,18 @@ extension LfdDaemon {
                 submit(block, tracked: true)
             }
         }
+    }
+
+    /// A successful login (LF_DISTFTP / LF_DISTSMTP); loopback clients (webmail, local scripts) are left out.
+    func countLogin(_ d: Detection, now: Int) {
+        guard !d.ip.isLoopback else { return }
+        let ftp = d.rule.trigger == "LF_DISTFTP"
+        let (logins, unique, perm) = ftp ? ("LF_DISTFTP", "LF_DISTFTP_UNIQ", "LF_DISTFTP_PERM")
+                                         : ("LF_DISTSMTP", "LF_DISTSMTP_UNIQ", "LF_DISTSMTP_PERM")
+        let limits = FailureTracker.LoginLimits(logins: config.int(logins), uniqueAddresses: config.int(unique),
+                                                interval: max(1, config.int("LF_DIST_INTERVAL")), perm: config.int(perm),
+                                                service: ftp ? "FTP" : "SMTP")
+        for block in tracker.recordLogin(d, now: now, limits: limits) { submit(block, tracked: true) }
     }
 
     // MARK: packets and connections

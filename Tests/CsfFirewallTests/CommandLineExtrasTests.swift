@@ -123,14 +123,14 @@ import CsfTestSupport
 
     @Test func enabledProtectionsThatDoNothingFailTheCheck() throws {
         let dir = try TempDir.csfRoot()
-        for key in ["LF_DISTFTP", "PT_SSHDKILL", "RESTRICT_SYSLOG"] {
+        for key in ["PT_SSHDKILL", "RESTRICT_SYSLOG"] {
             try dir.setConfig([key: "3"])
             let report = MigrationCheck.run(paths: dir.paths, host: .init())
             #expect(!report.passes && report.findings.contains { $0.key == key && $0.losesSecurity }, "\(key)")
             try dir.setConfig([key: "0"])
         }
         // Built since (issue 14): enabling them loses nothing.
-        for key in ["LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401"] {
+        for key in ["LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401", "LF_DISTFTP", "LF_DISTSMTP"] {
             try dir.setConfig([key: "3"])
             #expect(!MigrationCheck.run(paths: dir.paths, host: .init()).findings.contains { $0.key == key }, "\(key)")
             try dir.setConfig([key: "0"])

@@ -395,6 +395,25 @@ struct LfdKernelTests {
         #expect(!lab.lfdLog.contains("Failed web page login from \(p1.v4)"), "LF_HTACCESS is off: no count of its own")
     }
 
+    /// Issue 14: LF_DISTFTP: one FTP account logged into from two peers three times in LF_DIST_INTERVAL bans both.
+    @Test func distributedFtpLoginsBanEverySource() throws {
+        let (lab, _) = try started()
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        let ftpLog = lab.root + "/ftp.log"
+        try "".write(toFile: ftpLog, atomically: true, encoding: .utf8)
+        try lab.setConfig(["FTPD_LOG": ftpLog, "LF_DISTFTP": "3", "LF_DISTFTP_UNIQ": "2", "LF_DISTFTP_PERM": "60", "LF_DIST_INTERVAL": "300"])
+        let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP: configuration, rules and lists reloaded") })
+        let login = { (ip: String) in "Jan  5 09:06:01 ftp pure-ftpd[88]: (?@\(ip)) [INFO] shared is now logged in" }
+        try lab.appendLog(ftpLog, [login(p1.v4), login(p1.v4)])
+        usleep(300_000)
+        #expect(try lab.tcpOpen(from: p1, port: 22), "one address: not distributed")
+        try lab.appendLog(ftpLog, [login(p2.v4)])
+        #expect(try eventually(within: 3) { lab.lfdLog.contains("\(p2.v4) (-), 3 distributed FTP Logins on account [shared] in the last 300 secs") }, "\(lab.lfdLog)")
+        #expect(try eventually(within: 3) { try !lab.tcpOpen(from: p1, port: 22, timeout: 0.3) && !lab.tcpOpen(from: p2, port: 22, timeout: 0.3) })
+    }
+
     @Test func connectionTrackingBansAPeerHoldingTooManyConnections() throws {
         let (lab, _) = try started(config: ["CT_LIMIT": "3", "CT_INTERVAL": "10", "CT_BLOCK_TIME": "300", "CT_PORTS": "22"])
         let (p1, p2) = (lab.peers[0], lab.peers[1])

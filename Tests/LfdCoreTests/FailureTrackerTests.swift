@@ -34,6 +34,23 @@ import CsfTestSupport
         #expect(t.record(hit(ssh, "198.51.100.1"), now: 100_001) == nil)
     }
 
+    /// LF_DISTFTP: successful logins to one account from several addresses block them all; one address logging
+    /// in often does not (LF_DISTFTP_UNIQ), and old logins leave the window.
+    @Test func distributedLoginsBlockEveryAddressOfTheAccount() {
+        let login = ShippedDetectors.rules.first { $0.name == "pure-ftpd-login" }!
+        let limits = FailureTracker.LoginLimits(logins: 3, uniqueAddresses: 2, interval: 300, perm: 3600, service: "FTP")
+        var t = FailureTracker(settings: settings())
+        for now in [0, 10, 20] { #expect(t.recordLogin(hit(login, "198.51.100.7", account: "shared"), now: now, limits: limits).isEmpty) }
+        #expect(t.recordLogin(hit(login, "198.51.100.8", account: "shared"), now: 400, limits: limits).isEmpty, "the three old ones left the window")
+        #expect(t.recordLogin(hit(login, "198.51.100.9", account: "other"), now: 401, limits: limits).isEmpty, "another account")
+        #expect(t.recordLogin(hit(login, "198.51.100.7", account: "shared"), now: 402, limits: limits).isEmpty)
+        let blocks = t.recordLogin(hit(login, "198.51.100.8", account: "shared"), now: 403, limits: limits)
+        #expect(blocks.map(\.ip.description) == ["198.51.100.7", "198.51.100.8"])
+        #expect(blocks.first?.message == "198.51.100.7 (-), 3 distributed FTP Logins on account [shared] in the last 300 secs")
+        #expect(blocks.allSatisfy { $0.trigger == "LF_DISTFTP" && $0.seconds == 3600 })
+        #expect(t.trackedAddresses == 2 && t.isBlocking(IPAddress("198.51.100.7")!), "a login is not a failure: no failure hits kept")
+    }
+
     @Test func dovecotAttemptsCountManyAndPermIsPermanent() {
         var t = FailureTracker(settings: settings(perm: 1))
         let b = t.record(hit(ssh, "198.51.100.2", count: 3), now: 0)

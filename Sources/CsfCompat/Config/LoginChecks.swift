@@ -10,6 +10,8 @@ public enum LoginChecks {
         "LF_SMTPAUTH": ["SMTPAUTH_LOG"],
         "LF_EXIMSYNTAX": ["SMTPAUTH_LOG"],
         "LF_SMTPREJECT": ["SMTPAUTH_LOG"],
+        "LF_DISTFTP": ["FTPD_LOG"],
+        "LF_DISTSMTP": ["SMTPAUTH_LOG"],
         "LF_HTACCESS": ["HTACCESS_LOG"],
         "LF_APACHE_404": ["HTACCESS_LOG"],
         "LF_APACHE_403": ["HTACCESS_LOG"],

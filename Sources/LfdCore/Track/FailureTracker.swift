@@ -87,6 +87,8 @@ public struct FailureTracker: Sendable {
     static let recentCapacity = 10_000
     /// LF_DISTATTACK: per "app|account", the recent attempts and where they came from.
     private var accounts: [String: [(time: Int, ip: IPAddress)]] = [:]
+    /// LF_DISTFTP / LF_DISTSMTP: per "trigger|account", recent successful logins.
+    private var logins: [String: [(time: Int, ip: IPAddress)]] = [:]
 
     public init(settings: Settings, capacity: Int = 100_000) {
         self.settings = settings
@@ -98,6 +100,7 @@ public struct FailureTracker: Sendable {
         self.capacity = capacity
         self.records = old.records
         self.accounts = old.accounts
+        self.logins = old.logins
         self.recent = old.recent
         self.recentNext = old.recentNext
     }
@@ -124,6 +127,45 @@ public struct FailureTracker: Sendable {
             return Block(ip: ip, apps: [d.rule.app], text: "distributed \(d.rule.app) attacks on account [\(account)]",
                          hits: attempts.count, trigger: "LF_DISTATTACK", seconds: perm > 1 ? perm : nil, ports: nil,
                          interval: settings.interval, lines: [], distributed: true)
+        }
+    }
+
+    /// What LF_DISTFTP / LF_DISTSMTP count: successful logins to one account.
+    public struct LoginLimits: Sendable {
+        public var logins: Int
+        public var uniqueAddresses: Int
+        public var interval: Int
+        public var perm: Int
+        /// "FTP" or "SMTP", for csf's wording.
+        public var service: String
+
+        public init(logins: Int, uniqueAddresses: Int, interval: Int, perm: Int, service: String) {
+            (self.logins, self.uniqueAddresses, self.interval, self.perm, self.service) = (logins, uniqueAddresses, interval, perm, service)
+        }
+    }
+
+    /// LF_DISTFTP / LF_DISTSMTP (reference §6.9): `limits.logins` successful logins to one account within
+    /// `limits.interval`, from at least `limits.uniqueAddresses` addresses, block every one of those addresses
+    /// (a shared or stolen account). The logins never count as failures.
+    public mutating func recordLogin(_ d: Detection, now: Int, limits: LoginLimits) -> [Block] {
+        guard let account = d.account, !account.isEmpty, limits.logins > 0 else { return [] }
+        let key = d.rule.trigger + "|" + account
+        var logins = self.logins[key] ?? []
+        logins.removeAll { now - $0.time >= limits.interval }
+        logins.append((now, d.ip))
+        let sources = Set(logins.map(\.ip))
+        guard logins.count >= limits.logins, sources.count >= max(1, limits.uniqueAddresses) else {
+            self.logins[key] = logins
+            if self.logins.count > capacity { self.logins = self.logins.filter { now - ($0.value.last?.time ?? 0) < limits.interval } }
+            return []
+        }
+        self.logins[key] = nil
+        return sources.sorted().map { ip in
+            records[ip, default: Record()].blocking = true
+            var block = Block(ip: ip, apps: [d.rule.app], text: d.rule.text, hits: logins.count, trigger: d.rule.trigger,
+                              seconds: limits.perm > 1 ? limits.perm : nil, ports: nil, interval: limits.interval, lines: [])
+            block.customMessage = "\(ip) (-), \(logins.count) distributed \(limits.service) Logins on account [\(account)] in the last \(limits.interval) secs"
+            return block
         }
     }
 
