@@ -44,4 +44,43 @@ enum NetfilterSocket {
             nlh = UnsafePointer(mnl_nlmsg_next(h, &remaining))
         }
     }
+
+    /// How an exchange ended: the kernel's answer (0, or a negative errno), or stopped by the caller.
+    enum Ending { case done(Int32), stopped }
+
+    /// One request and its answers on a fresh socket: `build` fills the request (its header is in place),
+    /// `each` sees every answer message until the kernel's DONE or ERROR, or until it returns false.
+    static func exchange(_ operation: String, type: UInt8, flags: Int32, family: UInt8,
+                         build: (UnsafeMutablePointer<nlmsghdr>) -> Void,
+                         each: (UnsafePointer<nlmsghdr>) -> Bool) throws(CsfError) -> Ending {
+        let nl = try open(operation, flags: Int32(SOCK_CLOEXEC.rawValue))
+        defer { mnl_socket_close(nl) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let sequence = UInt32(truncatingIfNeeded: time(nil))
+        let sent = buffer.withUnsafeMutableBytes { raw -> Bool in
+            guard let nlh = request(in: raw.baseAddress, type: UInt16(NFNL_SUBSYS_NFTABLES << 8) | UInt16(type),
+                                    flags: flags, sequence: sequence, family: family) else { return false }
+            build(nlh)
+            return mnl_socket_sendto(nl, nlh, Int(nlh.pointee.nlmsg_len)) >= 0
+        }
+        guard sent else { throw .kernel(operation: operation, message: String(cString: strerror(errno))) }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(nl, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw .kernel(operation: operation, message: String(cString: strerror(errno))) }
+            var ending: Ending?
+            buffer.withUnsafeBytes { raw in
+                forEachMessage(raw, count: n) { h in
+                    if h.pointee.nlmsg_type == UInt16(NLMSG_DONE) || h.pointee.nlmsg_type == UInt16(NLMSG_ERROR) {
+                        ending = .done(h.pointee.nlmsg_type == UInt16(NLMSG_ERROR)
+                            ? mnl_nlmsg_get_payload(h).assumingMemoryBound(to: nlmsgerr.self).pointee.error : 0)
+                        return false
+                    }
+                    if each(h) { return true }
+                    ending = .stopped
+                    return false
+                }
+            }
+            if let ending { return ending }
+        }
+    }
 }
