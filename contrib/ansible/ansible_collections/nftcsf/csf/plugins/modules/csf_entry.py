@@ -39,12 +39,10 @@ options:
   comment:
     description: Comment written to the list file.
     type: str
-  csf_bin:
-    description: The csf executable.
-    type: str
-    default: csf
 author:
   - nftcsf developers (@nftcsf)
+extends_documentation_fragment:
+  - nftcsf.csf.csf
 """
 
 EXAMPLES = r"""

@@ -17,12 +17,10 @@ options:
   ip:
     description: An address or CIDR to look up in csf.allow, csf.deny, the temporary lists and the kernel's sets.
     type: str
-  csf_bin:
-    description: The csf executable.
-    type: str
-    default: csf
 author:
   - nftcsf developers (@nftcsf)
+extends_documentation_fragment:
+  - nftcsf.csf.csf
 """
 
 EXAMPLES = r"""
