@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev nftables iproute2 iputils-ping \
-    python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian
+    python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
+    dovecot-imapd dovecot-pop3d
 # ansible-core (+ ansible-lint) from PyPI for the collection's tests. Without PyPI those tests are skipped
 # on a developer's machine, saying so; in CI (CI=true) that is a failure, never a silent skip.
 if [ ! -x .build/ansible-venv/bin/ansible-lint ]; then

@@ -255,6 +255,42 @@ def flood_tcp(host, port, seconds):
     return 0
 
 
+def mail_logins(proto, host, port, user, password, attempts):
+    """`attempts` logins over one IMAP or POP3 connection (a real client library); prints how many succeeded."""
+    import imaplib
+    import poplib
+    ok = 0
+    if proto == "imap":
+        c = imaplib.IMAP4(host, port, timeout=10)
+        for _ in range(attempts):
+            try:
+                c.login(user, password)
+                ok += 1
+                break
+            except imaplib.IMAP4.error:
+                pass
+        try:
+            c.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+    else:
+        c = poplib.POP3(host, port, timeout=10)
+        for _ in range(attempts):
+            try:
+                c.user(user)
+                c.pass_(password)
+                ok += 1
+                break
+            except poplib.error_proto:
+                pass
+        try:
+            c.quit()
+        except (poplib.error_proto, OSError):
+            pass
+    print(ok, flush=True)
+    return 0
+
+
 def smtp_hang(port, ready):
     """An SMTP server on 127.0.0.1:port that accepts connections and never says a word."""
     import socket
@@ -302,6 +338,8 @@ def main(argv):
         return scan_tcp(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
     if cmd == "flood-tcp":
         return flood_tcp(argv[2], int(argv[3]), float(argv[4]))
+    if cmd == "mail-login":
+        return mail_logins(argv[2], argv[3], int(argv[4]), argv[5], argv[6], int(argv[7]))
     if cmd == "smtp":
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
