@@ -101,6 +101,14 @@ final class NoticeCapture: @unchecked Sendable {
         #expect(kernel.holds("tempdeny_in4_port", .port(IPNetwork("198.51.100.7")!, proto: .tcp, port: 22)))
         #expect(!kernel.holds("tempdeny_in4", .address(IPAddress("198.51.100.7")!)))
     }
+
+    @Test func apacheHitsBlockTheWebPortsOnly() throws {
+        let dir = try TempDir.csfRoot(config: ["PORTS_mod_security": "80,443"])
+        let b = try blocker(dir)
+        #expect(b.block(block("198.51.100.8", trigger: "LF_APACHE_401")) == .blocked)
+        #expect(kernel.holds("tempdeny_in4_port", .port(IPNetwork("198.51.100.8")!, proto: .tcp, port: 443)))
+        #expect(!kernel.holds("tempdeny_in4", .address(IPAddress("198.51.100.8")!)), "SSH and the rest stay open")
+    }
 }
 
 @Suite struct PendingBlocksTests {
