@@ -91,4 +91,57 @@ struct JournalHostKernelTests {
         #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5), "the peer's SYN is dropped")
         #expect(lab.file("csf.deny").contains("\(peer.v4) # lfd: (sshd) Failed SSH login"), "LF_SSHD_PERM = 1: permanent")
     }
+
+    /// Dovecot logging to the journal only (as under systemd, stderr into a journal stream), the shipped csf.conf
+    /// with LF_IMAPD on: IMAPD_LOG names Red Hat's /var/log/maillog, lfd reads dovecot's journal entries instead,
+    /// and a peer's failed IMAP logins end in a ban (issue 14: a real daemon, the journal format).
+    @Test(.enabled(if: RealDaemons.present(["/usr/sbin/dovecot"]), "needs dovecot"))
+    func journalOnlyDovecotIsBanned() throws {
+        let lab = try NetLab(peers: 2)
+        let (attacker, user) = (lab.peers[0], lab.peers[1])
+        try Shell.check(["cp", Repo.path("compat/etc/csf/csf.conf"), lab.etc + "/csf.conf"])
+        try lab.setConfig(["TESTING": "0", "TCP_IN": "22,1143", "LF_IMAPD": "3", "LF_IMAPD_PERM": "120"])
+        #expect(try lab.csf("-s").status == 0)
+        let dir = try RealDaemons.dovecotDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try RealDaemons.dovecotConfig(dir: dir, logPath: "/dev/stderr", timestamp: "")
+            .write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
+        let env = lab.csfEnvironment.merging(["NFTCSF_DETECTORS": Repo.path("compat/detectors")]) { $1 }
+            .map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
+        try """
+        set -e
+        for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true
+        mount -t tmpfs tmpfs /run
+        mount -t tmpfs tmpfs /var/log
+        mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup
+        mkdir -p /run/systemd/journal /run/log/journal
+        /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+        echo $! > \(dir)/journald.pid
+        for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
+        [ -S /run/systemd/journal/stdout ]
+        # Its own session, so that stopping it reaches every worker through the process group.
+        (setsid /usr/sbin/dovecot -F -c \(dir)/dovecot.conf 2>&1 | systemd-cat -t dovecot) </dev/null >/dev/null 2>&1 &
+        for i in $(seq 100); do [ -s \(dir)/run/master.pid ] && break; sleep 0.05; done
+        \(env)
+        \(NetLab.lfdBinary)
+        """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
+        let started = try Shell.run(["ip", "netns", "exec", lab.fw, "unshare", "-m", "--propagation", "private", "bash", dir + "/start.sh"])
+        defer {
+            lab.stopLfd()
+            RealDaemons.stop(pidFile: dir + "/run/master.pid")
+            if let text = try? String(contentsOfFile: dir + "/journald.pid", encoding: .utf8),
+               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+        }
+        #expect(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)")
+        #expect(lab.lfdLog.contains("IMAPD_LOG: /var/log/maillog does not exist; reading the journal"), "\(lab.lfdLog)")
+        func logins(_ peer: NetLab.Peer, _ password: String, _ attempts: Int) throws -> String {
+            try lab.peerRun(peer, ["mail-login", "imap", peer.fwV4, "1143", "alice", password, String(attempts)])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try logins(user, "secret", 1) == "1", "a real login")
+        #expect(try logins(attacker, "guess", 3) == "0")
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("(imapd) Failed IMAP login from \(attacker.v4) (-): 3 in the last") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: attacker, port: 1143, timeout: 0.5), "the attacker's SYN is dropped")
+        #expect(try logins(user, "secret", 1) == "1", "the user is not banned")
+    }
 }

@@ -18,30 +18,10 @@ enum RealDaemons {
         kill(-pid, SIGKILL)
     }
 
-    /// Shell text that leaves a daemon started after it no descriptor but /dev/null on 0-2.
-    static let detached = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec </dev/null >/dev/null 2>&1; "#
-}
-
-/// Issue 14's real-daemon matrix, as far as it goes: the Debian package's daemon runs for real in the firewall
-/// namespace (own config, ports, directories; never the host's service), a peer fails to log in with an
-/// ordinary client library, another logs in, and lfd bans the first from the daemon's own log lines.
-@Suite(.serialized, .enabled(if: NetLab.available && RealDaemons.present(["/usr/sbin/dovecot"]), "needs root and dovecot (Tests/run.sh installs it)"))
-struct RealDaemonKernelTests {
-    /// Dovecot 2.3 (IMAP and POP3), logging to its own file (`log_path`), read as IMAPD_LOG and POP3D_LOG.
-    @Test func dovecotFailuresAreBannedAndSuccessesNeverCounted() throws {
-        let lab = try NetLab(peers: 3)
-        let (imapAttacker, user, popAttacker) = (lab.peers[0], lab.peers[1], lab.peers[2])
-        // Dovecot's login processes run as dovenull and must reach their sockets: a directory they may traverse.
-        let dir = "/tmp/nftcsf-dovecot-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        for sub in ["run", "state", "mail"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
-        }
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
-        let log = dir + "/dovecot.log"
-        try "alice:{PLAIN}secret\n".write(toFile: dir + "/passwd", atomically: true, encoding: .utf8)
-        try """
+    /// Dovecot 2.3 on IMAP 1143 and POP3 1110, plain-text logins, user alice/secret in `dir`/passwd, logging to
+    /// `logPath` (a file, or /dev/stderr) with `timestamp`.
+    static func dovecotConfig(dir: String, logPath: String, timestamp: String) -> String {
+        """
         base_dir = \(dir)/run
         state_dir = \(dir)/state
         protocols = imap pop3
@@ -49,8 +29,8 @@ struct RealDaemonKernelTests {
         ssl = no
         disable_plaintext_auth = no
         auth_mechanisms = plain login
-        log_path = \(log)
-        log_timestamp = "%b %d %H:%M:%S "
+        log_path = \(logPath)
+        log_timestamp = "\(timestamp)"
         default_login_user = dovenull
         default_internal_user = dovecot
         passdb {
@@ -78,7 +58,38 @@ struct RealDaemonKernelTests {
             port = 0
           }
         }
-        """.write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
+        """
+    }
+
+    /// A directory Dovecot's unprivileged login processes may traverse (the lab's own root is 0700).
+    static func dovecotDirectory() throws -> String {
+        let dir = "/tmp/nftcsf-dovecot-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        for sub in ["", "/run", "/state", "/mail"] {
+            try FileManager.default.createDirectory(atPath: dir + sub, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        try "alice:{PLAIN}secret\n".write(toFile: dir + "/passwd", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// Shell text that leaves a daemon started after it no descriptor but /dev/null on 0-2.
+    static let detached = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec </dev/null >/dev/null 2>&1; "#
+}
+
+/// Issue 14's real-daemon matrix, as far as it goes: the Debian package's daemon runs for real in the firewall
+/// namespace (own config, ports, directories; never the host's service), a peer fails to log in with an
+/// ordinary client library, another logs in, and lfd bans the first from the daemon's own log lines.
+@Suite(.serialized, .enabled(if: NetLab.available && RealDaemons.present(["/usr/sbin/dovecot"]), "needs root and dovecot (Tests/run.sh installs it)"))
+struct RealDaemonKernelTests {
+    /// Dovecot 2.3 (IMAP and POP3), logging to its own file (`log_path`), read as IMAPD_LOG and POP3D_LOG.
+    @Test func dovecotFailuresAreBannedAndSuccessesNeverCounted() throws {
+        let lab = try NetLab(peers: 3)
+        let (imapAttacker, user, popAttacker) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        let dir = try RealDaemons.dovecotDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/dovecot.log"
+        try RealDaemons.dovecotConfig(dir: dir, logPath: log, timestamp: "%b %d %H:%M:%S ")
+            .write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
         try "".write(toFile: log, atomically: true, encoding: .utf8)
 
         try lab.setConfig(["TCP_IN": "22,1110,1143", "IMAPD_LOG": log, "POP3D_LOG": log, "LF_IMAPD": "3", "LF_POP3D": "3",
