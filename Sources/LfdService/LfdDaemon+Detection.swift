@@ -78,7 +78,15 @@ extension LfdDaemon {
         let limits = FailureTracker.LoginLimits(logins: config.int(logins), uniqueAddresses: config.int(unique),
                                                 interval: max(1, config.int("LF_DIST_INTERVAL")), perm: config.int(perm),
                                                 service: ftp ? "FTP" : "SMTP")
-        for block in tracker.recordLogin(d, now: now, limits: limits) { submit(block, tracked: true) }
+        let blocks = tracker.recordLogin(d, now: now, limits: limits)
+        for block in blocks { submit(block, tracked: true) }
+        // LF_DIST_ACTION: the admin's script, with csf's three arguments (argv, never a shell line).
+        let script = config["LF_DIST_ACTION"].trimmingWhitespace()
+        if let first = blocks.first, !script.isEmpty {
+            let sources = blocks.map(\.ip.description).joined(separator: " ")
+            let text = "\(sources): " + first.message.drop { $0 != "," }.dropFirst(2)
+            actions.notify(.report(script: script, arguments: [d.rule.trigger, d.account ?? "", String(text)]))
+        }
     }
 
     // MARK: packets and connections

@@ -403,7 +403,11 @@ struct LfdKernelTests {
         let (p1, p2) = (lab.peers[0], lab.peers[1])
         let ftpLog = lab.root + "/ftp.log"
         try "".write(toFile: ftpLog, atomically: true, encoding: .utf8)
-        try lab.setConfig(["FTPD_LOG": ftpLog, "LF_DISTFTP": "3", "LF_DISTFTP_UNIQ": "2", "LF_DISTFTP_PERM": "60", "LF_DIST_INTERVAL": "300"])
+        let action = lab.root + "/dist-action.sh"
+        try "#!/bin/sh\nprintf '%s|' \"$@\" > \(lab.root)/dist-action.out\n".write(toFile: action, atomically: true, encoding: .utf8)
+        chmod(action, 0o755)
+        try lab.setConfig(["FTPD_LOG": ftpLog, "LF_DISTFTP": "3", "LF_DISTFTP_UNIQ": "2", "LF_DISTFTP_PERM": "60", "LF_DIST_INTERVAL": "300",
+                           "LF_DIST_ACTION": action])
         let pid = Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         kill(pid, SIGHUP)
         #expect(try eventually(within: 3) { lab.lfdLog.contains("SIGHUP: configuration, rules and lists reloaded") })
@@ -414,6 +418,11 @@ struct LfdKernelTests {
         try lab.appendLog(ftpLog, [login(p2.v4)])
         #expect(try eventually(within: 3) { lab.lfdLog.contains("\(p2.v4) (-), 3 distributed FTP Logins on account [shared] in the last 300 secs") }, "\(lab.lfdLog)")
         #expect(try eventually(within: 3) { try !lab.tcpOpen(from: p1, port: 22, timeout: 0.3) && !lab.tcpOpen(from: p2, port: 22, timeout: 0.3) })
+        // LF_DIST_ACTION ran with csf's arguments: the trigger, the account, the text.
+        let sources = [p1.v4, p2.v4].sorted { IPAddress($0)! < IPAddress($1)! }.joined(separator: " ")
+        #expect(try eventually(within: 3) {
+            (try? String(contentsOfFile: lab.root + "/dist-action.out", encoding: .utf8)) == "LF_DISTFTP|shared|\(sources): 3 distributed FTP Logins on account [shared] in the last 300 secs|"
+        }, "\((try? String(contentsOfFile: lab.root + "/dist-action.out", encoding: .utf8)) ?? "nothing")")
     }
 
     @Test func connectionTrackingBansAPeerHoldingTooManyConnections() throws {
