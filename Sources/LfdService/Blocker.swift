@@ -110,19 +110,23 @@ public struct Blocker {
             notify(.alert(template: "portscan.txt", values: ["ip": "\(b.ip) (-)", "count": "\(b.hits)", "blocks": "\(b.interval)",
                                                              "temp": action, "text": b.lines.joined(separator: "\n")]))
         case "LF_DISTFTP", "LF_DISTSMTP":
-            // csf's own switches for these blocks, on top of LF_EMAIL_ALERT's alert.txt.
+            // csf's own switches for these blocks instead of LF_EMAIL_ALERT.
             guard config.bool(b.trigger == "LF_DISTFTP" ? "LF_DISTFTP_ALERT" : "LF_DISTSMTP_ALERT") else { return }
-            notify(.alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
-                                                          "iptick": "\(b.interval)", "block": action, "text": b.message]))
+            notify(Self.loginFailureAlert(b, action: action, text: b.message))
         case "CT_LIMIT", "CT_SUBNET_LIMIT":
             guard config.bool("CT_EMAIL_ALERT") else { return }
             notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) (-)",
                                                                        "ipcount": "\(b.hits)", "temp": action, "iptext": b.message]))
         default:
             guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
-            notify(.alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
-                                                          "iptick": "\(b.interval)", "block": action, "text": b.lines.joined(separator: "\n")]))
+            notify(Self.loginFailureAlert(b, action: action, text: b.lines.joined(separator: "\n")))
         }
+    }
+
+    /// csf's alert.txt for a block.
+    static func loginFailureAlert(_ b: FailureTracker.Block, action: String, text: String) -> Notice {
+        .alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
+                                               "iptick": "\(b.interval)", "block": action, "text": text])
     }
 
     /// BLOCK_REPORT with csf's eight arguments (reference §6.10).

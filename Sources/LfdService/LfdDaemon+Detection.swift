@@ -82,10 +82,9 @@ extension LfdDaemon {
         for block in blocks { submit(block, tracked: true) }
         // LF_DIST_ACTION: the admin's script, with csf's three arguments (argv, never a shell line).
         let script = config["LF_DIST_ACTION"].trimmingWhitespace()
-        if let first = blocks.first, !script.isEmpty {
-            let sources = blocks.map(\.ip.description).joined(separator: " ")
-            let text = "\(sources): " + first.message.drop { $0 != "," }.dropFirst(2)
-            actions.notify(.report(script: script, arguments: [d.rule.trigger, d.account ?? "", String(text)]))
+        if let first = blocks.first, let account = d.account, !script.isEmpty {
+            let text = blocks.map(\.ip.description).joined(separator: " ") + ": " + limits.summary(count: first.hits, account: account)
+            actions.notify(.report(script: script, arguments: [d.rule.trigger, account, text]))
         }
     }
 

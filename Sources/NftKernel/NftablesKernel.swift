@@ -107,11 +107,10 @@ public final class NftablesKernel: KernelPort {
         guard write(fd, "1\n", 2) == 2 else { throw .system(path, errno) }
     }
 
-    /// Asks the kernel set by set; `get element` fails when the network is not in the set.
     /// Asked over netlink, one lookup per set (`nft get element` would load every element first). A network
     /// is held when its first and last addresses fall in the same interval of the set.
+    /// Without the table every lookup answers ENOENT: nothing is held.
     public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
-        guard try isRunning() else { return [] }
         var held: [String] = []
         for name in sets {
             if let port {

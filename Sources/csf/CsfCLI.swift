@@ -201,7 +201,9 @@ struct CsfCLI {
     private func profile(_ values: [String]) throws(CsfError) -> Int32 {
         let profiles = ConfigProfiles(paths: paths)
         let argument = values.count > 1 ? values[1] : nil
-        switch ConfigProfiles.Verb(rawValue: values[0]) {
+        guard let verb = ConfigProfiles.Verb(rawValue: values[0]) else { return reporter.fail(.usage("Incorrect syntax for command")) }
+        let outcome: ConfigProfiles.Outcome
+        switch verb {
         case .list:
             let listing = profiles.list()
             if json { reporter.emit(listing) } else { ConfigProfiles.listingLines(listing).forEach { print($0) } }
@@ -216,16 +218,12 @@ struct CsfCLI {
                 differences.forEach { print("[\($0.setting)]\t[\($0.first)]\t[\($0.second)]") }
             }
             return 0
-        case .backup, .restore, .apply, .keep, nil:
-            let outcome: ConfigProfiles.Outcome
-            switch ConfigProfiles.Verb(rawValue: values[0]) {
-            case .backup: outcome = try profiles.backup(argument)
-            case .restore: outcome = try profiles.restore(argument ?? "")
-            case .apply: outcome = try profiles.apply(argument ?? "")
-            default: outcome = try profiles.keep(argument ?? "")
-            }
-            if json { reporter.emit(outcome) } else { outcome.lines.forEach { print($0) } }
-            return 0
+        case .backup: outcome = try profiles.backup(argument)
+        case .restore: outcome = try profiles.restore(argument ?? "")
+        case .apply: outcome = try profiles.apply(argument ?? "")
+        case .keep: outcome = try profiles.keep(argument ?? "")
         }
+        if json { reporter.emit(outcome) } else { outcome.lines.forEach { print($0) } }
+        return 0
     }
 }

@@ -142,6 +142,11 @@ public struct FailureTracker: Sendable {
         public init(logins: Int, uniqueAddresses: Int, interval: Int, perm: Int, service: String) {
             (self.logins, self.uniqueAddresses, self.interval, self.perm, self.service) = (logins, uniqueAddresses, interval, perm, service)
         }
+
+        /// csf's wording after the address: `3 distributed FTP Logins on account [bob] in the last 300 secs`.
+        public func summary(count: Int, account: String) -> String {
+            "\(count) distributed \(service) Logins on account [\(account)] in the last \(interval) secs"
+        }
     }
 
     /// LF_DISTFTP / LF_DISTSMTP (reference §6.9): `limits.logins` successful logins to one account within
@@ -164,7 +169,7 @@ public struct FailureTracker: Sendable {
             records[ip, default: Record()].blocking = true
             var block = Block(ip: ip, apps: [d.rule.app], text: d.rule.text, hits: logins.count, trigger: d.rule.trigger,
                               seconds: limits.perm > 1 ? limits.perm : nil, ports: nil, interval: limits.interval, lines: [])
-            block.customMessage = "\(ip) (-), \(logins.count) distributed \(limits.service) Logins on account [\(account)] in the last \(limits.interval) secs"
+            block.customMessage = "\(ip) (-), " + limits.summary(count: logins.count, account: account)
             return block
         }
     }

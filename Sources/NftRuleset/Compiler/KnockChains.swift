@@ -14,7 +14,7 @@ extension RulesetCompiler {
             for family in families {
                 let base = familyMatch(family) + inScope(scope(family))
                 let first = base + [.dport(k.proto, [PortRange(k.knocks[0])])] + state
-                if policy.portKnockingLog { rules += (logRule(first, prefix: "*\(k.port)_S1*", tag: "Knock: ", comment: label)) }
+                if policy.portKnockingLog { rules += logRule(first, prefix: "*\(k.port)_S1*", tag: "Knock: ", comment: label) }
                 rules.append(NftRule(first, [.setAddSource(set: S.knock(family, port: k.port, proto: k.proto, step: 1), family: family, update: true, limitOver: nil, burst: 0)],
                                      .drop, comment: "\(label) knock 1"))
                 for step in 2...k.knocks.count {
@@ -23,7 +23,7 @@ extension RulesetCompiler {
                                          .jump(C.knock(port: k.port, proto: k.proto, step: step)), comment: "\(label) knock \(step)"))
                 }
                 let open = base + [.dport(k.proto, [PortRange(k.port)])] + state + [.saddr(family, .set(S.knock(family, port: k.port, proto: k.proto, step: k.knocks.count)))]
-                if policy.portKnockingLog { rules += (logRule(open, prefix: "*\(k.port)_IN*", tag: "Knock: ", comment: label)) }
+                if policy.portKnockingLog { rules += logRule(open, prefix: "*\(k.port)_IN*", tag: "Knock: ", comment: label) }
                 rules.append(NftRule(open, [], .accept, comment: "\(label) open"))
             }
         }

@@ -130,9 +130,12 @@ public struct RulesetCompiler {
         let text = "\(tag)\(prefix) "
         var rules = [NftRule(matches + [.limit(Self.logLimit, burst: 5)], [.log(prefix: text, uid: uid, group: nil)], nil, comment: comment)]
         guard let group = policy.nflogGroup else { return rules }
-        for family in families where Self.allows(matches, family) {
-            let fm: [NftMatch] = matches.contains { if case .family = $0 { return true } else { return false } }
-                ? [] : [.family(family == .v4 ? .ipv4 : .ipv6)]
+        // A rule with a family match sees that family only; one without sees both and gets a match per family.
+        let own = matches.lazy.compactMap { m -> NftFamilyMatch? in if case .family(let f) = m { return f } else { return nil } }.first
+        for family in families {
+            let match: NftFamilyMatch = family == .v4 ? .ipv4 : .ipv6
+            guard own == nil || own == match else { continue }
+            let fm: [NftMatch] = own == nil ? [.family(match)] : []
             rules.append(NftRule(fm + matches, [.setLimitSource(set: S.nflog(family), family: family, rate: Self.nflogRate, burst: Self.nflogBurst),
                                                 .log(prefix: text, uid: false, group: group)],
                                  nil, comment: "\(comment) NFLOG_GROUP, per source"))
@@ -140,11 +143,4 @@ public struct RulesetCompiler {
         return rules
     }
 
-    /// Whether a rule with `matches` can see packets of `family` (a rule with no family match sees both).
-    static func allows(_ matches: [NftMatch], _ family: IPAddress.Family) -> Bool {
-        for m in matches {
-            if case .family(let f) = m { return (f == .ipv4) == (family == .v4) }
-        }
-        return true
-    }
 }
