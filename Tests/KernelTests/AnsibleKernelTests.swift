@@ -114,7 +114,8 @@ struct AnsibleKernelTests {
         for (module, args) in [("nftcsf.csf.csf_config", "settings={\"TCP_IN\": \"22,99999\"} csf_bin=\(NetLab.csfBinary)"),
                                ("nftcsf.csf.csf_config", "settings={\"TCP_IN\": \"22\\\"; drop\"} csf_bin=\(NetLab.csfBinary)"),
                                ("nftcsf.csf.csf_entry", "ip=not-an-address state=deny csf_bin=\(NetLab.csfBinary)"),
-                               ("nftcsf.csf.csf_entry", "ip=192.0.2.9 state=tempdeny ttl=forever csf_bin=\(NetLab.csfBinary)")] {
+                               ("nftcsf.csf.csf_entry", "ip=192.0.2.9 state=tempdeny ttl=forever csf_bin=\(NetLab.csfBinary)"),
+                               ("nftcsf.csf.csf_info", "ip=not-an-address csf_bin=\(NetLab.csfBinary)")] {
             let r = try Shell.run(["ip", "netns", "exec", lab.fw, "env"] + env + [
                 AnsibleTools.path("ansible")!, "localhost", "-i", "localhost,", "-c", "local", "-m", module, "-a", args])
             #expect(r.status != 0 && r.stdout.contains("FAILED"), "\(module) \(args): \(r.stdout)")

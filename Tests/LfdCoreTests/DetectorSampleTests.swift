@@ -79,6 +79,30 @@ import CsfTestSupport
         #expect(diagnostics.map(\.line).contains(12) && diagnostics.map(\.line).contains(14), "\(diagnostics)")
         #expect(diagnostics.allSatisfy { $0.description.hasPrefix("bad.rules:") })
     }
+
+    /// `also` names another counter: a malformed one is the file's error with its line, and the file adds nothing.
+    @Test func aMalformedAlsoIsAnErrorWithItsLine() {
+        let (rules, diagnostics) = DetectorFile.parse("""
+        [one]
+        app = x
+        text = Failed x login from
+        trigger = LF_X
+        log = X_LOG
+        also = lf_apache_401 apache401 text
+        pattern = ^(?<ip>[0-9.]+) fail$
+        """, path: "also.rules")
+        #expect(rules.isEmpty && diagnostics.count == 1 && diagnostics.first?.line == 6, "\(diagnostics)")
+        let (good, none) = DetectorFile.parse("""
+        [one]
+        app = x
+        text = Failed x login from
+        trigger = LF_X
+        log = X_LOG
+        also = LF_APACHE_401 apache401 Apache 401 hit from
+        pattern = ^(?<ip>[0-9.]+) fail$
+        """, path: "also.rules")
+        #expect(none.isEmpty && good.first?.also.first?.trigger == "LF_APACHE_401" && good.first?.also.first?.text == "Apache 401 hit from")
+    }
 }
 
 /// csf cannot load the detectors (PCRE2), so it keeps its own table of the logs each check reads: the two
