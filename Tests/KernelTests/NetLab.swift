@@ -36,7 +36,8 @@ final class NetLab {
         let prefix = "nftcsf-\(getpid())-\(Self.counter)\(String(UInt16.random(in: 0...UInt16.max), radix: 36))"
         fw = "\(prefix)-fw"
         root = NSTemporaryDirectory() + "nftcsf-lab-" + prefix.dropFirst("nftcsf-".count)
-        let subnets = [("192.0.2", "2001:db8:1"), ("198.51.100", "2001:db8:2"), ("203.0.113", "2001:db8:3")]
+        let subnets = [("192.0.2", "2001:db8:1"), ("198.51.100", "2001:db8:2"), ("203.0.113", "2001:db8:3"),
+                       ("198.18.0", "2001:db8:4"), ("198.19.0", "2001:db8:5")]
         var ps: [Peer] = []
         try Shell.check(["ip", "netns", "add", fw])
         try Shell.check(["ip", "-n", fw, "link", "set", "lo", "up"])
@@ -61,7 +62,10 @@ final class NetLab {
         try Shell.check(["cp", "-r", Repo.path("compat/tpl"), root + "/usr/local/csf/"])
         try FileManager.default.createDirectory(atPath: root + "/usr/share/nftcsf", withIntermediateDirectories: true)
         try Shell.check(["cp", "-r", Repo.path("compat/detectors"), root + "/usr/share/nftcsf/"])
-        try setConfig(["TESTING": "0"])
+        // Alerts go to a file of the lab: the host's sendmail (the tests install postfix) would queue them on the host.
+        try "#!/bin/sh\ncat >> \(root)/sent-mail\n".write(toFile: root + "/sendmail", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/sendmail")
+        try setConfig(["TESTING": "0", "SENDMAIL": root + "/sendmail"])
     }
 
     deinit {

@@ -72,6 +72,10 @@ enum RealDaemons {
         return dir
     }
 
+    /// Shell text (bash) that closes every descriptor above 2: Foundation's Process leaks the test's output pipe
+    /// to children, and a daemon started after it would keep the test waiting for end of file.
+    static let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true"#
+
     /// Shell text that leaves a daemon started after it no descriptor but /dev/null on 0-2.
     static let detached = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec </dev/null >/dev/null 2>&1; "#
 }

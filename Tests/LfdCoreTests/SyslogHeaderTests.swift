@@ -15,6 +15,7 @@ import Testing
         ("RFC 5424", "<38>1 2025-01-05T09:05:04.123456+00:00 web1 %a %p - - %m"),
         ("RFC 5424 with structured data", "<38>1 2025-01-05T09:05:04Z web1 %a %p ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Ap\\]p\"][x@1 a=\"b\"] %m"),
         ("RFC 5424 with BOM, nil timestamp", "<38>1 - web1 %a %p - - \u{FEFF}%m"),
+        ("RFC 5424 from rsyslog (a legacy sender's space kept in MSG)", "<38>1 2025-01-05T09:05:04.123456+00:00 web1 %a %p - -  %m"),
         ("BusyBox syslogd", "Jan  5 09:05:04 web1 authpriv.info %@: %m"),
         ("FreeBSD syslogd -v", "Jan  5 09:05:04 <auth.info> web1 %@: %m"),
         ("FreeBSD syslogd -vv", "Jan  5 09:05:04 <4.6> web1 %@: %m"),

@@ -83,7 +83,9 @@ public enum SyslogHeader {
         } else {
             return nil
         }
-        if message.hasPrefix(" ") { message = message.dropFirst() }
+        // One space ends SD; rsyslog keeps a legacy sender's own space after the tag's colon in MSG, so a line
+        // from a real sshd has two.
+        while message.hasPrefix(" ") { message = message.dropFirst() }
         if message.hasPrefix("\u{FEFF}") { message = message.dropFirst() }
         let ts = timestamp == "-" ? "1970-01-01T00:00:00Z" : String(timestamp)
         let tag = app == "-" ? "-" : String(app)

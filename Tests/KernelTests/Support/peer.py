@@ -291,6 +291,54 @@ def mail_logins(proto, host, port, user, password, attempts):
     return 0
 
 
+def ftp_logins(host, port, user, password, attempts):
+    """`attempts` FTP logins, a connection each (ftplib); prints how many succeeded."""
+    import ftplib
+    ok = 0
+    for _ in range(attempts):
+        try:
+            c = ftplib.FTP()
+            c.connect(host, port, timeout=10)
+            try:
+                c.login(user, password)
+                ok += 1
+            except ftplib.error_perm:
+                pass
+            try:
+                c.quit()
+            except (ftplib.all_errors):
+                pass
+        except OSError:
+            pass
+    print(ok, flush=True)
+    return 0
+
+
+def smtp_auths(host, port, user, password, attempts):
+    """`attempts` SMTP AUTH logins, a connection each (smtplib, AUTH PLAIN); prints how many succeeded."""
+    import smtplib
+    ok = 0
+    for _ in range(attempts):
+        try:
+            c = smtplib.SMTP(host, port, timeout=10)
+            c.ehlo("client.example")
+            c.user, c.password = user, password
+            try:
+                # One mechanism: login() would retry a failed PLAIN as LOGIN, two failures per attempt.
+                c.auth("PLAIN", c.auth_plain)
+                ok += 1
+            except smtplib.SMTPException:
+                pass
+            try:
+                c.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        except (OSError, smtplib.SMTPException):
+            pass
+    print(ok, flush=True)
+    return 0
+
+
 def smtp_hang(port, ready):
     """An SMTP server on 127.0.0.1:port that accepts connections and never says a word."""
     import socket
@@ -340,6 +388,10 @@ def main(argv):
         return flood_tcp(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "mail-login":
         return mail_logins(argv[2], argv[3], int(argv[4]), argv[5], argv[6], int(argv[7]))
+    if cmd == "ftp-login":
+        return ftp_logins(argv[2], int(argv[3]), argv[4], argv[5], int(argv[6]))
+    if cmd == "smtp-auth":
+        return smtp_auths(argv[2], int(argv[3]), argv[4], argv[5], int(argv[6]))
     if cmd == "smtp":
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":

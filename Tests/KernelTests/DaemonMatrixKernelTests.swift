@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 14's real-daemon matrix: each daemon csf watches, from its Debian package, runs for real in a private
+/// host inside the firewall namespace and logs one of the ways a server logs (rsyslog traditional, high-precision,
+/// RFC 5424, the journal alone, its own file). Peers fail to log in with ordinary clients; each is banned, with
+/// its own address, on exactly the attempt that reaches the configured trigger, and a peer that logs in is let
+/// in before and after and never counted. `NFTCSF_CAPTURE_DIR=dir` keeps every daemon's log lines there (the
+/// detector samples taken from them say so).
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root (Tests/run.sh installs the daemons)"))
+struct DaemonMatrixKernelTests {
+    @Test(arguments: DaemonMatrix.cases)
+    func attackerIsBannedAtTheTriggerAndTheUserNeverCounted(_ c: MatrixCase) throws {
+        let d = c.daemon
+        guard RealDaemons.present(d.binaries) else {
+            print("\(c.testDescription): not installed (Tests/run.sh installs it); not run")
+            return
+        }
+        let lab = try NetLab(peers: d.attacks.count + 1)
+        let user = lab.peers[d.attacks.count]
+        var config = d.config(c.way)
+        config["TCP_IN"] = Array(Set([22] + d.tcp)).sorted().map(String.init).joined(separator: ",")
+        config["UDP_IN"] = "53,5353"
+        try lab.setConfig(config)
+        #expect(try lab.csf("-s").status == 0)
+
+        let host = try PrivateHost(lab: lab, way: c.way)
+        defer {
+            if let capture = ProcessInfo.processInfo.environment["NFTCSF_CAPTURE_DIR"] {
+                try? FileManager.default.createDirectory(atPath: capture, withIntermediateDirectories: true)
+                try? host.logs.write(toFile: "\(capture)/\(d.name)-\(c.way.rawValue).log", atomically: true, encoding: .utf8)
+            }
+            host.stop()
+        }
+        let started = try host.start(daemons: try d.prepare(host.dir, c.way), extraUsers: d.extraUsers)
+        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(host.logs)")
+        try #require(try eventually(within: 15) { try listening(lab, d.tcp) }, "\(c.testDescription) did not start\n\(host.logs)")
+        #expect(try d.success(lab, user, host.dir), "a real login succeeds\n\(host.logs)")
+
+        for (i, attack) in d.attacks.enumerated() {
+            let peer = lab.peers[i]
+            let trigger = Int(config[attack.trigger] ?? "") ?? 0
+            let attempts = (trigger + attack.linesPerAttempt - 1) / attack.linesPerAttempt
+            let banned = "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
+            for _ in 1..<attempts { try attack.attempt(lab, peer) }
+            usleep(500_000)
+            #expect(!lab.lfdLog.contains(peer.v4), "\(attack.name): counted too early\n\(lab.lfdLog)\n\(host.logs)")
+            try attack.attempt(lab, peer)
+            #expect(try eventually(within: 10) { lab.lfdLog.contains(banned) }, "\(attack.name): \(banned)\n\(lab.lfdLog)\n\(host.logs)")
+            #expect(try !lab.tcpOpen(from: peer, port: attack.port, timeout: 0.5), "\(attack.name): the attacker's SYN is dropped")
+        }
+        #expect(try d.success(lab, user, host.dir), "the user is still let in\n\(host.logs)")
+        #expect(!lab.lfdLog.contains(user.v4), "successful logins are never counted\n\(lab.lfdLog)")
+    }
+
+    private func listening(_ lab: NetLab, _ ports: [Int]) throws -> Bool {
+        let out = try Shell.run(["ip", "netns", "exec", lab.fw, "ss", "-Hltn"]).stdout
+        return ports.allSatisfy { out.contains(":\($0) ") }
+    }
+}
