@@ -38,24 +38,47 @@ struct DaemonMatrixKernelTests {
         try #require(try eventually(within: 15) { try listening(lab, d.tcp) }, "\(c.testDescription) did not start\n\(host.logs)")
         #expect(try d.success(lab, user, host.dir), "a real login succeeds\n\(host.logs)")
 
-        for (i, attack) in d.attacks.enumerated() {
-            let peer = lab.peers[i]
-            let trigger = Int(config[attack.trigger] ?? "") ?? 0
-            let attempts = (trigger + attack.linesPerAttempt - 1) / attack.linesPerAttempt
-            let banned = "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
-            for _ in 1..<attempts { try attack.attempt(lab, peer) }
-            usleep(500_000)
-            #expect(!lab.lfdLog.contains(peer.v4), "\(attack.name): counted too early\n\(lab.lfdLog)\n\(host.logs)")
-            try attack.attempt(lab, peer)
-            #expect(try eventually(within: 10) { lab.lfdLog.contains(banned) }, "\(attack.name): \(banned)\n\(lab.lfdLog)\n\(host.logs)")
-            #expect(try !lab.tcpOpen(from: peer, port: attack.port, timeout: 0.5), "\(attack.name): the attacker's SYN is dropped")
+        // The attackers run side by side (the daemons' failure delays add up otherwise); each peer's own
+        // attempts stay in order.
+        let failures = FailureList()
+        let triggers = config
+        // Only reads the lab (files, namespaces) from the attackers' threads.
+        nonisolated(unsafe) let shared = lab
+        DispatchQueue.concurrentPerform(iterations: d.attacks.count) { i in
+            do {
+                try attack(d.attacks[i], from: shared.peers[i], trigger: Int(triggers[d.attacks[i].trigger] ?? "") ?? 0, lab: shared, failures: failures)
+            } catch {
+                failures.add("\(d.attacks[i].name): \(error)")
+            }
         }
+        #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))\n\(lab.lfdLog)\n\(host.logs)")
         #expect(try d.success(lab, user, host.dir), "the user is still let in\n\(host.logs)")
         #expect(!lab.lfdLog.contains(user.v4), "successful logins are never counted\n\(lab.lfdLog)")
+    }
+
+    /// Attempts up to one line short of the trigger (no count yet may reach lfd.log), then the one that reaches
+    /// it: lfd's ban line with this peer's address and the trigger's count, and the peer's SYN dropped.
+    private func attack(_ attack: MatrixAttack, from peer: NetLab.Peer, trigger: Int, lab: NetLab, failures: FailureList) throws {
+        let attempts = (trigger + attack.linesPerAttempt - 1) / attack.linesPerAttempt
+        let banned = "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
+        for _ in 1..<attempts { try attack.attempt(lab, peer) }
+        usleep(500_000)
+        if lab.lfdLog.contains(peer.v4) { failures.add("\(attack.name): \(peer.v4) counted before the trigger") }
+        try attack.attempt(lab, peer)
+        if !(try eventually(within: 10) { lab.lfdLog.contains(banned) }) { failures.add("\(attack.name): no \"\(banned)\"") }
+        if try lab.tcpOpen(from: peer, port: attack.port, timeout: 0.5) { failures.add("\(attack.name): \(peer.v4) still reaches port \(attack.port)") }
     }
 
     private func listening(_ lab: NetLab, _ ports: [Int]) throws -> Bool {
         let out = try Shell.run(["ip", "netns", "exec", lab.fw, "ss", "-Hltn"]).stdout
         return ports.allSatisfy { out.contains(":\($0) ") }
     }
+}
+
+/// What the concurrent attackers found wrong, gathered for one expectation.
+final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ text: String) { lock.withLock { items.append(text) } }
+    var all: [String] { lock.withLock { items } }
 }
