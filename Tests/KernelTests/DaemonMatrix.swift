@@ -172,7 +172,7 @@ enum DaemonMatrix {
         prepare: { dir, way in
             let start = try dovecot(dir, way == .file ? .traditional : way, saslPort: 12345)
             let d = dir + "/postfix"
-            try mkdir(d)
+            for sub in ["", "/queue", "/data"] { try mkdir(d + sub) }
             try write("""
             compatibility_level = 3.6
             queue_directory = \(d)/queue
@@ -208,7 +208,8 @@ enum DaemonMatrix {
             scache    unix  -       -       n       -       1       scache
             postlog   unix-dgram n  -       n       -       1       postlogd
             """, d + "/master.cf")
-            return start + "\n/usr/sbin/postfix -c \(d) check >>\(dir)/run/postfix.out 2>&1\nrun postfix /usr/sbin/postfix -c \(d) start-fg"
+            return start + "\nchown postfix \(d)/data\n/usr/sbin/postfix -c \(d) check >>\(dir)/run/postfix.out 2>&1\n"
+                + "run postfix /usr/sbin/postfix -c \(d) start-fg"
         },
         success: { lab, peer, _ in try count(lab.peerRun(peer, ["smtp-auth", peer.fwV4, "2525", "alice", "secret", "1"])) == 1 },
         attacks: [
