@@ -235,6 +235,9 @@ enum DaemonMatrix {
             spool_directory = \(d)/spool
             log_file_path = \(way == .file ? "/var/log/exim4/%slog" : "syslog")
             syslog_processname = exim
+            # Exim's default writes a line bound for both mainlog and rejectlog twice to syslog, and every
+            # failure would count twice (as in csf); Exim's documentation suggests turning it off with syslog.
+            syslog_duplication = false
             daemon_smtp_ports = 2526
             local_interfaces = 0.0.0.0
             host_lookup =

@@ -54,7 +54,11 @@ struct PrivateHost {
     func script(daemons: String, extraUsers: [String] = []) -> String {
         let env = lab.csfEnvironment.merging(["NFTCSF_DETECTORS": Repo.path("compat/detectors")]) { $1 }
             .map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
-        let users = (["alice:x:2001:2001:Alice:\(dir)/home/alice:/bin/sh"] + extraUsers).joined(separator: "\n")
+        let passwd = ["alice:x:2001:2001:Alice:\(dir)/home/alice:/bin/sh"] + extraUsers
+        let users = passwd.joined(separator: "\n")
+        // Each user gets a group of its own name and gid.
+        let groups = passwd.map { $0.split(separator: ":", omittingEmptySubsequences: false) }.filter { $0.count > 3 }
+            .map { "\($0[0]):x:\($0[3]):" }.joined(separator: "\n")
         return """
         set -e
         \(RealDaemons.closeInherited)
@@ -75,7 +79,7 @@ struct PrivateHost {
         cp /etc/passwd /etc/shadow /etc/group \(dir)/etc/
         printf '%s\\n' '\(users)' >> \(dir)/etc/passwd
         echo 'alice:\(Self.secretHash):20000:0:99999:7:::' >> \(dir)/etc/shadow
-        echo 'alice:x:2001:' >> \(dir)/etc/group
+        printf '%s\\n' '\(groups)' >> \(dir)/etc/group
         # No resolver: reverse lookups of the peers fail at once instead of timing out.
         echo 'nameserver 127.0.0.1' > \(dir)/etc/resolv.conf
         for f in passwd shadow group resolv.conf; do mount --bind \(dir)/etc/$f /etc/$f; done

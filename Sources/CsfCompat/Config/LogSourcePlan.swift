@@ -102,7 +102,7 @@ public struct LogSourcePlan: Sendable {
         "IMAPD_LOG": ["SYSLOG_IDENTIFIER=dovecot"],
         "FTPD_LOG": ["SYSLOG_IDENTIFIER=vsftpd", "SYSLOG_IDENTIFIER=proftpd", "SYSLOG_IDENTIFIER=pure-ftpd"],
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
-                         "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot"],
+                         "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
     ]
 
