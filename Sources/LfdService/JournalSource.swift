@@ -8,7 +8,8 @@ import Glibc
 
 /// A log key read from the systemd journal instead of a file: `SSHD_LOG = "journal:sshd.service"` (a unit),
 /// `"journal:SYSLOG_IDENTIFIER=sshd"` (any journal field; several, comma-separated, are alternatives), with an
-/// optional `@/path/file.journal` to read journal files instead of the system journal. Entries are turned back
+/// optional `@/path/file.journal` to read journal files instead of the system journal. `!FIELD=value` leaves out
+/// the entries that have it (the auth facilities, which Debian's syslog and Red Hat's messages files leave out). Entries are turned back
 /// into syslog-shaped lines (`Mon DD HH:MM:SS host ident[pid]: message`) so the same detectors apply.
 ///
 /// libsystemd is loaded with dlopen when a journal source is configured, so csf and hosts without systemd
@@ -18,10 +19,13 @@ public final class JournalSource {
     public let keys: [String]
     private let api: JournalAPI
     private var journal: OpaquePointer?
+    private let excluded: [(field: String, value: String)]
 
     public struct Spec: Sendable, Equatable {
         public var matches: [String]
         public var file: String?
+        /// `FIELD=value` pairs whose entries are skipped.
+        public var excluded: [String] = []
     }
 
     /// Parses the part after `journal:`.
@@ -33,9 +37,10 @@ public final class JournalSource {
             file = String(rest[rest.index(after: at)...])
             rest = String(rest[..<at])
         }
-        let matches = rest.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
-            .map { $0.contains("=") ? $0 : "_SYSTEMD_UNIT=\($0)" }
-        return Spec(matches: matches, file: file)
+        let items = rest.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
+        let matches = items.filter { !$0.hasPrefix("!") }.map { $0.contains("=") ? $0 : "_SYSTEMD_UNIT=\($0)" }
+        let excluded = items.filter { $0.hasPrefix("!") && $0.contains("=") }.map { String($0.dropFirst()) }
+        return Spec(matches: matches, file: file, excluded: excluded)
     }
 
     public init(value: String, keys: [String]) throws(CsfError) {
@@ -46,6 +51,9 @@ public final class JournalSource {
         spec = value
         self.keys = keys
         self.api = api
+        excluded = parsed.excluded.compactMap { pair in
+            pair.firstIndex(of: "=").map { (String(pair[..<$0]), String(pair[pair.index(after: $0)...])) }
+        }
         var j: OpaquePointer?
         var rc: Int32
         if let file = parsed.file {
@@ -83,6 +91,7 @@ public final class JournalSource {
         var out: [LogTailer.Line] = []
         while api.next(j) > 0 {
             guard let message = field(j, "MESSAGE") else { continue }
+            if excluded.contains(where: { field(j, $0.field) == $0.value }) { continue }
             let ident = field(j, "SYSLOG_IDENTIFIER") ?? field(j, "_COMM") ?? "unknown"
             let pid = field(j, "SYSLOG_PID") ?? field(j, "_PID")
             let host = field(j, "_HOSTNAME").map { String($0.split(separator: ".").first ?? "") } ?? LfdLogFile.shortHostname()

@@ -23,6 +23,10 @@ import Testing
         #expect(e?.note == "SSHD_LOG: /var/log/secure does not exist; reading /var/log/auth.log")
         let mail = entry("IMAPD_LOG", "/var/log/maillog", host(["/var/log/mail.log"], journal: false))
         #expect(mail?.source == .files(["/var/log/mail.log"]))
+        // A path of the admin's own that is not there yet (the daemon has not logged) is watched for too.
+        let own = entry("FTPD_LOG", "/var/log/vsftpd.log", host(["/var/log/syslog"], journal: true))
+        #expect(own?.source == .files(["/var/log/vsftpd.log", "/var/log/syslog"]))
+        #expect(own?.note == "FTPD_LOG: /var/log/vsftpd.log does not exist yet; reading /var/log/syslog too")
     }
 
     @Test func thenTheJournalOfTheProgramsThatWriteIt() {

@@ -63,7 +63,14 @@ public struct LogSourcePlan: Sendable {
         }
         let present = host.glob(value).filter(host.exists)
         if !present.isEmpty { return Entry(key: key, configured: value, source: .files(present), note: nil, readsNothing: false) }
+        let glob = value.contains { "*?[".contains($0) }
         if let other = (alternatives[key] ?? []).first(where: { $0 != value && host.exists($0) }) {
+            // A path of the admin's own (vsftpd.log before vsftpd's first line) is watched for as well; the other
+            // family's default path never appears on this host.
+            if !glob && !(alternatives[key] ?? []).contains(value) {
+                return Entry(key: key, configured: value, source: .files([value, other]),
+                             note: "\(key): \(value) does not exist yet; reading \(other) too", readsNothing: false)
+            }
             return Entry(key: key, configured: value, source: .files([other]),
                          note: "\(key): \(value) does not exist; reading \(other)", readsNothing: false)
         }
@@ -72,7 +79,6 @@ public struct LogSourcePlan: Sendable {
             return Entry(key: key, configured: value, source: .journal(spec),
                          note: "\(key): \(value) does not exist; reading the journal (\(matches.joined(separator: ", ")))", readsNothing: false)
         }
-        let glob = value.contains { "*?[".contains($0) }
         return Entry(key: key, configured: value, source: .files(glob ? [] : [value]),
                      note: "\(key): \(value) does not exist\(host.journal ? "" : " and there is no journal"); nothing to read until it appears",
                      readsNothing: true)
@@ -100,7 +106,10 @@ public struct LogSourcePlan: Sendable {
         "SUDO_LOG": ["SYSLOG_IDENTIFIER=sudo"],
         "POP3D_LOG": ["SYSLOG_IDENTIFIER=dovecot"],
         "IMAPD_LOG": ["SYSLOG_IDENTIFIER=dovecot"],
-        "FTPD_LOG": ["SYSLOG_IDENTIFIER=vsftpd", "SYSLOG_IDENTIFIER=proftpd", "SYSLOG_IDENTIFIER=pure-ftpd"],
+        // The files these stand for (Debian's syslog, Red Hat's messages) leave the auth facilities out: vsftpd's
+        // pam_unix line beside its own "FAIL LOGIN" would count one try twice.
+        "FTPD_LOG": ["SYSLOG_IDENTIFIER=vsftpd", "SYSLOG_IDENTIFIER=proftpd", "SYSLOG_IDENTIFIER=pure-ftpd",
+                     "!SYSLOG_FACILITY=4", "!SYSLOG_FACILITY=10"],
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
