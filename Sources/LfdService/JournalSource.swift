@@ -8,8 +8,9 @@ import Glibc
 
 /// A log key read from the systemd journal instead of a file: `SSHD_LOG = "journal:sshd.service"` (a unit),
 /// `"journal:SYSLOG_IDENTIFIER=sshd"` (any journal field; several, comma-separated, are alternatives), with an
-/// optional `@/path/file.journal` to read journal files instead of the system journal. `!FIELD=value` leaves out
-/// the entries that have it (the auth facilities, which Debian's syslog and Red Hat's messages files leave out). Entries are turned back
+/// optional `@/path/file.journal` to read journal files instead of the system journal. `!FIELD=value[+FIELD=value]`
+/// leaves out the entries that have all of them (vsftpd's pam_unix lines in the auth facilities, which the syslog
+/// file FTPD_LOG stands for leaves out). Entries are turned back
 /// into syslog-shaped lines (`Mon DD HH:MM:SS host ident[pid]: message`) so the same detectors apply.
 ///
 /// libsystemd is loaded with dlopen when a journal source is configured, so csf and hosts without systemd
@@ -19,12 +20,12 @@ public final class JournalSource {
     public let keys: [String]
     private let api: JournalAPI
     private var journal: OpaquePointer?
-    private let excluded: [(field: String, value: String)]
+    private let excluded: [[(field: String, value: String)]]
 
     public struct Spec: Sendable, Equatable {
         public var matches: [String]
         public var file: String?
-        /// `FIELD=value` pairs whose entries are skipped.
+        /// `FIELD=value[+FIELD=value]`: entries with all of one are skipped.
         public var excluded: [String] = []
     }
 
@@ -51,8 +52,10 @@ public final class JournalSource {
         spec = value
         self.keys = keys
         self.api = api
-        excluded = parsed.excluded.compactMap { pair in
-            pair.firstIndex(of: "=").map { (String(pair[..<$0]), String(pair[pair.index(after: $0)...])) }
+        excluded = parsed.excluded.map { all in
+            all.split(separator: "+").compactMap { pair in
+                pair.firstIndex(of: "=").map { (String(pair[..<$0]), String(pair[pair.index(after: $0)...])) }
+            }
         }
         var j: OpaquePointer?
         var rc: Int32
@@ -91,7 +94,7 @@ public final class JournalSource {
         var out: [LogTailer.Line] = []
         while api.next(j) > 0 {
             guard let message = field(j, "MESSAGE") else { continue }
-            if excluded.contains(where: { field(j, $0.field) == $0.value }) { continue }
+            if excluded.contains(where: { all in all.allSatisfy { field(j, $0.field) == $0.value } }) { continue }
             let ident = field(j, "SYSLOG_IDENTIFIER") ?? field(j, "_COMM") ?? "unknown"
             let pid = field(j, "SYSLOG_PID") ?? field(j, "_PID")
             let host = field(j, "_HOSTNAME").map { String($0.split(separator: ".").first ?? "") } ?? LfdLogFile.shortHostname()

@@ -306,7 +306,10 @@ enum DaemonMatrix {
 
     static let proftpd = MatrixDaemon(
         name: "proftpd", binaries: [unpacked + "/proftpd-core/usr/sbin/proftpd"], ways: syslogWays + [.file], tcp: [2122],
-        config: ftpConfig("/var/log/proftpd.log"),
+        // Through syslog, ProFTPD's login failures go to authpriv (auth.log), not to the syslog file.
+        config: { way in
+            ["FTPD_LOG": way == .file ? "/var/log/proftpd/proftpd.log" : "/var/log/auth.log", "LF_FTPD": "3", "LF_FTPD_PERM": "120"]
+        },
         prepare: { dir, way in
             let d = dir + "/proftpd"
             try mkdir(d)
@@ -324,13 +327,14 @@ enum DaemonMatrix {
             WtmpLog off
             TransferLog none
             UseReverseDNS off
-            IdentLookups off
             RequireValidShell off
             AuthPAM off
             AuthOrder mod_auth_unix.c
-            \(way == .file ? "SystemLog /var/log/proftpd.log" : "")
+            \(way == .file ? "SystemLog /var/log/proftpd/proftpd.log" : "")
+
             """, d + "/proftpd.conf")
-            return "run proftpd \(unpacked)/proftpd-core/usr/sbin/proftpd -n -c \(d)/proftpd.conf"
+            // Daemonized as under systemd: with -n it would log to stderr, not to syslog.
+            return "mkdir -p /var/log/proftpd\nrun proftpd \(unpacked)/proftpd-core/usr/sbin/proftpd -c \(d)/proftpd.conf"
         },
         success: { lab, peer, _ in try count(lab.peerRun(peer, ["ftp-login", peer.fwV4, "2122", "alice", "secret", "1"])) == 1 },
         attacks: [ftpAttack(2122)])

@@ -62,8 +62,8 @@ struct PrivateHost {
         return """
         set -e
         \(RealDaemons.closeInherited)
-        mount -t tmpfs tmpfs /run
-        mount -t tmpfs tmpfs /var/log
+        mount -t tmpfs -o mode=755 tmpfs /run
+        mount -t tmpfs -o mode=755 tmpfs /var/log
         mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup
         # A /dev of our own: the daemons' /dev/log is the syslog daemon started below.
         mount -t tmpfs -o mode=755 tmpfs /dev

@@ -106,10 +106,11 @@ public struct LogSourcePlan: Sendable {
         "SUDO_LOG": ["SYSLOG_IDENTIFIER=sudo"],
         "POP3D_LOG": ["SYSLOG_IDENTIFIER=dovecot"],
         "IMAPD_LOG": ["SYSLOG_IDENTIFIER=dovecot"],
-        // The files these stand for (Debian's syslog, Red Hat's messages) leave the auth facilities out: vsftpd's
-        // pam_unix line beside its own "FAIL LOGIN" would count one try twice.
+        // The file this stands for (Debian's syslog, Red Hat's messages) leaves the auth facilities out, where
+        // vsftpd's pam_unix line beside its own "FAIL LOGIN" would count one try twice; ProFTPD's own failures
+        // are in authpriv.
         "FTPD_LOG": ["SYSLOG_IDENTIFIER=vsftpd", "SYSLOG_IDENTIFIER=proftpd", "SYSLOG_IDENTIFIER=pure-ftpd",
-                     "!SYSLOG_FACILITY=4", "!SYSLOG_FACILITY=10"],
+                     "!SYSLOG_IDENTIFIER=vsftpd+SYSLOG_FACILITY=4", "!SYSLOG_IDENTIFIER=vsftpd+SYSLOG_FACILITY=10"],
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
