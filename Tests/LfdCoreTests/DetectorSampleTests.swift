@@ -103,6 +103,27 @@ import CsfTestSupport
         """, path: "also.rules")
         #expect(none.isEmpty && good.first?.also.first?.trigger == "LF_APACHE_401" && good.first?.also.first?.text == "Apache 401 hit from")
     }
+
+    /// A define may use another, whichever comes first: the expansion never depends on dictionary order (it once
+    /// did, and Apache 403 lines through syslog were detected in one lfd process out of two). A chain of five
+    /// defines came out whole by luck in one process of 120 then.
+    @Test func nestedDefinesExpandInAnyOrder() {
+        let chain = ["L5 = ^%L4%", "L4 = %L3%", "L3 = %L2%", "L2 = %L1%", "L1 = (?<ip>[0-9.]+)"]
+        let text = { (defines: [String]) in
+            "[define]\n" + defines.joined(separator: "\n")
+                + "\n[one]\napp = x\ntext = Failed x login from\ntrigger = LF_X\nlog = X_LOG\npattern = %L5% fail$\n"
+        }
+        for defines in [chain, chain.reversed()] {
+            let (rules, diagnostics) = DetectorFile.parse(text(defines), path: "nested.rules")
+            #expect(diagnostics.isEmpty, "\(diagnostics)")
+            #expect(rules.first.map { rule in
+                var line = "192.0.2.7 fail"
+                return line.withUTF8 { if case .detected(let d) = rule.match($0) { d.ip.description } else { "" } }
+            } == "192.0.2.7")
+        }
+        let (none, cycle) = DetectorFile.parse(text(["L5 = ^%L4%", "L4 = %L5%"]), path: "cycle.rules")
+        #expect(none.isEmpty && cycle.contains { $0.description.contains("refers to itself") }, "\(cycle)")
+    }
 }
 
 /// csf cannot load the detectors (PCRE2), so it keeps its own table of the logs each check reads: the two

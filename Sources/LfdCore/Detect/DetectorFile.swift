@@ -47,6 +47,7 @@ public enum DetectorFile {
                 defines[name] = f.value
             }
         }
+        defines = resolve(defines, path: path, diagnostics: &diagnostics)
         var rules: [FailureRule] = []
         for block in blocks.blocks where block.name != "define" {
             switch rule(block, defines: defines, path: path) {
@@ -56,6 +57,26 @@ public enum DetectorFile {
         }
         // A file with a mistake contributes nothing: half a service's detectors would be a silent gap.
         return diagnostics.isEmpty ? (rules, []) : ([], diagnostics)
+    }
+
+    /// Defines may use each other, in any order: each is expanded until it names no define (a define that
+    /// still does after as many rounds as there are defines is part of a cycle, and refused).
+    static func resolve(_ defines: [String: String], path: String, diagnostics: inout [Diagnostic]) -> [String: String] {
+        var out = defines
+        for _ in 0...defines.count {
+            var changed = false
+            for (name, value) in out {
+                var v = value
+                for (other, text) in out where other != name { v = v.replacingAll("%\(other)%", with: text) }
+                if v != value { out[name] = v; changed = true }
+            }
+            if !changed { return out }
+        }
+        for name in out.keys.sorted() where out.keys.contains(where: { out[name]?.contains("%\($0)%") == true }) {
+            diagnostics.append(Diagnostic(.error, file: path, line: 0, "define \(name) refers to itself through other defines"))
+            out[name] = nil
+        }
+        return out
     }
 
     private static func rule(_ b: RuleBlocks.Block, defines: [String: String], path: String) -> Result<FailureRule, Diagnostic> {
