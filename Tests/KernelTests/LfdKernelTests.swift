@@ -389,8 +389,14 @@ struct LfdKernelTests {
         let line = { (n: Int) in
             "[Sun Jan 05 09:05:3\(n).123456 2025] [auth_basic:error] [pid 1234:tid 5678] [client \(p1.v4):5123\(n)] AH01617: user alice: authentication failure for \"/private\": Password Mismatch"
         }
+        // csf blocks on more than LF_APACHE_401 hits: the third.
         try lab.appendLog(errorLog, [line(1), line(2)])
-        #expect(try eventually(within: 3) { lab.lfdLog.contains("Apache 401 hit from \(p1.v4)") && lab.lfdLog.contains("[LF_APACHE_401]") }, "\(lab.lfdLog)")
+        usleep(300_000)
+        #expect(!lab.lfdLog.contains("[LF_APACHE_401]"))
+        try lab.appendLog(errorLog, [line(3)])
+        #expect(try eventually(within: 3) {
+            lab.lfdLog.contains("\(p1.v4) (-), more than 2 Apache 401 hits in the last 3600 secs - *Blocked in csf*") && lab.lfdLog.contains("[LF_APACHE_401]")
+        }, "\(lab.lfdLog)")
         // Apache hits block the web ports (PORTS_mod_security), as csf does: SSH stays open to the peer.
         #expect(try eventually(within: 3) { try lab.nft("list", "set", "inet", "csf", "tempdeny_in4_port").stdout.contains("\(p1.v4) . tcp . 443") })
         #expect(try lab.tcpOpen(from: p1, port: 22))

@@ -34,6 +34,18 @@ import CsfTestSupport
         #expect(t.record(hit(ssh, "198.51.100.1"), now: 100_001) == nil)
     }
 
+    /// csf's Apache counters (LF_APACHE_404/403/401) block on more than their threshold, in their own words,
+    /// and never count toward LF_TRIGGER.
+    @Test func apacheHitsBlockOnMoreThanTheThreshold() {
+        let forbidden = ShippedDetectors.rules.first { $0.name == "apache-403" }!
+        var t = FailureTracker(settings: settings(trigger: 1))
+        #expect(t.record(hit(forbidden, "198.51.100.1"), now: 0) == nil, "LF_TRIGGER = 1 does not count Apache hits")
+        #expect(t.record(hit(forbidden, "198.51.100.1"), now: 1) == nil, "2 is not more than 2")
+        let b = t.record(hit(forbidden, "198.51.100.1"), now: 2)
+        #expect(b?.trigger == "LF_APACHE_403" && b?.hits == 3)
+        #expect(b?.message == "198.51.100.1 (-), more than 2 Apache 403 hits in the last 3600 secs")
+    }
+
     /// LF_DISTFTP: successful logins to one account from several addresses block them all; one address logging
     /// in often does not (LF_DISTFTP_UNIQ), and old logins leave the window.
     @Test func distributedLoginsBlockEveryAddressOfTheAccount() {

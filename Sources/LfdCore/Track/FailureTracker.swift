@@ -189,15 +189,17 @@ public struct FailureTracker: Sendable {
             return nil
         }
         let custom = rule.threshold != nil
+        let apacheHits = Self.apacheHitCounters[rule.trigger]
         let (count, threshold, perm, trigger): (Int, Int, Int, String)
-        if settings.trigger > 0 && !custom {
+        if settings.trigger > 0 && !custom && apacheHits == nil {
             count = record.hits.count
             (threshold, perm, trigger) = (settings.trigger, settings.triggerPerm, "LF_TRIGGER")
         } else {
             count = record.hits.filter { $0.app == rule.app }.count
             (threshold, perm, trigger) = (settings.threshold(rule), settings.perm(rule), rule.trigger)
         }
-        guard threshold > 0, count >= threshold else {
+        // Login failures block on reaching the threshold; Apache hits only on going past it (reference §8.19).
+        guard threshold > 0, apacheHits == nil ? count >= threshold : count > threshold else {
             records[d.ip] = record
             evictIfFull()
             return nil
@@ -207,9 +209,16 @@ public struct FailureTracker: Sendable {
         var apps: [String] = []
         for hit in record.hits where !apps.contains(hit.app) { apps.append(hit.app) }
         let text = apps.count > 1 ? "Login failure/trigger from" : rule.text
-        return Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
-                     ports: rule.ports, interval: settings.interval, lines: recentLines(of: d.ip))
+        var block = Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
+                          ports: rule.ports, interval: settings.interval, lines: recentLines(of: d.ip))
+        if let apacheHits {
+            block.customMessage = "\(d.ip) (-), more than \(threshold) Apache \(apacheHits) hits in the last \(settings.interval) secs"
+        }
+        return block
     }
+
+    /// csf's Apache hit counters: each its own (never LF_TRIGGER's), with its own wording.
+    static let apacheHitCounters = ["LF_APACHE_404": "404", "LF_APACHE_403": "403", "LF_APACHE_401": "401"]
 
     private mutating func remember(_ line: String, from ip: IPAddress) {
         let entry = (ip, String(line.prefix(500)))
