@@ -13,6 +13,10 @@ struct MatrixAttack: Sendable {
     /// Lines csf counts for one attempt (sshd logs "Invalid user" and "Failed ... for invalid user" for one try).
     let linesPerAttempt: Int
     let port: Int
+    /// lfd.log's ban text for an address and the trigger; `expect IP (-): N in the last` unless given.
+    var banned: (@Sendable (String, Int) -> String)? = nil
+    /// csf's Apache counters block on going past the trigger, not on reaching it.
+    var overTrigger = false
     let attempt: @Sendable (NetLab, NetLab.Peer) throws -> Void
 }
 
@@ -353,7 +357,7 @@ enum DaemonMatrix {
     static func webConfig(_ own: String) -> @Sendable (LogWay) -> [String: String] {
         { way in
             let log = way == .file ? own : "/var/log/syslog"
-            return ["HTACCESS_LOG": log, "MODSEC_LOG": log, "LF_HTACCESS": "3", "LF_HTACCESS_PERM": "120", "LF_APACHE_403": "3",
+            return ["HTACCESS_LOG": log, "MODSEC_LOG": log, "PORTS_mod_security": "8080,8081", "LF_HTACCESS": "3", "LF_HTACCESS_PERM": "120", "LF_APACHE_403": "3",
                     "LF_APACHE_403_PERM": "120", "LF_MODSEC": "3", "LF_MODSEC_PERM": "120", "LF_APACHE_401": "0", "LF_APACHE_404": "0"]
         }
     }
@@ -373,7 +377,7 @@ enum DaemonMatrix {
             try write("ok\n", d + "/www/index.html")
             try write("private\n", d + "/www/private/index.html")
             try htpasswd(d + "/htpasswd")
-            let modules = ["mpm_event", "authz_core", "authn_core", "authn_file", "auth_basic", "authz_user", "authz_host", "dir", "mime", "security2"]
+            let modules = ["mpm_event", "authz_core", "authn_core", "authn_file", "auth_basic", "authz_user", "authz_host", "dir", "unique_id", "security2"]
                 .map { "LoadModule \($0)_module /usr/lib/apache2/modules/mod_\($0).so" }.joined(separator: "\n")
             try write("""
             ServerRoot \(d)
@@ -415,7 +419,9 @@ enum DaemonMatrix {
             MatrixAttack(name: "basic auth", expect: "(htpasswd) Failed web page login from", trigger: "LF_HTACCESS", linesPerAttempt: 1, port: 8080) { _, peer in
                 _ = try curl(peer, 8080, "/private/", user: "alice:guess")
             },
-            MatrixAttack(name: "403 rule", expect: "(apache403) Apache 403 hit from", trigger: "LF_APACHE_403", linesPerAttempt: 1, port: 8080) { _, peer in
+            // csf blocks on more than LF_APACHE_403 hits, on the web ports (PORTS_mod_security), with its own wording.
+            MatrixAttack(name: "403 rule", expect: "", trigger: "LF_APACHE_403", linesPerAttempt: 1, port: 8080,
+                         banned: { ip, n in "\(ip) (-), more than \(n) Apache 403 hits in the last" }, overTrigger: true) { _, peer in
                 _ = try curl(peer, 8080, "/forbidden/")
             },
             MatrixAttack(name: "mod_security2", expect: "(mod_security) mod_security triggered by", trigger: "LF_MODSEC", linesPerAttempt: 1, port: 8080) { _, peer in

@@ -59,8 +59,9 @@ struct DaemonMatrixKernelTests {
     /// Attempts up to one line short of the trigger (no count yet may reach lfd.log), then the one that reaches
     /// it: lfd's ban line with this peer's address and the trigger's count, and the peer's SYN dropped.
     private func attack(_ attack: MatrixAttack, from peer: NetLab.Peer, trigger: Int, lab: NetLab, failures: FailureList) throws {
-        let attempts = (trigger + attack.linesPerAttempt - 1) / attack.linesPerAttempt
-        let banned = "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
+        let lines = attack.overTrigger ? trigger + 1 : trigger
+        let attempts = (lines + attack.linesPerAttempt - 1) / attack.linesPerAttempt
+        let banned = attack.banned?(peer.v4, trigger) ?? "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
         for _ in 1..<attempts { try attack.attempt(lab, peer) }
         usleep(500_000)
         if lab.lfdLog.contains(peer.v4) { failures.add("\(attack.name): \(peer.v4) counted before the trigger") }

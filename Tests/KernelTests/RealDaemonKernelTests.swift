@@ -5,7 +5,9 @@ import CsfTestSupport
 enum RealDaemons {
     /// Under CI=true the tests run whatever is installed, so a missing daemon fails them instead of skipping.
     static func present(_ paths: [String]) -> Bool {
-        ProcessInfo.processInfo.environment["CI"] == "true" || paths.allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+        ProcessInfo.processInfo.environment["CI"] == "true" || paths.allSatisfy {
+            $0.hasSuffix(".so") ? FileManager.default.isReadableFile(atPath: $0) : FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     /// SIGTERM to a daemon's master, then SIGKILL to its whole process group (it made itself a session leader

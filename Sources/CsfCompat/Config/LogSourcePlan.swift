@@ -114,6 +114,9 @@ public struct LogSourcePlan: Sendable {
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
+        // Web servers logging their errors to syslog (Apache's ErrorLog syslog:, nginx's error_log syslog:).
+        "HTACCESS_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx"],
+        "MODSEC_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx"],
     ]
 
     public static func expandGlob(_ pattern: String) -> [String] {
