@@ -115,8 +115,9 @@ public struct LogSourcePlan: Sendable {
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
         // Web servers logging their errors to syslog (Apache's ErrorLog syslog:, nginx's error_log syslog:).
-        "HTACCESS_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx"],
-        "MODSEC_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx"],
+        // nginx writes its own host name before its tag, so journald finds no identifier: its process name.
+        "HTACCESS_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx", "_COMM=nginx"],
+        "MODSEC_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx", "_COMM=nginx"],
     ]
 
     public static func expandGlob(_ pattern: String) -> [String] {
