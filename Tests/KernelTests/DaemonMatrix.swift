@@ -486,6 +486,7 @@ enum DaemonMatrix {
             @ IN NS ns.example.test.
             ns IN A 192.0.2.53
             www IN A 192.0.2.80
+
             """, d + "/example.test.zone")
             let channel = way == .file
                 ? "file \"/var/log/named/security.log\"; print-time yes; print-category yes; print-severity yes;"
@@ -504,6 +505,7 @@ enum DaemonMatrix {
               dnssec-validation no;
             };
             zone "example.test" { type primary; file "\(d)/example.test.zone"; allow-query { any; }; };
+            zone "private.test" { type primary; file "\(d)/example.test.zone"; allow-query { 127.0.0.1; }; };
             logging {
               channel security_log { \(channel) severity info; };
               category security { security_log; };
@@ -515,7 +517,7 @@ enum DaemonMatrix {
         success: { _, peer, _ in try dig(peer, ["+short", "www.example.test", "A"]).stdout.contains("192.0.2.80") },
         attacks: [
             MatrixAttack(name: "refused query", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer in
-                _ = try dig(peer, ["other.test", "A"])
+                _ = try dig(peer, ["www.private.test", "A"])
             },
             MatrixAttack(name: "zone transfer", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer in
                 _ = try dig(peer, ["+tcp", "example.test", "AXFR"])

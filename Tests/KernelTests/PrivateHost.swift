@@ -149,7 +149,8 @@ struct PrivateHost {
             return r?.stdout ?? ""
         }
         let base = "/proc/\(pid)/root/var/log"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).sorted()
+        let names = ((FileManager.default.subpaths(atPath: base)) ?? []).sorted()
+            .filter { !FileSystemPath.isDirectory(base + "/" + $0) }
         return names.map { "== /var/log/\($0)\n" + ((try? String(contentsOfFile: base + "/" + $0, encoding: .utf8)) ?? "") }.joined(separator: "\n")
             + ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/run")) ?? []).filter { $0.hasSuffix(".out") }.sorted()
             .map { "\n== \($0)\n" + ((try? String(contentsOfFile: dir + "/run/" + $0, encoding: .utf8)) ?? "") }.joined()
@@ -171,5 +172,12 @@ struct PrivateHost {
     private static func processes(inMountNamespace ns: String) -> [Int32] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
             .filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/ns/mnt")) == ns }
+    }
+}
+
+enum FileSystemPath {
+    static func isDirectory(_ path: String) -> Bool {
+        var dir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
     }
 }
