@@ -25,6 +25,12 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
             fail2ban) systemctl disable --now fail2ban.service >/dev/null 2>&1 || true ;;
             dovecot-core|dovecot-imapd|dovecot-pop3d) systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true ;;
             systemd-journal-remote) systemctl disable --now systemd-journal-remote.socket systemd-journal-remote.service >/dev/null 2>&1 || true ;;
+            rsyslog) systemctl disable --now rsyslog.service syslog.socket >/dev/null 2>&1 || true ;;
+            postfix) systemctl disable --now postfix.service >/dev/null 2>&1 || true ;;
+            vsftpd) systemctl disable --now vsftpd.service >/dev/null 2>&1 || true ;;
+            apache2) systemctl disable --now apache2.service apache-htcacheclean.service >/dev/null 2>&1 || true ;;
+            nginx) systemctl disable --now nginx.service >/dev/null 2>&1 || true ;;
+            bind9) systemctl disable --now named.service >/dev/null 2>&1 || true ;;
         esac
     done
 fi

@@ -9,6 +9,11 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
     dovecot-imapd dovecot-pop3d
+# The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.
+bash Tests/apt-install-quietly.sh rsyslog postfix vsftpd apache2 apache2-utils libapache2-mod-security2 nginx bind9 \
+    bind9-dnsutils curl
+# Exim, ProFTPD and Pure-FTPd conflict with Postfix and vsftpd as packages: unpacked under .build instead.
+bash Tests/unpack-debs.sh
 # ansible-core (+ ansible-lint) from PyPI for the collection's tests. Without PyPI those tests are skipped
 # on a developer's machine, saying so; in CI (CI=true) that is a failure, never a silent skip.
 if [ ! -x .build/ansible-venv/bin/ansible-lint ]; then
