@@ -23,7 +23,7 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
         case "$p" in
             openssh-server) systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true ;;
             fail2ban) systemctl disable --now fail2ban.service >/dev/null 2>&1 || true ;;
-            dovecot-core|dovecot-imapd|dovecot-pop3d) systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true ;;
+            dovecot-core|dovecot-imapd|dovecot-pop3d|dovecot-submissiond) systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true ;;
             systemd-journal-remote) systemctl disable --now systemd-journal-remote.socket systemd-journal-remote.service >/dev/null 2>&1 || true ;;
             rsyslog) systemctl disable --now rsyslog.service syslog.socket >/dev/null 2>&1 || true ;;
             postfix) systemctl disable --now postfix.service >/dev/null 2>&1 || true ;;

@@ -17,7 +17,8 @@ struct MatrixAttack: Sendable {
     var banned: (@Sendable (String, Int) -> String)? = nil
     /// csf's Apache counters block on going past the trigger, not on reaching it.
     var overTrigger = false
-    let attempt: @Sendable (NetLab, NetLab.Peer) throws -> Void
+    /// One attempt from the peer (the private host's directory holds the daemon's files).
+    let attempt: @Sendable (NetLab, NetLab.Peer, _ dir: String) throws -> Void
 }
 
 /// A real daemon of a Debian package, configured privately (own ports, directories and users, in the private
@@ -48,7 +49,7 @@ enum DaemonMatrix {
     /// Every daemon × way; `NFTCSF_MATRIX=text` keeps the cases whose name contains it (to work on one daemon).
     static var cases: [MatrixCase] {
         let only = ProcessInfo.processInfo.environment["NFTCSF_MATRIX"] ?? ""
-        return [sshd, dovecot, postfix, exim, vsftpd, proftpd, pureftpd, apache, nginx, bind]
+        return [sshd, sshdKeys, dovecot, postfix, exim, vsftpd, proftpd, pureftpd, apache, nginx, bind]
             .flatMap { d in d.ways.map { MatrixCase(daemon: d, way: $0) } }
             .filter { only.isEmpty || $0.testDescription.contains(only) }
     }
@@ -89,58 +90,95 @@ enum DaemonMatrix {
 
     // MARK: OpenSSH
 
+    /// sshd's files under `dir`/sshd-PORT: a host key, alice's key (authorized) and strangers' keys.
+    static func sshd(_ dir: String, port: Int, passwords: Bool) throws -> String {
+        let d = dir + "/sshd-\(port)"
+        try mkdir(d)
+        for key in ["hostkey", "alice"] + (1...7).map({ "stranger\($0)" }) {
+            try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d + "/" + key])
+        }
+        try write(try String(contentsOfFile: d + "/alice.pub", encoding: .utf8), d + "/authorized_keys")
+        // PAM on, as Debian ships it: passwords and keyboard-interactive go through pam_unix.
+        try write("""
+        Port \(port)
+        HostKey \(d)/hostkey
+        PidFile \(d)/sshd.pid
+        UsePAM yes
+        PasswordAuthentication \(passwords ? "yes" : "no")
+        KbdInteractiveAuthentication \(passwords ? "yes" : "no")
+        PubkeyAuthentication yes
+        AuthorizedKeysFile \(d)/authorized_keys
+        StrictModes no
+        MaxStartups 50
+        """, d + "/sshd_config")
+        return "mkdir -p /run/sshd\nrun sshd-\(port) /usr/sbin/sshd -D -f \(d)/sshd_config"
+    }
+
+    static func keyLogin(_ peer: NetLab.Peer, port: Int, keys: [String]) throws -> Shell.Result {
+        try Shell.run(["ip", "netns", "exec", peer.ns, "timeout", "8", "ssh", "-p", String(port)] + keys.flatMap { ["-i", $0] }
+                      + ["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                         "-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey", "alice@\(peer.fwV4)", "true"])
+    }
+
     static let sshd = MatrixDaemon(
         name: "openssh", binaries: ["/usr/sbin/sshd", "/usr/bin/sshpass"], ways: syslogWays, tcp: [22],
         config: { _ in ["SSHD_LOG": "/var/log/auth.log", "LF_SSHD": "3", "LF_SSHD_PERM": "120"] },
-        prepare: { dir, _ in
-            let d = dir + "/sshd"
-            try mkdir(d)
-            try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d + "/hostkey"])
-            try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d + "/alice"])
-            try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d + "/stranger"])
-            try write(try String(contentsOfFile: d + "/alice.pub", encoding: .utf8), d + "/authorized_keys")
-            // PAM on, as Debian ships it: passwords and keyboard-interactive go through pam_unix.
-            try write("""
-            Port 22
-            HostKey \(d)/hostkey
-            PidFile \(d)/sshd.pid
-            UsePAM yes
-            PasswordAuthentication yes
-            KbdInteractiveAuthentication yes
-            PubkeyAuthentication yes
-            AuthorizedKeysFile \(d)/authorized_keys
-            StrictModes no
-            MaxStartups 50
-            """, d + "/sshd_config")
-            return "mkdir -p /run/sshd\nrun sshd /usr/sbin/sshd -D -f \(d)/sshd_config"
-        },
-        success: { _, peer, dir in
-            try Shell.run(["ip", "netns", "exec", peer.ns, "timeout", "8", "ssh", "-i", dir + "/sshd/alice", "-o", "IdentitiesOnly=yes",
-                           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-                           "alice@\(peer.fwV4)", "true"]).status == 0
-        },
+        prepare: { dir, _ in try sshd(dir, port: 22, passwords: true) },
+        success: { _, peer, dir in try keyLogin(peer, port: 22, keys: [dir + "/sshd-22/alice"]).status == 0 },
         attacks: [
-            MatrixAttack(name: "password", expect: "(sshd) Failed SSH login from", trigger: "LF_SSHD", linesPerAttempt: 1, port: 22) { _, peer in
+            MatrixAttack(name: "password", expect: "(sshd) Failed SSH login from", trigger: "LF_SSHD", linesPerAttempt: 1, port: 22) { _, peer, _ in
                 _ = try ssh(peer, user: "alice", password: "guess", method: "password")
             },
             // One try logs "Invalid user", "error: PAM: Authentication failure for illegal user" and "Failed
             // keyboard-interactive/pam for invalid user": csf counts each line (and pam_unix's too).
             MatrixAttack(name: "invalid user, keyboard-interactive/PAM", expect: "(sshd) Failed SSH login from", trigger: "LF_SSHD",
-                         linesPerAttempt: 3, port: 22) { _, peer in
+                         linesPerAttempt: 3, port: 22) { _, peer, _ in
                 _ = try ssh(peer, user: "oracle", password: "guess", method: "keyboard-interactive")
+            },
+        ])
+
+    /// A key-only sshd: a client offering keys that are not authorized until sshd's MaxAuthTries is spent
+    /// ("maximum authentication attempts exceeded", one line a connection). A wrong key alone is not counted:
+    /// a user whose agent offers other keys first would be banned for logging in.
+    static let sshdKeys = MatrixDaemon(
+        name: "openssh-publickey", binaries: ["/usr/sbin/sshd"], ways: syslogWays, tcp: [2222],
+        config: { _ in ["SSHD_LOG": "/var/log/auth.log", "LF_SSHD": "3", "LF_SSHD_PERM": "120"] },
+        prepare: { dir, _ in try sshd(dir, port: 2222, passwords: false) },
+        success: { _, peer, dir in
+            // Two keys that are not alice's first, then hers: a login, never a count.
+            try keyLogin(peer, port: 2222, keys: [dir + "/sshd-2222/stranger1", dir + "/sshd-2222/stranger2", dir + "/sshd-2222/alice"]).status == 0
+        },
+        attacks: [
+            MatrixAttack(name: "unauthorized keys", expect: "(sshd) Failed SSH login from", trigger: "LF_SSHD", linesPerAttempt: 1, port: 2222) { _, peer, dir in
+                _ = try keyLogin(peer, port: 2222, keys: (1...7).map { "\(dir)/sshd-2222/stranger\($0)" })
             },
         ])
 
     // MARK: Dovecot (IMAP, POP3) and Postfix with Dovecot SASL
 
     /// Dovecot's own files under `dir`/dovecot; logs to syslog (mail facility) or its own file.
-    static func dovecot(_ dir: String, _ way: LogWay, saslPort: Int? = nil) throws -> String {
+    static func dovecot(_ dir: String, _ way: LogWay, saslPort: Int? = nil, submission: Bool = false) throws -> String {
         let d = dir + "/dovecot"
         for sub in ["", "/run", "/state", "/mail"] { try mkdir(d + sub) }
         try write("alice:{PLAIN}secret\n", d + "/passwd")
-        // No 2 s penalty per failure: the matrix runs dozens of them.
+        // No fixed 2 s pause per failure (the growing per-address penalty stays).
         var conf = RealDaemons.dovecotConfig(dir: d, logPath: way == .file ? "/var/log/dovecot.log" : "syslog", timestamp: "%b %d %H:%M:%S ")
             + "\nauth_failure_delay = 0\n"
+        if submission {
+            // Dovecot's own SMTP submission service; the relay is never reached (AUTH comes first).
+            conf += """
+
+            protocols = imap pop3 submission
+            submission_relay_host = 127.0.0.1
+            submission_relay_port = 2599
+            service submission-login {
+              inet_listener submission {
+                port = 1587
+              }
+            }
+
+            """
+        }
         if let saslPort {
             conf += "\nservice auth {\n  inet_listener {\n    address = 127.0.0.1\n    port = \(saslPort)\n  }\n}\n"
         }
@@ -149,29 +187,36 @@ enum DaemonMatrix {
     }
 
     static let dovecot = MatrixDaemon(
-        name: "dovecot", binaries: ["/usr/sbin/dovecot"], ways: syslogWays + [.file], tcp: [1143, 1110],
+        name: "dovecot", binaries: ["/usr/sbin/dovecot", "/usr/lib/dovecot/submission"], ways: syslogWays + [.file], tcp: [1143, 1110, 1587],
         config: { way in
             let log = way == .file ? "/var/log/dovecot.log" : "/var/log/mail.log"
-            return ["IMAPD_LOG": log, "POP3D_LOG": log, "LF_IMAPD": "3", "LF_POP3D": "3", "LF_IMAPD_PERM": "120", "LF_POP3D_PERM": "120"]
+            // Dovecot 2.3 delays each failure from an address more (2, 4, 8 s; no setting): triggers of 2 here.
+            return ["IMAPD_LOG": log, "POP3D_LOG": log, "SMTPAUTH_LOG": log, "LF_IMAPD": "2", "LF_POP3D": "2", "LF_SMTPAUTH": "2",
+                    "LF_IMAPD_PERM": "120", "LF_POP3D_PERM": "120", "LF_SMTPAUTH_PERM": "120"]
         },
-        prepare: { dir, way in try dovecot(dir, way) },
+        prepare: { dir, way in try dovecot(dir, way, submission: true) },
         success: { lab, peer, _ in
             try count(lab.peerRun(peer, ["mail-login", "imap", peer.fwV4, "1143", "alice", "secret", "1"])) == 1
                 && count(lab.peerRun(peer, ["mail-login", "pop3", peer.fwV4, "1110", "alice", "secret", "1"])) == 1
         },
         attacks: [
-            MatrixAttack(name: "IMAP", expect: "(imapd) Failed IMAP login from", trigger: "LF_IMAPD", linesPerAttempt: 1, port: 1143) { lab, peer in
+            MatrixAttack(name: "IMAP", expect: "(imapd) Failed IMAP login from", trigger: "LF_IMAPD", linesPerAttempt: 1, port: 1143) { lab, peer, _ in
                 _ = try lab.peerRun(peer, ["mail-login", "imap", peer.fwV4, "1143", "alice", "guess", "1"])
             },
-            MatrixAttack(name: "POP3", expect: "(pop3d) Failed POP3 login from", trigger: "LF_POP3D", linesPerAttempt: 1, port: 1110) { lab, peer in
+            MatrixAttack(name: "POP3", expect: "(pop3d) Failed POP3 login from", trigger: "LF_POP3D", linesPerAttempt: 1, port: 1110) { lab, peer, _ in
                 _ = try lab.peerRun(peer, ["mail-login", "pop3", peer.fwV4, "1110", "bob", "guess", "1"])
+            },
+            MatrixAttack(name: "submission", expect: "(smtpauth) Failed SMTP AUTH login from", trigger: "LF_SMTPAUTH", linesPerAttempt: 1,
+                         port: 1587) { lab, peer, _ in
+                _ = try lab.peerRun(peer, ["smtp-auth", peer.fwV4, "1587", "alice", "guess", "1"])
             },
         ])
 
     static let postfix = MatrixDaemon(
         name: "postfix+dovecot-sasl", binaries: ["/usr/sbin/postfix", "/usr/sbin/dovecot"], ways: syslogWays + [.file], tcp: [2525],
         config: { way in
-            ["SMTPAUTH_LOG": way == .file ? "/var/log/postfix.log" : "/var/log/mail.log", "LF_SMTPAUTH": "3", "LF_SMTPAUTH_PERM": "120"]
+            // Dovecot checks the passwords, with its growing delay per failing address: a trigger of 2.
+            ["SMTPAUTH_LOG": way == .file ? "/var/log/postfix.log" : "/var/log/mail.log", "LF_SMTPAUTH": "2", "LF_SMTPAUTH_PERM": "120"]
         },
         prepare: { dir, way in
             let start = try dovecot(dir, way == .file ? .traditional : way, saslPort: 12345)
@@ -217,7 +262,7 @@ enum DaemonMatrix {
         },
         success: { lab, peer, _ in try count(lab.peerRun(peer, ["smtp-auth", peer.fwV4, "2525", "alice", "secret", "1"])) == 1 },
         attacks: [
-            MatrixAttack(name: "SASL PLAIN", expect: "(smtpauth) Failed SMTP AUTH login from", trigger: "LF_SMTPAUTH", linesPerAttempt: 1, port: 2525) { lab, peer in
+            MatrixAttack(name: "SASL PLAIN", expect: "(smtpauth) Failed SMTP AUTH login from", trigger: "LF_SMTPAUTH", linesPerAttempt: 1, port: 2525) { lab, peer, _ in
                 _ = try lab.peerRun(peer, ["smtp-auth", peer.fwV4, "2525", "alice", "guess", "1"])
             },
         ])
@@ -265,7 +310,7 @@ enum DaemonMatrix {
         },
         success: { lab, peer, _ in try count(lab.peerRun(peer, ["smtp-auth", peer.fwV4, "2526", "alice", "secret", "1"])) == 1 },
         attacks: [
-            MatrixAttack(name: "AUTH PLAIN", expect: "(smtpauth) Failed SMTP AUTH login from", trigger: "LF_SMTPAUTH", linesPerAttempt: 1, port: 2526) { lab, peer in
+            MatrixAttack(name: "AUTH PLAIN", expect: "(smtpauth) Failed SMTP AUTH login from", trigger: "LF_SMTPAUTH", linesPerAttempt: 1, port: 2526) { lab, peer, _ in
                 _ = try lab.peerRun(peer, ["smtp-auth", peer.fwV4, "2526", "alice", "guess", "1"])
             },
         ],
@@ -274,7 +319,7 @@ enum DaemonMatrix {
     // MARK: FTP: vsftpd (installed), ProFTPD and Pure-FTPd (unpacked: one ftp-server package at a time)
 
     static func ftpAttack(_ port: Int) -> MatrixAttack {
-        MatrixAttack(name: "USER/PASS", expect: "(ftpd) Failed FTP login from", trigger: "LF_FTPD", linesPerAttempt: 1, port: port) { lab, peer in
+        MatrixAttack(name: "USER/PASS", expect: "(ftpd) Failed FTP login from", trigger: "LF_FTPD", linesPerAttempt: 1, port: port) { lab, peer, _ in
             _ = try lab.peerRun(peer, ["ftp-login", peer.fwV4, String(port), "alice", "guess", "1"])
         }
     }
@@ -299,6 +344,7 @@ enum DaemonMatrix {
             pam_service_name=vsftpd
             secure_chroot_dir=\(d)/empty
             seccomp_sandbox=NO
+            delay_failed_login=0
             xferlog_enable=YES
             xferlog_std_format=NO
             \(way == .file ? "vsftpd_log_file=/var/log/vsftpd.log" : "syslog_enable=YES")
@@ -416,15 +462,15 @@ enum DaemonMatrix {
         },
         success: { _, peer, _ in try curl(peer, 8080, "/private/", user: "alice:secret") == 200 && curl(peer, 8080, "/") == 200 },
         attacks: [
-            MatrixAttack(name: "basic auth", expect: "(htpasswd) Failed web page login from", trigger: "LF_HTACCESS", linesPerAttempt: 1, port: 8080) { _, peer in
+            MatrixAttack(name: "basic auth", expect: "(htpasswd) Failed web page login from", trigger: "LF_HTACCESS", linesPerAttempt: 1, port: 8080) { _, peer, _ in
                 _ = try curl(peer, 8080, "/private/", user: "alice:guess")
             },
             // csf blocks on more than LF_APACHE_403 hits, on the web ports (PORTS_mod_security), with its own wording.
             MatrixAttack(name: "403 rule", expect: "", trigger: "LF_APACHE_403", linesPerAttempt: 1, port: 8080,
-                         banned: { ip, n in "\(ip) (-), more than \(n) Apache 403 hits in the last" }, overTrigger: true) { _, peer in
+                         banned: { ip, n in "\(ip) (-), more than \(n) Apache 403 hits in the last" }, overTrigger: true) { _, peer, _ in
                 _ = try curl(peer, 8080, "/forbidden/")
             },
-            MatrixAttack(name: "mod_security2", expect: "(mod_security) mod_security triggered by", trigger: "LF_MODSEC", linesPerAttempt: 1, port: 8080) { _, peer in
+            MatrixAttack(name: "mod_security2", expect: "(mod_security) mod_security triggered by", trigger: "LF_MODSEC", linesPerAttempt: 1, port: 8080) { _, peer, _ in
                 _ = try curl(peer, 8080, "/?q=attack")
             },
         ])
@@ -465,7 +511,7 @@ enum DaemonMatrix {
         },
         success: { _, peer, _ in try curl(peer, 8081, "/private/", user: "alice:secret") == 200 },
         attacks: [
-            MatrixAttack(name: "auth_basic", expect: "(htpasswd) Failed web page login from", trigger: "LF_HTACCESS", linesPerAttempt: 1, port: 8081) { _, peer in
+            MatrixAttack(name: "auth_basic", expect: "(htpasswd) Failed web page login from", trigger: "LF_HTACCESS", linesPerAttempt: 1, port: 8081) { _, peer, _ in
                 _ = try curl(peer, 8081, "/private/", user: "alice:guess")
             },
         ])
@@ -516,10 +562,10 @@ enum DaemonMatrix {
         },
         success: { _, peer, _ in try dig(peer, ["+short", "www.example.test", "A"]).stdout.contains("192.0.2.80") },
         attacks: [
-            MatrixAttack(name: "refused query", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer in
+            MatrixAttack(name: "refused query", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer, _ in
                 _ = try dig(peer, ["www.private.test", "A"])
             },
-            MatrixAttack(name: "zone transfer", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer in
+            MatrixAttack(name: "zone transfer", expect: "(bind) bind triggered by", trigger: "LF_BIND", linesPerAttempt: 1, port: 5353) { _, peer, _ in
                 _ = try dig(peer, ["+tcp", "example.test", "AXFR"])
             },
         ])

@@ -42,15 +42,25 @@ struct DaemonMatrixKernelTests {
         // attempts stay in order.
         let failures = FailureList()
         let triggers = config
+        let hostDir = host.dir
         // Only reads the lab (files, namespaces) from the attackers' threads.
         nonisolated(unsafe) let shared = lab
-        DispatchQueue.concurrentPerform(iterations: d.attacks.count) { i in
-            do {
-                try attack(d.attacks[i], from: shared.peers[i], trigger: Int(triggers[d.attacks[i].trigger] ?? "") ?? 0, lab: shared, failures: failures)
-            } catch {
-                failures.add("\(d.attacks[i].name): \(error)")
+        // A thread each (concurrentPerform would run only as many as there are cores).
+        let done = DispatchGroup()
+        for i in d.attacks.indices {
+            done.enter()
+            let attack = d.attacks[i]
+            Thread.detachNewThread {
+                defer { done.leave() }
+                do {
+                    try self.attack(attack, from: shared.peers[i], trigger: Int(triggers[attack.trigger] ?? "") ?? 0, lab: shared, dir: hostDir,
+                                    failures: failures)
+                } catch {
+                    failures.add("\(attack.name): \(error)")
+                }
             }
         }
+        done.wait()
         #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))\n\(lab.lfdLog)\n\(host.logs)")
         #expect(try d.success(lab, user, host.dir), "the user is still let in\n\(host.logs)")
         #expect(!lab.lfdLog.contains(user.v4), "successful logins are never counted\n\(lab.lfdLog)")
@@ -58,14 +68,14 @@ struct DaemonMatrixKernelTests {
 
     /// Attempts up to one line short of the trigger (no count yet may reach lfd.log), then the one that reaches
     /// it: lfd's ban line with this peer's address and the trigger's count, and the peer's SYN dropped.
-    private func attack(_ attack: MatrixAttack, from peer: NetLab.Peer, trigger: Int, lab: NetLab, failures: FailureList) throws {
+    private func attack(_ attack: MatrixAttack, from peer: NetLab.Peer, trigger: Int, lab: NetLab, dir: String, failures: FailureList) throws {
         let lines = attack.overTrigger ? trigger + 1 : trigger
         let attempts = (lines + attack.linesPerAttempt - 1) / attack.linesPerAttempt
         let banned = attack.banned?(peer.v4, trigger) ?? "\(attack.expect) \(peer.v4) (-): \(trigger) in the last"
-        for _ in 1..<attempts { try attack.attempt(lab, peer) }
+        for _ in 1..<attempts { try attack.attempt(lab, peer, dir) }
         usleep(500_000)
         if lab.lfdLog.contains(peer.v4) { failures.add("\(attack.name): \(peer.v4) counted before the trigger") }
-        try attack.attempt(lab, peer)
+        try attack.attempt(lab, peer, dir)
         if !(try eventually(within: 10) { lab.lfdLog.contains(banned) }) { failures.add("\(attack.name): no \"\(banned)\"") }
         if try lab.tcpOpen(from: peer, port: attack.port, timeout: 0.5) { failures.add("\(attack.name): \(peer.v4) still reaches port \(attack.port)") }
     }
