@@ -9,11 +9,28 @@ extension LfdDaemon {
     func process(_ lines: [LogTailer.Line]) {
         let now = SystemTime.wallSeconds
         for line in lines {
+            if !loginAlertKeys.isEmpty { loginAlert(line) }
             for key in line.keys {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 consider(d, line: line.text, now: now)
                 break
             }
+        }
+    }
+
+    /// LF_SSH/SU/SUDO/CONSOLE/WEBMIN_EMAIL_ALERT: csf's lfd.log line and template; an SSH login from an ignored
+    /// address is logged with " - ignored" and not mailed, as csf does.
+    func loginAlert(_ line: LogTailer.Line) {
+        for key in line.keys where loginAlertKeys.contains(key) {
+            guard let alert = LoginAlert.parse(line.text, key: key), config.bool(alert.switchKey) else { continue }
+            if case .ssh(let ip, _, _) = alert, ignore.ignores(ip) {
+                logger.info("\(alert.message) - ignored")
+                return
+            }
+            logger.info("\(alert.message)")
+            let (template, values) = alert.alert(line: line.text)
+            actions.notify(.alert(template: template, values: values))
+            return
         }
     }
 

@@ -19,6 +19,8 @@ public final class LfdDaemon {
     var config = CsfConfig()
     /// One classifier per log key: each file's lines only meet the rules that read it.
     var byKey: [String: LineClassifier] = [:]
+    /// The *_LOG keys whose lines may carry a login csf.conf asks to be told about.
+    var loginAlertKeys: Set<String> = []
     var ruleCount = 0
     var tracker: FailureTracker
     var ignore = IgnoreList(hosts: [], networks: [])
@@ -222,6 +224,7 @@ public final class LfdDaemon {
         alertsBox.current = alerts
         let actions = self.actions
         firewallWorker.submit { actions.configure() }
+        loginAlertKeys = Set(LogSources.loginAlertKeys(config))
         let plan = LogSources.plan(enabled, config: config)
         board.sources = StatusBoard.sources(plan)
         for entry in plan.entries.values.sorted(by: { $0.key < $1.key }) {

@@ -4,8 +4,13 @@ import LfdCore
 /// Which files and journal sources the enabled detectors read: their *_LOG keys as `LogSourcePlan` resolves
 /// them on this host.
 enum LogSources {
+    /// The enabled detectors' logs, and those of the enabled login alerts.
     static func plan(_ rules: [FailureRule], config: CsfConfig, host: LogSourcePlan.Host = .current) -> LogSourcePlan {
-        LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys), config: config, host: host)
+        LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys) + loginAlertKeys(config), config: config, host: host)
+    }
+
+    static func loginAlertKeys(_ config: CsfConfig) -> [String] {
+        LoginAlert.switches.filter { config.bool($0.key) }.map(\.log)
     }
 
     /// Every file to follow, with the keys it serves.

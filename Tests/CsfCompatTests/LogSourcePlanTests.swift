@@ -31,7 +31,7 @@ import Testing
 
     @Test func thenTheJournalOfTheProgramsThatWriteIt() {
         let e = entry("SSHD_LOG", "/var/log/secure", host([], journal: true))
-        #expect(e?.source == .journal("journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session"))
+        #expect(e?.source == .journal("journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session,SYSLOG_IDENTIFIER=login"))
         #expect(e?.readsNothing == false && e?.note?.contains("reading the journal") == true)
     }
 

@@ -71,7 +71,7 @@ struct JournalHostKernelTests {
         }
         #expect(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)")
         #expect(lab.lfdLog.contains("SSHD_LOG: /var/log/secure does not exist; reading the journal"), "\(lab.lfdLog)")
-        #expect(lab.lfdLog.contains("Watching journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session..."))
+        #expect(lab.lfdLog.contains("Watching journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session,SYSLOG_IDENTIFIER=login..."))
         #expect(try lab.tcpOpen(from: peer, port: 22))
 
         func failLogin() throws {

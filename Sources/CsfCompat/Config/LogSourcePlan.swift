@@ -101,7 +101,8 @@ public struct LogSourcePlan: Sendable {
 
     /// Journal matches of the programs that write each log (alternatives of one another).
     static let journalMatches: [String: [String]] = [
-        "SSHD_LOG": ["SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"],
+        // login: console root logins (LF_CONSOLE_EMAIL_ALERT), read with sshd's log as csf does.
+        "SSHD_LOG": ["SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session", "SYSLOG_IDENTIFIER=login"],
         "SU_LOG": ["SYSLOG_IDENTIFIER=su"],
         "SUDO_LOG": ["SYSLOG_IDENTIFIER=sudo"],
         "POP3D_LOG": ["SYSLOG_IDENTIFIER=dovecot"],

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 16 (login alerts): a real sshd in a private host (rsyslog, Debian's auth.log), csf's shipped
+/// LF_SSH_EMAIL_ALERT = "1": a peer's accepted key login is in lfd.log in csf's words and mailed once with
+/// sshalert.txt; a login from an address in csf.ignore is logged with " - ignored" and not mailed.
+@Suite(.serialized, .enabled(if: NetLab.available && RealDaemons.present(["/usr/sbin/sshd", "/usr/sbin/rsyslogd"]),
+                             "needs root, sshd and rsyslog (Tests/run.sh installs them)"))
+struct LoginAlertKernelTests {
+    @Test func anAcceptedSSHLoginIsLoggedAndMailedOnce() throws {
+        let lab = try NetLab(peers: 2)
+        let (peer, ignored) = (lab.peers[0], lab.peers[1])
+        try lab.setConfig(["TCP_IN": "22", "SSHD_LOG": "/var/log/auth.log", "LF_SSH_EMAIL_ALERT": "1", "LF_ALERT_TO": "admin@example.net"])
+        try lab.write("csf.ignore", "127.0.0.1\n\(ignored.v4)\n")
+        #expect(try lab.csf("-s").status == 0)
+        let host = try PrivateHost(lab: lab, way: .traditional)
+        defer { host.stop() }
+        let started = try host.start(daemons: try DaemonMatrix.sshd(host.dir, port: 22, passwords: false))
+        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(host.logs)")
+        let key = host.dir + "/sshd-22/alice"
+        #expect(try eventually(within: 10) { try DaemonMatrix.keyLogin(peer, port: 22, keys: [key]).status == 0 }, "\(host.logs)")
+        let logged = "*SSH login* from \(peer.v4) into the alice account using publickey authentication"
+        #expect(try eventually(within: 5) { lab.lfdLog.contains(logged) }, "\(lab.lfdLog)\n\(host.logs)")
+        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 5) { mail().contains("Subject: lfd on ") && mail().contains(": SSH login from \(peer.v4)") }, "\(mail())")
+        #expect(mail().contains("Account: alice") && mail().contains("Method:  publickey") && mail().contains("To: admin@example.net"), "\(mail())")
+
+        #expect(try DaemonMatrix.keyLogin(ignored, port: 22, keys: [key]).status == 0)
+        #expect(try eventually(within: 5) {
+            lab.lfdLog.contains("*SSH login* from \(ignored.v4) into the alice account using publickey authentication - ignored")
+        }, "\(lab.lfdLog)")
+        usleep(300_000)
+        #expect(mail().components(separatedBy: "SSH login from").count == 2, "one mail, none for the ignored address\n\(mail())")
+        #expect(!lab.lfdLog.contains("Blocked"), "a login is never a failure")
+    }
+}
