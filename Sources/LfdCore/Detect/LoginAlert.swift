@@ -57,14 +57,10 @@ public enum LoginAlert: Sendable, Equatable {
     /// The login a line reports, from the log `key` it was read under; nil for any other line.
     public static func parse(_ line: String, key: String) -> LoginAlert? {
         // Most lines of these logs are nothing of the kind: a word of the line decides before it is split.
-        let word: String? = switch key {
-        case "SSHD_LOG": line.contains("Accepted ") ? "Accepted " : "ROOT LOGIN"
-        case "SU_LOG": "su"
-        case "SUDO_LOG": "sudo"
-        case "WEBMIN_LOG": "Successful login as "
-        default: nil
-        }
-        guard let word, line.contains(word), let (tag, message) = tagAndMessage(line) else { return nil }
+        guard let words = prefilter[key] else { return nil }
+        var text = line
+        let candidate = text.withUTF8 { bytes in words.contains { FailureRule.contains(bytes, $0) } }
+        guard candidate, let (tag, message) = tagAndMessage(line) else { return nil }
         switch key {
         case "SSHD_LOG":
             if tag == "sshd" || tag.hasPrefix("sshd-") { return ssh(message) }
@@ -80,6 +76,12 @@ public enum LoginAlert: Sendable, Equatable {
         }
         return nil
     }
+
+    /// Words one of which a line of each log must hold to be looked at (memmem, no allocation).
+    static let prefilter: [String: [[UInt8]]] = [
+        "SSHD_LOG": [Array("Accepted ".utf8), Array("ROOT LOGIN".utf8)], "SU_LOG": [Array("su".utf8)],
+        "SUDO_LOG": [Array("sudo".utf8)], "WEBMIN_LOG": [Array("Successful login as ".utf8)],
+    ]
 
     /// `Accepted publickey for alice from 192.0.2.7 port 50022 ssh2[: ED25519 SHA256:…]`
     static func ssh(_ m: Substring) -> LoginAlert? {
