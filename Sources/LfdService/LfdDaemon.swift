@@ -34,6 +34,8 @@ public final class LfdDaemon {
     private var pidLock: Int32 = -1
     /// Logged packets (NFLOG) for PS_*, UID_* and PORTKNOCKING_ALERT; nil when none of them is on.
     var nflog: NflogSocket?
+    /// LF_CSF: nf_tables' notifications, so a deleted table is put back at once (the poll stays as a fallback).
+    var rulesetMonitor: RulesetMonitor?
     var packets = PacketLogTracker(settings: .init())
     var connections = ConnectionTracker(settings: .init())
     var lastConnectionCheck = 0.0
@@ -141,6 +143,7 @@ public final class LfdDaemon {
                        pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
+            if let rulesetMonitor { fds.append(pollfd(fd: rulesetMonitor.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
             let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
@@ -156,6 +159,10 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
+            if let rulesetMonitor, rulesetMonitor.tableDeleted() {
+                let actions = self.actions
+                firewallWorker.submit { actions.restartFirewallIfMissing() }
+            }
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {
                 lastTick = SystemTime.monotonic
@@ -252,7 +259,21 @@ public final class LfdDaemon {
             tailer = try LogTailer(files: files, resume: resume, logger: logger)
         }
         openPacketLog(config)
+        openRulesetMonitor(config)
         connections = ConnectionTracker(settings: .init(config: config))
+    }
+
+    private func openRulesetMonitor(_ config: CsfConfig) {
+        guard config.bool("LF_CSF") else {
+            rulesetMonitor = nil
+            return
+        }
+        guard rulesetMonitor == nil else { return }
+        do {
+            rulesetMonitor = try RulesetMonitor()
+        } catch {
+            logger.warning("*WARNING* LF_CSF: \(error.description); checking for the firewall every \(Int(Self.firewallCheckInterval)) s only")
+        }
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
