@@ -59,8 +59,6 @@ public struct MigrationCheck {
              related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
                        "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],
              kind: .notImplemented, losesSecurity: true, reason: "csf clustering is not built; blocks are not shared between members"),
-        Rule(keys: ["LT_POP3D", "LT_IMAPD"], related: ["LT_EMAIL_ALERT", "LT_SKIPPERMBLOCK"], kind: .notImplemented, losesSecurity: true,
-             reason: "successful-login tracking does not block"),
         Rule(keys: ["RT_AUTHRELAY_BLOCK", "RT_RELAY_BLOCK", "RT_POPRELAY_BLOCK", "RT_LOCALRELAY_BLOCK", "RT_LOCALHOSTRELAY_BLOCK"],
              kind: .notImplemented, losesSecurity: true, reason: "exim relay tracking does not block"),
         Rule(keys: ["PT_USERKILL", "PT_FORKBOMB", "PT_DELETED_ACTION", "PT_USER_ACTION", "PT_LOAD_ACTION", "PT_SSHDKILL",

@@ -91,7 +91,10 @@ public struct Blocker {
             return .failed(error.description)
         }
         alert(b)
-        escalate(b, message: message, perm: b.seconds == nil)
+        // LT_SKIPPERMBLOCK: login-tracking blocks never count toward LF_PERMBLOCK.
+        if !(LoginTracker.services[b.trigger] != nil && config.bool("LT_SKIPPERMBLOCK")) {
+            escalate(b, message: message, perm: b.seconds == nil)
+        }
         return .blocked
     }
 
@@ -113,6 +116,11 @@ public struct Blocker {
             // csf's own switches for these blocks instead of LF_EMAIL_ALERT.
             guard config.bool(b.trigger == "LF_DISTFTP" ? "LF_DISTFTP_ALERT" : "LF_DISTSMTP_ALERT") else { return }
             notify(Self.loginFailureAlert(b, action: action, text: b.message))
+        case "LT_POP3D", "LT_IMAPD":
+            guard config.bool("LT_EMAIL_ALERT") else { return }
+            notify(.alert(template: "tracking.txt", values: ["ip": "\(b.ip) (-)", "app": b.apps.first ?? "", "logins": "\(b.hits)",
+                                                             "account": b.account ?? "", "timeout": "\(b.interval)",
+                                                             "flush": "\(b.seconds ?? 0) secs", "rate": String(config.int(b.trigger))]))
         case "CT_LIMIT", "CT_SUBNET_LIMIT":
             guard config.bool("CT_EMAIL_ALERT") else { return }
             notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) (-)",

@@ -67,6 +67,14 @@ extension LfdDaemon {
             countLogin(d, now: now)
             return
         }
+        if LoginTracker.services[d.rule.trigger] != nil {
+            // LT_POP3D / LT_IMAPD: a login, never a failure.
+            if let account = d.account, let block = logins.record(trigger: d.rule.trigger, account: account, ip: d.ip,
+                                                                   limit: config.int(d.rule.trigger), now: now) {
+                blockOnce(block, now: now)
+            }
+            return
+        }
         // A rule enabled only for a companion counter (`also`) does not count under its own trigger. Under
         // LF_TRIGGER every hit counts once toward the one total, so companions would count the line twice.
         if d.rule.threshold != nil || config.int(d.rule.trigger) > 0 {

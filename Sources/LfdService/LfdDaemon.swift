@@ -34,6 +34,8 @@ public final class LfdDaemon {
     private var pidLock: Int32 = -1
     /// Logged packets (NFLOG) for PS_*, UID_* and PORTKNOCKING_ALERT; nil when none of them is on.
     var nflog: NflogSocket?
+    /// LT_POP3D / LT_IMAPD.
+    var logins = LoginTracker()
     /// LF_CSF: nf_tables' notifications, so a deleted table is put back at once (the poll stays as a fallback).
     var rulesetMonitor: RulesetMonitor?
     var packets = PacketLogTracker(settings: .init())

@@ -539,6 +539,37 @@ struct LfdKernelTests {
         #expect(c.status == 2, "\(c)")
     }
 
+    /// LT_IMAPD (issue 16, item 5): one account's IMAP logins from one address past the hourly limit close the
+    /// IMAP ports to that address for the rest of the hour, as csf does; SSH stays open; tracking.txt is mailed.
+    @Test func loginTrackingClosesTheMailPortsForTheRestOfTheHour() throws {
+        let mail = { (lab: NetLab) in lab.root + "/maillog" }
+        let lab = try NetLab(peers: 2)
+        try "".write(toFile: mail(lab), atomically: true, encoding: .utf8)
+        try lab.setConfig(["TCP_IN": "22,143", "IMAPD_LOG": mail(lab), "LT_IMAPD": "2", "LT_EMAIL_ALERT": "1", "LF_IMAPD": "0",
+                           "SSHD_LOG": mail(lab), "LF_PARSE": "5"])
+        try lab.serve(in: lab.fw, tcp: [22, 143], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        let (reader, other) = (lab.peers[0], lab.peers[1])
+        let login = { (ip: String, n: Int) in
+            "Dec  1 13:18:3\(n) vm dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip=\(ip), lip=\(reader.fwV4), mpid=11\(n), session=<s\(n)>"
+        }
+        try lab.appendLog(mail(lab), [login(reader.v4, 1), login(reader.v4, 2), login(other.v4, 3)])
+        usleep(300_000)
+        #expect(!lab.lfdLog.contains("[LT_IMAPD]"), "two logins are within the limit")
+        try lab.appendLog(mail(lab), [login(reader.v4, 4)])
+        #expect(try eventually(within: 3) {
+            lab.lfdLog.contains("imapd - 3 logins in ") && lab.lfdLog.contains(" from \(reader.v4) (-) for alice exceeds 2/hour - *Blocked in csf* port=143,993 for ")
+        }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: reader, port: 143, timeout: 0.5), "IMAP is closed to the reader")
+        #expect(try lab.tcpOpen(from: reader, port: 22), "SSH is not")
+        #expect(try lab.tcpOpen(from: other, port: 143), "nor IMAP to another address")
+        #expect(try eventually(within: 3) {
+            ((try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "").contains("\(reader.v4) (-) login tracking limit exceeded")
+        })
+    }
+
     /// LF_CSF (issue 13: it did nothing): a table removed behind csf's back is started again by lfd, at once:
     /// lfd hears nf_tables' deletion notification (issue 16, item 7) instead of waiting for its 300 s poll.
     @Test func lfCsfPutsBackAFirewallThatWasRemoved() throws {

@@ -12,6 +12,8 @@ public enum LoginChecks {
         "LF_SMTPREJECT": ["SMTPAUTH_LOG"],
         "LF_DISTFTP": ["FTPD_LOG"],
         "LF_DISTSMTP": ["SMTPAUTH_LOG"],
+        "LT_POP3D": ["POP3D_LOG"],
+        "LT_IMAPD": ["IMAPD_LOG"],
         "LF_HTACCESS": ["HTACCESS_LOG"],
         "LF_APACHE_404": ["HTACCESS_LOG"],
         "LF_APACHE_403": ["HTACCESS_LOG"],

@@ -88,7 +88,7 @@ public enum DetectorFile {
         }
         guard let app = b.first("app")?.value, let text = b.first("text")?.value, let trigger = b.first("trigger"),
               let log = b.first("log"), let pattern = b.first("pattern") else { return fail("incomplete") }
-        guard trigger.value.hasPrefix("LF_"), trigger.value.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
+        guard trigger.value.hasPrefix("LF_") || LoginTracker.services[trigger.value] != nil, trigger.value.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) else {
             return fail("trigger must be a csf.conf key such as LF_SSHD", trigger.line)
         }
         let logKeys = log.value.split(separator: ",").map { $0.trimmingWhitespace() }

@@ -56,6 +56,8 @@ public struct FailureTracker: Sendable {
         public var customMessage: String?
         /// Set when a whole network is blocked (CT_SUBNET_LIMIT); `ip` is then its first address.
         public var network: IPNetwork?
+        /// The account a login-tracking block (LT_POP3D/LT_IMAPD) is about.
+        public var account: String?
 
         /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
         public var message: String {
