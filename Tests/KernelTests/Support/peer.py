@@ -291,52 +291,58 @@ def mail_logins(proto, host, port, user, password, attempts):
     return 0
 
 
-def ftp_logins(host, port, user, password, attempts):
-    """`attempts` FTP logins, a connection each (ftplib); prints how many succeeded."""
-    import ftplib
+def count_logins(attempts, once):
+    """Runs `once` (one login on a fresh connection, True when accepted) `attempts` times; prints the successes."""
     ok = 0
     for _ in range(attempts):
         try:
-            c = ftplib.FTP()
-            c.connect(host, port, timeout=10)
-            try:
-                c.login(user, password)
-                ok += 1
-            except ftplib.error_perm:
-                pass
-            try:
-                c.quit()
-            except (ftplib.all_errors):
-                pass
-        except OSError:
+            ok += 1 if once() else 0
+        except Exception:  # refused, timed out (banned), or the server hung up: not a login
             pass
     print(ok, flush=True)
     return 0
 
 
-def smtp_auths(host, port, user, password, attempts):
-    """`attempts` SMTP AUTH logins, a connection each (smtplib, AUTH PLAIN); prints how many succeeded."""
-    import smtplib
-    ok = 0
-    for _ in range(attempts):
+def ftp_logins(host, port, user, password, attempts):
+    """`attempts` FTP logins, a connection each (ftplib)."""
+    import ftplib
+
+    def once():
+        c = ftplib.FTP()
+        c.connect(host, port, timeout=10)
         try:
-            c = smtplib.SMTP(host, port, timeout=10)
+            c.login(user, password)
+            return True
+        except ftplib.error_perm:
+            return False
+        finally:
+            try:
+                c.quit()
+            except ftplib.all_errors:
+                pass
+    return count_logins(attempts, once)
+
+
+def smtp_auths(host, port, user, password, attempts):
+    """`attempts` SMTP AUTH logins, a connection each (smtplib, one AUTH PLAIN: login() would retry a failed
+    PLAIN as LOGIN, two failures per attempt)."""
+    import smtplib
+
+    def once():
+        c = smtplib.SMTP(host, port, timeout=10)
+        try:
             c.ehlo("client.example")
             c.user, c.password = user, password
-            try:
-                # One mechanism: login() would retry a failed PLAIN as LOGIN, two failures per attempt.
-                c.auth("PLAIN", c.auth_plain)
-                ok += 1
-            except smtplib.SMTPException:
-                pass
+            c.auth("PLAIN", c.auth_plain)
+            return True
+        except smtplib.SMTPException:
+            return False
+        finally:
             try:
                 c.quit()
             except (smtplib.SMTPException, OSError):
                 pass
-        except (OSError, smtplib.SMTPException):
-            pass
-    print(ok, flush=True)
-    return 0
+    return count_logins(attempts, once)
 
 
 def smtp_hang(port, ready):
