@@ -36,8 +36,6 @@ public final class LfdDaemon {
     var nflog: NflogSocket?
     /// LT_POP3D / LT_IMAPD.
     var logins = LoginTracker()
-    /// LF_CSF: nf_tables' notifications, so a deleted table is put back at once (the poll stays as a fallback).
-    var rulesetMonitor: RulesetMonitor?
     var packets = PacketLogTracker(settings: .init())
     var connections = ConnectionTracker(settings: .init())
     var lastConnectionCheck = 0.0
@@ -145,7 +143,6 @@ public final class LfdDaemon {
                        pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
-            if let rulesetMonitor { fds.append(pollfd(fd: rulesetMonitor.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
             let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
@@ -161,10 +158,6 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
-            if let rulesetMonitor, rulesetMonitor.tableDeleted() {
-                let actions = self.actions
-                firewallWorker.submit { actions.restartFirewallIfMissing() }
-            }
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {
                 lastTick = SystemTime.monotonic
@@ -261,21 +254,7 @@ public final class LfdDaemon {
             tailer = try LogTailer(files: files, resume: resume, logger: logger)
         }
         openPacketLog(config)
-        openRulesetMonitor(config)
         connections = ConnectionTracker(settings: .init(config: config))
-    }
-
-    private func openRulesetMonitor(_ config: CsfConfig) {
-        guard config.bool("LF_CSF") else {
-            rulesetMonitor = nil
-            return
-        }
-        guard rulesetMonitor == nil else { return }
-        do {
-            rulesetMonitor = try RulesetMonitor()
-        } catch {
-            logger.warning("*WARNING* LF_CSF: \(error.description); checking for the firewall every \(Int(Self.firewallCheckInterval)) s only")
-        }
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
@@ -324,7 +303,10 @@ public final class LfdDaemon {
             let actions = self.actions
             firewallWorker.submit { actions.restartFirewall(reason: "on request (csf -q)") }
         } else if config.bool("LF_CSF"), SystemTime.monotonic - lastFirewallCheck >= Self.firewallCheckInterval {
-            // LF_CSF: csf's lfd checked every 300 s that the firewall was loaded and started it if not.
+            // LF_CSF: csf's lfd checked every 300 s that the firewall was loaded and started it if not; lfd looks
+            // every LF_PARSE seconds (a terse listing without set elements: milliseconds, even beside a 1M-entry
+            // set). nf_tables' change notifications would tell at once, but a listener makes the kernel build a
+            // message per set element on every reload of a large list.
             lastFirewallCheck = SystemTime.monotonic
             let actions = self.actions
             firewallWorker.submit { actions.restartFirewallIfMissing() }
@@ -338,8 +320,9 @@ public final class LfdDaemon {
         }
     }
 
-    /// How often LF_CSF looks for the firewall (csf: 300 s); NFTCSF_LF_CSF_SECONDS shortens it for tests.
-    static var firewallCheckInterval: Double { Environment.value("NFTCSF_LF_CSF_SECONDS").flatMap(Double.init) ?? 300 }
+    /// How often LF_CSF looks for the firewall: every tick (LF_PARSE, 5 s as shipped; csf: 300 s).
+    /// NFTCSF_LF_CSF_SECONDS sets another interval for tests.
+    static var firewallCheckInterval: Double { Environment.value("NFTCSF_LF_CSF_SECONDS").flatMap(Double.init) ?? 0 }
 
     private func savePositions() {
         guard let positions = tailer?.positions, positions != savedPositions else { return }
