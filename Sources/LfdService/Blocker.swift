@@ -46,7 +46,7 @@ public struct Blocker {
     /// Apache 404/403/401 hits always block the web ports only (PORTS_mod_security), as csf does.
     func ports(for b: FailureTracker.Block) -> [TempEntry.Port] {
         if let custom = b.ports { return (try? TempEntry.parsePorts(custom)) ?? [] }
-        if ["LF_APACHE_404", "LF_APACHE_403", "LF_APACHE_401"].contains(b.trigger) {
+        if FailureTracker.apacheHitCounters[b.trigger] != nil {
             return (try? TempEntry.parsePorts(config["PORTS_mod_security"].filter { !$0.isWhitespace })) ?? []
         }
         guard config.bool("LF_SELECT"), b.trigger != "LF_TRIGGER", b.apps.count == 1 else { return [] }

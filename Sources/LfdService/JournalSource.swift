@@ -24,7 +24,8 @@ public final class JournalSource {
     /// The alternatives an entry must have one of. Checked here, not with sd_journal_add_match: with matches,
     /// systemd 252's sd_journal_next skips entries appended in a burst while following (measured: 16 to 37 of 40
     /// entries logged at once were returned; all 40 without matches).
-    private let wanted: [(field: String, value: String)]
+    /// Grouped by field, so an entry's field is read once however many values are wanted.
+    private let wanted: [(field: String, values: Set<String>)]
 
     public struct Spec: Sendable, Equatable {
         public var matches: [String]
@@ -57,7 +58,8 @@ public final class JournalSource {
         self.keys = keys
         self.api = api
         excluded = parsed.excluded.map { all in all.split(separator: "+").compactMap { Self.pair(Substring($0)) } }
-        wanted = parsed.matches.compactMap { Self.pair(Substring($0)) }
+        let pairs = parsed.matches.compactMap { Self.pair(Substring($0)) }
+        wanted = Dictionary(grouping: pairs, by: \.field).map { ($0.key, Set($0.value.map(\.value))) }.sorted { $0.field < $1.field }
         var j: OpaquePointer?
         var rc: Int32
         if let file = parsed.file {
@@ -91,7 +93,7 @@ public final class JournalSource {
         _ = api.process(j)
         var out: [LogTailer.Line] = []
         while api.next(j) > 0 {
-            if !wanted.isEmpty && !wanted.contains(where: { field(j, $0.field) == $0.value }) { continue }
+            if !wanted.isEmpty && !wanted.contains(where: { w in field(j, w.field).map(w.values.contains) == true }) { continue }
             guard let message = field(j, "MESSAGE") else { continue }
             if excluded.contains(where: { all in all.allSatisfy { field(j, $0.field) == $0.value } }) { continue }
             let ident = field(j, "SYSLOG_IDENTIFIER") ?? field(j, "_COMM") ?? "unknown"

@@ -1,4 +1,5 @@
 import Foundation
+import CsfCompat
 import CsfTestSupport
 
 /// How a daemon's messages reach the disk: the three ways a hosting server logs (issue 14), plus the daemon's
@@ -153,7 +154,7 @@ struct PrivateHost {
         }
         let base = "/proc/\(pid)/root/var/log"
         let names = ((FileManager.default.subpaths(atPath: base)) ?? []).sorted()
-            .filter { !FileSystemPath.isDirectory(base + "/" + $0) }
+            .filter { !FileSystem.isDirectory(base + "/" + $0) }
         return names.map { "== /var/log/\($0)\n" + ((try? String(contentsOfFile: base + "/" + $0, encoding: .utf8)) ?? "") }.joined(separator: "\n")
             + ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/run")) ?? []).filter { $0.hasSuffix(".out") }.sorted()
             .map { "\n== \($0)\n" + ((try? String(contentsOfFile: dir + "/run/" + $0, encoding: .utf8)) ?? "") }.joined()
@@ -178,9 +179,3 @@ struct PrivateHost {
     }
 }
 
-enum FileSystemPath {
-    static func isDirectory(_ path: String) -> Bool {
-        var dir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
-    }
-}

@@ -220,7 +220,7 @@ public struct FailureTracker: Sendable {
     }
 
     /// csf's Apache hit counters: each its own (never LF_TRIGGER's), with its own wording.
-    static let apacheHitCounters = ["LF_APACHE_404": "404", "LF_APACHE_403": "403", "LF_APACHE_401": "401"]
+    public static let apacheHitCounters = ["LF_APACHE_404": "404", "LF_APACHE_403": "403", "LF_APACHE_401": "401"]
 
     private mutating func remember(_ line: String, from ip: IPAddress) {
         let entry = (ip, String(line.prefix(500)))
