@@ -24,8 +24,9 @@ struct JournalHostKernelTests {
         try lab.setConfig(["TESTING": "0"])
         #expect(try lab.csf("-s").status == 0)
 
-        let dir = lab.root + "/host"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let host = try PrivateHost(lab: lab, way: .journal)
+        defer { host.stop() }
+        let dir = host.dir
         try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/hostkey"])
         try """
         Port 22
@@ -37,38 +38,12 @@ struct JournalHostKernelTests {
         PidFile \(dir)/sshd.pid
         MaxStartups 50
         """.write(toFile: dir + "/sshd_config", atomically: true, encoding: .utf8)
-        // Everything below runs in the private mount namespace; the host's /run and /var/log are not touched.
-        let env = lab.csfEnvironment.merging(["NFTCSF_DETECTORS": Repo.path("compat/detectors")]) { $1 }
-            .map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
-        try """
-        set -e
-        # Foundation's Process leaks the output pipe to the child beyond fd 1: close every inherited descriptor
-        # above 2, or the daemons started here would keep the test waiting for end of file.
-        for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true
-        mount -t tmpfs tmpfs /run
-        mount -t tmpfs tmpfs /var/log
-        # ip netns exec mounts a fresh /sys without cgroups; journald needs to read its own cgroup.
-        mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup
-        mkdir -p /run/systemd/journal /run/log/journal /run/sshd
-        /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
-        echo $! > \(dir)/journald.pid
-        for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
-        [ -S /run/systemd/journal/stdout ]
-        # sshd's messages go to the journal only, as under systemd (stderr into a journal stream).
-        (/usr/sbin/sshd -D -e -f \(dir)/sshd_config 2>&1 | systemd-cat -t sshd) </dev/null >/dev/null 2>&1 &
-        for i in $(seq 100); do [ -s \(dir)/sshd.pid ] && break; sleep 0.05; done
-        \(env)
-        \(NetLab.lfdBinary)
-        """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
-        let started = try Shell.run(["ip", "netns", "exec", lab.fw, "unshare", "-m", "--propagation", "private", "bash", dir + "/start.sh"])
-        defer {
-            lab.stopLfd()
-            for name in ["sshd.pid", "journald.pid"] {
-                if let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    kill(pid, SIGKILL)
-                }
-            }
-        }
+        // sshd's messages go to the journal only, as under systemd (stderr into a journal stream).
+        let started = try host.start(daemons: """
+            mkdir -p /run/sshd
+            run sshd bash -c '/usr/sbin/sshd -D -e -f \(dir)/sshd_config 2>&1 | systemd-cat -t sshd'
+            for i in $(seq 100); do [ -s \(dir)/sshd.pid ] && break; sleep 0.05; done
+            """)
         #expect(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)")
         #expect(lab.lfdLog.contains("SSHD_LOG: /var/log/secure does not exist; reading the journal"), "\(lab.lfdLog)")
         #expect(lab.lfdLog.contains("Watching journal:SYSLOG_IDENTIFIER=sshd,SYSLOG_IDENTIFIER=sshd-session,SYSLOG_IDENTIFIER=login..."))
@@ -106,32 +81,13 @@ struct JournalHostKernelTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try RealDaemons.dovecotConfig(dir: dir, logPath: "/dev/stderr", timestamp: "")
             .write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
-        let env = lab.csfEnvironment.merging(["NFTCSF_DETECTORS": Repo.path("compat/detectors")]) { $1 }
-            .map { "export \($0.key)='\($0.value)'" }.joined(separator: "\n")
-        try """
-        set -e
-        for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true
-        mount -t tmpfs tmpfs /run
-        mount -t tmpfs tmpfs /var/log
-        mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o ro cgroup2 /sys/fs/cgroup
-        mkdir -p /run/systemd/journal /run/log/journal
-        /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
-        echo $! > \(dir)/journald.pid
-        for i in $(seq 100); do [ -S /run/systemd/journal/stdout ] && break; sleep 0.05; done
-        [ -S /run/systemd/journal/stdout ]
-        # Its own session, so that stopping it reaches every worker through the process group.
-        (setsid /usr/sbin/dovecot -F -c \(dir)/dovecot.conf 2>&1 | systemd-cat -t dovecot) </dev/null >/dev/null 2>&1 &
-        for i in $(seq 100); do [ -s \(dir)/run/master.pid ] && break; sleep 0.05; done
-        \(env)
-        \(NetLab.lfdBinary)
-        """.write(toFile: dir + "/start.sh", atomically: true, encoding: .utf8)
-        let started = try Shell.run(["ip", "netns", "exec", lab.fw, "unshare", "-m", "--propagation", "private", "bash", dir + "/start.sh"])
-        defer {
-            lab.stopLfd()
-            RealDaemons.stop(pidFile: dir + "/run/master.pid")
-            if let text = try? String(contentsOfFile: dir + "/journald.pid", encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
-        }
+        let host = try PrivateHost(lab: lab, way: .journal)
+        defer { host.stop() }
+        // Its own session, so that stopping it reaches every worker; stderr into a journal stream as under systemd.
+        let started = try host.start(daemons: """
+            run dovecot bash -c '/usr/sbin/dovecot -F -c \(dir)/dovecot.conf 2>&1 | systemd-cat -t dovecot'
+            for i in $(seq 100); do [ -s \(dir)/run/master.pid ] && break; sleep 0.05; done
+            """)
         #expect(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)")
         #expect(lab.lfdLog.contains("IMAPD_LOG: /var/log/maillog does not exist; reading the journal"), "\(lab.lfdLog)")
         func logins(_ peer: NetLab.Peer, _ password: String, _ attempts: Int) throws -> String {
