@@ -22,7 +22,13 @@ extension LfdDaemon {
     /// address is logged with " - ignored" and not mailed, as csf does.
     func loginAlert(_ line: LogTailer.Line) {
         for key in line.keys where loginAlertKeys.contains(key) {
+            guard loginAlertsLeft > 0 else {
+                // Over the budget only the cheap look runs: the count says how many lines may have been logins.
+                if LoginAlert.mayReport(line.text, key: key) { loginAlertsHeld += 1 }
+                return
+            }
             guard let alert = LoginAlert.parse(line.text, key: key), config.bool(alert.switchKey) else { continue }
+            loginAlertsLeft -= 1
             if case .ssh(let ip, _, _) = alert, ignore.ignores(ip) {
                 logger.info("\(alert.message) - ignored")
                 return

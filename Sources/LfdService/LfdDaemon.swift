@@ -21,6 +21,11 @@ public final class LfdDaemon {
     var byKey: [String: LineClassifier] = [:]
     /// The *_LOG keys whose lines may carry a login csf.conf asks to be told about.
     var loginAlertKeys: Set<String> = []
+    /// Login alerts left until the next tick, and those held back since the last: a replayed log or a script
+    /// logging in thousands of times must not stall reading behind one lfd.log line and one mail per login.
+    var loginAlertsLeft = LfdDaemon.loginAlertsPerTick
+    var loginAlertsHeld = 0
+    static let loginAlertsPerTick = 100
     var ruleCount = 0
     var tracker: FailureTracker
     var ignore = IgnoreList(hosts: [], networks: [])
@@ -296,6 +301,10 @@ public final class LfdDaemon {
 
     private func tick() {
         SystemdNotify.send("WATCHDOG=1")
+        if loginAlertsHeld > 0 {
+            logger.warning("*WARNING* login alerts: more than \(Self.loginAlertsPerTick) in \(max(1, config.int("LF_PARSE"))) secs; \(loginAlertsHeld) more line(s) that may be logins were not looked at")
+        }
+        (loginAlertsLeft, loginAlertsHeld) = (Self.loginAlertsPerTick, 0)
         savePositions()
         publishStatus()
         if TextFile.exists(Firewall.restartRequest(paths)) {

@@ -570,6 +570,17 @@ struct LfdKernelTests {
         })
     }
 
+    /// Login alerts are bounded: a replayed log of 150 SSH logins yields 100 alerts in a tick and one warning for
+    /// the rest, so reading never stalls behind a log line and a mail per login (issue 16, item 4).
+    @Test func aFloodOfLoginsYieldsAtMostAHundredAlertsATick() throws {
+        let (lab, auth) = try started(config: ["LF_SSH_EMAIL_ALERT": "1"])
+        defer { lab.stopLfd() }
+        let lines = (1...150).map { "Dec  1 14:00:00 vm sshd[\(1000 + $0)]: Accepted publickey for deploy from 192.0.2.10 port \(40000 + $0) ssh2" }
+        try lab.appendLog(auth, lines)
+        #expect(try eventually(within: 8) { lab.lfdLog.contains("50 more line(s) that may be logins were not looked at") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.components(separatedBy: "*SSH login* from 192.0.2.10 into the deploy account using publickey").count - 1 == 100)
+    }
+
     /// LF_CSF (issue 13: it did nothing): a table removed behind csf's back is started again by lfd within
     /// seconds (issue 16, item 7): lfd looks every LF_PARSE seconds, csf every 300.
     @Test func lfCsfPutsBackAFirewallThatWasRemoved() throws {

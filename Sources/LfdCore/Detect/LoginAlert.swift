@@ -56,11 +56,7 @@ public enum LoginAlert: Sendable, Equatable {
 
     /// The login a line reports, from the log `key` it was read under; nil for any other line.
     public static func parse(_ line: String, key: String) -> LoginAlert? {
-        // Most lines of these logs are nothing of the kind: a word of the line decides before it is split.
-        guard let words = prefilter[key] else { return nil }
-        var text = line
-        let candidate = text.withUTF8 { bytes in words.contains { FailureRule.contains(bytes, $0) } }
-        guard candidate, let (tag, message) = tagAndMessage(line) else { return nil }
+        guard mayReport(line, key: key), let (tag, message) = tagAndMessage(line) else { return nil }
         switch key {
         case "SSHD_LOG":
             if tag == "sshd" || tag.hasPrefix("sshd-") { return ssh(message) }
@@ -77,7 +73,15 @@ public enum LoginAlert: Sendable, Equatable {
         return nil
     }
 
-    /// Words one of which a line of each log must hold to be looked at (memmem, no allocation).
+    /// Whether `line` holds a word a login of that log has: most lines of these logs are nothing of the kind, and
+    /// this look (memmem, no allocation) decides before a line is split.
+    public static func mayReport(_ line: String, key: String) -> Bool {
+        guard let words = prefilter[key] else { return false }
+        var text = line
+        return text.withUTF8 { bytes in words.contains { FailureRule.contains(bytes, $0) } }
+    }
+
+    /// Words one of which a line of each log must hold to be looked at.
     static let prefilter: [String: [[UInt8]]] = [
         "SSHD_LOG": [Array("Accepted ".utf8), Array("ROOT LOGIN".utf8)], "SU_LOG": [Array("su".utf8)],
         "SUDO_LOG": [Array("sudo".utf8)], "WEBMIN_LOG": [Array("Successful login as ".utf8)],
