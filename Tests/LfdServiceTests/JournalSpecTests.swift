@@ -10,4 +10,12 @@ import Testing
         #expect(spec?.file == "/tmp/x.journal")
         #expect(JournalSource.parse("/var/log/secure") == nil)
     }
+
+    /// Garbage between the commas is dropped, never turned into a match or an exclusion of everything.
+    @Test func garbageIsDropped() {
+        let spec = JournalSource.parse("journal: , ,!noequals, !,SYSLOG_IDENTIFIER=named,, ")
+        #expect(spec?.matches == ["SYSLOG_IDENTIFIER=named"])
+        #expect(spec?.excluded == [])
+        #expect(spec?.file == nil)
+    }
 }
