@@ -37,6 +37,7 @@ struct PrivateHost {
     let dir: String
 
     init(lab: NetLab, way: LogWay) throws {
+        Self.sweepStale()
         self.lab = lab
         self.way = way
         // Daemons drop privileges and must traverse it (the lab's own root is 0700).
@@ -171,6 +172,33 @@ struct PrivateHost {
             }
         }
         try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Private hosts of test processes that died without stopping them (a killed run): their daemons are ended
+    /// and their directories removed, as NetLab removes such a run's namespaces.
+    static func sweepStale() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+        for name in names where name.hasPrefix("nftcsf-host-") {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 4, let owner = Int32(parts[2]), owner != getpid(), kill(owner, 0) != 0 else { continue }
+            let dir = "/tmp/" + name
+            for pidFile in (try? FileManager.default.contentsOfDirectory(atPath: dir + "/pids")) ?? [] {
+                guard let text = try? String(contentsOfFile: dir + "/pids/" + pidFile, encoding: .utf8),
+                      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                      let ns = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt"),
+                      ns != (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")) else { continue }
+                // A pid may have been reused: only a namespace one of whose processes names this host's directory.
+                let members = processes(inMountNamespace: ns)
+                guard members.contains(where: { commandLine($0).contains(dir) }) else { continue }
+                for p in members { kill(p, SIGKILL) }
+            }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+    }
+
+    private static func commandLine(_ pid: Int32) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
     }
 
     private static func processes(inMountNamespace ns: String) -> [Int32] {
