@@ -19,42 +19,21 @@ public struct ListeningPorts {
         public var executable: String?
     }
 
-    /// A socket line of /proc/net/{tcp,udp}{,6}.
-    struct Socket: Equatable {
-        var port: UInt16
-        var state: UInt8
-        var uid: UInt32
-        var inode: UInt64
-    }
-
-    /// Parses /proc/net/tcp-style text; malformed lines are skipped.
-    static func sockets(_ text: String) -> [Socket] {
-        LineScanner.lines(text).dropFirst().compactMap { line in
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count >= 10, let colon = f[1].lastIndex(of: ":"),
-                  let port = UInt16(f[1][f[1].index(after: colon)...], radix: 16),
-                  let state = UInt8(f[3], radix: 16), let uid = UInt32(f[7]), let inode = UInt64(f[9]) else { return nil }
-            return Socket(port: port, state: state, uid: uid, inode: inode)
-        }
-    }
-
-    static let tcpListen: UInt8 = 0x0A, tcpEstablished: UInt8 = 0x01, udpUnconnected: UInt8 = 0x07
-
     public static func scan(_ config: CsfConfig, proc: String = "/proc") -> [Row] {
         let owners = socketOwners(proc: proc)
         var rows: [String: Row] = [:]
         for (proto, files) in [("tcp", ["tcp", "tcp6"]), ("udp", ["udp", "udp6"])] {
-            let all = files.flatMap { sockets((try? TextFile.read("\(proc)/net/\($0)")) ?? "") }
-            let listening = all.filter { $0.state == (proto == "tcp" ? tcpListen : udpUnconnected) && $0.port > 0 }
+            let all = files.flatMap { ProcNetSocket.parse((try? TextFile.read("\(proc)/net/\($0)")) ?? "") }
+            let listening = all.filter { $0.state == (proto == "tcp" ? ProcNetSocket.tcpListen : ProcNetSocket.udpUnconnected) && $0.localPort > 0 }
             for socket in listening {
                 let pid = owners[socket.inode]
-                let id = "\(socket.port)/\(proto)/\(pid ?? -1)"
+                let id = "\(socket.localPort)/\(proto)/\(pid ?? -1)"
                 if rows[id] != nil { continue }
                 let inKey = proto == "tcp" ? "TCP_IN" : "UDP_IN", in6Key = proto == "tcp" ? "TCP6_IN" : "UDP6_IN"
-                rows[id] = Row(port: socket.port, proto: proto,
-                               open4: PortList.contains(config.ports(inKey), socket.port),
-                               open6: config.bool("IPV6") && PortList.contains(config.ports(in6Key), socket.port),
-                               connections: proto == "tcp" ? all.filter { $0.port == socket.port && $0.state == tcpEstablished }.count : nil,
+                rows[id] = Row(port: socket.localPort, proto: proto,
+                               open4: PortList.contains(config.ports(inKey), socket.localPort),
+                               open6: config.bool("IPV6") && PortList.contains(config.ports(in6Key), socket.localPort),
+                               connections: proto == "tcp" ? all.filter { $0.localPort == socket.localPort && $0.state == ProcNetSocket.tcpEstablished }.count : nil,
                                pid: pid, user: userName(socket.uid),
                                command: pid.flatMap { commandLine($0, proc: proc) },
                                executable: pid.flatMap { FileSystem.readLink("\(proc)/\($0)/exe") })

@@ -55,6 +55,7 @@ public final class LfdDaemon {
     let resolveWorker = Worker(name: "resolve", capacity: 10_000)
     let mailbox = Mailbox<Event>()
     let actions: FirewallActions
+    let processWatch: ProcessWatch
     var alerts: Alerts
     var pending = PendingBlocks()
     var expiryInFlight = false
@@ -83,6 +84,7 @@ public final class LfdDaemon {
             if !queued { alerts?.logger.error("*Error* too many alerts waiting; one was dropped") }
         }
         self.alertsBox = alertsBox
+        self.processWatch = ProcessWatch(logger: logger, notify: notify)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
 
@@ -177,6 +179,7 @@ public final class LfdDaemon {
         FileSystem.remove(LfdStatus.path(paths))
         logger.info("[SHUTDOWN] Daemon stopped")
         SystemdNotify.send("STOPPING=1")
+        processWatch.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -208,6 +211,7 @@ public final class LfdDaemon {
     func load(initial: Bool) throws(CsfError) {
         let (config, diagnostics) = ConfigParser.load(paths.config)
         if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+        let processPlan = try Self.processPlan(paths: paths, config: config)
         let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
         if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
         for d in ruleDiagnostics where d.severity == .warning { logger.warning("*WARNING* \(d)") }
@@ -260,6 +264,26 @@ public final class LfdDaemon {
         }
         openPacketLog(config)
         connections = ConnectionTracker(settings: .init(config: config))
+        if initial {
+            let state = processPlan.settings.enabled ? "Enabled (\(processPlan.settings.limit))" : "Disabled"
+            logger.info("[STARTUP] Process Tracking [\(state)]")
+        }
+        processWatch.configure(processPlan)
+    }
+
+    /// PT_* and csf.pignore; a bad csf.pignore line is an error with its file and line, like csf.conf's.
+    static func processPlan(paths: CsfPaths, config: CsfConfig) throws(CsfError) -> ProcessWatch.Plan {
+        var plan = ProcessWatch.Plan()
+        plan.settings = ProcessTracker.Settings(config: config)
+        plan.interval = Double(max(10, config.int("PT_INTERVAL")))
+        plan.deletedAction = config["PT_DELETED_ACTION"].trimmingWhitespace()
+        plan.userAction = config["PT_USER_ACTION"].trimmingWhitespace()
+        let path = paths.etc("csf.pignore")
+        guard plan.settings.enabled, let text = try? TextFile.read(path) else { return plan }
+        let (ignore, diagnostics) = ProcessIgnore.parse(text, path: path) { try? TextFile.read(paths.path($0)) }
+        if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+        plan.ignore = ignore
+        return plan
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).

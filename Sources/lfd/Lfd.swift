@@ -86,7 +86,10 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")
         return 1
     }
-    guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"]) else {
+    // A process-events socket handed down (tests: subscribed in the root network namespace) goes to the daemon as fd 3.
+    let events = Environment.value("NFTCSF_PROC_EVENTS_FD").flatMap(Int32.init)
+    guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"],
+                                             extraEnvironment: events == nil ? [:] : ["NFTCSF_PROC_EVENTS_FD": "3"], inheriting: events) else {
         Output.err("lfd: cannot start the daemon")
         return 1
     }

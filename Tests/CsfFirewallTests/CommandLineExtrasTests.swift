@@ -90,8 +90,15 @@ import CsfTestSupport
            1: 0100007F:0CEA 0100007F:0016 01 00000000:00000000 00:00000000 00000000  1000        0 12346 1 0000000000000000 20 4 30 10 -1
            2: garbage
         """
-        let sockets = ListeningPorts.sockets(text)
-        #expect(sockets == [.init(port: 22, state: 0x0A, uid: 0, inode: 12345), .init(port: 3306, state: 0x01, uid: 1000, inode: 12346)])
+        let sockets = ProcNetSocket.parse(text)
+        #expect(sockets == [.init(local: .v4(0), localPort: 22, remote: .v4(0), remotePort: 0, state: 0x0A, uid: 0, inode: 12345),
+                            .init(local: IPAddress("127.0.0.1")!, localPort: 3306, remote: IPAddress("127.0.0.1")!, remotePort: 22,
+                                  state: 0x01, uid: 1000, inode: 12346)])
+        #expect(!sockets[0].isConnected && sockets[1].isConnected)
+        let six = ProcNetSocket.parse("h\n 0: 0000000000000000FFFF00000100007F:0016 B80D01200000000000000000010000 00:0000 01 0 0 0 0 0 7 1\n")
+        #expect(six.isEmpty, "a 30-digit address is refused")
+        let v6 = ProcNetSocket.parse("h\n 0: 0000000000000000FFFF00000100007F:0016 B80D0120000000000000000001000000:01BB 01 0:0 00:0 0 0 0 7 1\n")
+        #expect(v6.first?.local == IPAddress("127.0.0.1") && v6.first?.remote == IPAddress("2001:db8::1") && v6.first?.remotePort == 443)
     }
 }
 

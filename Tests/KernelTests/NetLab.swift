@@ -125,7 +125,8 @@ final class NetLab {
     }
 
     var csfEnvironment: [String: String] {
-        ["CSF_ROOT": root, "NFTCSF_FORBID_NETNS": String(Self.rootNetns)]
+        // Process tracking looks at no process (pid 0 has no descendants) unless a test names its own scope.
+        ["CSF_ROOT": root, "NFTCSF_FORBID_NETNS": String(Self.rootNetns), "NFTCSF_PROCESS_SCOPE": "0"]
     }
 
     @discardableResult

@@ -1,11 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSys
 
 /// A process named by more than its pid: the pid and the kernel's start time (field 22 of /proc/PID/stat, in
 /// clock ticks since boot). A pid is reused after its process exits; the pair never is, so a stale pid file
 /// can never make us signal a stranger.
-public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
+public struct ProcessIdentity: Sendable, Hashable, CustomStringConvertible {
     public var pid: Int32
     public var startTime: UInt64
 
@@ -33,11 +34,16 @@ public struct ProcessIdentity: Sendable, Equatable, CustomStringConvertible {
     /// Whether this very process is still running.
     public var isAlive: Bool { Self.of(pid) == self }
 
-    /// Sends `signal` only when the pid still names this process; returns whether it was sent.
+    /// Sends `signal` only when the pid still names this process; returns whether it was sent. Exact: the
+    /// pidfd is opened first and the start time checked after, so the signal goes to this process or to none,
+    /// even if it exits and its pid is reused in between. `procRoot` is for tests.
     @discardableResult
-    public func signal(_ signal: Int32) -> Bool {
-        guard isAlive else { return false }
-        return kill(pid, signal) == 0
+    public func signal(_ signal: Int32, procRoot: String = "/proc") -> Bool {
+        let fd = csys_pidfd_open(pid)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard Self.of(pid, procRoot: procRoot) == self else { return false }
+        return csys_pidfd_send_signal(fd, signal) == 0
     }
 
     public var description: String { "\(pid)@\(startTime)" }

@@ -3,6 +3,7 @@
 
 Runs only inside the throwaway network namespaces the tests create; every loop is bounded in time.
 """
+import os
 import selectors
 import socket
 import sys
@@ -371,6 +372,34 @@ def hold_lock(path, seconds, ready):
     return 0
 
 
+def proc_events_exec(argv):
+    """Subscribes to the kernel's process events here (the root network namespace: the connector answers nowhere
+    else), then runs argv with the socket inherited and named in NFTCSF_PROC_EVENTS_FD. Reading events changes
+    nothing on the host."""
+    import struct
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 11)
+    s.bind((0, 1))
+    op = struct.pack("I", 1)
+    cn = struct.pack("IIIIHH", 1, 1, 0, 0, len(op), 0) + op
+    s.send(struct.pack("IHHII", 16 + len(cn), 3, 0, 0, os.getpid()) + cn)
+    fd = s.detach()
+    os.set_inheritable(fd, True)
+    os.environ["NFTCSF_PROC_EVENTS_FD"] = str(fd)
+    os.execvp(argv[0], argv)
+
+
+def connected_hold(seconds):
+    """A process holding a connected TCP socket (to itself over loopback) for `seconds`."""
+    import time as _time
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    client = socket.create_connection(server.getsockname())
+    conn, _ = server.accept()
+    _time.sleep(seconds)
+    return 0
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -408,6 +437,10 @@ def main(argv):
         return hold_lock(argv[2], float(argv[3]), argv[4])
     if cmd == "hold-tcp":
         return hold_tcp(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
+    if cmd == "proc-events-exec":
+        return proc_events_exec(argv[2:])
+    if cmd == "connected-hold":
+        return connected_hold(float(argv[2]))
     print("unknown command", file=sys.stderr)
     return 2
 

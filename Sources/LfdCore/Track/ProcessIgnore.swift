@@ -1,0 +1,93 @@
+import CsfCompat
+
+/// csf.pignore (reference §4.1.19): processes process tracking leaves alone. `exe:`, `cmd:`, `user:` match a
+/// path, command line or user name exactly; `pexe:`, `pcmd:`, `puser:` are regular expressions matched
+/// against the whole value. `Include <file>` reads another file. Unlike csf, which logged a bad line and went
+/// on, a line with an unknown prefix or a broken expression is an error with its file and line: a typo there
+/// would otherwise track (and with PT_USERKILL kill) what the admin meant to spare.
+public struct ProcessIgnore: Sendable {
+    public private(set) var exes: Set<String> = []
+    public private(set) var commands: Set<String> = []
+    public private(set) var users: Set<String> = []
+    var exePatterns: [Pattern] = []
+    var commandPatterns: [Pattern] = []
+    var userPatterns: [Pattern] = []
+
+    public init() {}
+
+    public var count: Int {
+        exes.count + commands.count + users.count + exePatterns.count + commandPatterns.count + userPatterns.count
+    }
+
+    /// Parses `text` (from `path`); `include` returns an included file's text, nil when it cannot be read.
+    public static func parse(_ text: String, path: String, include: (String) -> String? = { _ in nil })
+        -> (ProcessIgnore, [Diagnostic]) {
+        var ignore = ProcessIgnore()
+        var diagnostics: [Diagnostic] = []
+        var seen: Set<String> = [path]
+        ignore.read(text, path: path, include: include, seen: &seen, diagnostics: &diagnostics)
+        return (ignore, diagnostics)
+    }
+
+    private mutating func read(_ text: String, path: String, include: (String) -> String?, seen: inout Set<String>,
+                               diagnostics: inout [Diagnostic]) {
+        for (index, raw) in LineScanner.lines(text).enumerated() {
+            let line = raw.trimmingWhitespace()
+            let number = index + 1
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("Include") {
+                let file = line.dropFirst("Include".count).trimmingWhitespace()
+                guard !seen.contains(file) else {
+                    diagnostics.append(Diagnostic(.error, file: path, line: number, "Include loop: \(file)"))
+                    continue
+                }
+                guard let included = include(file) else {
+                    diagnostics.append(Diagnostic(.warning, file: path, line: number, "Include \(file): cannot be read"))
+                    continue
+                }
+                seen.insert(file)
+                read(included, path: file, include: include, seen: &seen, diagnostics: &diagnostics)
+                continue
+            }
+            guard let colon = line.firstIndex(of: ":") else {
+                diagnostics.append(Diagnostic(.error, file: path, line: number, "expected exe:, cmd:, user:, pexe:, pcmd: or puser: before the value"))
+                continue
+            }
+            let kind = line[..<colon].filter { !$0.isWhitespace }.lowercased()
+            let value = line[line.index(after: colon)...].trimmingWhitespace()
+            guard !value.isEmpty else {
+                diagnostics.append(Diagnostic(.error, file: path, line: number, "\(kind): has no value"))
+                continue
+            }
+            switch kind {
+            case "exe": exes.insert(value)
+            case "cmd": commands.insert(value)
+            case "user": users.insert(value)
+            case "pexe", "pcmd", "puser":
+                do {
+                    // Anchored at both ends, as csf's `/^$item$/`.
+                    let pattern = try Pattern("^(?:" + value + ")$")
+                    if kind == "pexe" { exePatterns.append(pattern) }
+                    if kind == "pcmd" { commandPatterns.append(pattern) }
+                    if kind == "puser" { userPatterns.append(pattern) }
+                } catch {
+                    diagnostics.append(Diagnostic(.error, file: path, line: number, "\(kind): invalid regular expression: \(error.description)"))
+                }
+            default:
+                diagnostics.append(Diagnostic(.error, file: path, line: number, "unknown prefix \"\(kind):\" (expected exe, cmd, user, pexe, pcmd or puser)"))
+            }
+        }
+    }
+
+    public func ignores(user: String) -> Bool {
+        users.contains(user) || userPatterns.contains { $0.match(user) != nil }
+    }
+
+    public func ignores(exe: String) -> Bool {
+        exes.contains(exe) || exePatterns.contains { $0.match(exe) != nil }
+    }
+
+    public func ignores(command: String) -> Bool {
+        commands.contains(command) || commandPatterns.contains { $0.match(command) != nil }
+    }
+}

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CsfCompat
+import LfdCore
+
+/// Reads /proc for process tracking: each process's stat, status, exe and command line, and — only for the few
+/// that need it — its sockets, open files and maps. No `ps`, no `netstat`.
+struct ProcessTable {
+    let proc: String
+    /// Only this process and its descendants are looked at (NFTCSF_PROCESS_SCOPE, for tests: lfd must never
+    /// judge, let alone kill, a process the test did not start). nil: every process.
+    let scope: Int32?
+    private var userNames: [UInt32: String] = [:]
+    private let ticksPerSecond = Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
+
+    init(proc: String = "/proc", scope: Int32? = ProcessTable.scopeFromEnvironment) {
+        self.proc = proc
+        self.scope = scope
+    }
+
+    static var scopeFromEnvironment: Int32? { Environment.value("NFTCSF_PROCESS_SCOPE").flatMap { Int32($0) } }
+
+    /// The fields of /proc/PID/stat process tracking uses.
+    struct Stat {
+        var ppid: Int32
+        var pgrp: Int32
+        var sid: Int32
+        var startTime: UInt64
+    }
+
+    func stat(_ pid: Int32) -> Stat? {
+        guard let bytes = Self.read("\(proc)/\(pid)/stat", limit: 2048),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // After the command name in parentheses: state, ppid, pgrp, session, ... starttime (the 20th).
+        let fields = bytes[(close + 1)...].split(separator: ASCII.space)
+        guard fields.count >= 20, let ppid = Self.int(fields[1]), let pgrp = Self.int(fields[2]), let sid = Self.int(fields[3]),
+              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+        return Stat(ppid: Int32(ppid), pgrp: Int32(pgrp), sid: Int32(sid), startTime: start)
+    }
+
+    /// Everything but sockets; nil for a process that is gone (or a kernel thread's unreadable parts).
+    mutating func facts(_ pid: Int32, uptime: Double) -> ProcessFacts? {
+        guard let st = stat(pid), let status = Self.read("\(proc)/\(pid)/status", limit: 8192) else { return nil }
+        var uid: UInt32 = 0, vmSize = 0, vmRSS = 0
+        for line in status.split(separator: ASCII.lineFeed) {
+            if line.starts(with: "Uid:".utf8) {
+                // csf takes the last of real, effective, saved and filesystem uid.
+                uid = line.dropFirst(4).split(whereSeparator: { $0 == ASCII.space || $0 == 9 }).last.flatMap { UInt32(String(decoding: $0, as: UTF8.self)) } ?? 0
+            } else if line.starts(with: "VmSize:".utf8) {
+                vmSize = Self.kilobytes(line.dropFirst(7))
+            } else if line.starts(with: "VmRSS:".utf8) {
+                vmRSS = Self.kilobytes(line.dropFirst(6))
+            }
+        }
+        let exe = FileSystem.readLink("\(proc)/\(pid)/exe").map { ProcessFacts.escaped($0.utf8) } ?? ""
+        var command = Self.read("\(proc)/\(pid)/cmdline", limit: 4096) ?? []
+        while command.last == 0 || command.last == ASCII.space { command.removeLast() }
+        let started = Double(st.startTime) / ticksPerSecond
+        return ProcessFacts(identity: ProcessIdentity(pid: pid, startTime: st.startTime), ppid: st.ppid == 1 ? pid : st.ppid,
+                            pgrp: st.pgrp, sid: st.sid, uid: uid, user: userName(uid),
+                            exe: exe, command: ProcessFacts.escaped(command.map { $0 == 0 ? ASCII.space : $0 }),
+                            vmSizeKB: vmSize, vmRSSKB: vmRSS, uptime: max(0, Int(uptime - started)))
+    }
+
+    /// Every process in scope.
+    mutating func all() -> [ProcessFacts] {
+        let uptime = systemUptime()
+        var out: [ProcessFacts] = []
+        for entry in FileSystem.listDirectory(proc) {
+            guard let pid = Int32(entry), let facts = facts(pid, uptime: uptime) else { continue }
+            out.append(facts)
+        }
+        guard let scope else { return out }
+        // ppid as the kernel has it (facts keep csf's "ppid 1 means itself").
+        var parents: [Int32: Int32] = [:]
+        for p in out { parents[p.pid] = stat(p.pid)?.ppid ?? 0 }
+        return out.filter { Self.descends($0.pid, from: scope, parents: parents) }
+    }
+
+    /// Whether `pid` is `root` or below it.
+    static func descends(_ pid: Int32, from root: Int32, parents: [Int32: Int32]) -> Bool {
+        var current = pid
+        for _ in 0..<64 {
+            if current == root { return true }
+            guard let parent = parents[current], parent > 0, parent != current else { return false }
+            current = parent
+        }
+        return false
+    }
+
+    func systemUptime() -> Double {
+        guard let bytes = Self.read("\(proc)/uptime", limit: 256),
+              let first = bytes.split(separator: ASCII.space).first else { return 0 }
+        return Double(String(decoding: first, as: UTF8.self)) ?? 0
+    }
+
+    /// Connected sockets of this network namespace by inode (the listening and unconnected are left out).
+    func connectedSockets() -> [UInt64: SocketFact] {
+        var out: [UInt64: SocketFact] = [:]
+        for proto in ["udp", "tcp", "udp6", "tcp6"] {
+            for s in ProcNetSocket.parse((try? TextFile.read("\(proc)/net/\(proto)")) ?? "") where s.isConnected {
+                out[s.inode] = SocketFact(proto: proto, local: s.local.description, localPort: Int(s.localPort),
+                                          remote: s.remote.description, remotePort: Int(s.remotePort))
+            }
+        }
+        return out
+    }
+
+    /// The sockets of `connected` that `pid` holds, and its other open files (pipes and sockets left out).
+    func descriptors(_ pid: Int32, connected: [UInt64: SocketFact]) -> (sockets: [SocketFact], files: [String]) {
+        var sockets: [SocketFact] = [], files: [String] = []
+        for fd in FileSystem.listDirectory("\(proc)/\(pid)/fd") {
+            guard let link = FileSystem.readLink("\(proc)/\(pid)/fd/\(fd)") else { continue }
+            if link.hasPrefix("socket:[") {
+                if let inode = UInt64(link.dropFirst("socket:[".count).dropLast()), let s = connected[inode] { sockets.append(s) }
+                continue
+            }
+            if link.hasPrefix("pipe:") || link.hasPrefix("socket") { continue }
+            files.append(ProcessFacts.escaped(link.utf8))
+        }
+        return (sockets, files)
+    }
+
+    func maps(_ pid: Int32) -> String {
+        String(decoding: Self.read("\(proc)/\(pid)/maps", limit: 256 * 1024) ?? [], as: UTF8.self)
+    }
+
+    private mutating func userName(_ uid: UInt32) -> String {
+        if let name = userNames[uid] { return name }
+        let name = Accounts.name(ofUID: uid) ?? String(uid)
+        userNames[uid] = name
+        return name
+    }
+
+    /// A /proc file in one or a few reads (their size is 0 to stat).
+    static func read(_ path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: min(limit, 4096))
+        var filled = 0
+        while filled < limit {
+            if filled == out.count { out += [UInt8](repeating: 0, count: min(limit - filled, out.count)) }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+        }
+        return Array(out[..<filled])
+    }
+
+    private static func int(_ bytes: ArraySlice<UInt8>) -> Int? { Int(String(decoding: bytes, as: UTF8.self)) }
+
+    private static func kilobytes(_ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.split(whereSeparator: { $0 == ASCII.space || $0 == 9 }).first.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+}

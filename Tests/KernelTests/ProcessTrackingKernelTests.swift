@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 16 (process tracking): real processes, run as user ids no one else on the machine has, below a scope
+/// process the test starts; lfd is told (NFTCSF_PROCESS_SCOPE) to look at that subtree only, so it never judges
+/// or kills anything the test did not start. Its process-events socket is subscribed in the root network
+/// namespace (where the kernel's connector answers) and handed down to lfd in the lab's namespace.
+@Suite(.serialized, .enabled(if: NetLab.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                             "needs root and setpriv"))
+struct ProcessTrackingKernelTests {
+    /// Two user ids free on this machine (no process runs as them).
+    static func freeUIDs() -> (UInt32, UInt32) {
+        while true {
+            let uid = UInt32.random(in: 61_000...64_000) & ~1
+            let busy = (try? Shell.run(["pgrep", "-U", "\(uid),\(uid + 1)"]).status) == 0
+            if !busy { return (uid, uid + 1) }
+        }
+    }
+
+    struct Scope {
+        let lab: NetLab
+        let pid: Int32
+        let uids: (UInt32, UInt32)
+
+        /// Starts `body` (bash, as root, in the lab's namespace) as the scope's root and waits for its ready file.
+        init(lab: NetLab, uids: (UInt32, UInt32), body: String) throws {
+            self.lab = lab
+            self.uids = uids
+            let ready = lab.root + "/scope.ready"
+            let script = lab.root + "/scope.sh"
+            try ("#!/bin/bash\nexec </dev/null >/dev/null 2>&1\n" + body + "\ntouch \(ready)\nwait\n").write(toFile: script, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            // A child subreaper (kept across exec): the workload's orphans stay below the scope, not below init.
+            p.arguments = ["netns", "exec", lab.fw, "/usr/bin/python3", "-c",
+                           "import ctypes, os, sys; ctypes.CDLL(None).prctl(36, 1, 0, 0, 0); os.execv('/bin/bash', ['bash', sys.argv[1]])", script]
+            try p.run()
+            pid = p.processIdentifier
+            _ = eventually(within: 10) { FileManager.default.fileExists(atPath: ready) }
+        }
+
+        func pids(uid: UInt32) -> [Int32] {
+            ((try? Shell.run(["pgrep", "-U", "\(uid)"]).stdout) ?? "").split(separator: "\n").compactMap { Int32($0) }
+        }
+
+        func pid(of pattern: String) -> Int32? {
+            ((try? Shell.run(["pgrep", "-f", "-U", "\(uids.0)", pattern]).stdout) ?? "").split(separator: "\n").first.flatMap { Int32($0) }
+        }
+
+        /// Ends everything the test started: the scope and every process of its user ids.
+        func end() {
+            kill(pid, SIGKILL)
+            for _ in 0..<3 { _ = try? Shell.run(["pkill", "-9", "-U", "\(uids.0),\(uids.1)"]); usleep(100_000) }
+        }
+
+        func startLfd() throws -> Shell.Result {
+            let vars = lab.csfEnvironment.merging(["NFTCSF_PROCESS_SCOPE": "\(pid)"]) { $1 }.map { "\($0.key)=\($0.value)" }
+            return try Shell.run(["python3", NetLab.peerScript, "proc-events-exec", "ip", "netns", "exec", lab.fw, "env"] + vars + [NetLab.lfdBinary])
+        }
+    }
+
+    static func run(_ uid: UInt32, _ command: String) -> String {
+        "setpriv --reuid=\(uid) --regid=\(uid) --clear-groups \(command) &"
+    }
+
+    @Test func tooManyProcessesTooMuchMemoryAndASuspiciousSocketAreReportedAndPignoreIsHonoured() throws {
+        let lab = try NetLab(peers: 1)
+        let uids = Self.freeUIDs()
+        let u = uids.0
+        try lab.setConfig(["PT_LIMIT": "1", "PT_INTERVAL": "10", "PT_USERPROC": "5", "PT_USERMEM": "100", "PT_USERRSS": "0",
+                           "PT_USERTIME": "0", "PT_USERKILL": "0", "LF_ALERT_TO": "admin@example.net"])
+        try lab.write("csf.pignore", "# the test's own\ncmd:sleep 301\n")
+        #expect(try lab.csf("-s").status == 0)
+        let body = (0..<7).map { _ in Self.run(u, "sleep 300") }.joined(separator: "\n") + "\n"
+            + Self.run(u, "sleep 301") + "\n"
+            + Self.run(u, "/usr/bin/python3 -c 'import time; b = bytearray(150 << 20); time.sleep(300)'") + "\n"
+            + Self.run(u, "/usr/bin/python3 \(NetLab.peerScript) connected-hold 300")
+        let scope = try Scope(lab: lab, uids: uids, body: body)
+        defer { scope.end() }
+        #expect(scope.pids(uid: u).count == 10, "the workload runs")
+        usleep(1_500_000)
+        let started = try scope.startLfd()
+        try #require(started.status == 0, "\(started)")
+        #expect(try eventually(within: 15) { lab.lfdLog.contains("*Excessive Processes* User:\(u) Kill:0 Process Count:9") }, "\(lab.lfdLog)")
+        let hog = try #require(scope.pid(of: "bytearray"))
+        let holder = try #require(scope.pid(of: "connected-hold"))
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("*User Processing* PID:\(hog) Kill:0 User:\(u) VM:") }, "\(lab.lfdLog)")
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("*Suspicious Process* PID:\(holder) PPID:\(scope.pid) User:\(u)") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("Watching process events..."), "the handed-down socket is used\n\(lab.lfdLog)")
+        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 5) {
+            mail().contains("user \(u) runs 9 (Not killed) processes") && mail().contains("suspicious process \(holder) (Parent PID:")
+                && mail().contains("Virtual Memory Size of \(u) over")
+        }, "\(mail())")
+        #expect(mail().contains("tcp: 127.0.0.1:"), "the socket is in the alert\n\(mail())")
+        #expect(!mail().contains("sleep 301") && !lab.lfdLog.contains("sleep 301"), "the pignore'd process is left out")
+        #expect(scope.pids(uid: u).count == 10, "nothing killed without PT_USERKILL")
+        // Reported once: the next scan (10 s later) says nothing new about them.
+        let lines = lab.lfdLog.components(separatedBy: "*Excessive Processes*").count
+        usleep(11_000_000)
+        #expect(lab.lfdLog.components(separatedBy: "*Excessive Processes*").count == lines, "\(lab.lfdLog)")
+    }
+
+    @Test func anOldProcessIsKilledExactlyAndAForkBombIsStoppedWithinASecondOrTwo() throws {
+        let lab = try NetLab(peers: 1)
+        let uids = Self.freeUIDs()
+        let (u, bomber) = uids
+        try lab.setConfig(["PT_LIMIT": "60", "PT_INTERVAL": "10", "PT_USERPROC": "0", "PT_USERMEM": "0", "PT_USERRSS": "0",
+                           "PT_USERTIME": "3", "PT_USERKILL": "1", "PT_FORKBOMB": "40"])
+        try lab.write("csf.pignore", "pcmd:sleep 30[1-9]\n")
+        #expect(try lab.csf("-s").status == 0)
+        let go = lab.root + "/go"
+        // The bomb: its own session, its own user id, at most 300 processes (RLIMIT_NPROC) whatever happens.
+        let body = Self.run(u, "sleep 300") + "\n" + Self.run(u, "sleep 301") + "\n"
+            + "(while [ ! -e \(go) ]; do sleep 0.1; done; ulimit -u 300; exec setsid setpriv --reuid=\(bomber) --regid=\(bomber) --clear-groups bash -c 'b() { b | b & }; b') &"
+        let scope = try Scope(lab: lab, uids: uids, body: body)
+        defer { scope.end() }
+        let victim = try #require(scope.pid(of: "sleep 300"))
+        let spared = try #require(scope.pid(of: "sleep 301"))
+        usleep(3_500_000)
+        let started = try scope.startLfd()
+        try #require(started.status == 0, "\(started)")
+        #expect(try eventually(within: 15) { kill(victim, 0) != 0 }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("*User Processing* PID:\(victim) Kill:1 User:\(u) Time:"), "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("*PT_USER* Process PID:[\(victim)] killed"), "\(lab.lfdLog)")
+        #expect(kill(spared, 0) == 0, "the pignore'd process lives")
+
+        let fired = Date()
+        FileManager.default.createFile(atPath: go, contents: nil)
+        #expect(try eventually(within: 5, every: 0.05) { lab.lfdLog.contains("*PT_FORKBOMB* PID:") }, "\(lab.lfdLog)")
+        #expect(try eventually(within: 20, every: 0.1) { scope.pids(uid: bomber).isEmpty }, "the bomb is gone\n\(lab.lfdLog)")
+        print("fork bomb: found and its session killed within \(String(format: "%.2f", Date().timeIntervalSince(fired))) s")
+        let mail = (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? ""
+        #expect(mail.contains("possible fork bomb") && mail.contains("Level: 40"), "\(mail)")
+        #expect(kill(spared, 0) == 0, "the pignore'd process still lives")
+    }
+}
