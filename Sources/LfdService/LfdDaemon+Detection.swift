@@ -177,8 +177,13 @@ extension LfdDaemon {
     private func start(_ key: String) {
         guard let entry = pending.entries[key] else { return }
         pending.started(key)
-        let actions = self.actions, mailbox = self.mailbox, block = entry.block
-        if !firewallWorker.submit({ mailbox.post(.blockFinished(key: key, outcome: actions.block(block))) }) {
+        let actions = self.actions, mailbox = self.mailbox, block = entry.block, logger = self.logger
+        let sshdPorts = config.bool("PT_SSHDKILL") && block.apps.contains("sshd") ? SshdPorts.read(paths) : []
+        if !firewallWorker.submit({
+            let outcome = actions.block(block)
+            mailbox.post(.blockFinished(key: key, outcome: outcome))
+            if outcome == .blocked, !sshdPorts.isEmpty { SshdSessions.end(connectedFrom: block.ip, ports: sshdPorts, logger: logger) }
+        }) {
             pending.deferred(key, now: SystemTime.monotonic)
         }
     }

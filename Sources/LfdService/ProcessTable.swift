@@ -78,6 +78,20 @@ struct ProcessTable {
         return out.filter { Self.descends($0.pid, from: scope, parents: parents) }
     }
 
+    /// Whether `pid` is in scope (always, without one).
+    func contains(_ pid: Int32) -> Bool {
+        guard let scope else { return true }
+        var parents: [Int32: Int32] = [:]
+        var current = pid
+        for _ in 0..<64 {
+            guard let st = stat(current) else { break }
+            parents[current] = st.ppid
+            if current == scope || st.ppid <= 0 { break }
+            current = st.ppid
+        }
+        return Self.descends(pid, from: scope, parents: parents)
+    }
+
     /// Whether `pid` is `root` or below it.
     static func descends(_ pid: Int32, from root: Int32, parents: [Int32: Int32]) -> Bool {
         var current = pid

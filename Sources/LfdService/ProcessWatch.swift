@@ -221,7 +221,7 @@ final class ProcessWatch: @unchecked Sendable {
     /// SIGKILL to exactly this process; logged when `because` names the check.
     @discardableResult
     private func kill(_ identity: ProcessIdentity, because check: String?) -> Bool {
-        guard inScope(identity.pid) else { return false }
+        guard table.contains(identity.pid) else { return false }
         let done = identity.signal(SIGKILL, procRoot: table.proc)
         if done, let check { logger.info("*\(check)* Process PID:[\(identity.pid)] killed") }
         return done
@@ -231,18 +231,5 @@ final class ProcessWatch: @unchecked Sendable {
     private func kill(_ pid: Int32, because check: String?) {
         guard let st = table.stat(pid) else { return }
         kill(ProcessIdentity(pid: pid, startTime: st.startTime), because: check)
-    }
-
-    private func inScope(_ pid: Int32) -> Bool {
-        guard let scope = table.scope else { return true }
-        var parents: [Int32: Int32] = [:]
-        var current = pid
-        for _ in 0..<64 {
-            guard let st = table.stat(current) else { break }
-            parents[current] = st.ppid
-            if current == scope || st.ppid <= 0 { break }
-            current = st.ppid
-        }
-        return ProcessTable.descends(pid, from: scope, parents: parents)
     }
 }

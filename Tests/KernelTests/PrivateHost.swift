@@ -35,6 +35,8 @@ struct PrivateHost {
     let lab: NetLab
     let way: LogWay
     let dir: String
+    /// The daemon (a `run` name) whose process tree lfd's process tracking may judge and kill; none by default.
+    var processScope: String?
 
     init(lab: NetLab, way: LogWay) throws {
         Self.sweepStale()
@@ -92,6 +94,7 @@ struct PrivateHost {
         \(logDaemon)
         \(daemons)
         \(env)
+        \(processScope.map { "export NFTCSF_PROCESS_SCOPE=$(cat \(dir)/pids/\($0).pid)" } ?? "")
         \(NetLab.lfdBinary)
         """
     }

@@ -136,3 +136,46 @@ struct ProcessTrackingKernelTests {
         #expect(kill(spared, 0) == 0, "the pignore'd process still lives")
     }
 }
+
+/// PT_SSHDKILL: a peer logged in over ssh keeps its session until lfd blocks it for failed logins; then the
+/// sshd processes serving its connections are ended, and its session with them.
+@Suite(.serialized, .enabled(if: NetLab.available && RealDaemons.present(["/usr/sbin/sshd", "/usr/bin/sshpass", "/usr/sbin/rsyslogd"]),
+                             "needs root, sshd, sshpass and rsyslog (Tests/run.sh installs them)"))
+struct SshdKillKernelTests {
+    @Test func aBlockForSshdEndsTheSessionsOfThatAddress() throws {
+        let lab = try NetLab(peers: 2)
+        let (peer, other) = (lab.peers[0], lab.peers[1])
+        try lab.setConfig(["TCP_IN": "22", "SSHD_LOG": "/var/log/auth.log", "LF_SSHD": "2", "LF_SSHD_PERM": "120", "PT_SSHDKILL": "1",
+                           "LF_SSH_EMAIL_ALERT": "0"])
+        #expect(try lab.csf("-s").status == 0)
+        var host = try PrivateHost(lab: lab, way: .traditional)
+        host.processScope = "sshd-22"
+        defer { host.stop() }
+        let started = try host.start(daemons: try DaemonMatrix.sshd(host.dir, port: 22, passwords: true))
+        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(host.logs)")
+        func session(_ p: NetLab.Peer) throws -> Process {
+            let s = Process()
+            s.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            s.arguments = ["netns", "exec", p.ns, "timeout", "60", "sshpass", "-p", "secret", "ssh", "-o", "StrictHostKeyChecking=no",
+                           "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no", "alice@\(p.fwV4)", "sleep 50"]
+            s.standardOutput = FileHandle.nullDevice
+            s.standardError = FileHandle.nullDevice
+            try s.run()
+            return s
+        }
+        let doomed = try session(peer), kept = try session(other)
+        defer { for s in [doomed, kept] where s.isRunning { kill(s.processIdentifier, SIGKILL) } }
+        #expect(try eventually(within: 10) { host.file("/var/log/auth.log").components(separatedBy: "session opened for user alice").count == 3 },
+                "\(host.logs)")
+        for _ in 0..<2 { _ = try DaemonMatrix.ssh(peer, user: "alice", password: "wrong", method: "password") }
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("*PT_SSHDKILL*: Process PID:[") && lab.lfdLog.contains("killed for blocked IP:[\(peer.v4)]") },
+                "\(lab.lfdLog)")
+        // The server's side of the session is gone (the client may not hear of it: the address is blocked now).
+        func sessions(_ p: NetLab.Peer) throws -> Int {
+            try Shell.run(["ip", "netns", "exec", lab.fw, "ss", "-Htnp", "state", "established", "( sport = :22 )", "dst", p.v4])
+                .stdout.split(separator: "\n").filter { $0.contains("sshd") }.count
+        }
+        #expect(try eventually(within: 10) { try sessions(peer) == 0 }, "the blocked address's session ends\n\(lab.lfdLog)\n\((try? Shell.run(["ip", "netns", "exec", lab.fw, "ss", "-tnpa"]).stdout) ?? "")")
+        #expect(try sessions(other) == 1 && kept.isRunning, "another address's session is left alone")
+    }
+}
