@@ -56,6 +56,7 @@ public final class LfdDaemon {
     let mailbox = Mailbox<Event>()
     let actions: FirewallActions
     let processWatch: ProcessWatch
+    let accountWatch: AccountWatch
     var alerts: Alerts
     var pending = PendingBlocks()
     var expiryInFlight = false
@@ -85,6 +86,7 @@ public final class LfdDaemon {
         }
         self.alertsBox = alertsBox
         self.processWatch = ProcessWatch(logger: logger, notify: notify)
+        self.accountWatch = AccountWatch(paths: paths, logger: logger, notify: notify)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
 
@@ -150,8 +152,10 @@ public final class LfdDaemon {
                        pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
+            if accountWatch.fd >= 0 { fds.append(pollfd(fd: accountWatch.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
-            let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((lastTick + tickEvery - SystemTime.monotonic) * 1000))
+            let wake = min(lastTick + tickEvery, accountWatch.due ?? .infinity)
+            let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((wake - SystemTime.monotonic) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
             if fds[1].revents != 0, let signal = readSignal(sfd) {
                 if signal == SIGHUP {
@@ -165,6 +169,7 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
+            accountWatch.poll(now: SystemTime.monotonic)
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {
                 lastTick = SystemTime.monotonic
@@ -269,6 +274,8 @@ public final class LfdDaemon {
             logger.info("[STARTUP] Process Tracking [\(state)]")
         }
         processWatch.configure(processPlan)
+        if initial { logger.info("[STARTUP] Account Tracking [\(config.int("AT_ALERT") > 0 ? "Enabled" : "Disabled")]") }
+        accountWatch.configure(config)
     }
 
     /// PT_* and csf.pignore; a bad csf.pignore line is an error with its file and line, like csf.conf's.

@@ -95,3 +95,35 @@ import Testing
         #expect(sessions.count(100) == 0 && sessions.members(101) == [101] && sessions.processCount == 1)
     }
 }
+
+@Suite struct AccountTrackerTests {
+    static let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/home/bob:/bin/sh\n"
+    static let shadow = "root:$6$a:1::::::\nalice:$6$b:1::::::\nbob:!:1::::::\n"
+
+    @Test func everyChangeIsToldInCsfsWordsForTheAccountsATAlertWatches() {
+        var settings = AccountTracker.Settings()
+        settings.scope = 1
+        let old = AccountTracker.snapshot(passwd: Self.passwd, shadow: Self.shadow)
+        let new = AccountTracker.snapshot(passwd: "root:x:0:0:root:/root:/bin/zsh\nalice:x:0:1000::/srv/alice:/bin/sh\ncarol:x:1002:1002::/home/carol:/bin/sh\n",
+                                          shadow: "root:$6$z:1::::::\nalice:$6$b:1::::::\n")
+        #expect(AccountTracker.report(from: old, to: new, settings: settings) == [
+            "Account [alice] uid has changed from [1000] to [0]",
+            "Account [alice] login directory has changed from [/home/alice] to [/srv/alice]",
+            "New account [carol] has been created with uid:[1002] gid:[1002] login:[/home/carol] shell:[/bin/sh]",
+            "Account [root] password has changed",
+            "Account [root] login shell has changed from [/bin/bash] to [/bin/zsh]",
+            "Existing account [bob] has been removed. Old settings uid:[1001] gid:[1001] login:[/home/bob] shell:[/bin/sh]",
+        ])
+        settings.scope = 2
+        #expect(AccountTracker.report(from: old, to: new, settings: settings).count == 4, "alice became UID 0: told; carol and bob not")
+        settings.scope = 3
+        #expect(AccountTracker.report(from: old, to: new, settings: settings).count == 2)
+        settings.shell = false
+        #expect(AccountTracker.report(from: old, to: new, settings: settings) == ["Account [root] password has changed"])
+    }
+
+    @Test func theBaselineRoundTrips() {
+        let snapshot = AccountTracker.snapshot(passwd: Self.passwd, shadow: Self.shadow)
+        #expect(AccountTracker.decode(AccountTracker.encode(snapshot)) == snapshot)
+    }
+}
