@@ -56,7 +56,7 @@ public struct ListeningPorts {
     }
 
     /// socket inode → pid, from the socket links in every process's fd directory.
-    static func socketOwners(proc: String) -> [UInt64: Int32] {
+    public static func socketOwners(proc: String) -> [UInt64: Int32] {
         var owners: [UInt64: Int32] = [:]
         for entry in FileSystem.listDirectory(proc) {
             guard let pid = Int32(entry) else { continue }

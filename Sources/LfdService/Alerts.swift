@@ -67,20 +67,12 @@ enum SmtpClient {
             host = String(server[..<colon].filter { $0 != "[" && $0 != "]" })
             port = String(server[server.index(after: colon)...])
         }
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var res: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, port, &hints, &res) == 0, let ai = res else { return "cannot resolve \(server)" }
-        defer { freeaddrinfo(res) }
-        let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
-        guard fd >= 0 else { return "socket: \(String(cString: strerror(errno)))" }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout / 1000), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 else {
-            return "connect: \(String(cString: strerror(errno)))"
+        let fd: Int32
+        switch TcpConnection.open(host: host, port: port, timeoutMilliseconds: timeout) {
+        case .success(let opened): fd = opened
+        case .failure(let reason): return reason.description
         }
+        defer { close(fd) }
         var pending: [UInt8] = []
         func reply() -> Int? {
             while true {
@@ -114,5 +106,29 @@ enum SmtpClient {
         guard say(body + "\r\n."), reply() == 250 else { return "message refused" }
         _ = say("QUIT")
         return nil
+    }
+}
+
+/// A TCP connection with send and receive timeouts, for lfd's small clients (SMTP alerts, the Apache status page).
+enum TcpConnection {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func open(host: String, port: String, timeoutMilliseconds timeout: Int32) -> Result<Int32, Failure> {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, port, &hints, &res) == 0, let ai = res else { return .failure(Failure(description: "cannot resolve \(host)")) }
+        defer { freeaddrinfo(res) }
+        let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), ai.pointee.ai_protocol)
+        guard fd >= 0 else { return .failure(Failure(description: "socket: \(String(cString: strerror(errno)))")) }
+        var tv = timeval(tv_sec: Int(timeout / 1000), tv_usec: Int(timeout % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        guard connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            return .failure(Failure(description: "connect: \(reason)"))
+        }
+        return .success(fd)
     }
 }

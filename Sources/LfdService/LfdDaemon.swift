@@ -57,6 +57,7 @@ public final class LfdDaemon {
     let actions: FirewallActions
     let processWatch: ProcessWatch
     let accountWatch: AccountWatch
+    var load: LoadWatch
     var alerts: Alerts
     var pending = PendingBlocks()
     var expiryInFlight = false
@@ -87,6 +88,7 @@ public final class LfdDaemon {
         self.alertsBox = alertsBox
         self.processWatch = ProcessWatch(logger: logger, notify: notify)
         self.accountWatch = AccountWatch(paths: paths, logger: logger, notify: notify)
+        self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
 
@@ -352,11 +354,24 @@ public final class LfdDaemon {
             firewallWorker.submit { actions.restartFirewallIfMissing() }
         }
         checkConnections()
+        checkLoad()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox
             if !firewallWorker.submit({ actions.expire(); mailbox.post(.expiryFinished) }) { expiryInFlight = false }
+        }
+    }
+
+    /// PT_LOAD: the look is a read of /proc/loadavg; the report (/proc, the status page) is made on the notify worker.
+    private func checkLoad() {
+        guard let alarm = load.look(config, now: SystemTime.monotonic) else { return }
+        logger.warning("\(LoadWatch.logLine(alarm))")
+        let action = config["PT_LOAD_ACTION"].trimmingWhitespace()
+        if !action.isEmpty { actions.notify(.report(script: action, arguments: [])) }
+        let url = config["PT_APACHESTATUS"].trimmingWhitespace(), alertsBox = self.alertsBox
+        if !notifyWorker.submit({ alertsBox.current?.send("loadalert.txt", LoadWatch.values(alarm, statusURL: url)) }) {
+            logger.error("*Error* too many alerts waiting; the load alert was dropped")
         }
     }
 
