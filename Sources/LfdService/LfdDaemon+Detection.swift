@@ -8,13 +8,42 @@ extension LfdDaemon {
 
     func process(_ lines: [LogTailer.Line]) {
         let now = SystemTime.wallSeconds
+        countForFlood(lines)
         for line in lines {
             if !loginAlertKeys.isEmpty { loginAlert(line) }
+            if syslogCheck.code != nil, line.keys.contains("SYSLOG_LOG") { syslogCheck.saw(line.text) }
             for key in line.keys {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 consider(d, line: line.text, now: now)
                 break
             }
+        }
+    }
+
+    /// csf's flood guard: more than LF_PARSE × 1000 lines from one file between two ticks. csf reopened the file
+    /// at its end and lost those lines (an attacker's way to hide); lfd reads every line, and says so once an hour
+    /// per file (LOGFLOOD_ALERT mails it).
+    func countForFlood(_ lines: [LogTailer.Line]) {
+        guard !lines.isEmpty else { return }
+        var counts: [String: Int] = [:]
+        var run = (path: lines[0].path, count: 0)
+        for line in lines {
+            if line.path != run.path {
+                counts[run.path, default: 0] += run.count
+                run = (line.path, 0)
+            }
+            run.count += 1
+        }
+        counts[run.path, default: 0] += run.count
+        let limit = max(1, config.int("LF_PARSE")) * 1000
+        for (path, count) in counts {
+            let before = linesSinceTick[path] ?? 0
+            linesSinceTick[path] = before + count
+            guard before <= limit, before + count > limit, SystemTime.monotonic - (floodTold[path] ?? -3600) >= 3600 else { continue }
+            floodTold[path] = SystemTime.monotonic
+            let text = "*Error* Log line flooding/looping in \(path) (more than \(limit) lines in \(max(1, config.int("LF_PARSE"))) secs); every line is still read"
+            logger.error("\(text)")
+            if config.bool("LOGFLOOD_ALERT") { actions.notify(.alert(template: "logfloodalert.txt", values: ["text": text])) }
         }
     }
 

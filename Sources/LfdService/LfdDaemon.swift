@@ -58,6 +58,10 @@ public final class LfdDaemon {
     let processWatch: ProcessWatch
     let accountWatch: AccountWatch
     var load: LoadWatch
+    var syslogCheck = SyslogCheck()
+    /// Lines read per file since the last tick, and when a flood of each was last told.
+    var linesSinceTick: [String: Int] = [:]
+    var floodTold: [String: Double] = [:]
     var alerts: Alerts
     var pending = PendingBlocks()
     var expiryInFlight = false
@@ -338,6 +342,7 @@ public final class LfdDaemon {
             logger.warning("*WARNING* login alerts: more than \(Self.loginAlertsPerTick) in \(max(1, config.int("LF_PARSE"))) secs; \(loginAlertsHeld) more line(s) that may be logins were not looked at")
         }
         (loginAlertsLeft, loginAlertsHeld) = (Self.loginAlertsPerTick, 0)
+        linesSinceTick.removeAll(keepingCapacity: true)
         savePositions()
         publishStatus()
         if TextFile.exists(Firewall.restartRequest(paths)) {
@@ -355,6 +360,7 @@ public final class LfdDaemon {
         }
         checkConnections()
         checkLoad()
+        checkSyslog()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {
             expiryInFlight = true
@@ -373,6 +379,12 @@ public final class LfdDaemon {
         if !notifyWorker.submit({ alertsBox.current?.send("loadalert.txt", LoadWatch.values(alarm, statusURL: url)) }) {
             logger.error("*Error* too many alerts waiting; the load alert was dropped")
         }
+    }
+
+    private func checkSyslog() {
+        guard case .missed(let code) = syslogCheck.tick(every: config.int("SYSLOG_CHECK"), now: SystemTime.monotonic) else { return }
+        logger.warning("*SYSLOG CHECK* Failed to detect check line [\(code)] sent to SYSLOG")
+        actions.notify(.alert(template: "syslogalert.txt", values: ["code": code, "log": config["SYSLOG_LOG"]]))
     }
 
     /// How often LF_CSF looks for the firewall: every tick (LF_PARSE, 5 s as shipped; csf: 300 s).

@@ -6,7 +6,8 @@ import LfdCore
 enum LogSources {
     /// The enabled detectors' logs, and those of the enabled login alerts.
     static func plan(_ rules: [FailureRule], config: CsfConfig, host: LogSourcePlan.Host = .current) -> LogSourcePlan {
-        LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys) + loginAlertKeys(config), config: config, host: host)
+        let syslogCheck = config.int("SYSLOG_CHECK") > 0 ? ["SYSLOG_LOG"] : []
+        return LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys) + loginAlertKeys(config) + syslogCheck, config: config, host: host)
     }
 
     static func loginAlertKeys(_ config: CsfConfig) -> [String] {

@@ -19,3 +19,20 @@ import Testing
         #expect(spec?.file == nil)
     }
 }
+
+@Suite struct SyslogCheckTests {
+    @Test func aCodeSeenBeforeTheNextRoundIsQuietAndOneMissedIsTold() {
+        var check = SyslogCheck()
+        check.socketPath = "/nonexistent/nftcsf-test-log"
+        #expect(check.tick(every: 10, now: 100) == nil, "the first round starts SYSLOG_CHECK after start-up")
+        guard case .sent(let first)? = check.tick(every: 10, now: 110) else { Issue.record("no code sent"); return }
+        #expect((15...29).contains(first.count) && first.allSatisfy { $0.isLetter || $0.isNumber })
+        check.saw("Dec  1 10:00:00 host lfd[1]: SYSLOG check [other]")
+        #expect(check.code == first)
+        check.saw("Dec  1 10:00:00 host lfd[1]: SYSLOG check [\(first)]")
+        #expect(check.code == nil)
+        guard case .sent(let second)? = check.tick(every: 10, now: 120) else { Issue.record("no code sent"); return }
+        #expect(check.tick(every: 10, now: 130) == .missed(second))
+        #expect(check.tick(every: 0, now: 140) == nil && check.code == nil, "off")
+    }
+}

@@ -115,6 +115,8 @@ public struct LogSourcePlan: Sendable {
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
+        // SYSLOG_CHECK's own line: the journal is where syslog lines end up on a host without a syslog daemon.
+        "SYSLOG_LOG": ["SYSLOG_IDENTIFIER=lfd"],
         // Web servers logging their errors to syslog (Apache's ErrorLog syslog:, nginx's error_log syslog:).
         // nginx writes its own host name before its tag, so journald finds no identifier: its process name.
         "HTACCESS_LOG": ["SYSLOG_IDENTIFIER=apache2", "SYSLOG_IDENTIFIER=httpd", "SYSLOG_IDENTIFIER=nginx", "_COMM=nginx"],
