@@ -26,6 +26,11 @@ public final class JournalSource {
     /// entries logged at once were returned; all 40 without matches).
     /// Grouped by field, so an entry's field is read once however many values are wanted.
     private let wanted: [(field: String, values: Set<String>)]
+    /// RESTRICT_SYSLOG: only entries whose writer (the journal's own `_UID`, which the writer cannot set) passes
+    /// count; nil: every entry.
+    public var trusted: (@Sendable (UInt32) -> Bool)?
+    /// Entries left out by `trusted` since the caller last reset it.
+    public var untrusted = 0
 
     public struct Spec: Sendable, Equatable {
         public var matches: [String]
@@ -94,6 +99,10 @@ public final class JournalSource {
         var out: [LogTailer.Line] = []
         while api.next(j) > 0 {
             if !wanted.isEmpty && !wanted.contains(where: { w in field(j, w.field).map(w.values.contains) == true }) { continue }
+            if let trusted, !(field(j, "_UID").flatMap(UInt32.init).map(trusted) ?? false) {
+                untrusted += 1
+                continue
+            }
             guard let message = field(j, "MESSAGE") else { continue }
             if excluded.contains(where: { all in all.allSatisfy { field(j, $0.field) == $0.value } }) { continue }
             let ident = field(j, "SYSLOG_IDENTIFIER") ?? field(j, "_COMM") ?? "unknown"

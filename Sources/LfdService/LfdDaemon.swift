@@ -59,6 +59,7 @@ public final class LfdDaemon {
     let accountWatch: AccountWatch
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
+    var syslogGroupMissingTold = false
     /// Lines read per file since the last tick, and when a flood of each was last told.
     var linesSinceTick: [String: Int] = [:]
     var floodTold: [String: Double] = [:]
@@ -220,8 +221,12 @@ public final class LfdDaemon {
     /// Reads csf.conf, the detectors and the ignore lists. On SIGHUP the counters survive; the log readers are
     /// rebuilt only when the set of files changes.
     func load(initial: Bool) throws(CsfError) {
-        let (config, diagnostics) = ConfigParser.load(paths.config)
+        var (config, diagnostics) = ConfigParser.load(paths.config)
         if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+        let restricted = RestrictSyslog.apply(to: &config)
+        if !restricted.isEmpty {
+            logger.warning("*WARNING* RESTRICT_SYSLOG = 1: \(restricted.joined(separator: ", ")) turned off (their logs are files any user can write to through syslog; journal sources stay on)")
+        }
         let processPlan = try Self.processPlan(paths: paths, config: config)
         let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
         if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
@@ -268,6 +273,8 @@ public final class LfdDaemon {
             }
             journals = opened
         }
+        let trust = syslogTrust(config)
+        for j in journals { j.trusted = trust }
         if initial || Set(files.keys) != Set(tailer?.watchedPaths ?? []) {
             // A restart reads on from the saved positions; a reload carries over the files it keeps.
             let resume = tailer?.positions ?? LogPositions.load(paths)
@@ -297,6 +304,20 @@ public final class LfdDaemon {
         if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
         plan.ignore = ignore
         return plan
+    }
+
+    /// RESTRICT_SYSLOG 1 or 3: the journal writers whose entries count — root, system accounts, and with 3 the
+    /// members of RESTRICT_SYSLOG_GROUP and the users of csf.syslogusers.
+    func syslogTrust(_ config: CsfConfig) -> (@Sendable (UInt32) -> Bool)? {
+        guard RestrictSyslog.filtersJournal(config) else { return nil }
+        var extra: Set<UInt32> = []
+        if config.int("RESTRICT_SYSLOG") == 3 {
+            var names = ListReader.read(paths.etc("csf.syslogusers")).lines.map(\.token)
+            names += Accounts.members(ofGroup: config["RESTRICT_SYSLOG_GROUP"].trimmingWhitespace())
+            for name in names { if let uid = Accounts.uid(named: name) { extra.insert(uid) } }
+        }
+        let trustedUIDs = extra
+        return { uid in uid <= RestrictSyslog.systemUIDLimit || trustedUIDs.contains(uid) }
     }
 
     /// Subscribes to the firewall's NFLOG group when a packet check is on (kept across SIGHUP if unchanged).
@@ -361,6 +382,7 @@ public final class LfdDaemon {
         checkConnections()
         checkLoad()
         checkSyslog()
+        restrictSyslogSocket()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {
             expiryInFlight = true
@@ -378,6 +400,32 @@ public final class LfdDaemon {
         let url = config["PT_APACHESTATUS"].trimmingWhitespace(), alertsBox = self.alertsBox
         if !notifyWorker.submit({ alertsBox.current?.send("loadalert.txt", LoadWatch.values(alarm, statusURL: url)) }) {
             logger.error("*Error* too many alerts waiting; the load alert was dropped")
+        }
+    }
+
+    /// RESTRICT_SYSLOG = 3, as csf: /dev/log belongs to RESTRICT_SYSLOG_GROUP with mode 0660, checked every tick
+    /// (a restarted syslog daemon makes a new socket). The group is the admin's to create; lfd does not add groups.
+    private func restrictSyslogSocket() {
+        let journalUntrusted = journals.reduce(0) { $0 + $1.untrusted }
+        if journalUntrusted > 0 {
+            logger.warning("*WARNING* RESTRICT_SYSLOG: \(journalUntrusted) journal entr\(journalUntrusted == 1 ? "y" : "ies") from untrusted users ignored")
+            for j in journals { j.untrusted = 0 }
+        }
+        guard config.int("RESTRICT_SYSLOG") == 3 else { return }
+        let group = config["RESTRICT_SYSLOG_GROUP"].trimmingWhitespace()
+        guard let gid = Accounts.gid(named: group) else {
+            if !syslogGroupMissingTold {
+                logger.error("*Error* RESTRICT_SYSLOG = 3: group \(group) does not exist; create it (groupadd -r \(group)) and add the users who may log")
+                syslogGroupMissingTold = true
+            }
+            return
+        }
+        var st = stat()
+        guard stat("/dev/log", &st) == 0, st.st_gid != gid || st.st_mode & 0o777 != 0o660 else { return }
+        if chown("/dev/log", uid_t.max, gid) == 0 && chmod("/dev/log", 0o660) == 0 {
+            logger.info("RESTRICT_SYSLOG = 3: /dev/log restricted to group \(group) (mode 0660)")
+        } else {
+            logger.error("*Error* RESTRICT_SYSLOG = 3: cannot restrict /dev/log: \(String(cString: strerror(errno)))")
         }
     }
 

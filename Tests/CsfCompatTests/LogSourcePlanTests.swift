@@ -62,3 +62,17 @@ import Testing
                 "sshd falls back to the journal")
     }
 }
+
+@Suite struct RestrictSyslogTests {
+    @Test func oneTurnsOffTheChecksReadingFilesAndKeepsThoseReadingTheJournal() {
+        var config = CsfConfig()
+        for (key, value) in ["RESTRICT_SYSLOG": "1", "LF_SSHD": "5", "LF_FTPD": "10", "LF_POP3D": "0", "SSHD_LOG": "/var/log/secure",
+                             "FTPD_LOG": "journal:SYSLOG_IDENTIFIER=vsftpd"] { config.set(key, value) }
+        let host = LogSourcePlan.Host(exists: { $0 == "/var/log/secure" }, glob: { [$0] }, journal: true)
+        #expect(RestrictSyslog.apply(to: &config, host: host) == ["LF_SSHD"])
+        #expect(config["LF_SSHD"] == "0" && config["LF_FTPD"] == "10" && config["LF_POP3D"] == "0")
+        config.set("RESTRICT_SYSLOG", "3")
+        config.set("LF_SSHD", "5")
+        #expect(RestrictSyslog.apply(to: &config, host: host).isEmpty && RestrictSyslog.filtersJournal(config))
+    }
+}

@@ -143,6 +143,12 @@ struct PrivateHost {
         return nil
     }
 
+    /// Runs a command in the private host's mount namespace (its /dev/log, its /etc/passwd).
+    func run(_ argv: [String]) throws -> Shell.Result {
+        guard let pid = witness else { throw Shell.Failure(description: "the private host is not running") }
+        return try Shell.run(["nsenter", "-m", "-t", String(pid), "--"] + argv)
+    }
+
     /// A file as the private host sees it (its /var/log is not the host's), empty when unreadable.
     func file(_ path: String) -> String {
         guard let pid = witness else { return "" }

@@ -28,6 +28,17 @@ public enum Accounts {
         return String(cString: name)
     }
 
+    /// The group's listed members (its /etc/group line), empty when there is no such group.
+    public static func members(ofGroup name: String) -> [String] {
+        guard isPlausibleName(name), let gr = getgrnam(name), var member = gr.pointee.gr_mem else { return [] }
+        var out: [String] = []
+        while let name = member.pointee {
+            out.append(String(cString: name))
+            member += 1
+        }
+        return out
+    }
+
     public static func gid(named name: String) -> UInt32? {
         guard isPlausibleName(name), let gr = getgrnam(name) else { return nil }
         return gr.pointee.gr_gid
