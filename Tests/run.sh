@@ -11,7 +11,7 @@ bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcr
     dovecot-imapd dovecot-pop3d
 # The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.
 bash Tests/apt-install-quietly.sh dovecot-submissiond rsyslog postfix vsftpd apache2 apache2-utils libapache2-mod-security2 nginx bind9 \
-    bind9-dnsutils curl
+    bind9-dnsutils curl sudo
 # Exim, ProFTPD and Pure-FTPd conflict with Postfix and vsftpd as packages: unpacked under .build instead.
 bash Tests/unpack-debs.sh
 # ansible-core (+ ansible-lint) from PyPI for the collection's tests. Without PyPI those tests are skipped

@@ -56,7 +56,7 @@ extension LfdDaemon {
                 if LoginAlert.mayReport(line.text, key: key) { loginAlertsHeld += 1 }
                 return
             }
-            guard let alert = LoginAlert.parse(line.text, key: key), config.bool(alert.switchKey) else { continue }
+            guard let alert = LoginAlert.parse(line.text, key: key, userName: Accounts.name(ofUID:)), config.bool(alert.switchKey) else { continue }
             loginAlertsLeft -= 1
             if case .ssh(let ip, _, _) = alert, ignore.ignores(ip) {
                 logger.info("\(alert.message) - ignored")

@@ -35,3 +35,43 @@ struct LoginAlertKernelTests {
         #expect(!lab.lfdLog.contains("Blocked"), "a login is never a failure")
     }
 }
+
+/// Issue 16 (su and sudo alerts) with the real programs in a private host: alice's su to herself (right and
+/// wrong password, through a terminal, as su insists) and her sudo (refused while she is not in sudoers,
+/// accepted once she is); root's su is not told, as in csf.
+@Suite(.serialized, .enabled(if: NetLab.available && RealDaemons.present(["/usr/sbin/rsyslogd", "/usr/bin/su", "/usr/bin/sudo"]),
+                             "needs root, rsyslog, su and sudo (Tests/run.sh installs them)"))
+struct SuSudoAlertKernelTests {
+    @Test func suAndSudoLoginsAreLoggedAndMailedInCsfsWords() throws {
+        let lab = try NetLab(peers: 1)
+        try lab.setConfig(["LF_SU_EMAIL_ALERT": "1", "LF_SUDO_EMAIL_ALERT": "1", "SU_LOG": "/var/log/auth.log", "SUDO_LOG": "/var/log/auth.log"])
+        #expect(try lab.csf("-s").status == 0)
+        let host = try PrivateHost(lab: lab, way: .traditional)
+        defer { host.stop() }
+        let started = try host.start(daemons: "")
+        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(host.logs)")
+        let asAlice = ["setpriv", "--reuid=2001", "--regid=2001", "--init-groups", "/usr/bin/python3", NetLab.peerScript, "pty-run"]
+        #expect(try host.run(asAlice + ["secret", "su", "alice", "-c", "true"]).status == 0, "\(host.logs)")
+        #expect(try host.run(asAlice + ["wrong", "su", "alice", "-c", "true"]).status != 0)
+        _ = try host.run(["su", "alice", "-c", "true"])
+        #expect(try eventually(within: 10) {
+            lab.lfdLog.contains("*SU login* from account alice to account alice: Successful login")
+                && lab.lfdLog.contains("*SU login* from account alice to account alice: Failed login")
+        }, "\(lab.lfdLog)\n\(host.logs)")
+        #expect(!lab.lfdLog.contains("*SU login* from account root"), "root's su is not told")
+
+        _ = try host.run(asAlice + ["secret", "sudo", "-k", "true"])
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("*SUDO login* from account alice to account root: Failed login") },
+                "\(lab.lfdLog)\n\(host.logs)")
+        let sudoers = host.dir + "/etc/sudoers"
+        try "root ALL=(ALL:ALL) ALL\nalice ALL=(ALL:ALL) ALL\n".write(toFile: sudoers, atomically: true, encoding: .utf8)
+        chmod(sudoers, 0o440)
+        #expect(try host.run(["mount", "--bind", sudoers, "/etc/sudoers"]).status == 0)
+        #expect(try host.run(asAlice + ["secret", "sudo", "-k", "true"]).status == 0, "\(host.logs)")
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("*SUDO login* from account alice to account root: Successful login") },
+                "\(lab.lfdLog)\n\(host.logs)")
+        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 5) { mail().components(separatedBy: "Subject: ").count - 1 >= 4 }, "\(mail())")
+        #expect(mail().contains("Failed login") && mail().contains("Successful login"), "\(mail())")
+    }
+}

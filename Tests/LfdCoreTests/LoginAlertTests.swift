@@ -27,8 +27,13 @@ import Testing
 
     @Test func suSudoConsoleAndWebmin() {
         let su = LoginAlert.parse("Dec  1 13:20:01 vm su[812]: pam_unix(su-l:session): session opened for user root(uid=0) by alice(uid=2001)", key: "SU_LOG")
-        #expect(su == .su(from: "alice(uid=2001)", to: "root(uid=0)", success: true))
-        #expect(su?.message == "*SU login* from account alice(uid=2001) to account root(uid=0): Successful login")
+        #expect(su == .su(from: "alice", to: "root", success: true))
+        #expect(su?.message == "*SU login* from account alice to account root: Successful login")
+        let unnamed = LoginAlert.parse("Dec  1 13:20:01 vm su[812]: pam_unix(su:session): session opened for user alice(uid=2001) by (uid=2001)",
+                                       key: "SU_LOG", userName: { $0 == 2001 ? "alice" : nil })
+        #expect(unnamed == .su(from: "alice", to: "alice", success: true), "PAM named no one: the uid is looked up")
+        #expect(LoginAlert.parse("Dec  1 13:20:01 vm su[812]: pam_unix(su:session): session opened for user bob(uid=2002) by (uid=2003)",
+                                 key: "SU_LOG") == .su(from: "(uid=2003)", to: "bob", success: true))
         let suFailed = LoginAlert.parse("Dec  1 13:20:01 vm su[812]: pam_unix(su:auth): authentication failure; logname=alice uid=2001 euid=0 tty=/dev/pts/0 ruser=alice rhost=  user=root", key: "SU_LOG")
         #expect(suFailed == .su(from: "alice", to: "root", success: false))
         #expect(LoginAlert.parse("Dec  1 13:20:01 vm su[812]: pam_unix(su:session): session opened for user alice(uid=2001) by (uid=0)", key: "SU_LOG") == nil,

@@ -55,14 +55,15 @@ public enum LoginAlert: Sendable, Equatable {
     }
 
     /// The login a line reports, from the log `key` it was read under; nil for any other line.
-    public static func parse(_ line: String, key: String) -> LoginAlert? {
+    /// `userName` names a uid where PAM wrote only `(uid=N)` (no login name known to it).
+    public static func parse(_ line: String, key: String, userName: (UInt32) -> String? = { _ in nil }) -> LoginAlert? {
         guard mayReport(line, key: key), let (tag, message) = tagAndMessage(line) else { return nil }
         switch key {
         case "SSHD_LOG":
             if tag == "sshd" || tag.hasPrefix("sshd-") { return ssh(message) }
             if tag == "login", message.hasPrefix("ROOT LOGIN") { return .console(line: line) }
         case "SU_LOG":
-            if tag == "su" || tag == "su(pam_unix)" { return su(message) }
+            if tag == "su" || tag == "su(pam_unix)" { return su(message, userName: userName) }
         case "SUDO_LOG":
             if tag == "sudo" { return sudo(message) }
         case "WEBMIN_LOG":
@@ -100,13 +101,13 @@ public enum LoginAlert: Sendable, Equatable {
 
     /// `pam_unix(su[-l]:session): session opened for user root[(uid=0)] by alice[(uid=1000)]` or
     /// `pam_unix(su:auth): authentication failure; … ruser=alice … user=root`; su from root is not reported.
-    static func su(_ m: Substring) -> LoginAlert? {
+    static func su(_ m: Substring, userName: (UInt32) -> String? = { _ in nil }) -> LoginAlert? {
         guard m.hasPrefix("pam_unix(su") || m.hasPrefix("session opened") || m.hasPrefix("authentication failure") else { return nil }
         if let opened = m.firstRange(of: "session opened for user "), let by = m.lastRange(of: " by "),
            opened.upperBound <= by.lowerBound {
             let to = m[opened.upperBound..<by.lowerBound]
             let from = m[by.upperBound...].prefix { $0 != " " }
-            return fromRoot(from) ? nil : .su(from: String(from), to: String(to), success: true)
+            return fromRoot(from) ? nil : .su(from: account(from, userName), to: account(to, userName), success: true)
         }
         if m.contains("authentication failure;") {
             let from = field("ruser", in: m), to = field("user", in: m)
@@ -136,6 +137,16 @@ public enum LoginAlert: Sendable, Equatable {
         let account = m[m.index(m.startIndex, offsetBy: "Successful login as ".count)..<from.lowerBound]
         guard let ip = IPAddress(String(m[from.upperBound...].prefix { $0 != " " })), !account.contains(" ") else { return nil }
         return .webmin(ip: ip, account: String(account))
+    }
+
+    /// Newer PAM writes `alice(uid=2001)`, or `(uid=2001)` when it knows no name: csf's messages name accounts.
+    static func account(_ token: Substring, _ userName: (UInt32) -> String?) -> String {
+        guard let open = token.firstIndex(of: "("), token.hasSuffix(")") else { return String(token) }
+        let name = token[..<open]
+        if !name.isEmpty { return String(name) }
+        let inside = token[token.index(after: open)..<token.index(before: token.endIndex)]
+        guard inside.hasPrefix("uid="), let uid = UInt32(inside.dropFirst(4)) else { return String(token) }
+        return userName(uid) ?? String(token)
     }
 
     static func fromRoot(_ account: Substring) -> Bool { account == "root" || account == "root(uid=0)" || account == "(uid=0)" }

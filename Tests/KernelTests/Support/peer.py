@@ -400,6 +400,32 @@ def connected_hold(seconds):
     return 0
 
 
+def pty_run(password, argv):
+    """Runs argv on a pseudo-terminal, answers its password prompt, and returns its exit status (su reads the
+    password from the terminal, never from stdin)."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(argv[0], argv)
+    out = b""
+    sent = False
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"assword" in out:
+            os.write(fd, password.encode() + b"\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    sys.stdout.write(out.decode(errors="replace"))
+    return os.waitstatus_to_exitcode(status)
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -439,6 +465,8 @@ def main(argv):
         return hold_tcp(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
     if cmd == "proc-events-exec":
         return proc_events_exec(argv[2:])
+    if cmd == "pty-run":
+        return pty_run(argv[2], argv[3:])
     if cmd == "connected-hold":
         return connected_hold(float(argv[2]))
     print("unknown command", file=sys.stderr)
