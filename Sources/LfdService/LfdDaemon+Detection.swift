@@ -62,11 +62,27 @@ extension LfdDaemon {
                 logger.info("\(alert.message) - ignored")
                 return
             }
+            if case .cpanel(let ip, let user) = alert, !cpanelAlertDue(ip: ip, user: user) { return }
             logger.info("\(alert.message)")
             let (template, values) = alert.alert(line: line.text)
             actions.notify(.alert(template: template, values: values))
+            let action = config["LF_CPANEL_ALERT_ACTION"].trimmingWhitespace()
+            if case .cpanel(let ip, let user) = alert, !action.isEmpty {
+                actions.notify(.report(script: action, arguments: [ip.description, user, ip.description]))
+            }
             return
         }
+    }
+
+    /// LF_CPANEL_ALERT, as csf: only the accounts of LF_CPANEL_ALERT_USERS (or `all`), not from an ignored
+    /// address, and an address and account told again only after an hour without access.
+    func cpanelAlertDue(ip: IPAddress, user: String) -> Bool {
+        let users = Set(config["LF_CPANEL_ALERT_USERS"].filter { !$0.isWhitespace }.split(separator: ",").map(String.init))
+        guard users.contains(user) || users.contains("all"), !ignore.ignores(ip) else { return false }
+        let key = "\(ip)|\(user)", now = SystemTime.wallSeconds
+        defer { cpanelSeen[key] = now }
+        if cpanelSeen.count > 10_000 { cpanelSeen = cpanelSeen.filter { now - $0.value < 3600 } }
+        return cpanelSeen[key].map { now - $0 >= 3600 } ?? true
     }
 
     /// The ignore decision, then counting. csf.rignore needs reverse DNS: a detection from an address not looked

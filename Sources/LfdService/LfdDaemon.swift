@@ -60,6 +60,8 @@ public final class LfdDaemon {
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var syslogGroupMissingTold = false
+    /// LF_CPANEL_ALERT: when each address and account was last seen.
+    var cpanelSeen: [String: Int] = [:]
     /// Lines read per file since the last tick, and when a flood of each was last told.
     var linesSinceTick: [String: Int] = [:]
     var floodTold: [String: Double] = [:]

@@ -75,3 +75,35 @@ struct SuSudoAlertKernelTests {
         #expect(mail().contains("Failed login") && mail().contains("Successful login"), "\(mail())")
     }
 }
+
+/// LF_CPANEL_ALERT (no cPanel here: its access_log lines, written as cPanel writes them): an account of
+/// LF_CPANEL_ALERT_USERS served a page is logged, mailed and LF_CPANEL_ALERT_ACTION runs; the same address and
+/// account within the hour, another account and an ignored address are not.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root"))
+struct CpanelAlertKernelTests {
+    @Test func whmAccessIsToldOncePerHourForTheListedAccounts() throws {
+        let lab = try NetLab(peers: 2)
+        let (peer, ignored) = (lab.peers[0], lab.peers[1])
+        let log = lab.root + "/access_log"
+        try "".write(toFile: log, atomically: true, encoding: .utf8)
+        let marker = lab.root + "/cpanel-action"
+        try "#!/bin/sh\necho \"$@\" > \(marker)\n".write(toFile: lab.root + "/action", atomically: true, encoding: .utf8)
+        chmod(lab.root + "/action", 0o755)
+        try lab.setConfig(["LF_CPANEL_ALERT": "1", "LF_CPANEL_ALERT_USERS": "root, reseller", "CPANEL_ACCESSLOG": log,
+                           "LF_CPANEL_ALERT_ACTION": lab.root + "/action"])
+        try lab.write("csf.ignore", "127.0.0.1\n\(ignored.v4)\n")
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        func access(_ ip: String, _ user: String) -> String {
+            "\(ip) - \(user) [12/01/2026:15:30:00 -0000] \"GET /cpsess1/ HTTP/1.1\" 200 0 \"-\" \"Mozilla/5.0\" \"s\" \"-\" 2087"
+        }
+        try lab.appendLog(log, [access(peer.v4, "root"), access(peer.v4, "root"), access(peer.v4, "bob"), access(ignored.v4, "root"),
+                                access(peer.v4, "reseller")])
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("*WHM/cPanel reseller access* from \(peer.v4)") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.components(separatedBy: "*WHM/cPanel root access* from \(peer.v4)").count == 2, "once an hour\n\(lab.lfdLog)")
+        #expect(!lab.lfdLog.contains("bob") && !lab.lfdLog.contains("from \(ignored.v4)"), "\(lab.lfdLog)")
+        #expect(try eventually(within: 5) { ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasPrefix(peer.v4) })
+        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 5) { mail().components(separatedBy: "cPanel/WHM access from").count == 3 }, "\(mail())")
+    }
+}

@@ -51,3 +51,16 @@ import Testing
         #expect(webmin?.message == "*Webmin login* from 203.0.113.9 into the admin account")
     }
 }
+
+@Suite struct CpanelAlertTests {
+    @Test func aServedWHMPageIsAnAccessAndAnythingElseIsNot() {
+        let line = "192.0.2.7 - root [12/01/2026:15:30:00 -0000] \"GET /cpsess8765/scripts/command HTTP/1.1\" 200 0 \"https://host:2087/\" \"Mozilla/5.0\" \"s\" \"-\" 2087"
+        let alert = LoginAlert.parse(line, key: "CPANEL_ACCESSLOG")
+        #expect(alert == .cpanel(ip: IPAddress("192.0.2.7")!, user: "root"))
+        #expect(alert?.message == "*WHM/cPanel root access* from 192.0.2.7")
+        #expect(alert?.alert(line: line).template == "cpanelalert.txt")
+        #expect(LoginAlert.parse(line.replacingOccurrences(of: "\" 200 ", with: "\" 401 "), key: "CPANEL_ACCESSLOG") == nil)
+        #expect(LoginAlert.parse("192.0.2.7 - - [12/01/2026:15:30:00 -0000] \"GET / HTTP/1.1\" 200 0", key: "CPANEL_ACCESSLOG") == nil, "no account")
+        #expect(LoginAlert.parse(line, key: "SSHD_LOG") == nil)
+    }
+}

@@ -10,11 +10,13 @@ public enum LoginAlert: Sendable, Equatable {
     case sudo(from: String, to: String, success: Bool)
     case console(line: String)
     case webmin(ip: IPAddress, account: String)
+    /// A page of WHM/cPanel served (200) to an account, from cPanel's access_log.
+    case cpanel(ip: IPAddress, user: String)
 
     /// The csf.conf switch that enables the alert, and the *_LOG key its lines come from.
     public static let switches: [(key: String, log: String)] = [
         ("LF_SSH_EMAIL_ALERT", "SSHD_LOG"), ("LF_CONSOLE_EMAIL_ALERT", "SSHD_LOG"), ("LF_SU_EMAIL_ALERT", "SU_LOG"),
-        ("LF_SUDO_EMAIL_ALERT", "SUDO_LOG"), ("LF_WEBMIN_EMAIL_ALERT", "WEBMIN_LOG"),
+        ("LF_SUDO_EMAIL_ALERT", "SUDO_LOG"), ("LF_WEBMIN_EMAIL_ALERT", "WEBMIN_LOG"), ("LF_CPANEL_ALERT", "CPANEL_ACCESSLOG"),
     ]
 
     public var switchKey: String {
@@ -24,6 +26,7 @@ public enum LoginAlert: Sendable, Equatable {
         case .sudo: "LF_SUDO_EMAIL_ALERT"
         case .console: "LF_CONSOLE_EMAIL_ALERT"
         case .webmin: "LF_WEBMIN_EMAIL_ALERT"
+        case .cpanel: "LF_CPANEL_ALERT"
         }
     }
 
@@ -35,6 +38,7 @@ public enum LoginAlert: Sendable, Equatable {
         case .sudo(let from, let to, let success): "*SUDO login* from account \(from) to account \(to): \(success ? "Successful" : "Failed") login"
         case .console: "*CONSOLE login* to root"
         case .webmin(let ip, let account): "*Webmin login* from \(ip) into the \(account) account"
+        case .cpanel(let ip, let user): "*WHM/cPanel \(user) access* from \(ip)"
         }
     }
 
@@ -51,13 +55,17 @@ public enum LoginAlert: Sendable, Equatable {
             ("consolealert.txt", ["line": line])
         case .webmin(let ip, let account):
             ("webminalert.txt", ["ip": ip.description, "account": account, "text": line])
+        case .cpanel(let ip, let user):
+            ("cpanelalert.txt", ["ip": ip.description, "user": user, "text": line])
         }
     }
 
     /// The login a line reports, from the log `key` it was read under; nil for any other line.
     /// `userName` names a uid where PAM wrote only `(uid=N)` (no login name known to it).
     public static func parse(_ line: String, key: String, userName: (UInt32) -> String? = { _ in nil }) -> LoginAlert? {
-        guard mayReport(line, key: key), let (tag, message) = tagAndMessage(line) else { return nil }
+        guard mayReport(line, key: key) else { return nil }
+        if key == "CPANEL_ACCESSLOG" { return cpanel(Substring(line)) }
+        guard let (tag, message) = tagAndMessage(line) else { return nil }
         switch key {
         case "SSHD_LOG":
             if tag == "sshd" || tag.hasPrefix("sshd-") { return ssh(message) }
@@ -86,6 +94,7 @@ public enum LoginAlert: Sendable, Equatable {
     static let prefilter: [String: [[UInt8]]] = [
         "SSHD_LOG": [Array("Accepted ".utf8), Array("ROOT LOGIN".utf8)], "SU_LOG": [Array("su".utf8)],
         "SUDO_LOG": [Array("sudo".utf8)], "WEBMIN_LOG": [Array("Successful login as ".utf8)],
+        "CPANEL_ACCESSLOG": [Array("\" 200 ".utf8)],
     ]
 
     /// `Accepted publickey for alice from 192.0.2.7 port 50022 ssh2[: ED25519 SHA256:…]`
@@ -129,6 +138,19 @@ public enum LoginAlert: Sendable, Equatable {
         let refused = rest.hasPrefix("user NOT in sudoers") || rest.contains("incorrect password attempt")
         guard refused || rest.hasPrefix("TTY=") else { return nil }
         return .sudo(from: String(from), to: String(to), success: !refused)
+    }
+
+    /// cPanel's access_log: `192.0.2.7 - root [12/01/2026:15:30:00 -0000] "GET /cpsess1/ HTTP/1.1" 200 …` (csf's
+    /// pattern: address, `-`, an account of word characters, a bracketed date, a quoted request, status 200).
+    static func cpanel(_ m: Substring) -> LoginAlert? {
+        let f = m.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+        guard f.count == 4, f[1] == "-", let ip = IPAddress(String(f[0])), !f[2].isEmpty,
+              f[2].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), f[3].hasPrefix("["),
+              let close = f[3].firstIndex(of: "]") else { return nil }
+        let rest = f[3][f[3].index(after: close)...]
+        guard rest.hasPrefix(" \""), let end = rest.dropFirst(2).firstIndex(of: "\""),
+              rest[rest.index(after: end)...].hasPrefix(" 200 ") else { return nil }
+        return .cpanel(ip: ip, user: String(f[2]))
     }
 
     /// `Successful login as admin from 192.0.2.7`
