@@ -68,17 +68,27 @@ struct ProcessTrackingKernelTests {
         let lab = try NetLab(peers: 1)
         let uids = Self.freeUIDs()
         let u = uids.0
+        // A copy of sleep, removed once running: a process whose executable was deleted (PT_DELETED).
+        let bin = "/tmp/nftcsf-deleted-\(getpid())-\(u)"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: bin) }
+        try FileManager.default.copyItem(atPath: "/usr/bin/sleep", toPath: bin + "/sleeper")
+        let action = lab.root + "/deleted-action", ran = lab.root + "/deleted-action.ran"
+        try "#!/bin/sh\necho \"$@\" > \(ran)\n".write(toFile: action, atomically: true, encoding: .utf8)
+        chmod(action, 0o755)
         try lab.setConfig(["PT_LIMIT": "1", "PT_INTERVAL": "10", "PT_USERPROC": "5", "PT_USERMEM": "100", "PT_USERRSS": "0",
-                           "PT_USERTIME": "0", "PT_USERKILL": "0", "LF_ALERT_TO": "admin@example.net"])
+                           "PT_USERTIME": "0", "PT_USERKILL": "0", "LF_ALERT_TO": "admin@example.net",
+                           "PT_DELETED": "1", "PT_DELETED_ACTION": action])
         try lab.write("csf.pignore", "# the test's own\ncmd:sleep 301\n")
         #expect(try lab.csf("-s").status == 0)
         let body = (0..<7).map { _ in Self.run(u, "sleep 300") }.joined(separator: "\n") + "\n"
             + Self.run(u, "sleep 301") + "\n"
             + Self.run(u, "/usr/bin/python3 -c 'import time; b = bytearray(150 << 20); time.sleep(300)'") + "\n"
-            + Self.run(u, "/usr/bin/python3 \(NetLab.peerScript) connected-hold 300")
+            + Self.run(u, "/usr/bin/python3 \(NetLab.peerScript) connected-hold 300") + "\n"
+            + Self.run(u, "\(bin)/sleeper 302") + "\nsleep 0.3; rm \(bin)/sleeper"
         let scope = try Scope(lab: lab, uids: uids, body: body)
         defer { scope.end() }
-        #expect(scope.pids(uid: u).count == 10, "the workload runs")
+        #expect(scope.pids(uid: u).count == 11, "the workload runs")
         usleep(1_500_000)
         let started = try scope.startLfd()
         try #require(started.status == 0, "\(started)")
@@ -95,7 +105,14 @@ struct ProcessTrackingKernelTests {
         }, "\(mail())")
         #expect(mail().contains("tcp: 127.0.0.1:"), "the socket is in the alert\n\(mail())")
         #expect(!mail().contains("sleep 301") && !lab.lfdLog.contains("sleep 301"), "the pignore'd process is left out")
-        #expect(scope.pids(uid: u).count == 10, "nothing killed without PT_USERKILL")
+        #expect(scope.pids(uid: u).count == 11, "nothing killed without PT_USERKILL")
+        let deleted = try #require(scope.pid(of: "sleeper 302"))
+        #expect(lab.lfdLog.contains("*Suspicious Process* PID:\(deleted) PPID:\(scope.pid) User:\(u) Uptime:"), "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("EXE:\(bin)/sleeper (deleted)"), "\(lab.lfdLog)")
+        #expect(mail().contains("running an executable file that has been deleted"), "\(mail())")
+        #expect(try eventually(within: 5) {
+            ((try? String(contentsOfFile: ran, encoding: .utf8)) ?? "") == "\(bin)/sleeper (deleted) \(deleted) \(u) \(scope.pid)\n"
+        }, "PT_DELETED_ACTION gets exe, pid, user and ppid")
         // Reported once: the next scan (10 s later) says nothing new about them.
         let lines = lab.lfdLog.components(separatedBy: "*Excessive Processes*").count
         usleep(11_000_000)

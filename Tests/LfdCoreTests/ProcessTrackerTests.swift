@@ -75,6 +75,20 @@ import Testing
         #expect(tracker.forkBomb(session: 1, (1...5).map { Self.process($0, sid: 1) }) == nil, "session 1 (init's) is never one")
     }
 
+    @Test func skipHTTPSparesAWebServersChildrenAndSocketsOnItsPorts() {
+        var tracker = ProcessTracker(settings: Self.settings { $0.limit = 10; $0.skipHTTP = true })
+        var apache = Self.process(100, user: "www-data", exe: "/usr/sbin/apache2", command: "/usr/sbin/apache2 -k start", uptime: 500)
+        apache.pgrp = 100
+        var child = Self.process(101, user: "www-data", exe: "/usr/bin/php", command: "php x.php", uptime: 500, ppid: 100)
+        child.pgrp = 100
+        let web = SocketFact(proto: "tcp", local: "192.0.2.1", localPort: 443, remote: "198.51.100.7", remotePort: 50000)
+        let irc = SocketFact(proto: "tcp", local: "192.0.2.1", localPort: 40000, remote: "198.51.100.7", remotePort: 6667)
+        let findings = tracker.review([apache, child], sockets: { $0.pid == 100 ? [web] : [irc] }, now: 1)
+        #expect(findings.isEmpty, "the server's own 443 connection and its child are spared: \(findings)")
+        tracker.settings.skipHTTP = false
+        #expect(tracker.review([apache, child], sockets: { $0.pid == 100 ? [web] : [irc] }, now: 1).count == 2)
+    }
+
     @Test func hungSshdIsWhatCsfMeant() {
         #expect(ProcessTracker.isHungSshd("sshd: unknown [net]") && ProcessTracker.isHungSshd("sshd: unknown [priv]"))
         #expect(!ProcessTracker.isHungSshd("sshd: unknown [netx"), "csf's pattern matched this")
