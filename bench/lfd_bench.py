@@ -64,7 +64,12 @@ class Lab:
         self.auth = self.root + "/auth.log"
         open(self.auth, "w").close()
         conf = open(self.root + "/etc/csf/csf.conf").read().splitlines()
-        settings = {"TESTING": "0", "SSHD_LOG": self.auth, "LF_PERMBLOCK": "0", "DENY_TEMP_IP_LIMIT": "0", **config}
+        # Alerts stay in the lab (never the host's mail queue).
+        with open(self.root + "/sendmail", "w") as f:
+            f.write(f"#!/bin/sh\ncat >> {self.root}/sent-mail\n")
+        os.chmod(self.root + "/sendmail", 0o755)
+        settings = {"TESTING": "0", "SSHD_LOG": self.auth, "LF_PERMBLOCK": "0", "DENY_TEMP_IP_LIMIT": "0",
+                    "SENDMAIL": self.root + "/sendmail", **config}
         for key in ["LF_HTACCESS", "LF_MODSEC", "LF_POP3D", "LF_IMAPD", "LF_FTPD", "LF_SMTPAUTH", "LF_EXIMSYNTAX",
                     "LF_BIND", "LF_SUHOSIN", "LF_WEBMIN"]:
             settings.setdefault(key, "0")
@@ -72,7 +77,8 @@ class Lab:
         open(self.root + "/etc/csf/csf.conf", "w").write("\n".join(conf) + "\n")
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True)
-        self.env = dict(os.environ, CSF_ROOT=self.root, NFTCSF_FORBID_NETNS=ROOT_NETNS)
+        # Process tracking judges no process of this host (pid 0 has no descendants).
+        self.env = dict(os.environ, CSF_ROOT=self.root, NFTCSF_FORBID_NETNS=ROOT_NETNS, NFTCSF_PROCESS_SCOPE="0")
         self.run(os.path.join(BIN, "csf"), "-s")
         self.run(os.path.join(BIN, "lfd"))
         self.pid = int(open(self.root + "/var/run/lfd.pid").read())

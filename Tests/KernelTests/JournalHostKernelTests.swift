@@ -21,7 +21,7 @@ struct JournalHostKernelTests {
         let peer = lab.peers[0]
         // The shipped csf.conf as it is, TESTING aside: SSHD_LOG still names Red Hat's /var/log/secure.
         try Shell.check(["cp", Repo.path("compat/etc/csf/csf.conf"), lab.etc + "/csf.conf"])
-        try lab.setConfig(["TESTING": "0"])
+        try lab.setConfig(["TESTING": "0", "SENDMAIL": lab.root + "/sendmail"])
         #expect(try lab.csf("-s").status == 0)
 
         let host = try PrivateHost(lab: lab, way: .journal)
@@ -75,7 +75,7 @@ struct JournalHostKernelTests {
         let lab = try NetLab(peers: 2)
         let (attacker, user) = (lab.peers[0], lab.peers[1])
         try Shell.check(["cp", Repo.path("compat/etc/csf/csf.conf"), lab.etc + "/csf.conf"])
-        try lab.setConfig(["TESTING": "0", "TCP_IN": "22,1143", "LF_IMAPD": "3", "LF_IMAPD_PERM": "120"])
+        try lab.setConfig(["TESTING": "0", "SENDMAIL": lab.root + "/sendmail", "TCP_IN": "22,1143", "LF_IMAPD": "3", "LF_IMAPD_PERM": "120"])
         #expect(try lab.csf("-s").status == 0)
         let dir = try RealDaemons.dovecotDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -63,6 +63,10 @@ struct SuSudoAlertKernelTests {
         _ = try host.run(asAlice + ["secret", "sudo", "-k", "true"])
         #expect(try eventually(within: 10) { lab.lfdLog.contains("*SUDO login* from account alice to account root: Failed login") },
                 "\(lab.lfdLog)\n\(host.logs)")
+        if FileManager.default.fileExists(atPath: "/usr/sbin/sendmail") {
+            #expect(try eventually(within: 5) { ((try? String(contentsOfFile: host.dir + "/run/sendmail.out", encoding: .utf8)) ?? "").contains("user NOT in sudoers") },
+                    "sudo's own mail to root stays in the private host")
+        }
         let sudoers = host.dir + "/etc/sudoers"
         try "root ALL=(ALL:ALL) ALL\nalice ALL=(ALL:ALL) ALL\n".write(toFile: sudoers, atomically: true, encoding: .utf8)
         chmod(sudoers, 0o440)

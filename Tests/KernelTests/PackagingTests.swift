@@ -144,7 +144,7 @@ struct PackagingTests {
         try "198.51.100.77|0|\(now)|(sshd) Failed SSH login\n".write(toFile: root + "/var/lib/csf/csf.tempip", atomically: true, encoding: .utf8)
         var r = try Shell.run(["env", "CSF_ROOT=\(root)", NetLab.csfBinary, "--migrate-check"])
         #expect(r.status == 0 && r.stdout.contains("migration check passed"), "\(r)")
-        #expect(r.stdout.contains("PT_LIMIT = \"60\": alert not sent") && r.stdout.contains("LF_LOOKUPS") && !r.stdout.contains("IPTABLES_LOG"), "\(r.stdout)")
+        #expect(r.stdout.contains("LF_INTEGRITY = \"3600\": alert not sent") && !r.stdout.contains("PT_LIMIT") && r.stdout.contains("LF_LOOKUPS") && !r.stdout.contains("IPTABLES_LOG"), "\(r.stdout)")
         #expect(!r.stdout.contains("LOST"))
         var lines = conf.components(separatedBy: "\n")
         for (i, l) in lines.enumerated() where l.hasPrefix("CC_DENY =") { lines[i] = "CC_DENY = \"CN,RU\"" }

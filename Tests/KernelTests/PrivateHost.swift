@@ -90,6 +90,10 @@ struct PrivateHost {
         # pam_unix without its 2 s pause after a failure: the matrix makes hundreds (the lines are the same).
         sed 's/pam_unix.so/pam_unix.so nodelay/' /etc/pam.d/common-auth > \(dir)/etc/common-auth
         mount --bind \(dir)/etc/common-auth /etc/pam.d/common-auth
+        # Mail from anything in here (sudo tells root of a refused user) stays here: never the host's mail queue.
+        printf '#!/bin/sh\ncat >> \(dir)/run/sendmail.out\n' > \(dir)/etc/sendmail && chmod 0755 \(dir)/etc/sendmail
+        touch \(dir)/run/sendmail.out && chmod 0666 \(dir)/run/sendmail.out
+        if [ -e /usr/sbin/sendmail ]; then mount --bind \(dir)/etc/sendmail /usr/sbin/sendmail; fi
         run() { name=$1; shift; setsid "$@" </dev/null >>\(dir)/run/$name.out 2>&1 & echo $! > \(dir)/pids/$name.pid; }
         \(logDaemon)
         \(daemons)
