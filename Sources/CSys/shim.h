@@ -25,6 +25,7 @@ extern void *memmem(const void *haystack, size_t haystacklen, const void *needle
 #include <sys/syscall.h>
 #include <signal.h>
 static inline int csys_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+static inline int csys_gettid(void) { return (int)syscall(SYS_gettid); }
 static inline int csys_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 
 #endif

@@ -66,16 +66,13 @@ struct ProcessTable {
     /// Every process in scope.
     mutating func all() -> [ProcessFacts] {
         let uptime = systemUptime()
-        var out: [ProcessFacts] = []
-        for entry in FileSystem.listDirectory(proc) {
-            guard let pid = Int32(entry), let facts = facts(pid, uptime: uptime) else { continue }
-            out.append(facts)
+        var pids = FileSystem.listDirectory(proc).compactMap { Int32($0) }
+        if let scope {
+            var parents: [Int32: Int32] = [:]
+            for pid in pids { parents[pid] = stat(pid)?.ppid ?? 0 }
+            pids = pids.filter { Self.descends($0, from: scope, parents: parents) }
         }
-        guard let scope else { return out }
-        // ppid as the kernel has it (facts keep csf's "ppid 1 means itself").
-        var parents: [Int32: Int32] = [:]
-        for p in out { parents[p.pid] = stat(p.pid)?.ppid ?? 0 }
-        return out.filter { Self.descends($0.pid, from: scope, parents: parents) }
+        return pids.compactMap { facts($0, uptime: uptime) }
     }
 
     /// Whether `pid` is in scope (always, without one).

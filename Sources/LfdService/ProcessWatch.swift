@@ -38,7 +38,7 @@ final class ProcessWatch: @unchecked Sendable {
     private var condemned: [Int32: Double] = [:]
     /// When a session was last judged, so a big session that is no fork bomb (ignored processes) is not
     /// read from /proc on every fork.
-    private var lastJudged: [Int32: Double] = [:]
+    private var lastJudged: [Int32: (time: Double, count: Int)] = [:]
     private var nextScan = 0.0
 
     init(logger: Logger, notify: @escaping @Sendable (Notice) -> Void) {
@@ -70,6 +70,10 @@ final class ProcessWatch: @unchecked Sendable {
     // MARK: the thread
 
     private func run() {
+        // A fork bomb takes every core it can get: this thread must still be scheduled to stop it.
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(csys_gettid()), -10) != 0 {
+            logger.warning("*WARNING* process tracking runs at normal priority: \(String(cString: strerror(errno)))")
+        }
         openEvents()
         seedSessions()
         nextScan = SystemTime.monotonic + 2
@@ -133,9 +137,8 @@ final class ProcessWatch: @unchecked Sendable {
                 let count = sessions.add(child, session: sid)
                 if condemned[sid] != nil {
                     kill(child, because: nil)
-                } else if current.settings.forkBomb > 0, count >= current.settings.forkBomb, sid > 1,
-                          now - (lastJudged[sid] ?? 0) >= 0.25 {
-                    judgeSession(sid)
+                } else if current.settings.forkBomb > 0, count >= current.settings.forkBomb, sid > 1, shouldJudge(sid, count: count) {
+                    judgeSession(sid, count: count)
                 }
             case .sessionStarted(let pid):
                 sessions.startedSession(pid)
@@ -151,8 +154,15 @@ final class ProcessWatch: @unchecked Sendable {
     }
 
     /// A session the events say is large: read its processes and apply csf's rules (ignores, root included).
-    private func judgeSession(_ sid: Int32) {
-        lastJudged[sid] = SystemTime.monotonic
+    /// Judged again once it grew by a quarter or 100 ms passed: members counted from events may have exited
+    /// before /proc is read, and a session of ignored processes must not be read on every fork.
+    private func shouldJudge(_ sid: Int32, count: Int) -> Bool {
+        guard let last = lastJudged[sid] else { return true }
+        return count * 4 >= last.count * 5 || SystemTime.monotonic - last.time >= 0.1
+    }
+
+    private func judgeSession(_ sid: Int32, count: Int) {
+        lastJudged[sid] = (SystemTime.monotonic, count)
         let uptime = table.systemUptime()
         let members = sessions.members(sid).compactMap { table.facts($0, uptime: uptime) }
         if let finding = tracker.forkBomb(session: sid, members) { act(on: finding, plan: plan.withLock { $0 }) }

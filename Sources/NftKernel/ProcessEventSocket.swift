@@ -82,10 +82,11 @@ public final class ProcessEventSocket {
         return message.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } == 40
     }
 
-    /// Everything queued now (non-blocking).
-    public func receive() -> [ProcessEvent] {
+    /// What is queued now, up to about `limit` events (non-blocking): under a fork bomb the queue refills as fast
+    /// as it is read, and the caller must act on what it has instead of reading on.
+    public func receive(limit: Int = 2048) -> [ProcessEvent] {
         var out: [ProcessEvent] = []
-        while true {
+        while out.count < limit {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == ENOBUFS { out.append(.lost); continue }

@@ -29,7 +29,9 @@ struct ProcessTrackingKernelTests {
             self.uids = uids
             let ready = lab.root + "/scope.ready"
             let script = lab.root + "/scope.sh"
-            try ("#!/bin/bash\nexec </dev/null >/dev/null 2>&1\n" + body + "\ntouch \(ready)\nwait\n").write(toFile: script, atomically: true, encoding: .utf8)
+            // The sleep keeps the scope (the workload's subreaper) alive whatever the workload does.
+            try ("#!/bin/bash\nexec </dev/null >/dev/null 2>&1\n" + body + "\nsleep 100000 &\ntouch \(ready)\nwait\n")
+                .write(toFile: script, atomically: true, encoding: .utf8)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             // A child subreaper (kept across exec): the workload's orphans stay below the scope, not below init.
