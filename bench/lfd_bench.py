@@ -22,7 +22,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # lfd reads its detectors from the repository (an install puts them in /usr/share/nftcsf/detectors).
-os.environ["NFTCSF_DETECTORS"] = os.path.join(REPO, "compat", "detectors")
+# NFTCSF_BENCH_DETECTORS: another build's own detector files, for an A/B.
+os.environ["NFTCSF_DETECTORS"] = os.environ.get("NFTCSF_BENCH_DETECTORS", os.path.join(REPO, "compat", "detectors"))
 # NFTCSF_BENCH_BIN=/tmp/base/.build/release measures another build (an A/B against an older commit).
 BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
 QUICK = "--quick" in sys.argv
@@ -181,6 +182,7 @@ def main():
         b = burst()
         print(f"burst: {b['lines']:,} lines in one write, sentinel banned: {b['sentinel_banned']} after {b['seconds']} s "
               f"({b['lines_per_second']:,} lines/s, flood guard tripped: {b['flood_guard_tripped']})")
+        print(f"memory: {b['addresses']:,} tracked addresses, peak RSS {b['peak_rss_mb']} MB (now {b['rss_mb']} MB)")
         return
     result["throughput"] = t = throughput()
     print(f"parse: {t['lines']} lines; as SSHD_LOG {t['sshd_log']['lines_per_second']:,} lines/s ({t['sshd_log']['seconds']} s), "
