@@ -293,6 +293,16 @@ public final class LfdDaemon {
         accountWatch.configure(config)
     }
 
+    /// The problems of lfd's own files that stop it (csf.pignore), for `lfd` to say before it detaches.
+    public static func startProblems(paths: CsfPaths, config: CsfConfig) -> CsfError? {
+        do {
+            _ = try processPlan(paths: paths, config: config)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// PT_* and csf.pignore; a bad csf.pignore line is an error with its file and line, like csf.conf's.
     static func processPlan(paths: CsfPaths, config: CsfConfig) throws(CsfError) -> ProcessWatch.Plan {
         var plan = ProcessWatch.Plan()

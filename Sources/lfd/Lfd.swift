@@ -82,6 +82,10 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: \(refusal.message)")
         return refusal.exitCode
     }
+    if let problem = LfdDaemon.startProblems(paths: paths, config: config) {
+        Output.err(problem.description)
+        return 1
+    }
     if LfdDaemon.isRunning(paths) {
         Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")
         return 1

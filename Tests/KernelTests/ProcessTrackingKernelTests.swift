@@ -80,7 +80,11 @@ struct ProcessTrackingKernelTests {
         chmod(action, 0o755)
         try lab.setConfig(["PT_LIMIT": "1", "PT_INTERVAL": "10", "PT_USERPROC": "5", "PT_USERMEM": "100", "PT_USERRSS": "0",
                            "PT_USERTIME": "0", "PT_USERKILL": "0", "LF_ALERT_TO": "admin@example.net",
-                           "PT_DELETED": "1", "PT_DELETED_ACTION": action])
+                           "PT_DELETED": "1", "PT_DELETED_ACTION": action, "LF_ALERT_SMTP": "127.0.0.1:2525"])
+        // The alerts go to an SMTP server on loopback (a small one in the firewall namespace).
+        let smtpOut = lab.root + "/smtp.out", smtpReady = lab.root + "/smtp.ready"
+        try lab.background(in: lab.fw, ["python3", NetLab.peerScript, "smtp", "2525", smtpOut, smtpReady])
+        #expect(try eventually(within: 5) { FileManager.default.fileExists(atPath: smtpReady) })
         try lab.write("csf.pignore", "# the test's own\ncmd:sleep 301\n")
         #expect(try lab.csf("-s").status == 0)
         let body = (0..<7).map { _ in Self.run(u, "sleep 300") }.joined(separator: "\n") + "\n"
@@ -100,12 +104,14 @@ struct ProcessTrackingKernelTests {
         #expect(try eventually(within: 5) { lab.lfdLog.contains("*User Processing* PID:\(hog) Kill:0 User:\(u) VM:") }, "\(lab.lfdLog)")
         #expect(try eventually(within: 5) { lab.lfdLog.contains("*Suspicious Process* PID:\(holder) PPID:\(scope.pid) User:\(u)") }, "\(lab.lfdLog)")
         #expect(lab.lfdLog.contains("Watching process events..."), "the handed-down socket is used\n\(lab.lfdLog)")
-        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        let mail = { (try? String(contentsOfFile: smtpOut, encoding: .utf8)) ?? "" }
         #expect(try eventually(within: 5) {
             mail().contains("user \(u) runs 9 (Not killed) processes") && mail().contains("suspicious process \(holder) (Parent PID:")
                 && mail().contains("Virtual Memory Size of \(u) over")
         }, "\(mail())")
         #expect(mail().contains("tcp: 127.0.0.1:"), "the socket is in the alert\n\(mail())")
+        #expect(mail().contains("RCPT TO:<admin@example.net>") && mail().contains("Executable: /usr/bin/python3")
+                && mail().contains("Resource: Virtual Memory Size at ") && mail().contains(" > 100 (MB)"), "template fields\n\(mail())")
         #expect(!mail().contains("sleep 301") && !lab.lfdLog.contains("sleep 301"), "the pignore'd process is left out")
         #expect(scope.pids(uid: u).count == 11, "nothing killed without PT_USERKILL")
         let deleted = try #require(scope.pid(of: "sleeper 302"))
@@ -119,6 +125,20 @@ struct ProcessTrackingKernelTests {
         let lines = lab.lfdLog.components(separatedBy: "*Excessive Processes*").count
         usleep(11_000_000)
         #expect(lab.lfdLog.components(separatedBy: "*Excessive Processes*").count == lines, "\(lab.lfdLog)")
+    }
+
+    @Test func aBadPignoreLineStopsLfdWithItsFileAndLine() throws {
+        let lab = try NetLab(peers: 1)
+        try lab.write("csf.pignore", "exe:/usr/sbin/named\nexecutable:/usr/bin/foo\npcmd:broken(\n")
+        #expect(try lab.csf("-s").status == 0)
+        let r = try lab.lfd()
+        #expect(r.status != 0, "\(r)")
+        let said = r.stdout + r.stderr + lab.lfdLog
+        #expect(r.stderr.contains("csf.pignore:2: error: unknown prefix \"executable:\"") && r.stderr.contains("csf.pignore:3: error: pcmd: invalid regular expression"), "\(said)")
+        try lab.write("csf.pignore", "exe:/usr/sbin/named\n")
+        try lab.setConfig(["PT_USERPROC": "-1"])
+        let negative = try lab.lfd()
+        #expect(negative.status != 0 && (negative.stderr + lab.lfdLog).contains("csf.conf:") && (negative.stderr + lab.lfdLog).contains("PT_USERPROC"), "\(negative)")
     }
 
     @Test func anOldProcessIsKilledExactlyAndAForkBombIsStoppedWithinASecondOrTwo() throws {
