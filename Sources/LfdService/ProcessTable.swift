@@ -32,25 +32,55 @@ struct ProcessTable {
     func stat(_ pid: Int32) -> Stat? {
         guard let bytes = Self.read("\(proc)/\(pid)/stat", limit: 2048),
               let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        // After the command name in parentheses: state, ppid, pgrp, session, ... starttime (the 20th).
-        let fields = bytes[(close + 1)...].split(separator: ASCII.space)
-        guard fields.count >= 20, let ppid = Self.int(fields[1]), let pgrp = Self.int(fields[2]), let sid = Self.int(fields[3]),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        return Stat(ppid: Int32(ppid), pgrp: Int32(pgrp), sid: Int32(sid), startTime: start)
+        // After the command name in parentheses: state, ppid, pgrp, session, ... starttime (the 20th). Read as
+        // numbers in place (this runs for every process at every scan); only non-negative fields are used.
+        var numbers = (ppid: UInt64(0), pgrp: UInt64(0), sid: UInt64(0), start: UInt64(0))
+        var token = -1, value: UInt64 = 0, inToken = false
+        func store() {
+            switch token {
+            case 1: numbers.ppid = value
+            case 2: numbers.pgrp = value
+            case 3: numbers.sid = value
+            case 19: numbers.start = value
+            default: break
+            }
+        }
+        for b in bytes[(close + 1)...] {
+            if b == ASCII.space || b == ASCII.lineFeed {
+                if inToken { store(); inToken = false }
+                continue
+            }
+            if !inToken {
+                (inToken, value) = (true, 0)
+                token += 1
+                if token > 19 { break }
+            }
+            if b >= 48 && b <= 57 { value = value &* 10 &+ UInt64(b - 48) }
+        }
+        if inToken && token <= 19 { store() }
+        guard token >= 19 else { return nil }
+        return Stat(ppid: Int32(truncatingIfNeeded: numbers.ppid), pgrp: Int32(truncatingIfNeeded: numbers.pgrp),
+                    sid: Int32(truncatingIfNeeded: numbers.sid), startTime: numbers.start)
     }
 
     /// Everything but sockets; nil for a process that is gone (or a kernel thread's unreadable parts).
     mutating func facts(_ pid: Int32, uptime: Double) -> ProcessFacts? {
         guard let st = stat(pid), let status = Self.read("\(proc)/\(pid)/status", limit: 8192) else { return nil }
         var uid: UInt32 = 0, vmSize = 0, vmRSS = 0
-        for line in status.split(separator: ASCII.lineFeed) {
+        var start = status.startIndex
+        // Line by line until VmRSS (after Uid and VmSize; kernel threads have neither Vm line).
+        while start < status.endIndex {
+            let end = status[start...].firstIndex(of: ASCII.lineFeed) ?? status.endIndex
+            let line = status[start..<end]
+            start = end + 1
             if line.starts(with: "Uid:".utf8) {
                 // csf takes the last of real, effective, saved and filesystem uid.
-                uid = line.dropFirst(4).split(whereSeparator: { $0 == ASCII.space || $0 == 9 }).last.flatMap { UInt32(String(decoding: $0, as: UTF8.self)) } ?? 0
+                uid = UInt32(truncatingIfNeeded: Self.lastNumber(line))
             } else if line.starts(with: "VmSize:".utf8) {
-                vmSize = Self.kilobytes(line.dropFirst(7))
+                vmSize = Self.firstNumber(line)
             } else if line.starts(with: "VmRSS:".utf8) {
-                vmRSS = Self.kilobytes(line.dropFirst(6))
+                vmRSS = Self.firstNumber(line)
+                break
             }
         }
         let exe = FileSystem.readLink("\(proc)/\(pid)/exe").map { ProcessFacts.escaped($0.utf8) } ?? ""
@@ -161,9 +191,27 @@ struct ProcessTable {
         return Array(out[..<filled])
     }
 
-    private static func int(_ bytes: ArraySlice<UInt8>) -> Int? { Int(String(decoding: bytes, as: UTF8.self)) }
+    /// The first run of digits in a status line (`VmSize:    12345 kB`).
+    static func firstNumber(_ line: ArraySlice<UInt8>) -> Int {
+        var value = 0, seen = false
+        for b in line {
+            if b >= 48 && b <= 57 { value = value &* 10 &+ Int(b - 48); seen = true } else if seen { break }
+        }
+        return value
+    }
 
-    private static func kilobytes(_ bytes: ArraySlice<UInt8>) -> Int {
-        bytes.split(whereSeparator: { $0 == ASCII.space || $0 == 9 }).first.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+    /// The last run of digits (`Uid:\t0\t0\t0\t1000` → 1000).
+    static func lastNumber(_ line: ArraySlice<UInt8>) -> Int {
+        var value = 0, current = 0, inNumber = false
+        for b in line {
+            if b >= 48 && b <= 57 {
+                current = (inNumber ? current : 0) &* 10 &+ Int(b - 48)
+                inNumber = true
+            } else {
+                if inNumber { value = current }
+                inNumber = false
+            }
+        }
+        return inNumber ? current : value
     }
 }
