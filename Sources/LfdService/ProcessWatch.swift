@@ -40,6 +40,7 @@ final class ProcessWatch: @unchecked Sendable {
     /// read from /proc on every fork.
     private var lastJudged: [Int32: (time: Double, count: Int)] = [:]
     private var nextScan = 0.0
+    private var stale = false
 
     init(logger: Logger, notify: @escaping @Sendable (Notice) -> Void) {
         self.logger = logger
@@ -83,13 +84,23 @@ final class ProcessWatch: @unchecked Sendable {
             tracker.ignore = current.ignore
             var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
             if let events { fds.append(pollfd(fd: events.fd, events: Int16(POLLIN), revents: 0)) }
-            let wait = max(0, min(1000, Int32((nextScan - SystemTime.monotonic) * 1000)))
+            let wait = current.settings.enabled ? max(0, min(1000, Int32((nextScan - SystemTime.monotonic) * 1000))) : 1000
             _ = poll(&fds, nfds_t(fds.count), wait)
             if fds[0].revents != 0 {
                 var count: UInt64 = 0
                 _ = read(wake, &count, 8)
             }
-            guard current.settings.enabled else { continue }
+            guard current.settings.enabled else {
+                // Turned off by a reload: the events are read and dropped (a readable socket left unread would
+                // wake this loop at once, forever), and the counts are stale when it is turned on again.
+                _ = events?.receive()
+                stale = true
+                continue
+            }
+            if stale {
+                seedSessions()
+                stale = false
+            }
             if let events { handle(events.receive(), current) }
             if SystemTime.monotonic >= nextScan {
                 scan(current)

@@ -141,6 +141,32 @@ struct ProcessTrackingKernelTests {
         #expect(negative.status != 0 && (negative.stderr + lab.lfdLog).contains("csf.conf:") && (negative.stderr + lab.lfdLog).contains("PT_USERPROC"), "\(negative)")
     }
 
+    /// Process tracking turned off by a reload: the watcher reads and drops the kernel's events instead of
+    /// spinning on a readable socket (a busy loop would be a whole core).
+    @Test func turnedOffByAReloadTheWatcherIdles() throws {
+        let lab = try NetLab(peers: 1)
+        let uids = Self.freeUIDs()
+        #expect(try lab.csf("-s").status == 0)
+        let scope = try Scope(lab: lab, uids: uids, body: Self.run(uids.0, "sleep 300"))
+        defer { scope.end() }
+        try #require(try scope.startLfd().status == 0)
+        let pid = try #require(Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        try lab.setConfig(["PT_LIMIT": "0"])
+        kill(pid, SIGHUP)
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("SIGHUP") }, "\(lab.lfdLog)")
+        func cpuTicks() -> Int {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            return fields.count > 12 ? (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0) : 0
+        }
+        let before = cpuTicks()
+        // Forks and exits while it is off: events keep arriving.
+        for _ in 0..<20 { _ = try Shell.run(["true"]) }
+        sleep(3)
+        let used = Double(cpuTicks() - before) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        #expect(used < 1.5, "lfd used \(used) s of CPU in 3 s with process tracking off")
+    }
+
     @Test func anOldProcessIsKilledExactlyAndAForkBombIsStoppedWithinASecondOrTwo() throws {
         let lab = try NetLab(peers: 1)
         let uids = Self.freeUIDs()
