@@ -52,21 +52,7 @@ struct SyslogCheck {
 
     /// One datagram to the syslog socket, as syslog(3) writes it: `<14>` is facility user, severity info.
     static func send(_ message: String, socketPath: String) {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in path.enumerated() { raw[i] = b }
-        }
-        let datagram = Array("<14>\(LocalTime.format(SystemTime.wallSeconds, LocalTime.syslog)) lfd[\(getpid())]: \(message)".utf8)
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
+        UnixDatagram.send(Array("<14>\(LocalTime.format(SystemTime.wallSeconds, LocalTime.syslog)) lfd[\(getpid())]: \(message)".utf8),
+                          to: socketPath)
     }
 }
