@@ -9,6 +9,8 @@ import Logging
 /// Account tracking on lfd's loop: inotify on the directory of /etc/passwd tells of a change as it is written
 /// (useradd, usermod and passwd replace the files by rename), a look every AT_INTERVAL is the safety net, and the
 /// baseline lives in /var/lib/csf so a change made while lfd was down is told at its next start, once.
+/// LF_EXPLOIT's SUPERUSER test rides on the same watch: a new UID-0 account is told as it appears, and every
+/// UID-0 account other than root again every LF_EXPLOIT seconds while it exists, as csf nags.
 final class AccountWatch {
     let passwd: String
     let shadow: String
@@ -16,13 +18,21 @@ final class AccountWatch {
     private(set) var fd: Int32 = -1
     private var settings = AccountTracker.Settings()
     private var interval = 60.0
+    private var exploitEvery = 0.0
+    private var suignore: Set<String> = []
+    private var lastExploit = 0.0
+    /// The UID-0 accounts told at the last look, so a change tells only the new ones.
+    private var superusers: Set<String> = []
     private var lastLook = 0.0
     /// When a change seen by inotify is looked at (the loop wakes for it).
     private(set) var due: Double?
     private let logger: Logger
     private let notify: @Sendable (Notice) -> Void
 
+    private let paths: CsfPaths
+
     init(paths: CsfPaths, logger: Logger, notify: @escaping @Sendable (Notice) -> Void) {
+        self.paths = paths
         passwd = paths.path("/etc/passwd")
         shadow = paths.path("/etc/shadow")
         baseline = paths.lib("nftcsf.accounts")
@@ -32,10 +42,16 @@ final class AccountWatch {
 
     deinit { if fd >= 0 { close(fd) } }
 
+    var enabled: Bool { settings.enabled || exploitEvery > 0 }
+
     func configure(_ config: CsfConfig) {
         settings = AccountTracker.Settings(config: config)
         interval = Double(max(10, config.int("AT_INTERVAL")))
-        guard settings.enabled else {
+        let exploitTests = Set(config["LF_EXPLOIT_IGNORE"].filter { !$0.isWhitespace }.split(separator: ",").map { $0.uppercased() })
+        exploitEvery = config.int("LF_EXPLOIT") > 0 && !exploitTests.contains("SUPERUSER") ? Double(max(60, config.int("LF_EXPLOIT"))) : 0
+        suignore = Set(ListReader.read(paths.etc("csf.suignore")).lines.map(\.token))
+        (lastExploit, superusers) = (0, [])
+        guard enabled else {
             if fd >= 0 { close(fd); fd = -1 }
             return
         }
@@ -51,7 +67,7 @@ final class AccountWatch {
 
     /// Called on every pass of the loop: reads inotify's news, and looks when a change settled or the interval passed.
     func poll(now: Double) {
-        guard settings.enabled else { return }
+        guard enabled else { return }
         if fd >= 0 {
             var buffer = [UInt8](repeating: 0, count: 4096)
             var changed = false
@@ -59,11 +75,31 @@ final class AccountWatch {
             // A tool writes passwd, then shadow: look once both are done.
             if changed && due == nil { due = now + 0.2 }
         }
-        if let when = due, now >= when { look(now: now) } else if now - lastLook >= interval { look(now: now) }
+        if let when = due, now >= when {
+            look(now: now)
+        } else if settings.enabled && now - lastLook >= interval {
+            look(now: now)
+        } else if exploitEvery > 0 && now - lastExploit >= exploitEvery {
+            checkSuperusers(now: now, every: true)
+        }
+    }
+
+    /// LF_EXPLOIT: `every` (the interval) tells all of them, a change only the new ones.
+    private func checkSuperusers(now: Double, every: Bool) {
+        guard exploitEvery > 0, let text = try? TextFile.read(passwd) else { return }
+        if every { lastExploit = now }
+        let found = AccountTracker.superusers(passwd: text, ignoring: suignore)
+        let tell = every ? found : found.filter { !superusers.contains($0) }
+        superusers = Set(found)
+        guard !tell.isEmpty else { return }
+        for name in tell { logger.warning("\(AccountTracker.superuserReport(name).log)") }
+        notify(.alert(template: "exploitalert.txt", values: ["text": tell.map { AccountTracker.superuserReport($0).report }.joined(separator: "\n")]))
     }
 
     private func look(now: Double) {
         (due, lastLook) = (nil, now)
+        checkSuperusers(now: now, every: lastExploit == 0)
+        guard settings.enabled else { return }
         guard let passwdText = try? TextFile.read(passwd) else { return }
         let current = AccountTracker.snapshot(passwd: passwdText, shadow: (try? TextFile.read(shadow)) ?? "")
         let encoded = AccountTracker.encode(current)

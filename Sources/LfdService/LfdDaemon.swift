@@ -289,7 +289,10 @@ public final class LfdDaemon {
             logger.info("[STARTUP] Process Tracking [\(state)]")
         }
         processWatch.configure(processPlan)
-        if initial { logger.info("[STARTUP] Account Tracking [\(config.int("AT_ALERT") > 0 ? "Enabled" : "Disabled")]") }
+        if initial {
+            logger.info("[STARTUP] Account Tracking [\(config.int("AT_ALERT") > 0 ? "Enabled" : "Disabled")]")
+            logger.info("[STARTUP] Exploit Tracking [\(config.int("LF_EXPLOIT") > 0 ? "Enabled" : "Disabled")]")
+        }
         accountWatch.configure(config)
     }
 

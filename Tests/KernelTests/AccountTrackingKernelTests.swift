@@ -41,4 +41,24 @@ struct AccountTrackingKernelTests {
         usleep(1_500_000)
         #expect(mail().components(separatedBy: "New account [toor]").count == 2, "told once\n\(mail())")
     }
+
+    /// LF_EXPLOIT (SUPERUSER): a UID-0 account other than root is told at start, a new one as it appears, and the
+    /// csf.suignore'd one never; account tracking off, the same watch serves.
+    @Test func aSuperuserIsToldAtStartAndANewOneAtOnce() throws {
+        let lab = try NetLab(peers: 1)
+        let passwd = lab.root + "/etc/passwd"
+        let users = "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nadmin0:x:0:0::/:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+        try Self.replace(passwd, users)
+        try lab.write("csf.suignore", "admin0\n")
+        try lab.setConfig(["AT_ALERT": "0", "LF_EXPLOIT": "300"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("*System Exploit* has detected a possible root compromise (toor = UID 0)") }, "\(lab.lfdLog)")
+        try Self.replace(passwd, users + "evil:x:0:0::/:/bin/sh\n")
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("*System Exploit* has detected a possible root compromise (evil = UID 0)") }, "\(lab.lfdLog)")
+        let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
+        #expect(try eventually(within: 5) { mail().contains("Possible root compromise: User account evil is a superuser (UID 0)") }, "\(mail())")
+        #expect(lab.lfdLog.components(separatedBy: "(toor = UID 0)").count == 2, "the change tells only the new one")
+        #expect(!lab.lfdLog.contains("admin0") && !mail().contains("admin0"), "csf.suignore")
+    }
 }

@@ -136,6 +136,13 @@ import Testing
         #expect(AccountTracker.report(from: old, to: new, settings: settings) == ["Account [root] password has changed"])
     }
 
+    @Test func superusersAreUIDZeroAccountsButRootAndTheIgnored() {
+        let passwd = "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nadmin0:x:0:0::/:/bin/sh\nalice:x:1000:1000::/:/bin/sh\n"
+        #expect(AccountTracker.superusers(passwd: passwd, ignoring: ["admin0"]) == ["toor"])
+        #expect(AccountTracker.superuserReport("toor").report == "Possible root compromise: User account toor is a superuser (UID 0)")
+        #expect(AccountTracker.superuserReport("toor").log == "*System Exploit* has detected a possible root compromise (toor = UID 0)")
+    }
+
     @Test func theBaselineRoundTrips() {
         let snapshot = AccountTracker.snapshot(passwd: Self.passwd, shadow: Self.shadow)
         #expect(AccountTracker.decode(AccountTracker.encode(snapshot)) == snapshot)

@@ -105,6 +105,21 @@ public struct AccountTracker: Sendable {
         return out
     }
 
+    /// LF_EXPLOIT's SUPERUSER test (reference §6.9): accounts with UID 0 other than root and those in csf.suignore.
+    public static func superusers(passwd: String, ignoring ignored: Set<String>) -> [String] {
+        LineScanner.lines(passwd).compactMap { line -> String? in
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count >= 7, f[2] == "0", !f[0].isEmpty, f[0] != "root", !ignored.contains(String(f[0])) else { return nil }
+            return String(f[0])
+        }
+    }
+
+    /// csf's report line and lfd.log line for one.
+    public static func superuserReport(_ name: String) -> (report: String, log: String) {
+        ("Possible root compromise: User account \(name) is a superuser (UID 0)",
+         "*System Exploit* has detected a possible root compromise (\(name) = UID 0)")
+    }
+
     /// FNV-1a: enough to see that a hash changed without keeping a copy of it.
     static func digest(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
