@@ -138,6 +138,8 @@ final class ProcessWatch: @unchecked Sendable {
     private func handle(_ batch: [ProcessEvent], _ current: Plan) {
         let now = SystemTime.monotonic
         condemned = condemned.filter { $0.value > now }
+        if lastJudged.count > 64 { lastJudged = lastJudged.filter { now - $0.value.time < 60 } }
+        var lost = false
         for event in batch {
             switch event {
             case .fork(let parent, let child):
@@ -158,9 +160,13 @@ final class ProcessWatch: @unchecked Sendable {
             case .exec:
                 break
             case .lost:
-                logger.warning("*WARNING* process events were lost (queue full); reading /proc again")
-                seedSessions()
+                lost = true
             }
+        }
+        // Once per batch, however many overflows it reports: /proc is read again, the counts start afresh.
+        if lost {
+            logger.warning("*WARNING* process events were lost (queue full); reading /proc again")
+            seedSessions()
         }
     }
 
