@@ -65,10 +65,11 @@ final class AccountWatch {
         due = 0
     }
 
-    /// Called on every pass of the loop: reads inotify's news, and looks when a change settled or the interval passed.
-    func poll(now: Double) {
+    /// Called on every pass of the loop (`readable`: its inotify descriptor has news): drains inotify, and looks
+    /// when a change settled or an interval passed.
+    func poll(now: Double, readable: Bool) {
         guard enabled else { return }
-        if fd >= 0 {
+        if readable && fd >= 0 {
             var buffer = [UInt8](repeating: 0, count: 4096)
             var changed = false
             while buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 { changed = true }
@@ -79,14 +80,14 @@ final class AccountWatch {
             look(now: now)
         } else if settings.enabled && now - lastLook >= interval {
             look(now: now)
-        } else if exploitEvery > 0 && now - lastExploit >= exploitEvery {
-            checkSuperusers(now: now, every: true)
+        } else if exploitEvery > 0 && now - lastExploit >= exploitEvery, let text = try? TextFile.read(passwd) {
+            checkSuperusers(text, now: now, every: true)
         }
     }
 
     /// LF_EXPLOIT: `every` (the interval) tells all of them, a change only the new ones.
-    private func checkSuperusers(now: Double, every: Bool) {
-        guard exploitEvery > 0, let text = try? TextFile.read(passwd) else { return }
+    private func checkSuperusers(_ text: String, now: Double, every: Bool) {
+        guard exploitEvery > 0 else { return }
         if every { lastExploit = now }
         let found = AccountTracker.superusers(passwd: text, ignoring: suignore)
         let tell = every ? found : found.filter { !superusers.contains($0) }
@@ -98,9 +99,9 @@ final class AccountWatch {
 
     private func look(now: Double) {
         (due, lastLook) = (nil, now)
-        checkSuperusers(now: now, every: lastExploit == 0)
-        guard settings.enabled else { return }
         guard let passwdText = try? TextFile.read(passwd) else { return }
+        checkSuperusers(passwdText, now: now, every: lastExploit == 0)
+        guard settings.enabled else { return }
         let current = AccountTracker.snapshot(passwd: passwdText, shadow: (try? TextFile.read(shadow)) ?? "")
         let encoded = AccountTracker.encode(current)
         guard let saved = try? TextFile.read(baseline) else {

@@ -39,7 +39,7 @@ enum HttpGet {
             response += buffer[0..<n]
         }
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+        guard let end = (0..<max(0, response.count - 3)).first(where: { response[$0..<$0 + 4].elementsEqual(separator) }) else {
             return .failure(.init(description: "no HTTP response"))
         }
         let status = String(decoding: response[..<end].prefix { $0 != 13 }, as: UTF8.self)

@@ -77,8 +77,7 @@ extension LfdDaemon {
     /// LF_CPANEL_ALERT, as csf: only the accounts of LF_CPANEL_ALERT_USERS (or `all`), not from an ignored
     /// address, and an address and account told again only after an hour without access.
     func cpanelAlertDue(ip: IPAddress, user: String) -> Bool {
-        let users = Set(config["LF_CPANEL_ALERT_USERS"].filter { !$0.isWhitespace }.split(separator: ",").map(String.init))
-        guard users.contains(user) || users.contains("all"), !ignore.ignores(ip) else { return false }
+        guard cpanelAlertUsers.contains(user) || cpanelAlertUsers.contains("all"), !ignore.ignores(ip) else { return false }
         let key = "\(ip)|\(user)", now = SystemTime.wallSeconds
         defer { cpanelSeen[key] = now }
         if cpanelSeen.count > 10_000 { cpanelSeen = cpanelSeen.filter { now - $0.value < 3600 } }

@@ -60,7 +60,9 @@ public final class LfdDaemon {
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var syslogGroupMissingTold = false
-    /// LF_CPANEL_ALERT: when each address and account was last seen.
+    /// LF_CPANEL_ALERT: the accounts told about (LF_CPANEL_ALERT_USERS), and when each address and account was
+    /// last seen.
+    var cpanelAlertUsers: Set<String> = []
     var cpanelSeen: [String: Int] = [:]
     /// Lines read per file since the last tick, and when a flood of each was last told.
     var linesSinceTick: [String: Int] = [:]
@@ -161,6 +163,7 @@ public final class LfdDaemon {
                        pollfd(fd: mailbox.fd, events: Int16(POLLIN), revents: 0)]
             for j in journals { fds.append(pollfd(fd: j.fd, events: Int16(POLLIN), revents: 0)) }
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
+            let accountIndex = fds.count
             if accountWatch.fd >= 0 { fds.append(pollfd(fd: accountWatch.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
             let wake = min(lastTick + tickEvery, accountWatch.due ?? .infinity)
@@ -178,7 +181,7 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
-            accountWatch.poll(now: SystemTime.monotonic)
+            accountWatch.poll(now: SystemTime.monotonic, readable: fds.count > accountIndex && fds[accountIndex].revents != 0)
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {
                 lastTick = SystemTime.monotonic
@@ -254,6 +257,7 @@ public final class LfdDaemon {
         let actions = self.actions
         firewallWorker.submit { actions.configure() }
         loginAlertKeys = Set(LogSources.loginAlertKeys(config))
+        cpanelAlertUsers = Set(config["LF_CPANEL_ALERT_USERS"].filter { !$0.isWhitespace }.split(separator: ",").map(String.init))
         let plan = LogSources.plan(enabled, config: config)
         board.sources = StatusBoard.sources(plan)
         for entry in plan.entries.values.sorted(by: { $0.key < $1.key }) {
@@ -397,6 +401,7 @@ public final class LfdDaemon {
         checkConnections()
         checkLoad()
         checkSyslog()
+        reportUntrustedJournalEntries()
         restrictSyslogSocket()
         tracker.prune(now: SystemTime.wallSeconds)
         if !expiryInFlight {
@@ -418,14 +423,17 @@ public final class LfdDaemon {
         }
     }
 
+    /// RESTRICT_SYSLOG 1 or 3: how many journal entries were left out since the last tick, said once a tick.
+    private func reportUntrustedJournalEntries() {
+        let untrusted = journals.reduce(0) { $0 + $1.untrusted }
+        guard untrusted > 0 else { return }
+        logger.warning("*WARNING* RESTRICT_SYSLOG: \(untrusted) journal entr\(untrusted == 1 ? "y" : "ies") from untrusted users ignored")
+        for j in journals { j.untrusted = 0 }
+    }
+
     /// RESTRICT_SYSLOG = 3, as csf: /dev/log belongs to RESTRICT_SYSLOG_GROUP with mode 0660, checked every tick
     /// (a restarted syslog daemon makes a new socket). The group is the admin's to create; lfd does not add groups.
     private func restrictSyslogSocket() {
-        let journalUntrusted = journals.reduce(0) { $0 + $1.untrusted }
-        if journalUntrusted > 0 {
-            logger.warning("*WARNING* RESTRICT_SYSLOG: \(journalUntrusted) journal entr\(journalUntrusted == 1 ? "y" : "ies") from untrusted users ignored")
-            for j in journals { j.untrusted = 0 }
-        }
         guard config.int("RESTRICT_SYSLOG") == 3 else { return }
         let group = config["RESTRICT_SYSLOG_GROUP"].trimmingWhitespace()
         guard let gid = Accounts.gid(named: group) else {

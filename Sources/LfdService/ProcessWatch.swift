@@ -188,18 +188,23 @@ final class ProcessWatch: @unchecked Sendable {
     private func scan(_ current: Plan) {
         let processes = table.all()
         let connected = table.connectedSockets()
-        let findings = tracker.review(processes, sockets: { table.descriptors($0.pid, connected: connected).sockets },
-                                      now: SystemTime.wallSeconds)
-        for finding in findings { act(on: finding, plan: current, connected: connected) }
+        // A process's descriptors are read once: its sockets decide, its other files go into the alert.
+        var files: [Int32: [String]] = [:]
+        let findings = tracker.review(processes, sockets: { p in
+            let held = table.descriptors(p.pid, connected: connected)
+            files[p.pid] = held.files
+            return held.sockets
+        }, now: SystemTime.wallSeconds)
+        for finding in findings { act(on: finding, plan: current, files: files) }
     }
 
     // MARK: actions
 
-    private func act(on finding: ProcessTracker.Finding, plan current: Plan, connected: [UInt64: SocketFact] = [:]) {
+    private func act(on finding: ProcessTracker.Finding, plan current: Plan, files: [Int32: [String]] = [:]) {
         logger.warning("\(finding.logLine)")
         switch finding {
         case .suspicious(let p, let sockets):
-            let files = table.descriptors(p.pid, connected: connected).files
+            let files = files[p.pid] ?? []
             var exe = p.exe
             if p.isDeleted {
                 exe += "\n\nThe file system shows this process is running an executable file that has been deleted. This typically happens when the original file has been replaced by a new file when the application is updated. To prevent this being reported again, restart the process that runs this executable file. See csf.conf and the PT_DELETED text for more information about the security implications of processes running deleted executable files."
