@@ -38,13 +38,18 @@ enum HttpGet {
             if n <= 0 { break }
             response += buffer[0..<n]
         }
+        return body(of: response)
+    }
+
+    /// The body of a 200 response; anything else (no header end, another status, garbage) is a failure.
+    static func body(of response: [UInt8]) -> Result<String, TcpConnection.Failure> {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = (0..<max(0, response.count - 3)).first(where: { response[$0..<$0 + 4].elementsEqual(separator) }) else {
             return .failure(.init(description: "no HTTP response"))
         }
         let status = String(decoding: response[..<end].prefix { $0 != 13 }, as: UTF8.self)
-        guard status.split(separator: " ").dropFirst().first == "200" else {
-            return .failure(.init(description: "the server said \(status)"))
+        guard status.hasPrefix("HTTP/"), status.split(separator: " ").dropFirst().first == "200" else {
+            return .failure(.init(description: "the server said \(status.prefix(100))"))
         }
         return .success(String(decoding: response[(end + 4)...], as: UTF8.self))
     }

@@ -148,3 +148,13 @@ import Testing
         #expect(AccountTracker.decode(AccountTracker.encode(snapshot)) == snapshot)
     }
 }
+
+@Suite struct AccountGarbageTests {
+    @Test func malformedPasswdShadowAndBaselineLinesAreSkipped() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\n# comment\nshort:x:0\n:x:0:0::/:/bin/sh\n\u{0}\u{1}garbage\ntoor:x:0:0::/root:/bin/sh\n"
+        let snapshot = AccountTracker.snapshot(passwd: passwd, shadow: "root\n::::\n\u{ff}")
+        #expect(Set(snapshot.keys) == ["root", "toor"])
+        #expect(AccountTracker.superusers(passwd: passwd, ignoring: []) == ["toor"])
+        #expect(AccountTracker.decode("garbage\nroot\tzz\t0\t0\t/root\t/bin/sh\nroot\t1\t0\n").isEmpty)
+    }
+}

@@ -51,3 +51,22 @@ import CsfTestSupport
         #expect(everything.all().count == 4)
     }
 }
+
+/// Garbage where lfd's new inputs come from: a status page, a URL, the kernel's process events, passwd.
+@Suite struct NewInputGarbageTests {
+    @Test func aStatusPageThatIsNotA200IsAFailureNotABody() {
+        func body(_ text: String) -> String? { if case .success(let b) = HttpGet.body(of: Array(text.utf8)) { return b } else { return nil } }
+        #expect(body("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nTotal Accesses: 5\n") == "Total Accesses: 5\n")
+        #expect(body("HTTP/1.1 404 Not Found\r\n\r\nnope") == nil)
+        #expect(body("garbage 200 without a status line\r\n\r\nx") == nil)
+        #expect(body("HTTP/1.1 200 OK\r\nno end of headers") == nil)
+        #expect(body("") == nil && body("\r\n\r") == nil)
+        #expect(body("\u{ff}\u{0}\r\n\r\n") == nil)
+    }
+
+    @Test func aBadURLIsRefusedBeforeAnyConnection() {
+        for url in ["https://127.0.0.1/server-status", "ftp://x/", "http://", "http://127.0.0.1/a b", "http://127.0.0.1/\r\nX-Injected: 1"] {
+            guard case .failure = HttpGet.fetch(url, timeout: 1) else { Issue.record("\(url) was fetched"); continue }
+        }
+    }
+}

@@ -24,3 +24,17 @@ import Testing
         #expect(events == [.fork(parent: 10, child: 11), .exec(pid: 11), .sessionStarted(pid: 11), .exit(pid: 11)])
     }
 }
+
+@Suite struct ProcessEventGarbageTests {
+    @Test func truncatedOrLyingMessagesAreDroppedNotRead() {
+        var events: [ProcessEvent] = []
+        let good = ProcessEventTests.message(what: 1, data: [10, 10, 11, 11])
+        // Cut short, a length beyond the datagram, a length below the header, random bytes.
+        for bytes in [Array(good.prefix(40)), { var b = good; b[0] = 0xff; return b }(), { var b = good; b[0] = 8; return b }(),
+                      (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37) }, []] {
+            bytes.withUnsafeBytes { ProcessEventSocket.decode($0, count: bytes.count, into: &events) }
+        }
+        #expect(events.allSatisfy { if case .lost = $0 { return false } else { return true } })
+        #expect(!events.contains(.fork(parent: 10, child: 11)), "nothing from the damaged copies of a fork")
+    }
+}
