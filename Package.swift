@@ -22,6 +22,7 @@ let package = Package(
                        providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev"])]),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "CsfCompat", dependencies: ["CSys"]),
         .target(name: "CsfPolicy", dependencies: ["CsfCompat"]),
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "CsfFirewall", dependencies: ["NftKernel", "NftRuleset", "CsfPolicy", "CsfCompat"]),
         .target(name: "LfdCore", dependencies: ["CsfCompat", "CPCRE2", "CSys"]),
         .target(name: "LfdService", dependencies: [
-            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys",
+            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -16,7 +16,9 @@
 /* glibc >= 2.34. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
-/* GNU extension. */
+/* GNU extensions. */
+extern int memfd_create(const char *name, unsigned int flags);
+#define CSYS_MFD_CLOEXEC 1U
 extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
 
 /* pidfd_open(2) / pidfd_send_signal(2) through syscall(2), which Swift cannot call (variadic): a signal sent
@@ -27,5 +29,13 @@ extern void *memmem(const void *haystack, size_t haystacklen, const void *needle
 static inline int csys_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 static inline int csys_gettid(void) { return (int)syscall(SYS_gettid); }
 static inline int csys_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+/* openat2(2) refusing every symbolic link on the way: lfd opens paths in world-writable directories (/tmp)
+   where any component may be swapped for a link to /etc between a check and an action. */
+#include <linux/openat2.h>
+static inline int csys_open_no_symlinks(int dirfd, const char *path, unsigned long long flags) {
+    struct open_how how = { .flags = flags, .mode = 0, .resolve = RESOLVE_NO_SYMLINKS };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
 
 #endif

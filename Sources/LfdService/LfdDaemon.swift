@@ -57,6 +57,7 @@ public final class LfdDaemon {
     let actions: FirewallActions
     let processWatch: ProcessWatch
     let accountWatch: AccountWatch
+    let hostWatch: HostWatch
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var syslogGroupMissingTold = false
@@ -97,6 +98,7 @@ public final class LfdDaemon {
         self.alertsBox = alertsBox
         self.processWatch = ProcessWatch(logger: logger, notify: notify)
         self.accountWatch = AccountWatch(paths: paths, logger: logger, notify: notify)
+        self.hostWatch = HostWatch(logger: logger, notify: notify)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -197,6 +199,7 @@ public final class LfdDaemon {
         logger.info("[SHUTDOWN] Daemon stopped")
         SystemdNotify.send("STOPPING=1")
         processWatch.stop()
+        hostWatch.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -233,6 +236,7 @@ public final class LfdDaemon {
             logger.warning("*WARNING* RESTRICT_SYSLOG = 1: \(restricted.joined(separator: ", ")) turned off (their logs are files any user can write to through syslog; journal sources stay on)")
         }
         let processPlan = try Self.processPlan(paths: paths, config: config)
+        let hostPlan = try Self.hostWatchPlan(paths: paths, config: config, logger: logger)
         let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
         if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
         for d in ruleDiagnostics where d.severity == .warning { logger.warning("*WARNING* \(d)") }
@@ -298,12 +302,41 @@ public final class LfdDaemon {
             logger.info("[STARTUP] Exploit Tracking [\(config.int("LF_EXPLOIT") > 0 ? "Enabled" : "Disabled")]")
         }
         accountWatch.configure(config)
+        if initial {
+            let dirwatch = hostPlan.directories.enabled ? "Enabled (\(Int(hostPlan.directories.interval)) seconds)" : "Disabled"
+            let dirwatchFile = hostPlan.entries.enabled ? "Enabled (\(Int(hostPlan.entries.interval)) seconds)" : "Disabled"
+            logger.info("[STARTUP] Integrity Tracking [\(hostPlan.integrity.enabled ? "Enabled" : "Disabled")]")
+            logger.info("[STARTUP] Directory Watch (Core) [\(dirwatch)]")
+            logger.info("[STARTUP] Directory Watch (File) [\(dirwatchFile)]")
+        }
+        if hostPlan.directories.enabled { logger.info("(csf.fignore): \(hostPlan.directories.ignore.count) entries") }
+        if hostPlan.entries.enabled { logger.info("(csf.dirwatch): \(hostPlan.entries.entries.count) entries") }
+        hostWatch.configure(hostPlan)
+    }
+
+    /// LF_DIRWATCH (csf.fignore), LF_DIRWATCH_FILE (csf.dirwatch), LF_INTEGRITY. A bad csf.fignore line is an
+    /// error with its file and line, like csf.pignore's: a broken pattern would otherwise silently watch less.
+    static func hostWatchPlan(paths: CsfPaths, config: CsfConfig, logger: Logger) throws(CsfError) -> HostWatch.Plan {
+        var ignore = FileIgnore()
+        let path = paths.etc("csf.fignore")
+        if config.int("LF_DIRWATCH") > 0, let text = try? TextFile.read(path) {
+            let (parsed, diagnostics) = FileIgnore.parse(text, path: path) { try? TextFile.read(paths.path($0)) }
+            if diagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(diagnostics) }
+            for d in diagnostics { logger.warning("*WARNING* \(d)") }
+            ignore = parsed
+        }
+        var plan = HostWatch.Plan()
+        plan.directories = DirectoryWatch.plan(paths: paths, config: config, ignore: ignore)
+        plan.entries = EntryWatch.plan(paths: paths, config: config, logger: logger)
+        plan.integrity = IntegrityWatch.plan(paths: paths, config: config)
+        return plan
     }
 
     /// The problems of lfd's own files that stop it (csf.pignore), for `lfd` to say before it detaches.
     public static func startProblems(paths: CsfPaths, config: CsfConfig) -> CsfError? {
         do {
             _ = try processPlan(paths: paths, config: config)
+            _ = try hostWatchPlan(paths: paths, config: config, logger: Logger(label: "lfd.check", factory: { _ in SwiftLogNoOpLogHandler() }))
             return nil
         } catch {
             return error

@@ -21,4 +21,5 @@ package enum ASCII {
     /// Blank: a space or a tab (what separates a list entry from its comment).
     package static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
     package static func isDigit(_ b: UInt8) -> Bool { b >= zero && b <= nine }
+    package static func isHexDigit(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46) }
 }

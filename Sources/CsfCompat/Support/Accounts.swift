@@ -23,8 +23,20 @@ public enum Accounts {
         return pw.pointee.pw_uid
     }
 
+    /// Reentrant: lfd's watch threads ask at the same time.
     public static func name(ofUID uid: UInt32) -> String? {
-        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return nil }
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name else { return nil }
+        return String(cString: name)
+    }
+
+    public static func name(ofGID gid: UInt32) -> String? {
+        var entry = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.gr_name else { return nil }
         return String(cString: name)
     }
 

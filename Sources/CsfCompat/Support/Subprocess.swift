@@ -31,6 +31,23 @@ public enum Subprocess {
     /// Runs to completion or kills the whole process group after `timeout` seconds.
     /// `input` becomes the program's standard input (through an unlinked temporary file: no pipe to deadlock on).
     public static func run(_ argv: [String], input: String? = nil, timeout: Double, quiet: Bool = false) -> Outcome {
+        run(argv, input: input, timeout: timeout, quiet: quiet, stdout: nil)
+    }
+
+    /// What the program printed on its standard output (kept in memory, not in a file), when it exited 0 in time.
+    public static func output(_ argv: [String], timeout: Double, limit: Int = 256 << 20) -> String? {
+        let fd = memfd_create("nftcsf-output", CSYS_MFD_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard run(argv, input: nil, timeout: timeout, quiet: true, stdout: fd) == .exited(0) else { return nil }
+        let size = Int(lseek(fd, 0, SEEK_END))
+        guard size >= 0, size <= limit else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+        return n == size ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+
+    private static func run(_ argv: [String], input: String?, timeout: Double, quiet: Bool, stdout: Int32?) -> Outcome {
         var inputPath: String?
         if let input {
             var template = Array("/tmp/nftcsf-input-XXXXXX".utf8CString)
@@ -51,7 +68,10 @@ public enum Subprocess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        if quiet {
+        if let stdout {
+            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        } else if quiet {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
