@@ -82,6 +82,14 @@ public struct Firewall {
 
     public static func restartRequest(_ paths: CsfPaths) -> String { paths.lib("csf.restart") }
 
+    /// `csf -lr`: lfd sends the log scanner report on its next pass (csf.logrun); nil when LOGSCANNER is off.
+    public func requestLogScanReport() throws(CsfError) -> Int? {
+        let config = configForDisplay()
+        guard config.bool("LOGSCANNER") else { return nil }
+        try FileSystem.writeAtomically(paths.lib("csf.logrun"), "", sync: false)
+        return max(1, config.int("LF_PARSE"))
+    }
+
     /// `csf --trace add|remove IP`: packets from the address are marked for `nft monitor trace` (csf marked
     /// only TCP SYNs in its raw table); the mark goes with the next start, as csf's did.
     public func trace(_ action: String, _ target: String) throws(CsfError) -> String {

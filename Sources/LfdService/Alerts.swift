@@ -25,7 +25,7 @@ public struct Alerts: Sendable {
     public var templateDirs: [String] { [paths.etc("tpl"), paths.path("/usr/local/csf/tpl")] }
 
     /// The filled message, or nil (logged) when the template is missing.
-    public func message(_ template: String, _ values: [String: String]) -> String? {
+    public func message(_ template: String, _ values: [String: String], to: String? = nil, from: String? = nil) -> String? {
         guard let text = templateDirs.lazy.compactMap({ try? TextFile.read($0 + "/" + template) }).first else {
             logger.error("*Error* alert template \(template) is missing from \(templateDirs.joined(separator: " and ")); alert not sent")
             return nil
@@ -33,11 +33,12 @@ public struct Alerts: Sendable {
         var vars = values
         vars["hostname"] = LfdLogFile.shortHostname()
         vars["time"] = LocalTime.format(SystemTime.wallSeconds, LocalTime.mail)
-        return AlertTemplate.render(text, values: vars, to: config["LF_ALERT_TO"], from: config["LF_ALERT_FROM"])
+        return AlertTemplate.render(text, values: vars, to: to ?? config["LF_ALERT_TO"], from: from ?? config["LF_ALERT_FROM"])
     }
 
-    public func send(_ template: String, _ values: [String: String]) {
-        guard let message = message(template, values) else { return }
+    /// `to`/`from` replace LF_ALERT_TO/LF_ALERT_FROM when given.
+    public func send(_ template: String, _ values: [String: String], to: String? = nil, from: String? = nil) {
+        guard let message = message(template, values, to: to, from: from) else { return }
         let from = AlertTemplate.header("From", of: message), to = AlertTemplate.header("To", of: message)
         let smtp = config["LF_ALERT_SMTP"].trimmingWhitespace()
         if !smtp.isEmpty {

@@ -8,6 +8,8 @@ import Logging
 public enum Notice: Sendable, Equatable {
     case alert(template: String, values: [String: String])
     case report(script: String, arguments: [String])
+    /// A template to other addresses than LF_ALERT_TO/LF_ALERT_FROM (X-ARF reports: X_ARF_TO, X_ARF_FROM).
+    case mail(template: String, values: [String: String], to: String, from: String)
 }
 
 /// Carries out lfd's blocks (reference §6.7) through the same code as `csf -d` / `csf -td` (files, csf's lock,
@@ -91,6 +93,7 @@ public struct Blocker {
             return .failed(error.description)
         }
         alert(b)
+        xarf(b)
         // LT_SKIPPERMBLOCK: login-tracking blocks never count toward LF_PERMBLOCK.
         if !(LoginTracker.services[b.trigger] != nil && config.bool("LT_SKIPPERMBLOCK")) {
             escalate(b, message: message, perm: b.seconds == nil)
@@ -129,6 +132,30 @@ public struct Blocker {
             guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
             notify(Self.loginFailureAlert(b, action: action, text: b.lines.joined(separator: "\n")))
         }
+    }
+
+    /// X_ARF: an abuse report in the X-ARF format (x-arf.txt) for login-failure, port-scan and connection
+    /// blocks, to X_ARF_TO (else LF_ALERT_TO) from X_ARF_FROM. The MIME boundary is random: a log line cannot
+    /// close the report's part and forge another. X_ARF_ABUSE (the abuse contact looked up in DNS) is not built.
+    private func xarf(_ b: FailureTracker.Block) {
+        guard config.bool("X_ARF"), LoginTracker.services[b.trigger] == nil else { return }
+        let to = config["X_ARF_TO"].trimmingWhitespace(), from = config["X_ARF_FROM"].trimmingWhitespace()
+        let host = LfdLogFile.shortHostname()
+        let boundary = FileDigest.hex((0..<12).map { _ in UInt8.random(in: 0...255) })
+        let service: String
+        switch b.trigger {
+        case "PS_LIMIT": service = "portscan"
+        case "CT_LIMIT", "CT_SUBNET_LIMIT": service = "connection-tracking"
+        default: service = b.apps.joined(separator: ",")
+        }
+        let values = ["ip": b.ip.description, "tip": "\(b.ip) (-)", "iptype": b.ip.family == .v4 ? "ipv4" : "ipv6",
+                      "ipcount": "\(b.hits) (\(service))", "iptick": "\(b.interval)", "service": service,
+                      "csfversion": NftcsfVersion.string, "reportedfrom": from.isEmpty ? "root@\(host)" : from,
+                      "reportedid": "\(boundary)@\(host)", "boundary": boundary,
+                      "text": b.lines.map { shown($0, limit: 4000) }.joined(separator: "\n"),
+                      "RFC3339": LocalTime.format(SystemTime.wallSeconds, "%Y-%m-%dT%H:%M:%S%z"), "abuseip": ""]
+        notify(.mail(template: "x-arf.txt", values: values, to: to.isEmpty ? config["LF_ALERT_TO"] : to,
+                     from: from.isEmpty ? config["LF_ALERT_FROM"] : from))
     }
 
     /// csf's alert.txt for a block.

@@ -47,6 +47,8 @@ final class DirectoryWatch {
     /// Paths told, and when: told again after LF_FLUSH while still there, as csf does.
     private var told: [RawPath: Double] = [:]
     private var incomplete = false
+    private var walked = 0
+    private var walkedOnce = false
     private var nextWalk = 0.0
     private var nextRetell = 0.0
     private var window = (start: 0.0, told: 0, held: 0, removed: 0)
@@ -166,12 +168,18 @@ final class DirectoryWatch {
     private func walk(now: Double) {
         let deadline = now + plan.interval / 10 + 10
         incomplete = inotify < 0
+        walked = 0
         for root in plan.roots {
             if !walk(from: RawPath(root), now: now, deadline: deadline) {
                 logger.warning("Directory Watching terminated after \(Int(plan.interval / 10 + 10)) seconds")
                 break
             }
         }
+        let took = SystemTime.monotonic - now
+        if took >= 1 || !walkedOnce {
+            logger.info("Directory Watching: \(walked) entries walked, \(watched.count) directories watched, in \(took.twoDecimals) secs")
+        }
+        walkedOnce = true
         nextWalk = SystemTime.monotonic + (incomplete ? plan.interval : max(plan.interval, Self.safetyWalk))
     }
 
@@ -192,6 +200,7 @@ final class DirectoryWatch {
                 if type == UInt8(DT_DIR) { pending.append(path) }
                 judge(parent: fd, parentPath: dir, name: name, path: path, now: now)
                 visited += 1
+                walked += 1
                 return visited % 4096 != 0 || SystemTime.monotonic < deadline
             }
             if SystemTime.monotonic >= deadline { return false }

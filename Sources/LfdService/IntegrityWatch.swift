@@ -177,6 +177,9 @@ final class IntegrityWatch {
         if next != baseline || !hasBaseline { save(next) }
         (baseline, hasBaseline) = (next, true)
         lastCheck = (current.count, read, SystemTime.monotonic - started)
+        if read > 0 {
+            logger.info("System Integrity: \(current.count) files checked (\(read) read) against \(packages.count) packaged checksums in \(lastCheck.seconds.twoDecimals) secs")
+        }
         report(findings.sorted { $0.0 < $1.0 })
     }
 

@@ -11,7 +11,8 @@ extension LfdDaemon {
         countForFlood(lines)
         for line in lines {
             if !loginAlertKeys.isEmpty { loginAlert(line) }
-            if syslogCheck.code != nil, line.keys.contains("SYSLOG_LOG") { syslogCheck.saw(line.text) }
+            if syslogCheck.code != nil, line.keys.contains("SYSLOG_LOG"), syslogCheck.saw(line.text) { continue }
+            logScanReports.see(line)
             for key in line.keys {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 consider(d, line: line.text, now: now)

@@ -60,6 +60,7 @@ public final class LfdDaemon {
     let hostWatch: HostWatch
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
+    var logScanReports = LogScanReports()
     var syslogGroupMissingTold = false
     /// LF_CPANEL_ALERT: the accounts told about (LF_CPANEL_ALERT_USERS), and when each address and account was
     /// last seen.
@@ -237,6 +238,7 @@ public final class LfdDaemon {
         }
         let processPlan = try Self.processPlan(paths: paths, config: config)
         let hostPlan = try Self.hostWatchPlan(paths: paths, config: config, logger: logger)
+        let logScanPlan = try LogScanReports.plan(paths: paths, config: config)
         let (rules, ruleDiagnostics) = DetectorLibrary.load(paths)
         if ruleDiagnostics.contains(where: { $0.severity == .error }) { throw .invalidInput(ruleDiagnostics) }
         for d in ruleDiagnostics where d.severity == .warning { logger.warning("*WARNING* \(d)") }
@@ -269,6 +271,13 @@ public final class LfdDaemon {
         }
         let wanted = LogSources.journals(plan)
         var files = LogSources.files(plan)
+        logScanReports.plan = logScanPlan
+        for path in logScanPlan.files where !(files[path]?.contains(LogScanReports.key) ?? false) {
+            files[path, default: []].append(LogScanReports.key)
+        }
+        if logScanPlan.enabled && initial {
+            logger.info("Log Scanner: \(logScanPlan.files.count) file(s) of csf.logfiles, \(logScanPlan.ignore.count) csf.logignore expression(s), reports \(logScanPlan.interval.rawValue)")
+        }
         if initial || Set(wanted.keys) != Set(journals.map(\.spec)) {
             var opened: [JournalSource] = []
             for (spec, keys) in wanted.sorted(by: { $0.key < $1.key }) {
@@ -337,6 +346,7 @@ public final class LfdDaemon {
         do {
             _ = try processPlan(paths: paths, config: config)
             _ = try hostWatchPlan(paths: paths, config: config, logger: Logger(label: "lfd.check", factory: { _ in SwiftLogNoOpLogHandler() }))
+            _ = try LogScanReports.plan(paths: paths, config: config)
             return nil
         } catch {
             return error
@@ -434,6 +444,8 @@ public final class LfdDaemon {
         checkConnections()
         checkLoad()
         checkSyslog()
+        let actions = self.actions
+        logScanReports.tick(paths: paths, logger: logger) { actions.notify($0) }
         reportUntrustedJournalEntries()
         restrictSyslogSocket()
         tracker.prune(now: SystemTime.wallSeconds)
@@ -513,6 +525,8 @@ public final class LfdDaemon {
         switch notice {
         case .alert(let template, let values):
             alerts?.send(template, values)
+        case .mail(let template, let values, let to, let from):
+            alerts?.send(template, values, to: to, from: from)
         case .report(let script, let arguments):
             guard FileSystem.isExecutableFile(script) else { return }
             // Detached and killed after 10 seconds, as csf runs them (reference §6.10).

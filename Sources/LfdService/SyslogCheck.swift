@@ -38,10 +38,12 @@ struct SyslogCheck {
         return .sent(fresh)
     }
 
-    /// A line read from SYSLOG_LOG.
-    mutating func saw(_ line: String) {
-        guard let code, line.contains("lfd["), line.contains("SYSLOG check [\(code)]") else { return }
+    /// A line read from SYSLOG_LOG; true when it is the check line (the log scanner leaves it out, as csf).
+    @discardableResult
+    mutating func saw(_ line: String) -> Bool {
+        guard let code, line.contains("lfd["), line.contains("SYSLOG check [\(code)]") else { return false }
         self.code = nil
+        return true
     }
 
     /// 15 to 29 letters and digits, as csf's.

@@ -4,7 +4,7 @@ import ArgumentParser
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
-    case restartall, startq, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
+    case restartall, startq, logrun, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
     // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
     case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
@@ -27,6 +27,7 @@ enum CsfAction: String, EnumerableFlag {
         case .lfd: return [.customLong("lfd")]
         case .restartall: return [.customLong("ra", withSingleDash: true), .customLong("restartall")]
         case .startq: return [.customShort("q"), .customLong("startq")]
+        case .logrun: return [.customLong("lr", withSingleDash: true), .customLong("logrun")]
         case .status4: return [.customLong("l4", withSingleDash: true), .customLong("status4")]
         case .status6: return [.customLong("l6", withSingleDash: true), .customLong("status6")]
         case .ports: return [.customShort("p"), .customLong("ports")]
@@ -73,6 +74,7 @@ enum CsfAction: String, EnumerableFlag {
         case .lfd: return "--lfd start|stop|restart|status: control lfd (through systemd when it runs lfd); status shows what lfd reads, tracks and banned."
         case .restartall: return "Restart the firewall, then lfd."
         case .startq: return "Ask lfd to restart the firewall within LF_PARSE seconds."
+        case .logrun: return "Ask lfd to send the log scanner report (LOGSCANNER) now."
         case .status4: return "List the running ruleset's IPv4 part."
         case .status6: return "List the running ruleset's IPv6 part."
         case .ports: return "List listening ports, whether TCP_IN/UDP_IN open them, connections and processes."

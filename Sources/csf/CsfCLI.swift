@@ -30,6 +30,11 @@ struct CsfCLI {
             case .startq:
                 let seconds = try firewall.requestRestartByLfd()
                 print("lfd will restart csf within the next \(seconds) seconds")
+            case .logrun:
+                guard let seconds = try firewall.requestLogScanReport() else {
+                    return reporter.fail(CommandFailure(exitCode: 1, message: "Option LOGSCANNER needs to be enabled in csf.conf for this feature"))
+                }
+                print("lfd will send the log scanner report within the next \(seconds) seconds")
             case .status4, .status6:
                 try status(firewall, family: action == .status4 ? .v4 : .v6)
             case .ports:

@@ -16,4 +16,12 @@ public enum LocalTime {
         let n = strftime(&buf, buf.count, pattern, &tmv)
         return String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// The local hour (0–23) and day of the month (1–31).
+    public static func components(_ epoch: Int) -> (hour: Int, day: Int) {
+        var t = time_t(epoch)
+        var tmv = tm()
+        localtime_r(&t, &tmv)
+        return (Int(tmv.tm_hour), Int(tmv.tm_mday))
+    }
 }

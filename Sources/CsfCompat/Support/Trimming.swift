@@ -8,3 +8,12 @@ extension StringProtocol {
         return String(scalars[first...last])
     }
 }
+
+extension Double {
+    /// Seconds (or any measure) with two decimals, for log lines: `1.5` → `1.50`.
+    public var twoDecimals: String {
+        let hundredths = Int((self * 100).rounded())
+        let fraction = abs(hundredths % 100)
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
