@@ -92,7 +92,7 @@ class Lab:
 
 
 def alert_latency(drops):
-    lab = Lab({"LF_INTEGRITY": "0"})
+    lab = Lab({"LF_INTEGRITY": "0", "LF_DIRWATCH": "60"})
     times = []
     try:
         lab.wait_for(r"Directory Watching: \d+ entries walked", 10)

@@ -16,6 +16,16 @@
 /* glibc >= 2.34. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 
+/* chattr +i on an open directory (LF_SCRIPT_PERM): ioctl is variadic, which Swift cannot call. */
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+static inline int csys_set_immutable(int fd) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) return -1;
+    flags |= FS_IMMUTABLE_FL;
+    return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
+
 /* GNU extensions. */
 extern int memfd_create(const char *name, unsigned int flags);
 #define CSYS_MFD_CLOEXEC 1U

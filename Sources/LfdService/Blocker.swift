@@ -110,6 +110,8 @@ public struct Blocker {
     /// connection tracking have templates of their own.
     private func alert(_ b: FailureTracker.Block) {
         let action = b.seconds.map { "Temporary Block for \($0) seconds [\(b.trigger)]" } ?? "Permanent Block [\(b.trigger)]"
+        // Relay tracking mails relayalert.txt itself.
+        if b.trigger.hasPrefix("RT_") { return }
         switch b.trigger {
         case "PS_LIMIT":
             guard config.bool("PS_EMAIL_ALERT") else { return }
@@ -138,7 +140,7 @@ public struct Blocker {
     /// blocks, to X_ARF_TO (else LF_ALERT_TO) from X_ARF_FROM. The MIME boundary is random: a log line cannot
     /// close the report's part and forge another. X_ARF_ABUSE (the abuse contact looked up in DNS) is not built.
     private func xarf(_ b: FailureTracker.Block) {
-        guard config.bool("X_ARF"), LoginTracker.services[b.trigger] == nil else { return }
+        guard config.bool("X_ARF"), LoginTracker.services[b.trigger] == nil, !b.trigger.hasPrefix("RT_") else { return }
         let to = config["X_ARF_TO"].trimmingWhitespace(), from = config["X_ARF_FROM"].trimmingWhitespace()
         let host = LfdLogFile.shortHostname()
         let boundary = FileDigest.hex((0..<12).map { _ in UInt8.random(in: 0...255) })

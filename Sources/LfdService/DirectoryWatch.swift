@@ -113,10 +113,10 @@ final class DirectoryWatch {
 
     func run(now: Double, readable: Bool) {
         guard plan.enabled else { return }
+        closeWindowIfDue(now: now)
         if readable { drain(now: now) }
         if now >= nextWalk { walk(now: now) }
         if now >= nextRetell { retell(now: now) }
-        closeWindowIfDue(now: now)
         flushQuarantine()
     }
 

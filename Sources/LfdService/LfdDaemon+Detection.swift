@@ -13,6 +13,7 @@ extension LfdDaemon {
             if !loginAlertKeys.isEmpty { loginAlert(line) }
             if syslogCheck.code != nil, line.keys.contains("SYSLOG_LOG"), syslogCheck.saw(line.text) { continue }
             logScanReports.see(line)
+            if line.keys.contains(MailAbuse.relayKey) || line.keys.contains(MailAbuse.scriptKey) { mailAbuse(line, now: now) }
             for key in line.keys {
                 guard let d = byKey[key]?.classify(line.text, logKey: nil) else { continue }
                 consider(d, line: line.text, now: now)
@@ -250,6 +251,8 @@ extension LfdDaemon {
                 tracker.committed(entry.block.ip)
             case .expiryFinished:
                 expiryInFlight = false
+            case .queueTold:
+                mail.queueToldAt = SystemTime.monotonic
             case .resolved(let ip, let entry):
                 for (d, line) in rignore.resolved(ip, ignoredBy: entry, now: SystemTime.monotonic) {
                     if entry != nil {

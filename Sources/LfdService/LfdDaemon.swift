@@ -61,6 +61,7 @@ public final class LfdDaemon {
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
+    var mail = MailAbuse()
     var syslogGroupMissingTold = false
     /// LF_CPANEL_ALERT: the accounts told about (LF_CPANEL_ALERT_USERS), and when each address and account was
     /// last seen.
@@ -80,6 +81,8 @@ public final class LfdDaemon {
         case blockFinished(key: String, outcome: Blocker.Outcome)
         case expiryFinished
         case resolved(IPAddress, ignoredBy: String?)
+        /// LF_QUEUE_ALERT told (the next is due after LF_FLUSH).
+        case queueTold
     }
 
     public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
@@ -311,6 +314,7 @@ public final class LfdDaemon {
             logger.info("[STARTUP] Exploit Tracking [\(config.int("LF_EXPLOIT") > 0 ? "Enabled" : "Disabled")]")
         }
         accountWatch.configure(config)
+        mail.configure(paths: paths, config: config)
         if initial {
             let dirwatch = hostPlan.directories.enabled ? "Enabled (\(Int(hostPlan.directories.interval)) seconds)" : "Disabled"
             let dirwatchFile = hostPlan.entries.enabled ? "Enabled (\(Int(hostPlan.entries.interval)) seconds)" : "Disabled"
@@ -444,6 +448,7 @@ public final class LfdDaemon {
         checkConnections()
         checkLoad()
         checkSyslog()
+        checkMailQueue()
         let actions = self.actions
         logScanReports.tick(paths: paths, logger: logger) { actions.notify($0) }
         reportUntrustedJournalEntries()

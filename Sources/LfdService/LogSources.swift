@@ -7,7 +7,8 @@ enum LogSources {
     /// The enabled detectors' logs, and those of the enabled login alerts.
     static func plan(_ rules: [FailureRule], config: CsfConfig, host: LogSourcePlan.Host = .current) -> LogSourcePlan {
         let syslogCheck = config.int("SYSLOG_CHECK") > 0 ? ["SYSLOG_LOG"] : []
-        return LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys) + loginAlertKeys(config) + syslogCheck, config: config, host: host)
+        return LogSourcePlan.resolve(keys: rules.flatMap(\.logKeys) + loginAlertKeys(config) + syslogCheck + MailAbuse.logKeys(config),
+                                     config: config, host: host)
     }
 
     static func loginAlertKeys(_ config: CsfConfig) -> [String] {

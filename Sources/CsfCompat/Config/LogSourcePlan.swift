@@ -96,6 +96,9 @@ public struct LogSourcePlan: Sendable {
             "POP3D_LOG": mail, "IMAPD_LOG": mail,
             "FTPD_LOG": messages, "BIND_LOG": messages, "SUHOSIN_LOG": messages, "SYSLOG_LOG": messages,
             "HTACCESS_LOG": apache, "MODSEC_LOG": apache,
+            // Relay and script tracking: Exim's main log where it has one, else the mail log (Postfix).
+            "SMTPRELAY_LOG": ["/var/log/exim_mainlog", "/var/log/exim4/mainlog", "/var/log/exim/main.log"] + mail,
+            "SCRIPT_LOG": ["/var/log/exim_mainlog", "/var/log/exim4/mainlog", "/var/log/exim/main.log"],
         ]
     }()
 
@@ -115,6 +118,9 @@ public struct LogSourcePlan: Sendable {
         "SMTPAUTH_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd",
                          "SYSLOG_IDENTIFIER=postfix/smtps/smtpd", "SYSLOG_IDENTIFIER=dovecot", "SYSLOG_IDENTIFIER=exim"],
         "BIND_LOG": ["SYSLOG_IDENTIFIER=named"],
+        "SMTPRELAY_LOG": ["SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/submission/smtpd", "SYSLOG_IDENTIFIER=postfix/smtps/smtpd",
+                          "SYSLOG_IDENTIFIER=postfix/pickup", "SYSLOG_IDENTIFIER=postfix/qmgr", "SYSLOG_IDENTIFIER=exim"],
+        "SCRIPT_LOG": ["SYSLOG_IDENTIFIER=exim"],
         // SYSLOG_CHECK's own line: the journal is where syslog lines end up on a host without a syslog daemon.
         "SYSLOG_LOG": ["SYSLOG_IDENTIFIER=lfd"],
         // Web servers logging their errors to syslog (Apache's ErrorLog syslog:, nginx's error_log syslog:).

@@ -346,6 +346,32 @@ def smtp_auths(host, port, user, password, attempts):
     return count_logins(attempts, once)
 
 
+def send_mails(host, port, count, recipients, user, password):
+    """`count` messages over one SMTP session, each to `recipients` addresses @example.test, after AUTH PLAIN
+    when `user` is not "-". Prints how many were accepted."""
+    import smtplib
+    sent = 0
+    c = smtplib.SMTP(host, port, timeout=10)
+    try:
+        c.ehlo("client.example")
+        if user != "-":
+            c.user, c.password = user, password
+            c.auth("PLAIN", c.auth_plain)
+        for i in range(count):
+            to = [f"rcpt{i}-{r}@example.test" for r in range(recipients)]
+            c.sendmail("sender@client.example", to, f"Subject: message {i}\r\n\r\nhello {i}\r\n")
+            sent += 1
+    except (smtplib.SMTPException, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+    finally:
+        try:
+            c.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+    print(sent)
+    return 0
+
+
 def smtp_hang(port, ready):
     """An SMTP server on 127.0.0.1:port that accepts connections and never says a word."""
     import socket
@@ -453,6 +479,8 @@ def main(argv):
         return ftp_logins(argv[2], int(argv[3]), argv[4], argv[5], int(argv[6]))
     if cmd == "smtp-auth":
         return smtp_auths(argv[2], int(argv[3]), argv[4], argv[5], int(argv[6]))
+    if cmd == "send-mail":
+        return send_mails(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), argv[6], argv[7])
     if cmd == "smtp":
         return smtp_sink(int(argv[2]), argv[3], argv[4])
     if cmd == "sshd":
