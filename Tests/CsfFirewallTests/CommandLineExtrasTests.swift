@@ -130,14 +130,15 @@ import CsfTestSupport
 
     @Test func enabledProtectionsThatDoNothingFailTheCheck() throws {
         let dir = try TempDir.csfRoot()
-        for key in ["LF_SCRIPT_PERM", "CF_ENABLE"] {
+        for key in ["CF_ENABLE"] {
             try dir.setConfig([key: "3"])
             let report = MigrationCheck.run(paths: dir.paths, host: .init())
             #expect(!report.passes && report.findings.contains { $0.key == key && $0.losesSecurity }, "\(key)")
             try dir.setConfig([key: "0"])
         }
         // Built since (issues 14, 16 and 17): enabling them loses nothing.
-        for key in ["LF_DIRWATCH", "LF_DIRWATCH_DISABLE", "LF_DIRWATCH_FILE", "LF_INTEGRITY", "LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401", "LF_DISTFTP", "LF_DISTSMTP", "PT_SSHDKILL", "RESTRICT_SYSLOG",
+        for key in ["LF_DIRWATCH", "LF_DIRWATCH_DISABLE", "LF_DIRWATCH_FILE", "LF_INTEGRITY", "LF_SCRIPT_PERM", "LF_SCRIPT_ALERT",
+                    "RT_RELAY_BLOCK", "RT_RELAY_ALERT", "LF_QUEUE_ALERT", "LOGSCANNER", "X_ARF", "LF_CXS", "LF_QOS", "LF_SYMLINK", "LF_APACHE_401", "LF_DISTFTP", "LF_DISTSMTP", "PT_SSHDKILL", "RESTRICT_SYSLOG",
                     "PT_FORKBOMB", "PT_USERKILL", "PT_LIMIT", "PT_LOAD", "AT_ALERT", "SYSLOG_CHECK", "LOGFLOOD_ALERT", "LF_CPANEL_ALERT"] {
             try dir.setConfig([key: "3"])
             #expect(!MigrationCheck.run(paths: dir.paths, host: .init()).findings.contains { $0.key == key }, "\(key)")

@@ -67,7 +67,7 @@ public enum Subprocess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        // The capture descriptor is put in place before everything from 3 up is closed.
         if let stdout {
             posix_spawn_file_actions_adddup2(&actions, stdout, 1)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
@@ -75,6 +75,7 @@ public enum Subprocess {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         guard let pid = spawn(argv, attr: &attr, actions: &actions, env: environment()) else {
             return .failedToStart(String(cString: strerror(errno)))
         }
