@@ -163,6 +163,7 @@ public struct Firewall {
         }
         FileSystem.remove(paths.errorMarker)
         pruneTempLists(now: prepared.outcome.policy.now)
+        for line in SmtpAuthRestrict.apply(paths: paths, config: prepared.outcome.config) { log(line) }
 
         // Lockout protection is armed before the post hooks: a failing csfpost.sh must not disarm it.
         let config = prepared.outcome.config

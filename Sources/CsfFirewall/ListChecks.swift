@@ -5,6 +5,7 @@ import CsfCompat
 public enum ListChecks {
     public static func auxiliary(_ paths: CsfPaths) -> [Diagnostic] {
         ignore(paths.ignore) + rignore(paths.etc("csf.rignore")) + uidignore(paths.etc("csf.uidignore"))
+            + SmtpAuthRestrict.text(paths).1
     }
 
     /// csf.ignore: addresses and CIDRs lfd never blocks and `csf -d` refuses.

@@ -53,8 +53,6 @@ public struct MigrationCheck {
         Rule(keys: ["GLOBAL_ALLOW", "GLOBAL_DYNDNS", "DYNDNS", "GLOBAL_IGNORE", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
              kind: .notImplemented, losesSecurity: false,
              reason: "remote/dynamic allow and ignore lists are not built; those hosts are filtered like everyone else"),
-        Rule(keys: ["SMTPAUTH_RESTRICT"], kind: .notImplemented, losesSecurity: true,
-             reason: "the cPanel/exim SMTP AUTH restriction file is not written"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],
              related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
                        "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],

@@ -121,6 +121,41 @@ struct MailAbuseKernelTests {
         #expect(lab.lfdLog.components(separatedBy: "*Email Queue*").count == 2, "told once per LF_FLUSH")
     }
 
+    /// SMTPAUTH_RESTRICT: csf -s writes /etc/exim.smtpauth from csf.smtpauth, and a real Exim offering AUTH
+    /// only to the hosts in it lets the listed peer log in and not the other.
+    @Test func smtpAuthRestrictWritesTheFileEximReads() throws {
+        let lab = try NetLab(peers: 2)
+        let host = try PrivateHost(lab: lab, way: .file)
+        defer { host.stop() }
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        let d = host.dir + "/exim"
+        for sub in ["/spool", "/spool/input", "/spool/msglog", "/spool/db"] { try DaemonMatrix.mkdir(d + sub, mode: 0o777) }
+        let file = lab.root + "/etc/exim.smtpauth"
+        // As cPanel's Exim uses it: AUTH advertised to, and accepted from, the listed hosts only.
+        let config = Self.eximConfig(d)
+            .replacingOccurrences(of: "auth_advertise_hosts = *", with: "auth_advertise_hosts = net-iplsearch;\(file)\nacl_smtp_auth = acl_check_auth")
+            .replacingOccurrences(of: "begin acl\n", with: "begin acl\nacl_check_auth:\n  accept hosts = net-iplsearch;\(file)\n  deny message = AUTH is not allowed from your address\n")
+        try DaemonMatrix.write(config, d + "/exim.conf")
+        try lab.write("csf.smtpauth", "\(p1.v4) # the office\n2001:db8:9::/48\nnot-an-address\n")
+        try lab.setConfig(["TCP_IN": "22,2526", "SMTPAUTH_RESTRICT": "1", "LF_SMTPAUTH": "0"])
+        let r = try lab.csf("-s")
+        #expect(r.status == 0 && (r.stdout + r.stderr).contains("csf.smtpauth:3: warning: 'not-an-address'"), "\(r)")
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(written.contains("127.0.0.0/8\n\"::1\"\n\"::1/128\"\n\(p1.v4)\n\"2001:db8:9::/48\"\n"), "\(written)")
+        #expect(!written.contains("not-an-address"))
+        // Exim reads it as its exim_user (the lab's root is 0700); a lookup it cannot do would advertise AUTH to all.
+        #expect(chmod(lab.root, 0o711) == 0 && chmod(lab.root + "/etc", 0o755) == 0)
+        let started = try host.start(daemons: """
+        mkdir -p /var/log/exim4 && chmod 777 /var/log/exim4
+        run exim \(Self.exim) -C \(d)/exim.conf -bdf -oX 2526 -oP \(d)/exim.pid
+        for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/2526) 2>/dev/null && break; sleep 0.05; done
+        """, extraUsers: ["Debian-exim:x:2002:2002::/nonexistent:/usr/sbin/nologin"])
+        #expect(started.status == 0, "\(started.stdout)\(started.stderr)")
+        #expect(DaemonMatrix.count(try lab.peerRun(p1, ["smtp-auth", p1.fwV4, "2526", "alice", "secret", "1"])) == 1, "\(host.logs)")
+        let refused = try lab.peerRun(p2, ["smtp-auth", p2.fwV4, "2526", "alice", "secret", "1"])
+        #expect(DaemonMatrix.count(refused) == 0, "\(refused)\n\(host.logs)")
+    }
+
     /// Postfix: unauthenticated relaying into a relay domain counted by recipients (smtpd's client= tied to
     /// qmgr's nrcpt= by queue id), with csf.mignore honoured for another peer.
     @Test func postfixRelayIsCountedByRecipients() throws {

@@ -334,8 +334,9 @@ def smtp_auths(host, port, user, password, attempts):
         try:
             c.ehlo("client.example")
             c.user, c.password = user, password
-            c.auth("PLAIN", c.auth_plain)
-            return True
+            # smtplib returns 503 ("AUTH command used when not advertised") as if it were a success.
+            code, _ = c.auth("PLAIN", c.auth_plain)
+            return code == 235
         except smtplib.SMTPException:
             return False
         finally:
