@@ -59,6 +59,8 @@ struct Csf: ParsableCommand {
             guard let verb = values.first, ConfigProfiles.Verb(rawValue: verb) != nil, values.count <= 3 else {
                 throw ValidationError("Incorrect syntax for command: --profile list | backup [name] | restore backup | apply profile | keep N | diff a [b|current]")
             }
+        } else if action == .mail {
+            guard values.count <= 1 else { throw ValidationError("-m takes at most one e-mail address") }
         } else if action == .addport || action == .removeport {
             guard values.count == 1 else { throw ValidationError("-ap/-rp need KEY:PORT, e.g. TCP_IN:8080") }
         } else if action == .watchdog {

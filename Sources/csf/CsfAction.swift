@@ -4,7 +4,7 @@ import ArgumentParser
 enum CsfAction: String, EnumerableFlag {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
-    case restartall, startq, logrun, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
+    case restartall, startq, logrun, mail, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
     // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
     case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
@@ -28,6 +28,7 @@ enum CsfAction: String, EnumerableFlag {
         case .restartall: return [.customLong("ra", withSingleDash: true), .customLong("restartall")]
         case .startq: return [.customShort("q"), .customLong("startq")]
         case .logrun: return [.customLong("lr", withSingleDash: true), .customLong("logrun")]
+        case .mail: return [.customShort("m"), .customLong("mail")]
         case .status4: return [.customLong("l4", withSingleDash: true), .customLong("status4")]
         case .status6: return [.customLong("l6", withSingleDash: true), .customLong("status6")]
         case .ports: return [.customShort("p"), .customLong("ports")]
@@ -75,6 +76,7 @@ enum CsfAction: String, EnumerableFlag {
         case .restartall: return "Restart the firewall, then lfd."
         case .startq: return "Ask lfd to restart the firewall within LF_PARSE seconds."
         case .logrun: return "Ask lfd to send the log scanner report (LOGSCANNER) now."
+        case .mail: return "-m [ADDRESS]: the server security check (csf's settings, sshd, kernel, files, services, updates), printed, as --json, or mailed."
         case .status4: return "List the running ruleset's IPv4 part."
         case .status6: return "List the running ruleset's IPv6 part."
         case .ports: return "List listening ports, whether TCP_IN/UDP_IN open them, connections and processes."
@@ -106,6 +108,6 @@ enum CsfAction: String, EnumerableFlag {
     /// Commands csf still runs while csf.disable exists.
     var allowedWhileDisabled: Bool {
         [.version, .check, .stop, .enable, .dryRun, .watchdog, .confirm, .migrateCheck, .migrateRegex, .lfd, .ports, .update,
-         .addport, .removeport, .listports, .profile].contains(self)
+         .addport, .removeport, .listports, .profile, .mail].contains(self)
     }
 }

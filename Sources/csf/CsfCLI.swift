@@ -30,6 +30,17 @@ struct CsfCLI {
             case .startq:
                 let seconds = try firewall.requestRestartByLfd()
                 print("lfd will restart csf within the next \(seconds) seconds")
+            case .mail:
+                let config = firewall.configForDisplay()
+                let findings = ServerCheck.evaluate(config: config, facts: .read(paths: paths, kernel: firewall.kernel))
+                if let to = values.first {
+                    try ServerCheck.mail(findings, to: to, config: config)
+                    if json { reporter.emit(["sent": to]) } else { print("csf: server check sent to \(to)") }
+                } else if json {
+                    reporter.emit(ServerCheck.Report(findings))
+                } else {
+                    print(ServerCheck.text(findings, host: LfdLogFile.shortHostname()), terminator: "")
+                }
             case .logrun:
                 guard let seconds = try firewall.requestLogScanReport() else {
                     return reporter.fail(CommandFailure(exitCode: 1, message: "Option LOGSCANNER needs to be enabled in csf.conf for this feature"))
