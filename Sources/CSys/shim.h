@@ -26,6 +26,14 @@ static inline int csys_set_immutable(int fd) {
     return ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
 
+/* One DNS TXT query through the system resolver (X_ARF_ABUSE's abuse contact): res_query's class and type
+   constants live in arpa/nameser.h macros Swift does not import. */
+#include <netinet/in.h>
+#include <resolv.h>
+static inline int csys_query_txt(const char *name, unsigned char *answer, int length) {
+    return res_query(name, 1 /* C_IN */, 16 /* T_TXT */, answer, length);
+}
+
 /* GNU extensions. */
 extern int memfd_create(const char *name, unsigned int flags);
 #define CSYS_MFD_CLOEXEC 1U

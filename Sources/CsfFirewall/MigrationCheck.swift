@@ -61,8 +61,6 @@ public struct MigrationCheck {
              reason: "CloudFlare blocking is not built"),
         Rule(keys: ["LF_MODSECIPDB_ALERT"], related: ["LF_MODSECIPDB_FILE"], kind: .alertOnly, losesSecurity: false,
              reason: "the ModSecurity IP database size is not watched"),
-        Rule(keys: ["X_ARF_ABUSE"], kind: .alertOnly, losesSecurity: false,
-             reason: "X-ARF reports go to X_ARF_TO only; the abuse contact of the address is not looked up"),
         Rule(keys: ["MESSENGER", "MESSENGERV3", "UI", "USE_FTPHELPER"],
              related: ["RESTRICT_UI", "UI_PORT", "UI_IP", "UI_USER", "UI_PASS", "UI_BLOCK_PRIVATE_NET", "UI_RETRY_SHOW_REMAINING",
                        "UI_WEBMIN_SHOW_BUTTON_CONFIG", "UI_TIMEOUT", "UI_CHILDREN", "UI_RETRY", "UI_BAN", "UI_ALLOW", "UI_BLOCK",

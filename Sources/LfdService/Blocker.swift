@@ -9,7 +9,8 @@ public enum Notice: Sendable, Equatable {
     case alert(template: String, values: [String: String])
     case report(script: String, arguments: [String])
     /// A template to other addresses than LF_ALERT_TO/LF_ALERT_FROM (X-ARF reports: X_ARF_TO, X_ARF_FROM).
-    case mail(template: String, values: [String: String], to: String, from: String)
+    /// `abuseOf`: also to the abuse contact of that address (X_ARF_ABUSE), looked up when the mail is sent.
+    case mail(template: String, values: [String: String], to: String, from: String, abuseOf: IPAddress?)
 }
 
 /// Carries out lfd's blocks (reference §6.7) through the same code as `csf -d` / `csf -td` (files, csf's lock,
@@ -137,8 +138,9 @@ public struct Blocker {
     }
 
     /// X_ARF: an abuse report in the X-ARF format (x-arf.txt) for login-failure, port-scan and connection
-    /// blocks, to X_ARF_TO (else LF_ALERT_TO) from X_ARF_FROM. The MIME boundary is random: a log line cannot
-    /// close the report's part and forge another. X_ARF_ABUSE (the abuse contact looked up in DNS) is not built.
+    /// blocks, to X_ARF_TO (else LF_ALERT_TO) from X_ARF_FROM, and with X_ARF_ABUSE (and X_ARF_FROM, as csf) to the
+    /// address's abuse contact too. The MIME boundary is random: a log line cannot close the report's part and
+    /// forge another.
     private func xarf(_ b: FailureTracker.Block) {
         guard config.bool("X_ARF"), LoginTracker.services[b.trigger] == nil, !b.trigger.hasPrefix("RT_") else { return }
         let to = config["X_ARF_TO"].trimmingWhitespace(), from = config["X_ARF_FROM"].trimmingWhitespace()
@@ -156,8 +158,9 @@ public struct Blocker {
                       "reportedid": "\(boundary)@\(host)", "boundary": boundary,
                       "text": b.lines.map { shown($0, limit: 4000) }.joined(separator: "\n"),
                       "RFC3339": LocalTime.format(SystemTime.wallSeconds, "%Y-%m-%dT%H:%M:%S%z"), "abuseip": ""]
+        let abuse = config.bool("X_ARF_ABUSE") && !from.isEmpty ? b.ip : nil
         notify(.mail(template: "x-arf.txt", values: values, to: to.isEmpty ? config["LF_ALERT_TO"] : to,
-                     from: from.isEmpty ? config["LF_ALERT_FROM"] : from))
+                     from: from.isEmpty ? config["LF_ALERT_FROM"] : from, abuseOf: abuse))
     }
 
     /// csf's alert.txt for a block.

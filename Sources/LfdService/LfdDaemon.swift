@@ -530,7 +530,14 @@ public final class LfdDaemon {
         switch notice {
         case .alert(let template, let values):
             alerts?.send(template, values)
-        case .mail(let template, let values, let to, let from):
+        case .mail(let template, var values, var to, let from, let abuseOf):
+            if let ip = abuseOf {
+                let contacts = AbuseContact.lookup(ip)
+                if !contacts.isEmpty {
+                    to = (to.trimmingWhitespace().isEmpty ? "root" : to) + "," + contacts.joined(separator: ",")
+                    values["abuseip"] = AbuseContact.note(ip, contacts)
+                }
+            }
             alerts?.send(template, values, to: to, from: from)
         case .report(let script, let arguments):
             guard FileSystem.isExecutableFile(script) else { return }

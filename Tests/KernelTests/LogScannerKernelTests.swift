@@ -74,4 +74,62 @@ struct LogScannerKernelTests {
         #expect(mail.contains("Failed password for invalid user --Abuse-x from \(ip)"))
         #expect(!mail.contains("lfd on") , "LF_EMAIL_ALERT = 0: only the X-ARF report")
     }
+
+    /// X_ARF_ABUSE: the abuse contact of the blocked address, from a real BIND answering for
+    /// abuse-contacts.abusix.org in a private host (whose resolv.conf names 127.0.0.1), gets the report too; a
+    /// TXT answer that tries to add a header is not used.
+    @Test func xArfAbuseAddsTheAbuseContactFromDNS() throws {
+        let lab = try NetLab(peers: 2)
+        let host = try PrivateHost(lab: lab, way: .traditional)
+        defer { host.stop() }
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        func reversed(_ v4: String) -> String { v4.split(separator: ".").reversed().joined(separator: ".") }
+        let d = host.dir + "/bind"
+        try DaemonMatrix.mkdir(d, mode: 0o777)
+        try DaemonMatrix.write("""
+        $TTL 300
+        @ IN SOA ns.abusix.test. admin.abusix.test. 1 300 300 3000 300
+        @ IN NS ns.abusix.test.
+        \(reversed(p1.v4)) IN TXT "abuse@net-one.example"
+        \(reversed(p2.v4)) IN TXT "abuse@net-two.example\\010Bcc: everyone@example.org"
+
+        """, d + "/abusix.zone")
+        try DaemonMatrix.write("""
+        options {
+          directory "\(d)";
+          pid-file "\(d)/named.pid";
+          session-keyfile "\(d)/session.key";
+          managed-keys-directory "\(d)";
+          listen-on port 53 { 127.0.0.1; };
+          listen-on-v6 { none; };
+          recursion no;
+          dnssec-validation no;
+        };
+        zone "abuse-contacts.abusix.org" { type primary; file "\(d)/abusix.zone"; };
+        """, d + "/named.conf")
+        let auth = "/var/log/auth.log"
+        try lab.setConfig(["SSHD_LOG": auth, "LF_SSHD": "2", "LF_SSHD_PERM": "60", "X_ARF": "1", "X_ARF_TO": "desk@example.net",
+                           "X_ARF_FROM": "noc@example.org", "X_ARF_ABUSE": "1", "LF_EMAIL_ALERT": "0", "LF_PARSE": "1"])
+        #expect(try lab.csf("-s").status == 0)
+        let started = try host.start(daemons: """
+        run named /usr/sbin/named -f -u bind -c \(d)/named.conf
+        """)
+        #expect(started.status == 0, "\(started.stdout)\(started.stderr)\n\(host.logs)")
+        #expect(try eventually(within: 10) {
+            // named listens on the lab's loopback (the firewall namespace), where lfd asks.
+            try Shell.run(["ip", "netns", "exec", lab.fw, "dig", "+short", "+time=1", "+tries=1", "@127.0.0.1", "TXT",
+                           "\(reversed(p1.v4)).abuse-contacts.abusix.org"]).stdout.contains("net-one")
+        }, "\(host.logs)")
+        for (peer, n) in [(p1, 1), (p2, 3)] {
+            let lines = (n...(n + 1)).map { "Jan  5 09:05:0\($0) web1 sshd[22\($0)]: Failed password for root from \(peer.v4) port 5\($0)022 ssh2" }
+            #expect(try host.run(["sh", "-c", lines.map { "logger -p auth.info -t sshd --id=22 '\($0.split(separator: ":", maxSplits: 3).last.map { String($0.dropFirst()) } ?? "")'" }.joined(separator: "; ")]).status == 0)
+        }
+        let mail = { host.file("/run/sendmail.out") + ((try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "") }
+        #expect(try eventually(within: 15) { mail().components(separatedBy: "X-XARF: PLAIN").count == 3 }, "\(mail())\n\(lab.lfdLog)\n\(host.logs)")
+        let reports = ("\n" + mail()).components(separatedBy: "\nFrom: noc@example.org\nTo: ").dropFirst().map { "To: " + $0 }
+        let one = reports.first { $0.contains("Source: \(p1.v4)\n") } ?? ""
+        let two = reports.first { $0.contains("Source: \(p2.v4)\n") } ?? ""
+        #expect(one.contains("To: desk@example.net,abuse@net-one.example") && one.contains("Abuse Contact for \(p1.v4): [abuse@net-one.example]"), "\(one)")
+        #expect(two.contains("To: desk@example.net\n") && !two.contains("everyone@example.org") && !two.contains("Abuse Contact for"), "\(two)")
+    }
 }

@@ -42,7 +42,10 @@ public enum SmtpClient {
         guard reply() == 220 else { return "no greeting" }
         guard say("EHLO \(LfdLogFile.shortHostname())"), reply() == 250 else { return "EHLO refused" }
         guard say("MAIL FROM:<\(address(from))>"), reply() == 250 else { return "MAIL FROM refused" }
-        guard say("RCPT TO:<\(address(to))>"), let rcpt = reply(), rcpt == 250 || rcpt == 251 else { return "RCPT TO refused" }
+        // A To: of several addresses (LF_ALERT_TO "a,b", an X-ARF report with its abuse contact): one RCPT each.
+        for recipient in to.split(separator: ",").map({ $0.trimmingWhitespace() }).filter({ !$0.isEmpty }) {
+            guard say("RCPT TO:<\(address(recipient))>"), let rcpt = reply(), rcpt == 250 || rcpt == 251 else { return "RCPT TO refused" }
+        }
         guard say("DATA"), reply() == 354 else { return "DATA refused" }
         // Dot-stuffing: a line starting with '.' gets another; lines end in CRLF.
         let body = message.split(separator: "\n", omittingEmptySubsequences: false)
