@@ -8,7 +8,7 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
-    dovecot-imapd dovecot-pop3d
+    dovecot-imapd dovecot-pop3d rpm
 # The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.
 bash Tests/apt-install-quietly.sh dovecot-submissiond rsyslog postfix vsftpd apache2 apache2-utils libapache2-mod-security2 nginx bind9 \
     bind9-dnsutils curl sudo

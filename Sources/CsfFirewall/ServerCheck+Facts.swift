@@ -102,7 +102,7 @@ extension ServerCheck.Facts {
         if FileSystem.isExecutableFile("/usr/bin/apt-get") {
             // Without package lists apt finds nothing to upgrade, which says nothing about what is pending.
             let lists = FileSystem.listDirectory(paths.path("/var/lib/apt/lists")).filter { $0.hasSuffix("Packages") || $0.hasSuffix("Packages.lz4") }
-            guard TextFile.exists(paths.path("/var/lib/dpkg/status")), !lists.isEmpty else { return (nil, "apt") }
+            guard !lists.isEmpty else { return (nil, "apt") }
             var argv = ["/usr/bin/apt-get", "-s", "-o", "Debug::NoLocking=true"]
             if paths.root != "/" { argv += ["-o", "Dir=" + paths.root] }
             guard let out = Subprocess.output(argv + ["upgrade"], timeout: 60) else { return (nil, "apt") }

@@ -33,6 +33,7 @@ final class IntegrityWatch {
         case changed
         case added
         case removed
+        case badName
     }
 
     private struct Seen {
@@ -57,6 +58,9 @@ final class IntegrityWatch {
     private var hasBaseline = false
     private var nextCheck = Double.infinity
     private var busyTold = false
+    /// Names that are not UTF-8, told once each.
+    private var badNamesTold: Set<String> = []
+    private var badNames: [String] = []
     private let logger: Logger
     private let notify: @Sendable (Notice) -> Void
     private(set) var lastCheck: (files: Int, read: Int, seconds: Double) = (0, 0, 0)
@@ -184,6 +188,8 @@ final class IntegrityWatch {
     }
 
     private func report(_ findings: [(String, Finding)]) {
+        let findings = findings + badNames.map { ($0, Finding.badName) }
+        badNames = []
         guard !findings.isEmpty else { return }
         let lines = findings.map { path, finding -> String in
             let shownPath = shown(path, limit: 4096)
@@ -193,6 +199,7 @@ final class IntegrityWatch {
             case .changed: return "\(shownPath): changed (owned by no package)"
             case .added: return "\(shownPath): new file owned by no package"
             case .removed: return "\(shownPath): removed (owned by no package)"
+            case .badName: return "\(path): a file whose name is not UTF-8 (shown with the bad bytes replaced)"
             }
         }
         logger.warning("*System Integrity* has detected modified file(s): \(findings.map { shown($0.0) }.joined(separator: " "))")
@@ -205,7 +212,19 @@ final class IntegrityWatch {
         var out = Set<String>()
         for dir in plan.directories {
             let canonical = canonicalDirectory(dir)
-            for name in FileSystem.listDirectory(canonical) { out.insert(canonical + "/" + name) }
+            let fd = RawPath(canonical).openNoSymlinks(O_RDONLY | O_DIRECTORY)
+            guard fd >= 0 else { continue }
+            DirectoryEntries.forEach(fd) { name, _ in
+                // A name that is not UTF-8 cannot be checked by path: it is told (once), never silently passed over.
+                guard let text = String(validating: name, as: UTF8.self) else {
+                    let shownPath = shown(canonical + "/" + String(decoding: name, as: UTF8.self), limit: 4096)
+                    if badNamesTold.insert(shownPath).inserted { badNames.append(shownPath) }
+                    return true
+                }
+                out.insert(canonical + "/" + text)
+                return true
+            }
+            close(fd)
         }
         for file in plan.files where TextFile.exists(file) {
             out.insert(canonicalDirectory(FileSystem.dirname(file)) + "/" + (file.split(separator: "/").last.map(String.init) ?? ""))
@@ -232,7 +251,9 @@ final class IntegrityWatch {
             guard stamp != packagesStamp else { return }
             packagesStamp = stamp
             let format = "[%{FILEDIGESTALGO} %{FILEDIGESTS} %{NAME} %{FILENAMES}\\n]"
-            var argv = [plan.rpm, "-qa", "--qf", format]
+            // The database where Red Hat keeps it (on RHEL 9+ a link to /usr/lib/sysimage/rpm), also when rpm's own
+            // default differs (Debian's rpm: ~/.rpmdb).
+            var argv = [plan.rpm, "-qa", "--dbpath", "/var/lib/rpm", "--qf", format]
             if plan.root != "/" { argv += ["--root", plan.root] }
             var loaded = PackageChecksums()
             if let text = Subprocess.output(argv, timeout: 120) { loaded.addRpmQuery(text) }

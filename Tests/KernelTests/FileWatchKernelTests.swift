@@ -210,11 +210,64 @@ struct FileWatchKernelTests {
         #expect(try eventually(within: 6) { Self.mail(lab).contains("/usr/local/bin/site-tool: changed (owned by no package)") }, "\(Self.mail(lab))")
         try Self.drop(lab.root + "/usr/bin/dropped", "#!/bin/sh\n", owner: 0, mode: 0o755)
         #expect(try eventually(within: 6) { Self.mail(lab).contains("/usr/bin/dropped: new file owned by no package") }, "\(Self.mail(lab))")
+        // A name that is not UTF-8 cannot hide: it is told.
+        let badName = lab.root + "/usr/local/bin/x\u{FFFD}"
+        let raw = Array((lab.root + "/usr/local/bin/x").utf8) + [0xff, 0]
+        let fd = raw.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o755) } }
+        #expect(fd >= 0)
+        close(fd)
+        #expect(try eventually(within: 6) { Self.mail(lab).contains("\(badName): a file whose name is not UTF-8") }, "\(Self.mail(lab))")
         usleep(3_000_000)
         #expect(lab.lfdLog.components(separatedBy: "modified file(s): \(hello)").count == 2, "told once\n\(lab.lfdLog)")
         // Reinstalling puts the packaged file back: quiet again, and a later hand edit is told again.
         try install("2.0", "two")
         usleep(3_000_000)
         #expect(lab.lfdLog.components(separatedBy: "modified file(s): \(hello)").count == 2, "\(lab.lfdLog)")
+    }
+
+    /// LF_INTEGRITY against rpm (the Red Hat family's path): a small package built with rpmbuild and installed into
+    /// the lab's root with rpm; a hand edit is told with the package's name, an upgrade through rpm is not.
+    @Test func integrityTrustsRpmToo() throws {
+        let lab = try NetLab(peers: 1)
+        let top = lab.root + "/rpmwork"
+        for dir in [top + "/SPECS", lab.root + "/var/lib/rpm", lab.root + "/usr/bin"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        func install(_ version: String, _ body: String, upgrade: Bool) throws {
+            try """
+            Name: nftcsf-hello
+            Version: \(version)
+            Release: 1
+            Summary: test
+            License: MIT
+            BuildArch: noarch
+            %description
+            test
+            %install
+            mkdir -p %{buildroot}/usr/bin
+            printf '#!/bin/sh\\necho \(body)\\n' > %{buildroot}/usr/bin/nftcsf-hello
+            chmod 755 %{buildroot}/usr/bin/nftcsf-hello
+            %files
+            /usr/bin/nftcsf-hello
+            """.write(toFile: top + "/SPECS/hello.spec", atomically: true, encoding: .utf8)
+            let built = try Shell.run(["rpmbuild", "--define", "_topdir \(top)", "-bb", top + "/SPECS/hello.spec"])
+            #expect(built.status == 0, "\(built)")
+            let rpm = top + "/RPMS/noarch/nftcsf-hello-\(version)-1.noarch.rpm"
+            let r = try Shell.run(["rpm", "--root", lab.root, "--dbpath", "/var/lib/rpm", "--nodeps", "--noscripts", upgrade ? "-U" : "-i", rpm])
+            #expect(r.status == 0, "\(r)")
+        }
+        try install("1.0", "one", upgrade: false)
+        try lab.setConfig(["LF_INTEGRITY": "3600", "LF_DIRWATCH": "0"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("System Integrity: ") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("against 1 packaged checksums"), "\(lab.lfdLog)")
+        try install("2.0", "two", upgrade: true)
+        usleep(4_000_000)
+        #expect(!lab.lfdLog.contains("*System Integrity*"), "an upgrade through rpm is no alert\n\(lab.lfdLog)")
+        let hello = lab.root + "/usr/bin/nftcsf-hello"
+        try Self.drop(hello, "#!/bin/sh\necho evil\n", owner: 0, mode: 0o755)
+        #expect(try eventually(within: 6) { Self.mail(lab).contains("\(hello): modified outside of package nftcsf-hello - not by the package manager") },
+                "\(Self.mail(lab))\n\(lab.lfdLog)")
     }
 }
