@@ -247,7 +247,8 @@ final class IntegrityWatch {
             if let status = try? TextFile.read(plan.dpkg + "/status") { loaded.addStatus(status) }
             packages = remapped(loaded)
         } else if FileSystem.isDirectory(plan.rpmDatabase), FileSystem.isExecutableFile(plan.rpm) {
-            let stamp = Self.stamp(plan.rpmDatabase)
+            // rpm changes its database files in place (rpmdb.sqlite, or Packages with Berkeley DB): their times.
+            let stamp = FileSystem.listDirectory(plan.rpmDatabase).sorted().map { Self.stamp(plan.rpmDatabase + "/" + $0) }.joined()
             guard stamp != packagesStamp else { return }
             packagesStamp = stamp
             let format = "[%{FILEDIGESTALGO} %{FILEDIGESTS} %{NAME} %{FILENAMES}\\n]"
@@ -291,10 +292,11 @@ final class IntegrityWatch {
         return String(cString: resolved)
     }
 
-    /// dpkg holds an fcntl lock on var/lib/dpkg/lock (and apt on lock-frontend) while it changes packages.
+    /// dpkg holds an fcntl lock on var/lib/dpkg/lock (and apt on lock-frontend) while it changes packages, rpm
+    /// one on its database's .rpm.lock.
     private func packageManagerBusy() -> Bool {
-        for name in ["lock-frontend", "lock"] {
-            let fd = open(plan.dpkg + "/" + name, O_RDONLY | O_CLOEXEC)
+        for path in [plan.dpkg + "/lock-frontend", plan.dpkg + "/lock", plan.rpmDatabase + "/.rpm.lock"] {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             defer { close(fd) }
             var lock = flock()
