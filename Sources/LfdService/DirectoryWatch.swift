@@ -125,32 +125,16 @@ final class DirectoryWatch {
     private static let dirMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_DONT_FOLLOW | IN_ONLYDIR | IN_EXCL_UNLINK)
 
     private func drain(now: Double) {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var overflow = false
         var changedDirs: [RawPath] = []
         var candidates: [RawPath] = []
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
-            guard n > 0 else { break }
-            var offset = 0
-            while offset + 16 <= n {
-                let (wd, mask, length) = buffer.withUnsafeBytes { raw in
-                    (raw.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                     raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                     Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
-                }
-                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + length)]
-                let name = Array(nameBytes.prefix { $0 != 0 })
-                offset += 16 + length
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true; continue }
-                if mask & UInt32(IN_IGNORED) != 0 { watched[wd] = nil; continue }
-                guard let dir = watched[wd], !name.isEmpty else { continue }
-                let path = dir.appending(name)
-                if mask & UInt32(IN_ISDIR) != 0 && mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
-                    changedDirs.append(path)
-                }
-                candidates.append(path)
-            }
+        InotifyEvents.drain(inotify) { wd, mask, name in
+            if mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true; return }
+            if mask & UInt32(IN_IGNORED) != 0 { watched[wd] = nil; return }
+            guard let dir = watched[wd], !name.isEmpty else { return }
+            let path = dir.appending(name)
+            if mask & UInt32(IN_ISDIR) != 0 && mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 { changedDirs.append(path) }
+            candidates.append(path)
         }
         if overflow {
             logger.warning("Directory Watching: the kernel's event queue overflowed; walking the watched directories")

@@ -129,34 +129,22 @@ final class EntryWatch {
     }
 
     private func drain(now: Double) {
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var rewatch: Set<String> = []
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
-            guard n > 0 else { break }
-            var offset = 0
-            while offset + 16 <= n {
-                let (wd, mask, length) = buffer.withUnsafeBytes { raw in
-                    (raw.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                     raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                     Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
-                }
-                let name = String(decoding: buffer[(offset + 16)..<min(n, offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
-                offset += 16 + length
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                    for entry in plan.entries { dirty[entry] = now }
-                    continue
-                }
-                if mask & UInt32(IN_IGNORED) != 0 {
-                    (inside[wd], parents[wd]) = (nil, nil)
-                    continue
-                }
-                var hit: [String] = inside[wd].map { [$0] } ?? []
-                hit += (parents[wd] ?? []).filter { Self.basename($0) == name }
-                for entry in hit {
-                    dirty[entry] = now
-                    if mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { rewatch.insert(entry) }
-                }
+        InotifyEvents.drain(inotify, bufferSize: 16 * 1024) { wd, mask, nameBytes in
+            if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                for entry in plan.entries { dirty[entry] = now }
+                return
+            }
+            if mask & UInt32(IN_IGNORED) != 0 {
+                (inside[wd], parents[wd]) = (nil, nil)
+                return
+            }
+            let name = String(decoding: nameBytes, as: UTF8.self)
+            var hit: [String] = inside[wd].map { [$0] } ?? []
+            hit += (parents[wd] ?? []).filter { Self.basename($0) == name }
+            for entry in hit {
+                dirty[entry] = now
+                if mask & UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { rewatch.insert(entry) }
             }
         }
         for entry in rewatch { watch(entry) }

@@ -212,6 +212,29 @@ enum DaemonMatrix {
             },
         ])
 
+    /// A Postfix master.cf with smtpd on `port` and the services a private instance needs.
+    static func postfixMasterCf(port: Int) -> String {
+        """
+        \(port)      inet  n       -       n       -       -       smtpd
+        cleanup   unix  n       -       n       -       0       cleanup
+        qmgr      unix  n       -       n       300     1       qmgr
+        rewrite   unix  -       -       n       -       -       trivial-rewrite
+        bounce    unix  -       -       n       -       0       bounce
+        defer     unix  -       -       n       -       0       bounce
+        trace     unix  -       -       n       -       0       bounce
+        verify    unix  -       -       n       -       1       verify
+        proxymap  unix  -       -       n       -       -       proxymap
+        smtp      unix  -       -       n       -       -       smtp
+        error     unix  -       -       n       -       -       error
+        retry     unix  -       -       n       -       -       error
+        discard   unix  -       -       n       -       -       discard
+        anvil     unix  -       -       n       -       1       anvil
+        scache    unix  -       -       n       -       1       scache
+        postlog   unix-dgram n  -       n       -       1       postlogd
+        
+        """
+    }
+
     static let postfix = MatrixDaemon(
         name: "postfix+dovecot-sasl", binaries: ["/usr/sbin/postfix", "/usr/sbin/dovecot"], ways: syslogWays + [.file], tcp: [2525],
         config: { way in
@@ -239,24 +262,7 @@ enum DaemonMatrix {
             smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
             \(way == .file ? "maillog_file = /var/log/postfix.log" : "")
             """, d + "/main.cf")
-            try write("""
-            2525      inet  n       -       n       -       -       smtpd
-            cleanup   unix  n       -       n       -       0       cleanup
-            qmgr      unix  n       -       n       300     1       qmgr
-            rewrite   unix  -       -       n       -       -       trivial-rewrite
-            bounce    unix  -       -       n       -       0       bounce
-            defer     unix  -       -       n       -       0       bounce
-            trace     unix  -       -       n       -       0       bounce
-            verify    unix  -       -       n       -       1       verify
-            proxymap  unix  -       -       n       -       -       proxymap
-            smtp      unix  -       -       n       -       -       smtp
-            error     unix  -       -       n       -       -       error
-            retry     unix  -       -       n       -       -       error
-            discard   unix  -       -       n       -       -       discard
-            anvil     unix  -       -       n       -       1       anvil
-            scache    unix  -       -       n       -       1       scache
-            postlog   unix-dgram n  -       n       -       1       postlogd
-            """, d + "/master.cf")
+            try write(postfixMasterCf(port: 2525), d + "/master.cf")
             return start + "\nchown postfix \(d)/data\n/usr/sbin/postfix -c \(d) check >>\(dir)/run/postfix.out 2>&1\n"
                 + "run postfix /usr/sbin/postfix -c \(d) start-fg"
         },

@@ -180,23 +180,7 @@ struct MailAbuseKernelTests {
         smtpd_relay_restrictions = reject_unauth_destination
         smtpd_end_of_data_restrictions = check_client_access cidr:\(d)/hold.cidr
         """, d + "/main.cf")
-        try DaemonMatrix.write("""
-        2525      inet  n       -       n       -       -       smtpd
-        cleanup   unix  n       -       n       -       0       cleanup
-        qmgr      unix  n       -       n       300     1       qmgr
-        rewrite   unix  -       -       n       -       -       trivial-rewrite
-        bounce    unix  -       -       n       -       0       bounce
-        defer     unix  -       -       n       -       0       bounce
-        trace     unix  -       -       n       -       0       bounce
-        verify    unix  -       -       n       -       1       verify
-        proxymap  unix  -       -       n       -       -       proxymap
-        error     unix  -       -       n       -       -       error
-        retry     unix  -       -       n       -       -       error
-        discard   unix  -       -       n       -       -       discard
-        anvil     unix  -       -       n       -       1       anvil
-        scache    unix  -       -       n       -       1       scache
-        postlog   unix-dgram n  -       n       -       1       postlogd
-        """, d + "/master.cf")
+        try DaemonMatrix.write(DaemonMatrix.postfixMasterCf(port: 2525), d + "/master.cf")
         let (p1, p2) = (lab.peers[0], lab.peers[1])
         // p2's mail is put on hold: it stays in the queue for LF_QUEUE_ALERT (postqueue -j).
         try DaemonMatrix.write("\(p2.v4)/32 HOLD\n", d + "/hold.cidr")

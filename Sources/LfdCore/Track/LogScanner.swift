@@ -7,31 +7,15 @@ public enum LogScanner {
     /// csf.logignore: one regular expression per line (unanchored, as csf's `$line =~ /$regex/`). A broken one
     /// is an error with its file and line: csf logged it and went on, mailing every line it was meant to drop.
     public static func parseIgnore(_ text: String, path: String, include: (String) -> String? = { _ in nil }) -> ([Pattern], [Diagnostic]) {
+        var (lines, diagnostics) = IncludedLines.read(text, path: path, include: include)
         var patterns: [Pattern] = []
-        var diagnostics: [Diagnostic] = []
-        var seen: Set<String> = [path]
-        func read(_ text: String, _ path: String) {
-            for (index, raw) in LineScanner.lines(text).enumerated() {
-                let line = raw.trimmingWhitespace()
-                if line.isEmpty || line.hasPrefix("#") { continue }
-                if line.hasPrefix("Include") {
-                    let file = line.dropFirst("Include".count).trimmingWhitespace()
-                    if !seen.contains(file), let included = include(file) {
-                        seen.insert(file)
-                        read(included, file)
-                    } else {
-                        diagnostics.append(Diagnostic(.warning, file: path, line: index + 1, "Include \(file): cannot be read or already read"))
-                    }
-                    continue
-                }
-                do {
-                    patterns.append(try Pattern(line))
-                } catch {
-                    diagnostics.append(Diagnostic(.error, file: path, line: index + 1, "invalid regular expression: \(error.description)"))
-                }
+        for line in lines {
+            do {
+                patterns.append(try Pattern(line.text))
+            } catch {
+                diagnostics.append(Diagnostic(.error, file: line.file, line: line.number, "invalid regular expression: \(error.description)"))
             }
         }
-        read(text, path)
         return (patterns, diagnostics)
     }
 

@@ -23,60 +23,39 @@ public struct ProcessIgnore: Sendable {
     public static func parse(_ text: String, path: String, include: (String) -> String? = { _ in nil })
         -> (ProcessIgnore, [Diagnostic]) {
         var ignore = ProcessIgnore()
-        var diagnostics: [Diagnostic] = []
-        var seen: Set<String> = [path]
-        ignore.read(text, path: path, include: include, seen: &seen, diagnostics: &diagnostics)
+        var (lines, diagnostics) = IncludedLines.read(text, path: path, include: include)
+        for line in lines {
+            if let problem = ignore.add(line.text) { diagnostics.append(Diagnostic(.error, file: line.file, line: line.number, problem)) }
+        }
         return (ignore, diagnostics)
     }
 
-    private mutating func read(_ text: String, path: String, include: (String) -> String?, seen: inout Set<String>,
-                               diagnostics: inout [Diagnostic]) {
-        for (index, raw) in LineScanner.lines(text).enumerated() {
-            let line = raw.trimmingWhitespace()
-            let number = index + 1
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("Include") {
-                let file = line.dropFirst("Include".count).trimmingWhitespace()
-                guard !seen.contains(file) else {
-                    diagnostics.append(Diagnostic(.error, file: path, line: number, "Include loop: \(file)"))
-                    continue
-                }
-                guard let included = include(file) else {
-                    diagnostics.append(Diagnostic(.warning, file: path, line: number, "Include \(file): cannot be read"))
-                    continue
-                }
-                seen.insert(file)
-                read(included, path: file, include: include, seen: &seen, diagnostics: &diagnostics)
-                continue
-            }
-            guard let colon = line.firstIndex(of: ":") else {
-                diagnostics.append(Diagnostic(.error, file: path, line: number, "expected exe:, cmd:, user:, pexe:, pcmd: or puser: before the value"))
-                continue
-            }
-            let kind = line[..<colon].filter { !$0.isWhitespace }.lowercased()
-            let value = line[line.index(after: colon)...].trimmingWhitespace()
-            guard !value.isEmpty else {
-                diagnostics.append(Diagnostic(.error, file: path, line: number, "\(kind): has no value"))
-                continue
-            }
-            switch kind {
-            case "exe": exes.insert(value)
-            case "cmd": commands.insert(value)
-            case "user": users.insert(value)
-            case "pexe", "pcmd", "puser":
-                do {
-                    // Anchored at both ends, as csf's `/^$item$/`.
-                    let pattern = try Pattern("^(?:" + value + ")$")
-                    if kind == "pexe" { exePatterns.append(pattern) }
-                    if kind == "pcmd" { commandPatterns.append(pattern) }
-                    if kind == "puser" { userPatterns.append(pattern) }
-                } catch {
-                    diagnostics.append(Diagnostic(.error, file: path, line: number, "\(kind): invalid regular expression: \(error.description)"))
-                }
-            default:
-                diagnostics.append(Diagnostic(.error, file: path, line: number, "unknown prefix \"\(kind):\" (expected exe, cmd, user, pexe, pcmd or puser)"))
-            }
+    /// One `prefix:value` line; the problem when it is not one.
+    private mutating func add(_ line: String) -> String? {
+        guard let colon = line.firstIndex(of: ":") else {
+            return "expected exe:, cmd:, user:, pexe:, pcmd: or puser: before the value"
         }
+        let kind = line[..<colon].filter { !$0.isWhitespace }.lowercased()
+        let value = line[line.index(after: colon)...].trimmingWhitespace()
+        guard !value.isEmpty else { return "\(kind): has no value" }
+        switch kind {
+        case "exe": exes.insert(value)
+        case "cmd": commands.insert(value)
+        case "user": users.insert(value)
+        case "pexe", "pcmd", "puser":
+            do {
+                // Anchored at both ends, as csf's `/^$item$/`.
+                let pattern = try Pattern("^(?:" + value + ")$")
+                if kind == "pexe" { exePatterns.append(pattern) }
+                if kind == "pcmd" { commandPatterns.append(pattern) }
+                if kind == "puser" { userPatterns.append(pattern) }
+            } catch {
+                return "\(kind): invalid regular expression: \(error.description)"
+            }
+        default:
+            return "unknown prefix \"\(kind):\" (expected exe, cmd, user, pexe, pcmd or puser)"
+        }
+        return nil
     }
 
     public func ignores(user: String) -> Bool {

@@ -17,43 +17,23 @@ public struct FileIgnore: Sendable {
     public static func parse(_ text: String, path: String, include: (String) -> String? = { _ in nil })
         -> (FileIgnore, [Diagnostic]) {
         var ignore = FileIgnore()
-        var diagnostics: [Diagnostic] = []
-        var seen: Set<String> = [path]
-        ignore.read(text, path: path, include: include, seen: &seen, diagnostics: &diagnostics)
-        return (ignore, diagnostics)
-    }
-
-    private mutating func read(_ text: String, path: String, include: (String) -> String?, seen: inout Set<String>,
-                               diagnostics: inout [Diagnostic]) {
-        for (index, raw) in LineScanner.lines(text).enumerated() {
-            let line = raw.trimmingWhitespace()
-            let number = index + 1
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("Include") {
-                let file = line.dropFirst("Include".count).trimmingWhitespace()
-                guard !seen.contains(file), let included = include(file) else {
-                    diagnostics.append(Diagnostic(.warning, file: path, line: number, "Include \(file): cannot be read or already read"))
-                    continue
-                }
-                seen.insert(file)
-                read(included, path: file, include: include, seen: &seen, diagnostics: &diagnostics)
-            } else if line.hasPrefix("user:") {
-                let user = line.dropFirst("user:".count).trimmingWhitespace()
-                if user.isEmpty {
-                    diagnostics.append(Diagnostic(.error, file: path, line: number, "user: has no account name"))
-                } else {
-                    users.insert(user)
-                }
-            } else if line.contains("*") || line.contains("\\") {
+        var (lines, diagnostics) = IncludedLines.read(text, path: path, include: include)
+        for line in lines {
+            func report(_ message: String) { diagnostics.append(Diagnostic(.error, file: line.file, line: line.number, message)) }
+            if line.text.hasPrefix("user:") {
+                let user = line.text.dropFirst("user:".count).trimmingWhitespace()
+                if user.isEmpty { report("user: has no account name") } else { ignore.users.insert(user) }
+            } else if line.text.contains("*") || line.text.contains("\\") {
                 do {
-                    patterns.append(try Pattern("^(?:" + line + ")$"))
+                    ignore.patterns.append(try Pattern("^(?:" + line.text + ")$"))
                 } catch {
-                    diagnostics.append(Diagnostic(.error, file: path, line: number, "invalid regular expression: \(error.description)"))
+                    report("invalid regular expression: \(error.description)")
                 }
             } else {
-                paths.insert(line)
+                ignore.paths.insert(line.text)
             }
         }
+        return (ignore, diagnostics)
     }
 
     public func ignores(path: String) -> Bool {
