@@ -1,0 +1,96 @@
+/// csf.blocklists (reference §4.1.11, §6.9): `NAME|INTERVAL|MAX|URL` lines, and the feeds they name. Parsing
+/// only; downloading, caching and loading belong to lfd and the kernel layer.
+public struct Blocklist: Sendable, Equatable {
+    public var name: String
+    /// Seconds between downloads (csf's minimum, 3600, applied).
+    public var interval: Int
+    /// The most entries taken from the feed; 0 = all.
+    public var max: Int
+    public var url: String
+}
+
+public enum Blocklists {
+    /// csf's default MAXMIND line points at a page that is no list any more.
+    static let staleURLs = ["https://www.maxmind.com/en/high-risk-ip-sample-list"]
+
+    public static func parse(_ text: String, path: String) -> ([Blocklist], [Diagnostic]) {
+        var lists: [Blocklist] = []
+        var diagnostics: [Diagnostic] = []
+        for (index, raw) in LineScanner.lines(text).enumerated() {
+            let line = raw.trimmingWhitespace()
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            func problem(_ severity: Diagnostic.Severity, _ message: String) {
+                diagnostics.append(Diagnostic(severity, file: path, line: index + 1, message))
+            }
+            let fields = line.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+            guard fields.count == 4 else { problem(.error, "expected NAME|INTERVAL|MAX|URL"); continue }
+            let name = fields[0].uppercased()
+            guard !name.isEmpty, name.utf8.count <= 25, name.utf8.allSatisfy({ ASCII.isDigit($0) || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) else {
+                problem(.error, "'\(shown(fields[0]))': a name is letters, digits and _, at most 25"); continue
+            }
+            guard !lists.contains(where: { $0.name == name }) else { problem(.error, "\(name) is listed twice"); continue }
+            guard let interval = Int(fields[1]), interval >= 0 else { problem(.error, "\(name): INTERVAL '\(shown(fields[1]))' is not a number of seconds"); continue }
+            guard let max = Int(fields[2]), max >= 0 else { problem(.error, "\(name): MAX '\(shown(fields[2]))' is not a number"); continue }
+            let url = fields[3]
+            guard (url.hasPrefix("http://") || url.hasPrefix("https://")), url.utf8.count > 8,
+                  !url.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" }) else {
+                problem(.error, "\(name): '\(shown(url))' is not an http(s) URL"); continue
+            }
+            if interval < 3600 { problem(.warning, "\(name): INTERVAL \(interval) is below csf's minimum; 3600 is used") }
+            if name == "SPAMEDROP" { problem(.warning, "SPAMEDROP: Spamhaus merged EDROP into DROP in April 2024; this list is empty or stale (SPAMDROP holds it)") }
+            if staleURLs.contains(where: { url.hasPrefix($0) }) { problem(.warning, "\(name): \(url) is a web page with sample addresses, not a blocklist") }
+            lists.append(Blocklist(name: name, interval: Swift.max(3600, interval), max: max, url: url))
+        }
+        return (lists, diagnostics)
+    }
+}
+
+/// One downloaded feed: from each line the first IPv4 address or network, else the first IPv6 one, as csf takes
+/// them; `#` and `;` comments; Spamhaus's JSON lines (`{"cidr":"192.0.2.0/24",…}`); DSHIELD's start addresses
+/// become /24s. Entries that would block everything (`/0`) or loopback are refused.
+public enum BlocklistFeed {
+    public struct Parsed: Sendable {
+        public var networks: [IPNetwork] = []
+        /// Lines with text but no address, and the first few of them for the log.
+        public var skipped = 0
+        public var examples: [String] = []
+        /// MAX stopped the reading.
+        public var truncated = false
+    }
+
+    public static func parse(_ text: String, name: String, max: Int = 0) -> Parsed {
+        var out = Parsed()
+        var seen = Set<IPNetwork>()
+        for raw in LineScanner.lines(text) {
+            let line = raw.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") || line == "[" || line == "]" { continue }
+            guard var network = first(in: line) else {
+                out.skipped += 1
+                if out.examples.count < 5 { out.examples.append(shown(line, limit: 120)) }
+                continue
+            }
+            if name == "DSHIELD", network.isHost, network.family == .v4 { network = IPNetwork(address: network.address.masked(to: 24), prefix: 24) }
+            guard network.prefix > 0, !network.address.isLoopback, seen.insert(network).inserted else { continue }
+            if max > 0 && out.networks.count >= max {
+                out.truncated = true
+                break
+            }
+            out.networks.append(network)
+        }
+        return out
+    }
+
+    /// The first IPv4 network of the line's tokens, else the first IPv6 one.
+    static func first(in line: String) -> IPNetwork? {
+        let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == ";" || $0 == "\"" || $0 == "|" || $0 == "{" || $0 == "}" })
+        var v6: IPNetwork?
+        for token in tokens {
+            // JSON's `cidr:` key is left before the value once quotes and commas split it.
+            let candidate = token.hasPrefix(":") ? token.dropFirst() : token
+            guard candidate.contains(".") || candidate.contains(":"), case .success(let network) = IPNetwork.parse(Substring(candidate)) else { continue }
+            if network.family == .v4 { return network }
+            if v6 == nil { v6 = network }
+        }
+        return v6
+    }
+}
