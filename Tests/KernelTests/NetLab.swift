@@ -163,12 +163,21 @@ final class NetLab {
         return try Shell.run(["ip", "netns", "exec", fw, "env"] + vars + [Self.lfdBinary] + args)
     }
 
-    /// SIGTERM to a running lfd, then wait for it to remove its pid file.
+    /// SIGTERM to this lab's running lfd, then SIGKILL if it is still there after 5 s. Only the process the pid
+    /// file names *and* whose environment holds this lab's CSF_ROOT is signalled, through its identity (pid and
+    /// start time): a pid file left behind by a killed lfd may name a pid another test's process has by now.
     func stopLfd() {
-        guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<100 where FileManager.default.fileExists(atPath: lfdPidFile) { usleep(20_000) }
-        kill(pid, SIGKILL)
+        guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let lfd = ProcessIdentity.of(pid), isOurs(pid) else { return }
+        _ = lfd.signal(SIGTERM)
+        for _ in 0..<250 where lfd.isAlive { usleep(20_000) }
+        if lfd.isAlive { _ = lfd.signal(SIGKILL) }
+    }
+
+    /// A process started with this lab's CSF_ROOT.
+    func isOurs(_ pid: Int32) -> Bool {
+        guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        return environ.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "CSF_ROOT=\(root)" }
     }
 
     /// Appends lines to a file the way a syslog daemon does (one write per line).

@@ -95,6 +95,8 @@ struct PrivateHost {
         touch \(dir)/run/sendmail.out && chmod 0666 \(dir)/run/sendmail.out
         if [ -e /usr/sbin/sendmail ]; then mount --bind \(dir)/etc/sendmail /usr/sbin/sendmail; fi
         run() { name=$1; shift; setsid "$@" </dev/null >>\(dir)/run/$name.out 2>&1 & echo $! > \(dir)/pids/$name.pid; }
+        # A witness that lives as long as the host and names its directory: how stop() finds this namespace.
+        run 00-witness bash -c 'exec -a "nftcsf-witness \(dir)" sleep 2147483647'
         \(logDaemon)
         \(daemons)
         \(env)
@@ -137,12 +139,18 @@ struct PrivateHost {
         return try Shell.run(["ip", "netns", "exec", lab.fw, "unshare", "-m", "--propagation", "private", "bash", dir + "/start.sh"])
     }
 
-    /// A process of the private host, to reach its files through /proc/PID/root.
+    /// A process of the private host, to reach its files through /proc/PID/root: one its pid files name that is
+    /// still in a mount namespace other than ours and holds this host's directory on its command line or in
+    /// its environment (a pid file outlives its process, and the pid may have gone to someone else's).
     private var witness: Int32? {
+        let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")
         let pidFiles = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/pids")) ?? []
         for name in pidFiles.sorted() {
-            if let text = try? String(contentsOfFile: dir + "/pids/" + name, encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0 { return pid }
+            guard let text = try? String(contentsOfFile: dir + "/pids/" + name, encoding: .utf8),
+                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+                  let ns = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt"), ns != own,
+                  lab.isOurs(pid) || Self.commandLine(pid).contains(dir) else { continue }
+            return pid
         }
         return nil
     }
@@ -209,7 +217,7 @@ struct PrivateHost {
         }
     }
 
-    private static func commandLine(_ pid: Int32) -> String {
+    static func commandLine(_ pid: Int32) -> String {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
         return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
     }
