@@ -5,7 +5,7 @@ import CsfCompat
 public enum ListChecks {
     public static func auxiliary(_ paths: CsfPaths) -> [Diagnostic] {
         ignore(paths.ignore) + rignore(paths.etc("csf.rignore")) + uidignore(paths.etc("csf.uidignore"))
-            + SmtpAuthRestrict.text(paths).1
+            + SmtpAuthRestrict.text(paths).1 + blocklists(paths.etc("csf.blocklists"))
     }
 
     /// csf.ignore: addresses and CIDRs lfd never blocks and `csf -d` refuses.
@@ -17,6 +17,13 @@ public enum ListChecks {
             }
             return nil
         }
+    }
+
+    /// csf.blocklists: `NAME|INTERVAL|MAX|URL` lines (the lists are not loaded yet; a bad line is still the
+    /// admin's to know about).
+    static func blocklists(_ path: String) -> [Diagnostic] {
+        guard let text = try? TextFile.read(path) else { return [] }
+        return Blocklists.parse(text, path: path).1
     }
 
     /// csf.rignore: host names or `.domain` suffixes.

@@ -68,9 +68,10 @@ import CsfTestSupport
         try dir.write("etc/csf/csf.ignore", "127.0.0.1\nnot an address\n")
         try dir.write("etc/csf/csf.uidignore", "1000\nbob\n")
         try dir.write("etc/csf/csf.rignore", ".example.com\n$(reboot)\n")
+        try dir.write("etc/csf/csf.blocklists", "SPAMDROP|86400|0|https://www.spamhaus.org/drop/drop.txt\nBAD|x|0|https://x.example/\n")
         let firewall = Firewall(paths: dir.paths, kernel: RecordingKernel(), host: { .init() }, log: { _ in })
         let errors = firewall.check().diagnostics.filter { $0.severity == .error }.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" }
-        #expect(errors == ["csf.ignore:2", "csf.rignore:2", "csf.uidignore:2"], "\(errors)")
+        #expect(errors == ["csf.ignore:2", "csf.rignore:2", "csf.uidignore:2", "csf.blocklists:2"], "\(errors)")
     }
 }
 
