@@ -15,7 +15,7 @@ import Logging
 /// the very file that was judged (device and inode checked): csf's path-based `tar` and `unlink` in /tmp let an
 /// attacker swap a directory for a link to /etc between the check and the removal.
 final class DirectoryWatch {
-    struct Plan: Sendable, Equatable {
+    struct Plan: Sendable {
         var roots: [String] = []
         /// Roots where only core dumps are suspicious (/etc/cron.*).
         var cronRoots: Set<String> = []
@@ -28,11 +28,6 @@ final class DirectoryWatch {
         var ignore = FileIgnore()
 
         var enabled: Bool { interval > 0 && !roots.isEmpty }
-
-        static func == (a: Plan, b: Plan) -> Bool {
-            a.roots == b.roots && a.cronRoots == b.cronRoots && a.interval == b.interval && a.flush == b.flush
-                && a.quarantine == b.quarantine && a.tar == b.tar && a.archive == b.archive
-        }
     }
 
     /// More files than this told in one LF_DIRWATCH window and the rest are counted, not told one by one (csf

@@ -174,7 +174,8 @@ final class EntryWatch {
     static func listing(_ entry: String, limit: Int = 100_000) -> String? {
         var st = stat()
         guard lstat(entry, &st) == 0 else { return nil }
-        var lines: [String] = [line(entry, st)]
+        // (path, line): sorted by path once, not by splitting lines in every comparison.
+        var lines: [(String, String)] = [(entry, line(entry, st))]
         var pending = (st.st_mode & S_IFMT) == S_IFDIR ? [entry] : []
         while let dir = pending.popLast(), lines.count < limit {
             let fd = RawPath(dir).openNoSymlinks(O_RDONLY | O_DIRECTORY)
@@ -186,15 +187,14 @@ final class EntryWatch {
                     n.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &child, AT_SYMLINK_NOFOLLOW) == 0 }
                 }
                 if ok {
-                    lines.append(line(path, child))
+                    lines.append((path, line(path, child)))
                     if (child.st_mode & S_IFMT) == S_IFDIR { pending.append(path) }
                 }
                 return lines.count < limit
             }
             close(fd)
         }
-        return lines.sorted { $0.split(separator: " ", maxSplits: 5).last ?? "" < $1.split(separator: " ", maxSplits: 5).last ?? "" }
-            .joined(separator: "\n") + "\n"
+        return lines.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "\n") + "\n"
     }
 
     private static func line(_ path: String, _ st: stat) -> String {

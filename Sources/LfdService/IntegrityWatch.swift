@@ -137,7 +137,7 @@ final class IntegrityWatch {
         for path in candidates() {
             var st = stat()
             guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            let expected = packages[packagedKey(path)]
+            let expected = packages[path]
             var entry = Seen(inode: UInt64(st.st_ino), size: Int(st.st_size), mtime: Self.nanoseconds(st.st_mtim),
                              ctime: Self.nanoseconds(st.st_ctim), digest: "")
             if let old = seen[path], old.inode == entry.inode, old.size == entry.size, old.mtime == entry.mtime, old.ctime == entry.ctime,
@@ -165,14 +165,14 @@ final class IntegrityWatch {
             }
         }
         if hasBaseline {
-            for (path, _) in baseline where current[path] == nil && packages[packagedKey(path)] == nil && !TextFile.exists(path) {
+            for (path, _) in baseline where current[path] == nil && packages[path] == nil && !TextFile.exists(path) {
                 findings.append((path, .removed))
             }
         }
         seen = current
         var next: [String: String] = [:]
         for (path, entry) in current {
-            if let expected = packages[packagedKey(path)] {
+            if let expected = packages[path] {
                 if entry.digest != expected.digest { next[path] = entry.digest }
             } else {
                 next[path] = entry.digest
@@ -282,9 +282,6 @@ final class IntegrityWatch {
     }
 
     private func pathUnderRoot(_ path: String) -> String { CsfPaths(root: plan.root).path(path) }
-
-    /// The key packaged files are kept under: already canonical.
-    private func packagedKey(_ path: String) -> String { path }
 
     private func canonicalDirectory(_ dir: String) -> String {
         guard let resolved = realpath(dir, nil) else { return dir }
