@@ -86,8 +86,10 @@ public struct LfdControl {
     private func stop() throws(CsfError) -> [String] {
         guard let pid = LfdPidFile.running(paths), pid > 0 else { return ["lfd: not running"] }
         kill(pid, SIGTERM)
-        for _ in 0..<100 where LfdPidFile.running(paths) != nil { usleep(50_000) }
-        guard LfdPidFile.running(paths) == nil else { throw .refused("csf: lfd (pid \(pid)) did not stop within 5 seconds") }
+        // lfd gives bans in flight up to 3 s to land; on a loaded host (an fsync behind a busy disk) its loop may
+        // take longer to see the signal. 30 s, as init scripts wait, before calling it stuck.
+        for _ in 0..<600 where LfdPidFile.running(paths) != nil { usleep(50_000) }
+        guard LfdPidFile.running(paths) == nil else { throw .refused("csf: lfd (pid \(pid)) did not stop within 30 seconds") }
         return ["lfd: stopped"]
     }
 

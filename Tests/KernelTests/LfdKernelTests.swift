@@ -529,7 +529,7 @@ struct LfdKernelTests {
         #expect(((object["status"] as? [String: Any])?["bans"] as? [[String: Any]])?.first?["target"] as? String == p1.v4)
 
         var c = try lab.csf("--lfd", "stop")
-        #expect(c.status == 0 && c.stdout.contains("lfd: stopped"), "\(c)")
+        #expect(c.status == 0 && c.stdout.contains("lfd: stopped"), "\(c)\n\(lab.lfdLog.suffix(3000))")
         c = try lab.csf("--lfd", "status")
         #expect(c.status == 1 && c.stdout.contains("lfd: not running"), "\(c)")
         c = try lab.csf("--lfd", "start")
