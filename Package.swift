@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "CsfCompat", dependencies: ["CSys"]),
         .target(name: "CsfPolicy", dependencies: ["CsfCompat"]),
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "CsfFirewall", dependencies: ["NftKernel", "NftRuleset", "CsfPolicy", "CsfCompat"]),
         .target(name: "LfdCore", dependencies: ["CsfCompat", "CPCRE2", "CSys"]),
         .target(name: "LfdService", dependencies: [
-            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto",
+            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto", "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

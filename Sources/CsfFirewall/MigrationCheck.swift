@@ -48,11 +48,9 @@ public struct MigrationCheck {
         Rule(keys: ["CC_ALLOW", "CC_ALLOW_PORTS", "CC_ALLOW_PORTS_TCP", "CC_ALLOW_PORTS_UDP", "CC_ALLOW_SMTPAUTH"],
              related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
              reason: "country-code allows are not built; those countries are filtered like everyone else"),
-        Rule(keys: ["GLOBAL_DENY"], related: ["URLGET", "URLPROXY"], kind: .notImplemented, losesSecurity: true,
-             reason: "remote deny lists are not downloaded; their addresses are not blocked"),
-        Rule(keys: ["GLOBAL_ALLOW", "GLOBAL_DYNDNS", "DYNDNS", "GLOBAL_IGNORE", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
+        Rule(keys: ["GLOBAL_DYNDNS", "DYNDNS", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
              kind: .notImplemented, losesSecurity: false,
-             reason: "remote/dynamic allow and ignore lists are not built; those hosts are filtered like everyone else"),
+             reason: "dynamic DNS allow lists are not built; those hosts are filtered like everyone else"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],
              related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
                        "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],
@@ -88,6 +86,8 @@ public struct MigrationCheck {
         Rule(keys: ["AUTO_UPDATES"], kind: .different, losesSecurity: false, reason: "updates come from the package manager"),
         Rule(keys: ["LF_REPEATBLOCK"], kind: .different, losesSecurity: false,
              reason: "a repeated deny is reported as already there instead of being added again (the kernel set holds it once)"),
+        Rule(keys: ["URLGET"], kind: .different, losesSecurity: false,
+             reason: "lfd downloads with libcurl whatever this says (URLPROXY is honoured)", whenChanged: true),
         Rule(keys: ["LF_APACHE_ERRPORT"], kind: .different, losesSecurity: false,
              reason: "Apache's client field is read with or without :port whatever this says", whenChanged: true),
         Rule(keys: ["LFD_PROCESS_BIND"], kind: .different, losesSecurity: false, reason: "lfd is one process; there are no children to bind"),
@@ -131,10 +131,13 @@ public struct MigrationCheck {
                                    reason: "\(d.message); this custom rule does not run"))
             }
         }
-        for line in ListReader.read(paths.etc("csf.blocklists")).lines {
-            let name = line.token.split(separator: "|").first.map(String.init) ?? line.token
-            out.append(Finding(key: "csf.blocklists:\(line.line)", value: name, kind: .notImplemented, losesSecurity: true,
-                               reason: "blocklists are not downloaded; \(name)'s addresses are not blocked"))
+        // Blocklists are downloaded by lfd; a line csf would load but this parser refuses is a list lost.
+        let blocklists = paths.etc("csf.blocklists")
+        if let text = try? TextFile.read(blocklists) {
+            for d in Blocklists.parse(text, path: blocklists).1 where d.severity == .error {
+                out.append(Finding(key: "csf.blocklists:\(d.line)", value: "", kind: .notImplemented, losesSecurity: true,
+                                   reason: "\(d.message); this list is not loaded"))
+            }
         }
         return out
     }

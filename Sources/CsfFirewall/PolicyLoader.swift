@@ -5,10 +5,21 @@ import CsfPolicy
 public enum PolicyLoader {
     public static func inputs(paths: CsfPaths, config: CsfConfig, host: HostAddresses, now: Int,
                               accounts: any AccountDirectory = SystemAccounts()) -> PolicyInputs {
-        PolicyInputs(config: config, allow: AccessList.load(paths.allow), deny: AccessList.load(paths.deny),
-                     sips: ListReader.read(paths.sips), redirects: ListReader.read(paths.redirect),
-                     tempAllow: TempList.load(.allow, paths: paths), tempDeny: TempList.load(.deny, paths: paths),
-                     resolvConf: try? TextFile.read(paths.resolvConf), host: host, accounts: accounts, now: now)
+        var inputs = PolicyInputs(config: config, allow: AccessList.load(paths.allow), deny: AccessList.load(paths.deny),
+                                  sips: ListReader.read(paths.sips), redirects: ListReader.read(paths.redirect),
+                                  tempAllow: TempList.load(.allow, paths: paths), tempDeny: TempList.load(.deny, paths: paths),
+                                  resolvConf: try? TextFile.read(paths.resolvConf), host: host, accounts: accounts, now: now)
+        inputs.blocklists = blocklists(paths)
+        for source in RemoteList.sources(config: config, blocklists: inputs.blocklists) where source.list != .globalIgnore {
+            inputs.remoteLists[source.list] = RemoteList.cached(source.list, paths: paths)
+        }
+        return inputs
+    }
+
+    /// csf.blocklists' good lines (`csf --check` reports the others).
+    public static func blocklists(_ paths: CsfPaths) -> [Blocklist] {
+        guard let text = try? TextFile.read(paths.etc("csf.blocklists")) else { return [] }
+        return Blocklists.parse(text, path: paths.etc("csf.blocklists")).0
     }
 
     /// The policy with every problem found: csf.conf's first, then the lists'.

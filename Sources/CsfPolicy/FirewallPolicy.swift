@@ -120,6 +120,24 @@ public struct FirewallPolicy: Sendable {
     public var allow = AccessList()
     public var deny = AccessList()
     public var sips: [IPNetwork] = []
+    /// A downloaded list as the kernel holds it: merged ranges in an interval set per family.
+    public struct LoadedList: Sendable {
+        public var list: RemoteList
+        public var ranges: [AddressRange]
+        /// LF_BOGON_SKIP: a blocklist named BOGON does not apply to packets arriving on these interfaces.
+        public var skipDevices: [InterfaceName] = []
+
+        public init(list: RemoteList, ranges: [AddressRange], skipDevices: [InterfaceName] = []) {
+            self.list = list
+            self.ranges = ranges
+            self.skipDevices = skipDevices
+        }
+    }
+
+    /// csf.blocklists entries, in the file's order; GLOBAL_ALLOW and GLOBAL_DENY when their URL is set.
+    public var blocklists: [LoadedList] = []
+    public var globalAllow: LoadedList?
+    public var globalDeny: LoadedList?
     public var redirects: [RedirectRule] = []
     /// csf.tempallow / csf.tempban entries, loaded with the time they are measured against.
     public var tempAllow: [TempEntry] = []

@@ -253,6 +253,9 @@ extension LfdDaemon {
                 expiryInFlight = false
             case .queueTold:
                 mail.queueToldAt = SystemTime.monotonic
+            case .remoteListFinished(let list, let loaded):
+                remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
+                if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host) }
             case .resolved(let ip, let entry):
                 for (d, line) in rignore.resolved(ip, ignoredBy: entry, now: SystemTime.monotonic) {
                     if entry != nil {

@@ -58,6 +58,7 @@ public final class LfdDaemon {
     let processWatch: ProcessWatch
     let accountWatch: AccountWatch
     let hostWatch: HostWatch
+    let remoteLists: RemoteListRefresh
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -83,6 +84,8 @@ public final class LfdDaemon {
         case resolved(IPAddress, ignoredBy: String?)
         /// LF_QUEUE_ALERT told (the next is due after LF_FLUSH).
         case queueTold
+        /// A csf.blocklists or GLOBAL_* download ended; `loaded`: the new copy is cached and in the kernel.
+        case remoteListFinished(RemoteList, loaded: Bool)
     }
 
     public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
@@ -103,6 +106,7 @@ public final class LfdDaemon {
         self.processWatch = ProcessWatch(logger: logger, notify: notify)
         self.accountWatch = AccountWatch(paths: paths, logger: logger, notify: notify)
         self.hostWatch = HostWatch(logger: logger, notify: notify)
+        self.remoteLists = RemoteListRefresh(paths: paths, logger: logger)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -204,6 +208,7 @@ public final class LfdDaemon {
         SystemdNotify.send("STOPPING=1")
         processWatch.stop()
         hostWatch.stop()
+        remoteLists.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -258,6 +263,7 @@ public final class LfdDaemon {
         }
         host = HostAddresses.current()
         ignore = IgnoreList(paths: paths, config: config, host: host)
+        configureRemoteLists(config, initial: initial)
         rignore.reset(entries: ListReader.read(paths.etc("csf.rignore")).lines.map(\.token))
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
@@ -454,6 +460,8 @@ public final class LfdDaemon {
         reportUntrustedJournalEntries()
         restrictSyslogSocket()
         tracker.prune(now: SystemTime.wallSeconds)
+        let mailbox = self.mailbox
+        remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, loaded: $1)) }
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox

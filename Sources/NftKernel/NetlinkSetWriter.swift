@@ -165,6 +165,10 @@ final class NetlinkSetWriter {
                 out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true))
             }
             return out
+        case .range(let r):
+            var out = [Part(key: r.first.networkBytes, keyEnd: nil, intervalEnd: false)]
+            if let end = r.last.successor { out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true)) }
+            return out
         case .port(let n, let proto, let port):
             let tail: [UInt8] = [proto.number, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
             return [Part(key: n.address.masked(to: n.prefix).networkBytes + tail,

@@ -13,6 +13,11 @@ public enum CsfTableLayout {
         public static let output = "OUTPUT"
         public static let forward = "FORWARD"
         public static let localInput = "LOCALINPUT"
+        /// GLOBAL_ALLOW and GLOBAL_DENY, csf's chain names.
+        public static let globalAllowIn = "GALLOWIN"
+        public static let globalAllowOut = "GALLOWOUT"
+        public static let globalDenyIn = "GDENYIN"
+        public static let globalDenyOut = "GDENYOUT"
         public static let localOutput = "LOCALOUTPUT"
         public static let allowIn = "ALLOWIN"
         public static let allowOut = "ALLOWOUT"
@@ -59,6 +64,16 @@ public enum CsfTableLayout {
             case .host: return base
             case .network: return base + "_net"
             case .port: return base + "_port"
+            }
+        }
+
+        /// A downloaded list's interval set: csf's ipset names for blocklists (`bl_NAME`, `bl_6_NAME`).
+        public static func remote(_ list: RemoteList, _ family: IPAddress.Family) -> String {
+            switch list {
+            case .blocklist(let name): return family == .v4 ? "bl_\(name)" : "bl_6_\(name)"
+            case .globalAllow: return "gallow\(suffix(family))"
+            case .globalDeny: return "gdeny\(suffix(family))"
+            case .globalIgnore: return "gignore\(suffix(family))"
             }
         }
 

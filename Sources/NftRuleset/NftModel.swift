@@ -55,6 +55,9 @@ public struct NftSetElement: Sendable, Hashable {
     }
 
     public var network: IPNetwork
+    /// The last address when the element is a range `network.address-last` of an interval set (a merged
+    /// blocklist or country range that is no single network).
+    public var last: IPAddress?
     /// Only in `addr . inet_proto . inet_service` sets.
     public var port: Port?
     /// Seconds until the kernel removes the element; nil for permanent entries.
@@ -67,6 +70,16 @@ public struct NftSetElement: Sendable, Hashable {
         self.port = port
         self.timeout = timeout
         self.comment = comment
+    }
+
+    /// A range as one element: a network when it is exactly one (as nft lists it), else `first-last`.
+    public init(_ range: AddressRange) {
+        if let net = range.network {
+            self.init(net)
+        } else {
+            self.init(IPNetwork(host: range.first))
+            last = range.last
+        }
     }
 }
 
@@ -131,6 +144,8 @@ public enum NftMatch: Sendable {
     /// `ip saddr . meta l4proto . th dport @set` (source side) or the destination-address form.
     case addressPortInSet(IPAddress.Family, source: Bool, set: String)
     case ctState([NftCtState])
+    /// `ct direction original`: the packet travels as the connection's first packet did (true), or is a reply.
+    case ctDirectionOriginal(Bool)
     case icmpType(IPAddress.Family, [String])
     case tcpFlags(mask: NftTcpFlags, equals: NftTcpFlags, negated: Bool)
     case skuid(UInt32)

@@ -52,6 +52,10 @@ public struct NftRenderer {
                 if !first { bytes.append(contentsOf: [44, 10, 9, 9, 9]) }   // ",\n\t\t\t"
                 first = false
                 appendNetwork(element.network, to: &bytes)
+                if let last = element.last {
+                    bytes.append(45)   // "-"
+                    appendNetwork(IPNetwork(host: last), to: &bytes)
+                }
                 if let port = element.port {
                     bytes.append(contentsOf: " . \(port.proto.rawValue) . \(port.port)".utf8)
                 }
@@ -132,6 +136,7 @@ public struct NftRenderer {
             return "add @\(try identifier(set)) { \(addressKeyword(f)) saddr ct count over \(limit) }"
         case .addressPortInSet(let f, let source, let set):
             return "\(addressKeyword(f)) \(source ? "saddr" : "daddr") . meta l4proto . th dport @\(try identifier(set))"
+        case .ctDirectionOriginal(let original): return "ct direction \(original ? "original" : "reply")"
         case .ctState(let states):
             guard !states.isEmpty else { throw RenderError(description: "empty ct state match") }
             return "ct state \(states.map(\.rawValue).joined(separator: ","))"

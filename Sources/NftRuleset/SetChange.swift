@@ -14,6 +14,8 @@ public struct SetChange: Sendable {
         case address(IPAddress)
         /// A network in an interval set.
         case network(IPNetwork)
+        /// A range `first-last` in an interval set.
+        case range(AddressRange)
         /// `addr . inet_proto . inet_service` in a concatenated interval set.
         case port(IPNetwork, proto: IPProtocol, port: UInt16)
     }

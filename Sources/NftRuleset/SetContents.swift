@@ -76,6 +76,31 @@ public enum SetContents {
         return out
     }
 
+    // MARK: downloaded lists (csf.blocklists, GLOBAL_ALLOW, GLOBAL_DENY)
+
+    /// One interval set per family holding the list's merged ranges.
+    public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
+        families.map { family in
+            NftSet(name: Name.remote(list, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
+                   comment: "\(list)", elements: ranges.filter { $0.family == family }.map { NftSetElement($0) })
+        }
+    }
+
+    /// A refresh: each family's set emptied and filled again in the same transaction, so the old contents are
+    /// enforced until the commit and the new ones from it on (no packet sees an empty set).
+    public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [SetChange] {
+        var changes: [SetChange] = []
+        for family in families {
+            let name = Name.remote(list, family)
+            changes.append(SetChange(.flush, set: name))
+            let elements = ranges.filter { $0.family == family }.map { r -> SetChange.Element in
+                SetChange.Element(r.network.map { .network($0) } ?? .range(r))
+            }
+            changes.append(SetChange(.add, set: name, elements: elements))
+        }
+        return changes
+    }
+
     // MARK: csf.tempallow / csf.tempban
 
     /// Where one temporary entry goes: a set and the element, timed to expire when the entry does.
@@ -191,6 +216,8 @@ public enum SetContents {
             let key: SetChange.Key
             if let port = e.port {
                 key = .port(e.network, proto: port.proto, port: port.port)
+            } else if let last = e.last {
+                key = .range(AddressRange(first: e.network.address, last: last))
             } else if set.flags.contains(.interval) {
                 key = .network(e.network)
             } else {
@@ -206,6 +233,7 @@ public enum SetContents {
             switch k {
             case .address(let a): return (IPNetwork(host: a), 0, 0)
             case .network(let n): return (n, 0, 0)
+            case .range(let r): return (IPNetwork(host: r.first), 0, 0)
             case .port(let n, let proto, let port): return (n, proto.number, port)
             }
         }

@@ -121,6 +121,7 @@ public final class RecordingKernel: KernelPort {
                 switch key {
                 case .address(let a): return port == nil && network.isHost && network.address == a
                 case .network(let n): return port == nil && n.contains(network)
+                case .range(let r): return port == nil && r.first <= network.address && network.lastAddress <= r.last
                 case .port(let n, let proto, let number): return port?.proto == proto && port?.port == number && n.contains(network)
                 }
             }

@@ -13,6 +13,23 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
     public var description: String { first == last ? first.description : "\(first)-\(last)" }
 
     public var family: IPAddress.Family { first.family }
+
+    /// The one network the range is exactly, if it is one (nft lists such an interval as that network).
+    public var network: IPNetwork? {
+        if case .v4(let a) = first, case .v4(let b) = last {
+            guard b >= a else { return nil }
+            let size = UInt64(b - a) + 1
+            guard size & (size - 1) == 0, UInt64(a) % size == 0 else { return nil }
+            return IPNetwork(address: first, prefix: 32 - size.trailingZeroBitCount)
+        }
+        // The widest network starting at `first` whose last address is `last`.
+        for prefix in 0...128 where first.masked(to: prefix) == first {
+            let net = IPNetwork(address: first, prefix: prefix)
+            if net.lastAddress == last { return net }
+            if net.lastAddress < last { return nil }
+        }
+        return nil
+    }
 }
 
 public enum AddressRanges {

@@ -69,6 +69,7 @@ extension RulesetCompiler {
             if policy.sips.contains(where: { $0.family == f }) {
                 chain.add(NftRule(scoped + [.daddr(f, .set(S.hosts(.sips, f)))], [], .jump(C.localInput), comment: "csf.sips"))
             }
+            chain.rules += remoteEstablishedRules(f, scoped: scoped)
         } else {
             chain.add(NftRule(scoped, [], .jump(C.localInput), comment: "csf.deny has filters: full csf check"))
         }

@@ -20,22 +20,26 @@ extension RulesetCompiler {
 
     func localInput() -> NftChain {
         var chain = NftChain(name: C.localInput)
+        if policy.globalAllow != nil { chain.add(NftRule([], [], .jump(C.globalAllowIn), comment: "GLOBAL_ALLOW")) }
         chain.add(NftRule([], [], .jump(C.allowIn), comment: "csf.allow"))
         chain.add(NftRule([], [], .jump(C.denyIn), comment: "csf.deny"))
         // csf.sips changes only with a restart, so an empty one costs no lookup per packet.
         for f in families where policy.sips.contains(where: { $0.family == f }) {
             chain.add(NftRule([.daddr(f, .set(S.hosts(.sips, f)))], [], dropIn, comment: "csf.sips"))
         }
+        chain.rules += remoteDenyInRules()
         return chain
     }
 
     func localOutput() -> NftChain {
         var chain = NftChain(name: C.localOutput)
+        if policy.globalAllow != nil { chain.add(NftRule([], [], .jump(C.globalAllowOut), comment: "GLOBAL_ALLOW")) }
         chain.add(NftRule([], [], .jump(C.allowOut), comment: "csf.allow"))
         chain.add(NftRule([], [], .jump(C.denyOut), comment: "csf.deny"))
         for f in families {
             chain.add(NftRule([.saddr(f, .set(S.hosts(.sips, f)))], [], dropOut, comment: "csf.sips"))
         }
+        if policy.globalDeny != nil { chain.add(NftRule([], [], .jump(C.globalDenyOut), comment: "GLOBAL_DENY")) }
         if policy.udpFlood != nil { chain.add(NftRule([.l4proto(.udp)], [], .jump(C.udpFlood), comment: "UDPFLOOD")) }
         return chain
     }

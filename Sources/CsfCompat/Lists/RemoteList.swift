@@ -1,0 +1,65 @@
+/// A list lfd downloads and csf loads from its cached copy in /var/lib/csf (reference §4.1.11): a csf.blocklists
+/// entry or one of GLOBAL_ALLOW / GLOBAL_DENY / GLOBAL_IGNORE. The cache holds one address or network per line,
+/// csf's format, so `csf -r` and a reboot load the last good list without a download.
+public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
+    case blocklist(String)
+    case globalAllow, globalDeny, globalIgnore
+
+    /// The cached copy's name under /var/lib/csf, as csf names it.
+    public var cacheName: String {
+        switch self {
+        case .blocklist(let name): return "csf.block.\(name)"
+        case .globalAllow: return "csf.gallow"
+        case .globalDeny: return "csf.gdeny"
+        case .globalIgnore: return "csf.gignore"
+        }
+    }
+
+    /// How lfd's log and csf's messages name it.
+    public var description: String {
+        switch self {
+        case .blocklist(let name): return "blocklist \(name)"
+        case .globalAllow: return "GLOBAL_ALLOW"
+        case .globalDeny: return "GLOBAL_DENY"
+        case .globalIgnore: return "GLOBAL_IGNORE"
+        }
+    }
+
+    /// Every list csf.conf and csf.blocklists configure, with its URL, interval (seconds) and MAX.
+    public struct Source: Sendable, Equatable {
+        public var list: RemoteList
+        public var url: String
+        public var interval: Int
+        public var max: Int
+    }
+
+    /// A global list is loaded whenever its URL is set, as csf does; lfd downloads it every LF_GLOBAL seconds
+    /// (below 60: 300, as csf), and never when LF_GLOBAL is 0 (interval 0: the cached copy only).
+    public static func sources(config: CsfConfig, blocklists: [Blocklist]) -> [Source] {
+        var out = blocklists.map { Source(list: .blocklist($0.name), url: $0.url, interval: $0.interval, max: $0.max) }
+        let every = config.int("LF_GLOBAL")
+        let interval = every <= 0 ? 0 : every < 60 ? 300 : every
+        for (key, list) in [("GLOBAL_ALLOW", RemoteList.globalAllow), ("GLOBAL_DENY", .globalDeny), ("GLOBAL_IGNORE", .globalIgnore)] {
+            let url = config[key].trimmingWhitespace()
+            if !url.isEmpty { out.append(Source(list: list, url: url, interval: interval, max: 0)) }
+        }
+        return out
+    }
+
+    /// The cached networks (empty when there is no cache yet).
+    public static func cached(_ list: RemoteList, paths: CsfPaths) -> [IPNetwork] {
+        guard let text = try? TextFile.read(paths.lib(list.cacheName)) else { return [] }
+        return BlocklistFeed.parse(text, name: "").networks
+    }
+
+    /// The cache file's text: one network per line, csf's format.
+    public static func cacheText(_ networks: [IPNetwork]) -> String {
+        var out = ""
+        out.reserveCapacity(networks.count * 16)
+        for n in networks {
+            out += n.description
+            out += "\n"
+        }
+        return out
+    }
+}

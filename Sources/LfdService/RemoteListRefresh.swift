@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CsfCompat
+import Logging
+import NftKernel
+import NftRuleset
+import Synchronization
+
+/// csf.blocklists and GLOBAL_ALLOW/DENY/IGNORE (reference §4.1.11): each downloaded on its interval on a worker
+/// of its own (a slow server never delays a ban), parsed, written to its cache in /var/lib/csf and swapped into its
+/// sets in one transaction. A failed, oversized or empty download keeps the last good list and is retried sooner.
+final class RemoteListRefresh {
+    private(set) var sources: [RemoteList.Source] = []
+    /// Wall-clock seconds each list is next due.
+    private var due: [RemoteList: Double] = [:]
+    private var inFlight: Set<RemoteList> = []
+    private let worker = Worker(name: "download", capacity: 256)
+    private let loader: RemoteListLoader
+
+    /// A failed download is tried again after this long (or its interval, when shorter).
+    static let retryAfterFailure: Double = 300
+
+    init(paths: CsfPaths, logger: Logger) {
+        loader = RemoteListLoader(paths: paths, logger: logger)
+    }
+
+    /// A list whose cached copy is older than its interval (or missing) is due at once; the others when their
+    /// copy ages out, so a restart of lfd does not download everything again.
+    func configure(_ sources: [RemoteList.Source], settings: RemoteListLoader.Settings, paths: CsfPaths, now: Double) {
+        self.sources = sources
+        loader.settings.withLock { $0 = settings }
+        var next: [RemoteList: Double] = [:]
+        for source in sources where source.interval > 0 {
+            var st = stat()
+            let cached = stat(paths.lib(source.list.cacheName), &st) == 0 ? Double(st.st_mtim.tv_sec) : 0
+            next[source.list] = due[source.list].map { min($0, cached + Double(source.interval)) } ?? cached + Double(source.interval)
+        }
+        due = next
+    }
+
+    /// Starts the downloads that are due; `done` is called on the worker with the list and whether it loaded.
+    func start(now: Double, done: @escaping @Sendable (RemoteList, Bool) -> Void) {
+        for source in sources where source.interval > 0 && !inFlight.contains(source.list) {
+            guard let at = due[source.list], at <= now else { continue }
+            inFlight.insert(source.list)
+            let loader = self.loader
+            if !worker.submit({ done(source.list, loader.refresh(source)) }) { inFlight.remove(source.list) }
+        }
+    }
+
+    func finished(_ list: RemoteList, loaded: Bool, now: Double) {
+        inFlight.remove(list)
+        guard let source = sources.first(where: { $0.list == list }) else { return }
+        let interval = Double(source.interval)
+        due[list] = now + (loaded ? interval : min(interval, Self.retryAfterFailure))
+    }
+
+    func stop() { worker.shutdown(waitingUpTo: 0.5) }
+}
+
+/// The download worker's side: fetch, parse, cache, load. Only that thread uses it (it owns its own
+/// libnftables and netlink handles, which are not thread-safe).
+final class RemoteListLoader: @unchecked Sendable {
+    struct Settings: Sendable {
+        var proxy = ""
+        var ipv6 = false
+        var timeoutSeconds = 60
+    }
+
+    let paths: CsfPaths
+    let logger: Logger
+    let settings = Mutex(Settings())
+    private var kernel: NftablesKernel?
+
+    init(paths: CsfPaths, logger: Logger) {
+        self.paths = paths
+        self.logger = logger
+    }
+
+    /// True when the list was downloaded and is now the cached (and, if the firewall runs, the loaded) one.
+    func refresh(_ source: RemoteList.Source) -> Bool {
+        let settings = self.settings.withLock { $0 }
+        let body: [UInt8]
+        switch Download.fetch(source.url, proxy: settings.proxy, timeoutSeconds: settings.timeoutSeconds) {
+        case .success(let bytes): body = bytes
+        case .failure(let failure):
+            logger.warning("Unable to retrieve \(source.list) - \(failure); the last good copy stays in use")
+            return false
+        }
+        let name: String
+        if case .blocklist(let n) = source.list { name = n } else { name = "" }
+        let parsed = BlocklistFeed.parse(String(decoding: body, as: UTF8.self), name: name, max: source.max)
+        if parsed.skipped > 0 {
+            logger.warning("\(source.list): \(parsed.skipped) line(s) without an address skipped, e.g. \(parsed.examples.joined(separator: " | "))")
+        }
+        guard !parsed.networks.isEmpty else {
+            logger.warning("\(source.list): the download holds no address; the last good copy stays in use")
+            return false
+        }
+        if parsed.truncated { logger.info("\(source.list): MAX \(source.max) reached; the rest of the list is left out") }
+        let networks = settings.ipv6 ? parsed.networks : parsed.networks.filter { $0.family == .v4 }
+        let ranges = AddressRanges.merge(networks)
+        do {
+            // csf's lock: a `csf -r` reading the cache meanwhile loads either the old list or this one, never
+            // an old list over the new one in the kernel.
+            let lock = try FileLock(path: paths.lock, timeout: 60)
+            try withExtendedLifetime(lock) { () throws(CsfError) in
+                try FileSystem.writeAtomically(paths.lib(source.list.cacheName), RemoteList.cacheText(parsed.networks), mode: 0o600)
+                if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }
+            }
+        } catch {
+            logger.error("*Error* \(source.list): \(error.description)")
+            return false
+        }
+        let verb = source.list == .globalIgnore ? "ignoring" : source.list == .globalAllow ? "allowing" : "blocking"
+        logger.info("Retrieved and \(verb) \(source.list): \(parsed.networks.count) entries as \(ranges.count) range(s)")
+        return true
+    }
+
+    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
+        if kernel == nil { kernel = NftablesKernel(deferCloseAfterDeletes: false) }
+        guard let kernel, try kernel.isRunning() else { return }
+        let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
+        do {
+            try kernel.apply(SetContents.refresh(list, ranges, families: families))
+        } catch {
+            if case .kernel(_, _, let code) = error, code == ENOENT {
+                throw .refused("not in the running firewall yet (csf -r loads it from the cached copy)")
+            }
+            throw error
+        }
+    }
+}

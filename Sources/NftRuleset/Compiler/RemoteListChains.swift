@@ -1,0 +1,65 @@
+import CsfCompat
+import CsfPolicy
+
+/// csf.blocklists, GLOBAL_ALLOW and GLOBAL_DENY (reference §5.2): GALLOWIN/GALLOWOUT before csf.allow, GDENYIN/
+/// GDENYOUT after csf.sips, then one rule per blocklist (inbound only, as csf). A rule per list rather than a
+/// chain per list: a blocklist's NAME is the admin's and could collide with a chain of ours.
+extension RulesetCompiler {
+    func remoteListSets() -> [NftSet] {
+        let lists = policy.blocklists + [policy.globalAllow, policy.globalDeny].compactMap { $0 }
+        return lists.flatMap { SetContents.remote($0.list, $0.ranges, families: families) }
+    }
+
+    func remoteListChains() -> [NftChain] {
+        var chains: [NftChain] = []
+        if policy.globalAllow != nil {
+            chains.append(remoteChain(C.globalAllowIn, .globalAllow, inbound: true, verdict: .accept))
+            chains.append(remoteChain(C.globalAllowOut, .globalAllow, inbound: false, verdict: .accept))
+        }
+        if policy.globalDeny != nil {
+            chains.append(remoteChain(C.globalDenyIn, .globalDeny, inbound: true, verdict: dropListedIn))
+            var out = NftChain(name: C.globalDenyOut)
+            if !policy.blockInOnly { out = remoteChain(C.globalDenyOut, .globalDeny, inbound: false, verdict: dropListedOut) }
+            chains.append(out)
+        }
+        return chains
+    }
+
+    private func remoteChain(_ name: String, _ list: RemoteList, inbound: Bool, verdict: NftVerdict) -> NftChain {
+        var chain = NftChain(name: name)
+        for f in families {
+            let set = S.remote(list, f)
+            chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
+        }
+        return chain
+    }
+
+    /// LOCALINPUT's entries after csf.sips: GDENYIN, then each blocklist (csf drops with DROP, logged only with
+    /// DROP_IP_LOGGING, like csf.deny).
+    func remoteDenyInRules() -> [NftRule] {
+        var rules: [NftRule] = []
+        if policy.globalDeny != nil { rules.append(NftRule([], [], .jump(C.globalDenyIn), comment: "GLOBAL_DENY")) }
+        for list in policy.blocklists {
+            let skip = list.skipDevices.map { NftMatch.iifname($0, negated: true) }
+            for f in families {
+                rules.append(NftRule(skip + [.saddr(f, .set(S.remote(list.list, f)))], [], dropListedIn, comment: "\(list.list)"))
+            }
+        }
+        return rules
+    }
+
+    /// The established short path looks these up too, so a list refresh cuts a live connection from a newly
+    /// listed source. Blocklists only for connections the source opened (`ct direction original`): csf has no
+    /// outbound blocklist rule, and replies to the server's own connections must keep flowing.
+    func remoteEstablishedRules(_ f: IPAddress.Family, scoped: [NftMatch]) -> [NftRule] {
+        var rules: [NftRule] = []
+        if policy.globalDeny != nil {
+            rules.append(NftRule(scoped + [.saddr(f, .set(S.remote(.globalDeny, f)))], [], .jump(C.localInput), comment: "GLOBAL_DENY: full csf check"))
+        }
+        for list in policy.blocklists {
+            rules.append(NftRule(scoped + [.ctDirectionOriginal(true), .saddr(f, .set(S.remote(list.list, f)))], [],
+                                 .jump(C.localInput), comment: "\(list.list): full csf check"))
+        }
+        return rules
+    }
+}

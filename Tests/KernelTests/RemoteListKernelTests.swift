@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 15 (item 1): csf.blocklists and GLOBAL_* lists downloaded by lfd from a real HTTP server in a peer
+/// namespace, proven with packets: listed networks dropped, a refresh swapping the contents, a failed download
+/// keeping the old list, `csf -r` loading the cached copy without a download.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root"))
+struct RemoteListKernelTests {
+    /// A lab whose third peer serves `files` over HTTP on port 8080 (python's http.server, its own directory).
+    static func labWithServer(peers: Int = 3) throws -> (NetLab, String, NetLab.Peer) {
+        let lab = try NetLab(peers: peers)
+        let web = lab.root + "/web"
+        try FileManager.default.createDirectory(atPath: web, withIntermediateDirectories: true)
+        let server = lab.peers[peers - 1]
+        try lab.background(in: server.ns, ["python3", "-m", "http.server", "8080", "--bind", server.v4, "--directory", web])
+        #expect(try eventually(within: 5) { try lab.tcpOut(to: server, port: 8080) }, "the HTTP server listens")
+        return (lab, web, server)
+    }
+
+    static func aged(_ path: String) throws {
+        try Shell.check(["touch", "-d", "3 days ago", path])
+    }
+
+    @Test func aBlocklistIsDownloadedMergedRefreshedAndKeptWhenADownloadFails() throws {
+        let (lab, web, server) = try Self.labWithServer()
+        let (listed, clean) = (lab.peers[0], lab.peers[1])
+        // Two halves of p1's /24 (merged into one network), three adjacent /16s (one range that is no CIDR), a
+        // comment, a Spamhaus-style `;` comment and a line without an address.
+        try "# feed\n192.0.2.0/25\n192.0.2.128/25 ; SBL1\n198.18.0.0/16\n198.19.0.0/16\n198.20.0.0/16\nnot an address\n"
+            .write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        try lab.write("csf.blocklists", "TESTBL|86400|0|http://\(server.v4):8080/bl.txt\n")
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080,9090", "LF_PARSE": "1", "IPV6": "1"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        try lab.serve(in: listed.ns, tcp: [9090], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.tcpOpen(from: listed, port: 22), "no cached copy yet: nothing is listed")
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        let cache = lab.root + "/var/lib/csf/csf.block.TESTBL"
+        #expect(try eventually(within: 8) { lab.lfdLog.contains("Retrieved and blocking blocklist TESTBL: 5 entries as 2 range(s)") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("blocklist TESTBL: 1 line(s) without an address skipped, e.g. not an address"), "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "a listed network is dropped")
+        let out = try lab.tcpOut(to: listed, port: 9090)
+        #expect(try lab.tcpOpen(from: clean, port: 22))
+        #expect(out, "the server's own connections to a listed address keep working")
+        let set = try lab.nft("list", "set", "inet", "csf", "bl_TESTBL").stdout
+        #expect(set.contains("192.0.2.0/24") && set.contains("198.18.0.0-198.20.255.255"), "\(set)")
+
+        // A refresh swaps the contents: p2's network in, p1's out.
+        try "198.51.100.0/24\n".write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        try Self.aged(cache)
+        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        #expect(try eventually(within: 8) { lab.lfdLog.contains("Retrieved and blocking blocklist TESTBL: 1 entries as 1 range(s)") }, "\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try !lab.tcpOpen(from: clean, port: 22))
+
+        // A failed download (the file is gone: 404) keeps the last good list, in the kernel and in the cache.
+        try FileManager.default.removeItem(atPath: web + "/bl.txt")
+        try Self.aged(cache)
+        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        #expect(try eventually(within: 8) { lab.lfdLog.contains("Unable to retrieve blocklist TESTBL - HTTP status 404; the last good copy stays in use") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: clean, port: 22))
+        #expect((try? String(contentsOfFile: cache, encoding: .utf8)) == "198.51.100.0/24\n")
+
+        // An empty download is no list either.
+        FileManager.default.createFile(atPath: web + "/bl.txt", contents: Data("# nothing today\n".utf8))
+        try Self.aged(cache)
+        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        #expect(try eventually(within: 8) { lab.lfdLog.contains("blocklist TESTBL: the download holds no address; the last good copy stays in use") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: clean, port: 22))
+
+        // Without lfd (and without the server), csf -r loads the cached copy.
+        lab.stopLfd()
+        lab.stopServers()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: clean, port: 22, timeout: 0.5), "csf -r restores the cached list")
+    }
+
+    @Test func globalListsAllowDenyAndIgnore() throws {
+        let (lab, web, server) = try Self.labWithServer(peers: 4)
+        let (denied, allowed, ignored) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        try "\(denied.v4)\n".write(toFile: web + "/deny.txt", atomically: true, encoding: .utf8)
+        try "\(allowed.v4) # trusted office\n".write(toFile: web + "/allow.txt", atomically: true, encoding: .utf8)
+        try "\(ignored.v4)\n".write(toFile: web + "/ignore.txt", atomically: true, encoding: .utf8)
+        let auth = lab.root + "/auth.log"
+        FileManager.default.createFile(atPath: auth, contents: nil)
+        let url = "http://\(server.v4):8080"
+        // p2 is also in csf.deny: GLOBAL_ALLOW comes first, as csf's GALLOWIN sits above DENYIN.
+        try lab.write("csf.deny", "\(allowed.v4) # denied locally\n")
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080,9090", "LF_PARSE": "1", "LF_GLOBAL": "3600",
+                           "GLOBAL_DENY": url + "/deny.txt", "GLOBAL_ALLOW": url + "/allow.txt", "GLOBAL_IGNORE": url + "/ignore.txt",
+                           "SSHD_LOG": auth, "LF_SSHD": "2", "LF_TRIGGER": "0"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        try lab.serve(in: denied.ns, tcp: [9090], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        #expect(try eventually(within: 8) {
+            ["blocking GLOBAL_DENY", "allowing GLOBAL_ALLOW", "ignoring GLOBAL_IGNORE"].allSatisfy { lab.lfdLog.contains("Retrieved and \($0): 1 entries") }
+        }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: denied, port: 22), "GLOBAL_DENY drops inbound")
+        let out = try lab.tcpOut(to: denied, port: 9090)
+        #expect(!out, "and outbound (GDENYOUT)")
+        #expect(try lab.tcpOpen(from: allowed, port: 22), "GLOBAL_ALLOW beats csf.deny")
+        // GLOBAL_IGNORE: lfd never blocks p3, however many failures.
+        let failures = { (ip: String) in (1...4).map { "Dec  1 10:00:0\($0) vm sshd[9\($0)]: Failed password for root from \(ip) port 5000\($0) ssh2" } }
+        // The same failures from an address not ignored are blocked: the lines do count.
+        try lab.appendLog(auth, failures(ignored.v4) + failures("198.18.9.9"))
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("198.18.9.9") && lab.lfdLog.contains("*Blocked in csf*") }, "\(lab.lfdLog)")
+        let log = lab.lfdLog
+        #expect(log.contains("Failed SSH login from \(ignored.v4) - ignored"), "\(log)")
+        #expect(!log.split(separator: "\n").contains { $0.contains(ignored.v4) && $0.contains("*Blocked in csf*") }, "\(log)")
+        #expect(try lab.tcpOpen(from: ignored, port: 22))
+        for name in ["csf.gdeny", "csf.gallow", "csf.gignore"] {
+            #expect(FileManager.default.fileExists(atPath: lab.root + "/var/lib/csf/" + name), "\(name) cached")
+        }
+    }
+
+    static func lfdPid(_ lab: NetLab) -> Int32 {
+        let text = (try? String(contentsOfFile: lab.root + "/var/run/lfd.pid", encoding: .utf8)) ?? ""
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+@testable import CsfCompat
+@testable import CsfPolicy
+@testable import NftRuleset
+@testable import NftKernel
+import CsfTestSupport
+
+/// Issue 15: downloaded lists as interval sets of ranges, placed where csf puts them (reference §5.2).
+@Suite struct RemoteListTests {
+    static func ranges(_ text: String) -> [AddressRange] {
+        AddressRanges.merge(text.split(separator: " ").compactMap { IPNetwork(String($0)) })
+    }
+
+    @Test func aRangeIsANetworkOnlyWhenItIsExactlyOne() {
+        #expect(AddressRange(first: IPAddress("192.0.2.0")!, last: IPAddress("192.0.2.255")!).network?.description == "192.0.2.0/24")
+        #expect(AddressRange(first: IPAddress("192.0.2.7")!, last: IPAddress("192.0.2.7")!).network?.description == "192.0.2.7")
+        #expect(AddressRange(first: IPAddress("198.18.0.0")!, last: IPAddress("198.20.255.255")!).network == nil)
+        #expect(AddressRange(first: IPAddress("192.0.2.128")!, last: IPAddress("192.0.3.127")!).network == nil, "same size, not aligned")
+        #expect(AddressRange(first: IPAddress("0.0.0.0")!, last: IPAddress("255.255.255.255")!).network?.prefix == 0)
+        #expect(AddressRange(first: IPAddress("2001:db8::")!, last: IPAddress("2001:db8::ffff:ffff:ffff:ffff")!).network?.description == "2001:db8::/64")
+        #expect(AddressRange(first: IPAddress("2001:db8::")!, last: IPAddress("2001:db8::2")!).network == nil)
+    }
+
+    @Test func rangesRenderAsNftListsThem() throws {
+        let sets = SetContents.remote(.blocklist("SPAMDROP"), Self.ranges("192.0.2.0/25 192.0.2.128/25 198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 2001:db8::/48"),
+                                      families: [.v4, .v6])
+        #expect(sets.map(\.name) == ["bl_SPAMDROP", "bl_6_SPAMDROP"])
+        #expect(sets.allSatisfy { $0.flags == [.interval] })
+        var out = ""
+        try NftRenderer.render(sets[0], into: &out)
+        #expect(out.contains("elements = { 192.0.2.0/24,\n\t\t\t198.18.0.0-198.20.255.255 }"), "\(out)")
+        out = ""
+        try NftRenderer.render(sets[1], into: &out)
+        #expect(out.contains("elements = { 2001:db8::/48 }"), "\(out)")
+    }
+
+    @Test func aRefreshEmptiesAndFillsEachFamilyInOneBatch() {
+        let changes = SetContents.refresh(.globalDeny, Self.ranges("198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 192.0.2.9"), families: [.v4])
+        #expect(changes.map(\.operation) == [.flush, .add])
+        #expect(changes.map(\.set) == ["gdeny4", "gdeny4"])
+        #expect(changes[1].elements.map(\.key) == [.network(IPNetwork("192.0.2.9")!),
+                                                   .range(AddressRange(first: IPAddress("198.18.0.0")!, last: IPAddress("198.20.255.255")!))])
+        // On netlink a range is a start element and an interval end one past its last address.
+        let parts = NetlinkSetWriter.parts(changes[1].elements[1].key)
+        #expect(parts.map(\.key) == [[198, 18, 0, 0], [198, 21, 0, 0]] && parts.map(\.intervalEnd) == [false, true])
+    }
+
+    @Test func listsSitWhereCsfPutsThem() throws {
+        var p = FirewallPolicy()
+        p.blocklists = [.init(list: .blocklist("BOGON"), ranges: Self.ranges("10.0.0.0/8"), skipDevices: [InterfaceName(csf: "eth1")!])]
+        p.globalAllow = .init(list: .globalAllow, ranges: [])
+        p.globalDeny = .init(list: .globalDeny, ranges: [])
+        let table = RulesetCompiler.compile(p)
+        let local = try #require(table.chain("LOCALINPUT")).rules.map { try NftRenderer.render($0) }
+        let order = ["jump GALLOWIN", "jump ALLOWIN", "jump DENYIN", "jump GDENYIN", "@bl_BOGON"]
+        let positions = order.map { step in local.firstIndex { $0.contains(step) } ?? -1 }
+        #expect(positions.allSatisfy { $0 >= 0 } && positions == positions.sorted(), "\(local)")
+        #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("ip saddr @bl_BOGON") }, "LF_BOGON_SKIP: \(local)")
+        let out = try #require(table.chain("LOCALOUTPUT")).rules.map { try NftRenderer.render($0) }
+        #expect(out.first?.contains("jump GALLOWOUT") == true && out.contains { $0.contains("jump GDENYOUT") })
+        #expect(!out.contains { $0.contains("bl_BOGON") }, "blocklists are inbound only, as csf's")
+        // Established connections the listed source opened are cut by a refresh; replies to ours are not.
+        let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
+        #expect(established.contains { $0.contains("ct direction original ip saddr @bl_BOGON") && $0.contains("jump LOCALINPUT") }, "\(established)")
+        #expect(established.contains { $0.contains("ip saddr @gdeny4") && $0.contains("jump LOCALINPUT") })
+    }
+
+    @Test func globalListsAreLoadedWhenTheirUrlIsSetAndDownloadedOnlyWithLfGlobal() {
+        var config = CsfConfig()
+        config.set("GLOBAL_DENY", "https://lists.example/deny.txt")
+        config.set("LF_GLOBAL", "0")
+        let lists = [Blocklist(name: "DSHIELD", interval: 86400, max: 0, url: "https://feeds.example/block.txt")]
+        var sources = RemoteList.sources(config: config, blocklists: lists)
+        #expect(sources.map(\.list) == [.blocklist("DSHIELD"), .globalDeny] && sources.map(\.interval) == [86400, 0])
+        config.set("LF_GLOBAL", "30")
+        sources = RemoteList.sources(config: config, blocklists: lists)
+        #expect(sources.last?.interval == 300, "below 60 becomes 300, as csf")
+        #expect(RemoteList.blocklist("DSHIELD").cacheName == "csf.block.DSHIELD" && RemoteList.globalDeny.cacheName == "csf.gdeny")
+        #expect(RemoteList.cacheText([IPNetwork("192.0.2.0/24")!, IPNetwork("2001:db8::1")!]) == "192.0.2.0/24\n2001:db8::1\n")
+    }
+}
