@@ -9,6 +9,8 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
     dovecot-imapd dovecot-pop3d rpm
+# Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.
+bash Tests/apt-install-quietly.sh tor-geoipdb
 # The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.
 bash Tests/apt-install-quietly.sh dovecot-submissiond rsyslog postfix vsftpd apache2 apache2-utils libapache2-mod-security2 nginx bind9 \
     bind9-dnsutils curl sudo

@@ -41,13 +41,12 @@ public struct MigrationCheck {
     }
 
     static let rules: [Rule] = [
-        Rule(keys: ["CC_DENY", "CC_ALLOW_FILTER", "CC_DENY_PORTS", "CC_DENY_PORTS_TCP", "CC_DENY_PORTS_UDP"],
-             related: ["CC_SRC", "MM_LICENSE_KEY", "CC_INTERVAL", "CC_LOOKUPS", "CC6_LOOKUPS", "CC_DROP_CIDR", "CC_IGNORE"],
-             kind: .notImplemented, losesSecurity: true,
-             reason: "country-code blocking is not built (no GeoIP download); those countries are not blocked"),
-        Rule(keys: ["CC_ALLOW", "CC_ALLOW_PORTS", "CC_ALLOW_PORTS_TCP", "CC_ALLOW_PORTS_UDP", "CC_ALLOW_SMTPAUTH"],
-             related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
-             reason: "country-code allows are not built; those countries are filtered like everyone else"),
+        Rule(keys: ["CC_SRC"], related: ["MM_LICENSE_KEY", "CC_INTERVAL"], kind: .different, losesSecurity: false,
+             reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); nothing is downloaded", whenChanged: true),
+        Rule(keys: ["CC_LOOKUPS", "CC_IGNORE"], kind: .notImplemented, losesSecurity: false,
+             reason: "lfd does not look up countries yet: log lines show no country and CC_IGNORE spares nobody"),
+        Rule(keys: ["CC_ALLOW_SMTPAUTH"], related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
+             reason: "countries are not used for SMTP AUTH or the messenger yet"),
         Rule(keys: ["GLOBAL_DYNDNS", "DYNDNS", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
              kind: .notImplemented, losesSecurity: false,
              reason: "dynamic DNS allow lists are not built; those hosts are filtered like everyone else"),

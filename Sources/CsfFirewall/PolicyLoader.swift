@@ -13,7 +13,25 @@ public enum PolicyLoader {
         for source in RemoteList.sources(config: config, blocklists: inputs.blocklists) where source.list != .globalIgnore {
             inputs.remoteLists[source.list] = RemoteList.cached(source.list, paths: paths)
         }
+        loadCountryData(into: &inputs, paths: paths, config: config)
         return inputs
+    }
+
+    /// Only the countries the settings name are read (a single pass over tor-geoipdb's files).
+    static func loadCountryData(into inputs: inout PolicyInputs, paths: CsfPaths, config: CsfConfig) {
+        let codes = PolicyBuilder.countryCodes(config)
+        guard !codes.isEmpty else { return }
+        let v4: MappedBytes
+        do {
+            v4 = try MappedBytes(path: paths.path(CountryData.v4File))
+        } catch {
+            inputs.countryDataMissing = "\(paths.path(CountryData.v4File)): \(error.description)"
+            return
+        }
+        let v6 = config.bool("IPV6") && config.bool("CC6_LOOKUPS") ? try? MappedBytes(path: paths.path(CountryData.v6File)) : nil
+        inputs.countryRanges = withExtendedLifetime((v4, v6)) {
+            CountryData.ranges(v4: v4.buffer, v6: v6?.buffer, countries: codes)
+        }
     }
 
     /// csf.blocklists' good lines (`csf --check` reports the others).

@@ -134,6 +134,24 @@ public struct FirewallPolicy: Sendable {
         }
     }
 
+    /// CC_*: each setting's countries as merged ranges; nil when the setting is empty (no chain, no lookup).
+    public struct Countries: Sendable {
+        public var allow: [AddressRange]?
+        public var deny: [AddressRange]?
+        public var allowFilter: [AddressRange]?
+        public var allowPorts: [AddressRange]?
+        public var denyPorts: [AddressRange]?
+        public var allowPortsTcp: [PortRange] = []
+        public var allowPortsUdp: [PortRange] = []
+        public var denyPortsTcp: [PortRange] = []
+        public var denyPortsUdp: [PortRange] = []
+
+        public init() {}
+
+        public var anyDrop: Bool { deny != nil || allowFilter != nil || allowPorts != nil || denyPorts != nil }
+    }
+
+    public var countries = Countries()
     /// csf.blocklists entries, in the file's order; GLOBAL_ALLOW and GLOBAL_DENY when their URL is set.
     public var blocklists: [LoadedList] = []
     public var globalAllow: LoadedList?

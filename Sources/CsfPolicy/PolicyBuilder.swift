@@ -13,6 +13,10 @@ public struct PolicyInputs: Sendable {
     /// csf.blocklists as parsed, and the cached networks of every configured remote list.
     public var blocklists: [Blocklist] = []
     public var remoteLists: [RemoteList: [IPNetwork]] = [:]
+    /// The ranges of every country the CC_* settings name (IPv6 ones only with CC6_LOOKUPS), and whether the
+    /// country data could be read at all.
+    public var countryRanges: [String: [AddressRange]] = [:]
+    public var countryDataMissing: String?
     /// The text of resolv.conf, nil when it could not be read.
     public var resolvConf: String?
     public var host: HostAddresses
@@ -198,6 +202,7 @@ public struct PolicyBuilder {
         p.tempDeny = tempDeny.active(now: p.now)
         diags += tempAllow.diagnostics + tempDeny.diagnostics
         loadRemoteLists(into: &p, config: config)
+        diags += loadCountries(into: &p, config: config)
         return Outcome(policy: p, config: config, diagnostics: diags, lineDiagnostics: diags.count - settingCount)
     }
 
@@ -295,7 +300,6 @@ public struct PolicyBuilder {
     /// Firewall settings csf honours that this version does not build yet: said out loud, never ignored silently.
     static let notYetImplemented = [
         "USE_FTPHELPER", "MESSENGER",
-        "CC_DENY", "CC_ALLOW", "CC_ALLOW_FILTER", "CC_ALLOW_PORTS", "CC_DENY_PORTS",
         "GLOBAL_DYNDNS", "DYNDNS", "CLUSTER_RECVFROM", "SMTPAUTH_RESTRICT", "LFDSTART",
     ]
 

@@ -18,6 +18,14 @@ public enum CsfTableLayout {
         public static let globalAllowOut = "GALLOWOUT"
         public static let globalDenyIn = "GDENYIN"
         public static let globalDenyOut = "GDENYOUT"
+        /// CC_* chains, csf's names.
+        public static let ccAllow = "CC_ALLOW"
+        public static let ccDeny = "CC_DENY"
+        public static let ccAllowFilter = "CC_ALLOWF"
+        public static let ccAllowPorts = "CC_ALLOWP"
+        public static let ccAllowPortsAccept = "CC_ALLOWPORTS"
+        public static let ccDenyPorts = "CC_DENYP"
+        public static let ccDenyPortsDrop = "CC_DENYPORTS"
         public static let localOutput = "LOCALOUTPUT"
         public static let allowIn = "ALLOWIN"
         public static let allowOut = "ALLOWOUT"
@@ -49,6 +57,9 @@ public enum CsfTableLayout {
 
     /// The shapes a list's entries take in the kernel: plain addresses in hash sets, networks in interval sets
     /// (nft-notes §C2), per-port temporary entries in `addr . inet_proto . inet_service` interval sets.
+    /// The CC_* settings with a set each (per family).
+    public enum CountryKind: String, Sendable, CaseIterable { case allow, deny, allowFilter = "allowf", allowPorts = "allowp", denyPorts = "denyp" }
+
     public enum Shape: String, Sendable, CaseIterable { case host, network, port }
 
     public enum SetName {
@@ -76,6 +87,8 @@ public enum CsfTableLayout {
             case .globalIgnore: return "gignore\(suffix(family))"
             }
         }
+
+        public static func country(_ kind: CountryKind, _ family: IPAddress.Family) -> String { "cc_\(kind.rawValue)\(suffix(family))" }
 
         public static func portFlood(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, meter: String) -> String {
             "portflood\(suffix(family))_\(port)_\(proto.rawValue)_\(meter)"

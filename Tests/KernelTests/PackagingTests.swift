@@ -147,14 +147,14 @@ struct PackagingTests {
         #expect(!r.stdout.contains("LF_INTEGRITY") && !r.stdout.contains("LF_DIRWATCH") && !r.stdout.contains("PT_LIMIT") && r.stdout.contains("LF_LOOKUPS") && !r.stdout.contains("IPTABLES_LOG"), "\(r.stdout)")
         #expect(!r.stdout.contains("LOST"))
         var lines = conf.components(separatedBy: "\n")
-        for (i, l) in lines.enumerated() where l.hasPrefix("CC_DENY =") { lines[i] = "CC_DENY = \"CN,RU\"" }
+        for (i, l) in lines.enumerated() where l.hasPrefix("CLUSTER_SENDTO =") { lines[i] = "CLUSTER_SENDTO = \"192.0.2.9\"" }
         try lines.joined(separator: "\n").write(toFile: root + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
         try "SPAMDROP|86400|0|https://www.spamhaus.org/drop/drop.txt\nBROKEN|daily|0|https://lists.example/b.txt\n".write(toFile: root + "/etc/csf/csf.blocklists", atomically: true, encoding: .utf8)
         r = try Shell.run(["env", "CSF_ROOT=\(root)", NetLab.csfBinary, "--migrate-check", "--json"])
         #expect(r.status == 1, "\(r)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let lost = (json?["findings"] as? [[String: Any]] ?? []).filter { $0["loses_security"] as? Bool == true }.compactMap { $0["key"] as? String }
-        #expect(lost.sorted() == ["CC_DENY", "csf.blocklists:2"], "blocklists load; a broken line is lost: \(lost)")
+        #expect(lost.sorted() == ["CLUSTER_SENDTO", "csf.blocklists:2"], "blocklists load; a broken line is lost: \(lost)")
         #expect(json?["ok"] as? Bool == false && (json?["errors"] as? [Any])?.isEmpty == true)
         // A list csf could not load is a lost-security error too, with its file:line; the check writes nothing.
         try "192.0.2.300 # junk\n".write(toFile: root + "/etc/csf/csf.deny", atomically: true, encoding: .utf8)

@@ -71,6 +71,22 @@ public enum AddressRanges {
         return out
     }
 
+    /// Ranges merged the same way: overlapping and adjacent ones joined, sorted (country data comes as ranges).
+    public static func merge(ranges: [AddressRange]) -> [AddressRange] {
+        let sorted = ranges.sorted { $0.first < $1.first || ($0.first == $1.first && $0.last > $1.last) }
+        var out: [AddressRange] = []
+        out.reserveCapacity(sorted.count)
+        for r in sorted {
+            if var last = out.last, last.family == r.family, last.last.successor.map({ r.first <= $0 }) ?? true {
+                if r.last > last.last { last.last = r.last }
+                out[out.count - 1] = last
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+
     /// Whether `address` is inside one of `ranges` (sorted, merged, as `merge` returns them).
     public static func contains(_ ranges: [AddressRange], _ address: IPAddress) -> Bool {
         var low = 0, high = ranges.count - 1

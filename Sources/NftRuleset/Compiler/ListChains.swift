@@ -20,6 +20,7 @@ extension RulesetCompiler {
 
     func localInput() -> NftChain {
         var chain = NftChain(name: C.localInput)
+        chain.rules += countryAllowRules()
         if policy.globalAllow != nil { chain.add(NftRule([], [], .jump(C.globalAllowIn), comment: "GLOBAL_ALLOW")) }
         chain.add(NftRule([], [], .jump(C.allowIn), comment: "csf.allow"))
         chain.add(NftRule([], [], .jump(C.denyIn), comment: "csf.deny"))
@@ -28,6 +29,7 @@ extension RulesetCompiler {
             chain.add(NftRule([.daddr(f, .set(S.hosts(.sips, f)))], [], dropIn, comment: "csf.sips"))
         }
         chain.rules += remoteDenyInRules()
+        chain.rules += countryDenyRules()
         return chain
     }
 

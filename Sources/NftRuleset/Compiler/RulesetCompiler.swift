@@ -31,7 +31,7 @@ public struct RulesetCompiler {
         table.sets = sets()
         table.chains = [inputChain(), outputChain(), forwardChain(),
                         localInput(), localOutput(), allowIn(), allowOut(), denyIn(), denyOut(),
-                        logDropIn(), logDropOut()] + remoteListChains()
+                        logDropIn(), logDropOut()] + remoteListChains() + countryChains()
         if establishedFastPath { table.chains += establishedInChains() }
         if policy.packetFilter && (policy.spi || (policy.ipv6 && policy.spi6)) {
             table.chains += [invalidChain(), invalidDropChain()]

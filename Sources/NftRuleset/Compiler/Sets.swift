@@ -9,6 +9,7 @@ extension RulesetCompiler {
         sets += SetContents.list(.deny, policy.deny.listedNetworks)
         sets += SetContents.sips(policy.sips)
         sets += remoteListSets()
+        sets += countrySets()
         sets += meterSets()
         let temp = policy.tempAllow.map { (TempEntry.Kind.allow, $0) } + policy.tempDeny.map { (TempEntry.Kind.deny, $0) }
         return sets + SetContents.temporary(temp.filter { families.contains($0.1.target.family) }, now: policy.now)

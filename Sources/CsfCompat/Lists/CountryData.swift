@@ -1,0 +1,116 @@
+/// Country ranges in Tor's geoip format, the offline source that needs no account (issue 15): Debian's
+/// `tor-geoipdb` ships the IPFire Location database as `FIRST,LAST,CC` lines — IPv4 as 32-bit integers in
+/// `geoip`, IPv6 as addresses in `geoip6` — refreshed with Tor's security updates. Ranges, not CIDR explosions.
+public enum CountryData {
+    public static let v4File = "/usr/share/tor/geoip"
+    public static let v6File = "/usr/share/tor/geoip6"
+
+    /// One range and its country.
+    public struct Entry: Sendable, Equatable {
+        public var range: AddressRange
+        public var country: String
+    }
+
+    /// The ranges of `countries` (upper-case ISO codes), merged, from the files' bytes. A line is split only when
+    /// its code is wanted: the IPv4 file has 385k lines and a start must stay fast.
+    public static func ranges(v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?,
+                              countries: Set<String>) -> [String: [AddressRange]] {
+        var byCountry: [String: [AddressRange]] = [:]
+        guard !countries.isEmpty else { return [:] }
+        let wanted = Set(countries.compactMap { code($0.uppercased()) })
+        for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
+            scan(data) { line in
+                guard line.count > 3, let cc = code(line[line.count - 2], line[line.count - 1]), wanted.contains(cc),
+                      line[line.count - 3] == 0x2C, let entry = parse(line, v6: v6file) else { return }
+                byCountry[entry.country, default: []].append(entry.range)
+            }
+        }
+        return byCountry.mapValues { AddressRanges.merge(ranges: $0) }
+    }
+
+    /// Every entry of the IPv4 file (and the IPv6 one if given), sorted, for lookups (`csf -i`, CC_IGNORE).
+    public static func all(v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?) -> [Entry] {
+        var out: [Entry] = []
+        out.reserveCapacity(400_000)
+        for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
+            scan(data) { line in if let e = parse(line, v6: v6file), e.country != "??" { out.append(e) } }
+        }
+        out.sort { $0.range.first < $1.range.first }
+        return out
+    }
+
+    /// The country of `address` in sorted entries, nil when no range holds it.
+    public static func country(of address: IPAddress, in entries: [Entry]) -> String? {
+        var low = 0, high = entries.count - 1
+        while low <= high {
+            let mid = (low + high) / 2
+            let r = entries[mid].range
+            if address < r.first { high = mid - 1 } else if address > r.last { low = mid + 1 } else { return entries[mid].country }
+        }
+        return nil
+    }
+
+    /// Ranges holding fewer addresses than a /`prefix` are left out (CC_DROP_CIDR: csf skipped zone entries
+    /// longer than it, to keep ipset small).
+    public static func dropSmallerThan(_ prefix: Int, _ ranges: [AddressRange]) -> [AddressRange] {
+        guard prefix > 0 && prefix < 32 else { return ranges }
+        let minimum = UInt64(1) << UInt64(32 - prefix)
+        return ranges.filter { r in
+            guard case .v4(let a) = r.first, case .v4(let b) = r.last else { return true }
+            return UInt64(b - a) + 1 >= minimum
+        }
+    }
+
+    // MARK: parsing
+
+    private static func scan(_ data: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let base = data.baseAddress else { return }
+        var start = 0
+        while start < data.count {
+            var end = start
+            while end < data.count && data[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
+            if stop > start && data[start] != 0x23 { body(UnsafeBufferPointer(start: base + start, count: stop - start)) }
+            start = end + 1
+        }
+    }
+
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, v6: Bool) -> Entry? {
+        guard let c1 = line.firstIndex(of: 0x2C), let c2 = line[(c1 + 1)...].firstIndex(of: 0x2C),
+              line.count - c2 == 3, let cc = code(line[c2 + 1], line[c2 + 2]) else { return nil }
+        let first: IPAddress, last: IPAddress
+        if v6 {
+            guard let a = IPAddress(Substring(decoding: line[..<c1], as: UTF8.self)),
+                  let b = IPAddress(Substring(decoding: line[(c1 + 1)..<c2], as: UTF8.self)), a.family == .v6, b.family == .v6 else { return nil }
+            (first, last) = (a, b)
+        } else {
+            guard let a = integer(line[..<c1]), let b = integer(line[(c1 + 1)..<c2]) else { return nil }
+            (first, last) = (.v4(a), .v4(b))
+        }
+        guard first <= last else { return nil }
+        return Entry(range: AddressRange(first: first, last: last), country: cc)
+    }
+
+    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
+        guard !digits.isEmpty, digits.count <= 10 else { return nil }
+        var n: UInt64 = 0
+        for d in digits {
+            guard d >= 0x30 && d <= 0x39 else { return nil }
+            n = n * 10 + UInt64(d - 0x30)
+        }
+        return n <= UInt64(UInt32.max) ? UInt32(n) : nil
+    }
+
+    /// Two upper-case letters (or `??`), as a String.
+    private static func code(_ a: UInt8, _ b: UInt8) -> String? {
+        let letter = { (c: UInt8) in (c >= 0x41 && c <= 0x5A) || c == 0x3F }
+        guard letter(a) && letter(b) else { return nil }
+        return String(decoding: [a, b], as: UTF8.self)
+    }
+
+    private static func code(_ text: String) -> String? {
+        let u = Array(text.utf8)
+        return u.count == 2 ? code(u[0], u[1]) : nil
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 15 (item 2): CC_* with packets, on tor-geoipdb's format. The fixture gives each peer's documentation
+/// network a user-assigned country code (XA, XB, XC); one test loads the real data.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root"))
+struct CountryKernelTests {
+    /// 192.0.2.0/24 → XA (peer 1), 198.51.100.0/24 → XB (peer 2), 203.0.113.0/24 → XC (peer 3).
+    static let fixture = "# test fixture in tor-geoipdb's format\n3221225984,3221226239,XA\n3325256704,3325256959,XB\n3405803776,3405804031,XC\n"
+
+    static func lab(_ settings: [String: String]) throws -> NetLab {
+        let lab = try NetLab(peers: 3)
+        let dir = lab.root + "/usr/share/tor"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try fixture.write(toFile: dir + "/geoip", atomically: true, encoding: .utf8)
+        var values = ["TCP_IN": "22,80", "TCP_OUT": "9090"]
+        values.merge(settings) { $1 }
+        try lab.setConfig(values)
+        try lab.serve(in: lab.fw, tcp: [22, 80, 8022], udp: [])
+        return lab
+    }
+
+    @Test func ccDenyDropsTheCountryButNotRepliesToTheServersOwnConnections() throws {
+        let lab = try Self.lab(["CC_DENY": "XA"])
+        try lab.serve(in: lab.peers[0].ns, tcp: [9090], udp: [])
+        let r = try lab.csf("-s")
+        #expect(r.status == 0, "\(r)")
+        #expect(try !lab.tcpOpen(from: lab.peers[0], port: 22), "XA is denied")
+        #expect(try lab.tcpOpen(from: lab.peers[1], port: 22))
+        let out = try lab.tcpOut(to: lab.peers[0], port: 9090)
+        #expect(out, "the server's own connection to XA gets its replies")
+        let set = try lab.nft("list", "set", "inet", "csf", "cc_deny4").stdout
+        #expect(set.contains("192.0.2.0/24"), "\(set)")
+        // Without SPI every packet goes through LOCALINPUT: the country rules still let replies pass.
+        try lab.setConfig(["LF_SPI": "0"])
+        #expect(try lab.csf("-r").status == 0)
+        let outWithoutSpi = try lab.tcpOut(to: lab.peers[0], port: 9090)
+        #expect(outWithoutSpi, "replies pass CC_DENY with LF_SPI = 0 too")
+        #expect(try !lab.tcpOpen(from: lab.peers[0], port: 22))
+    }
+
+    @Test func ccAllowFilterLetsOnlyTheListedCountriesReachThePorts() throws {
+        let lab = try Self.lab(["CC_ALLOW_FILTER": "XB"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.tcpOpen(from: lab.peers[1], port: 22), "XB passes on to TCP_IN")
+        #expect(try !lab.tcpOpen(from: lab.peers[0], port: 22) && !lab.tcpOpen(from: lab.peers[2], port: 22), "everyone else is dropped")
+        // csf.allow still comes first.
+        #expect(try lab.csf("-a", lab.peers[0].v4).status == 0)
+        #expect(try lab.tcpOpen(from: lab.peers[0], port: 22))
+    }
+
+    @Test func ccAllowPortsOpensPortsToACountryAndCcDenyPortsClosesThem() throws {
+        let lab = try Self.lab(["CC_ALLOW_PORTS": "XC", "CC_ALLOW_PORTS_TCP": "8022", "CC_DENY_PORTS": "XB", "CC_DENY_PORTS_TCP": "22",
+                                "CC_ALLOW": "XA"])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.tcpOpen(from: lab.peers[2], port: 8022), "XC reaches CC_ALLOW_PORTS_TCP")
+        #expect(try !lab.tcpOpen(from: lab.peers[1], port: 8022), "8022 is not in TCP_IN for others")
+        #expect(try !lab.tcpOpen(from: lab.peers[1], port: 22) && lab.tcpOpen(from: lab.peers[1], port: 80), "XB loses only port 22")
+        #expect(try lab.tcpOpen(from: lab.peers[0], port: 8022), "CC_ALLOW accepts the whole host")
+    }
+
+    @Test func missingDataIsAWarningAndAnAsnIsNamed() throws {
+        let lab = try Self.lab(["CC_DENY": "XA,AS64500"])
+        try FileManager.default.removeItem(atPath: lab.root + "/usr/share/tor/geoip")
+        var r = try lab.csf("-s")
+        #expect(r.status == 0 && r.stderr.contains("no country data") && r.stderr.contains("install tor-geoipdb"), "\(r)")
+        #expect(try lab.tcpOpen(from: lab.peers[0], port: 22))
+        try Self.fixture.write(toFile: lab.root + "/usr/share/tor/geoip", atomically: true, encoding: .utf8)
+        r = try lab.csf("-r")
+        #expect(r.status == 0 && r.stderr.contains("AS64500: ASN data is not available yet"), "\(r)")
+        #expect(try !lab.tcpOpen(from: lab.peers[0], port: 22))
+    }
+
+    /// The real data (tor-geoipdb, installed by Tests/run.sh): CN and RU load as ranges.
+    @Test func theRealCountryDataLoads() throws {
+        let real = "/usr/share/tor/geoip"
+        #expect(FileManager.default.fileExists(atPath: real), "tor-geoipdb is installed by Tests/run.sh")
+        let lab = try Self.lab(["CC_DENY": "CN,RU"])
+        try FileManager.default.removeItem(atPath: lab.root + "/usr/share/tor/geoip")
+        try FileManager.default.copyItem(atPath: real, toPath: lab.root + "/usr/share/tor/geoip")
+        let r = try lab.csf("-s")
+        #expect(r.status == 0, "\(r)")
+        let set = try lab.nft("list", "set", "inet", "csf", "cc_deny4").stdout
+        let elements = set.split(separator: ",").count
+        #expect(elements > 1000, "CN and RU hold thousands of ranges: \(elements)")
+        #expect(try lab.tcpOpen(from: lab.peers[0], port: 22), "documentation addresses are in neither")
+    }
+}

@@ -1,0 +1,88 @@
+import Testing
+@testable import CsfCompat
+@testable import CsfPolicy
+@testable import NftRuleset
+import CsfTestSupport
+
+/// Issue 15 (item 2): CC_* from tor-geoipdb's ranges, in csf's chain order, replies never dropped.
+@Suite struct CountryTests {
+    static let v4 = """
+        # converted from IPFire Location
+        3221225984,3221226239,XA
+        3221226240,3221226495,XA
+        3325256704,3325256959,XB
+        3405803776,3405804031,XC
+        16777216,16777471,AU
+        bad,line,XA
+        1,2,lowercase-ok?
+        """
+    static let v6 = "2001:db8:1::,2001:db8:1:ffff:ffff:ffff:ffff:ffff,XA\n2001:db8:2::,2001:db8:2::ff,XB\n"
+
+    static func withData<T>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let a = Array(v4.utf8), b = Array(v6.utf8)
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in body(x, y) } }
+    }
+
+    @Test func onlyTheWantedCountriesAreReadAndAdjacentRangesJoin() {
+        let byCountry = Self.withData { CountryData.ranges(v4: $0, v6: $1, countries: ["XA", "xb"]) }
+        #expect(byCountry["XA"]?.map(\.description) == ["192.0.2.0-192.0.3.255", "2001:db8:1::-2001:db8:1:ffff:ffff:ffff:ffff:ffff"])
+        #expect(byCountry["XB"]?.count == 2 && byCountry["XC"] == nil && byCountry["AU"] == nil)
+        let all = Self.withData { CountryData.all(v4: $0, v6: $1) }
+        #expect(CountryData.country(of: IPAddress("198.51.100.7")!, in: all) == "XB")
+        #expect(CountryData.country(of: IPAddress("2001:db8:2::80")!, in: all) == "XB")
+        #expect(CountryData.country(of: IPAddress("2001:db8:2::100")!, in: all) == nil)
+        #expect(CountryData.country(of: IPAddress("1.0.0.9")!, in: all) == "AU")
+    }
+
+    @Test func ccDropCidrLeavesOutSmallRanges() {
+        let r = [AddressRange(first: IPAddress("192.0.2.0")!, last: IPAddress("192.0.2.255")!),
+                 AddressRange(first: IPAddress("198.51.100.0")!, last: IPAddress("198.51.100.15")!)]
+        #expect(CountryData.dropSmallerThan(24, r).count == 1)
+        #expect(CountryData.dropSmallerThan(0, r).count == 2, "empty or 0: everything")
+    }
+
+    static func policy(_ settings: [String: String], ipv6: Bool = false) -> PolicyBuilder.Outcome {
+        var values = ["IPV6": ipv6 ? "1" : "0"]
+        values.merge(settings) { $1 }
+        var inputs = PolicyInputs(config: CsfConfig(values: values))
+        inputs.countryRanges = Self.withData { CountryData.ranges(v4: $0, v6: $1, countries: PolicyBuilder.countryCodes(inputs.config)) }
+        return PolicyBuilder.build(inputs)
+    }
+
+    @Test func settingsBecomeRangesWithClearWarnings() {
+        let o = Self.policy(["CC_DENY": "XA,AS64500,QQ", "CC_ALLOW_PORTS": "xc", "CC_ALLOW_PORTS_TCP": "8022"])
+        #expect(o.policy.countries.deny?.map(\.description) == ["192.0.2.0-192.0.3.255"], "IPv6 only with IPV6 and CC6_LOOKUPS")
+        #expect(o.policy.countries.allowPorts?.count == 1 && o.policy.countries.allowPortsTcp == [PortRange(8022)])
+        #expect(o.policy.countries.allow == nil && o.policy.countries.allowFilter == nil)
+        let text = o.diagnostics.map(\.message)
+        #expect(text.contains { $0.contains("AS64500: ASN data is not available yet") }, "\(text)")
+        #expect(text.contains { $0.contains("QQ is not a country of the data") }, "\(text)")
+        let v6 = Self.policy(["CC_DENY": "XA", "CC6_LOOKUPS": "1"], ipv6: true)
+        #expect(v6.policy.countries.deny?.count == 2)
+        var missing = PolicyInputs(config: CsfConfig(values: ["CC_DENY": "CN"]))
+        missing.countryDataMissing = "/usr/share/tor/geoip: no such file"
+        #expect(PolicyBuilder.build(missing).diagnostics.contains { $0.message.contains("install tor-geoipdb: CC_DENY match nothing") })
+    }
+
+    @Test func chainsFollowCsfsOrderAndRepliesPass() throws {
+        let o = Self.policy(["CC_ALLOW": "XB", "CC_DENY": "XA", "CC_ALLOW_FILTER": "XC", "CC_ALLOW_PORTS": "XC", "CC_ALLOW_PORTS_TCP": "8022",
+                             "CC_DENY_PORTS": "XB", "CC_DENY_PORTS_UDP": "53", "LF_SPI": "1"])
+        let table = RulesetCompiler.compile(o.policy)
+        let local = try #require(table.chain("LOCALINPUT")).rules.map { try NftRenderer.render($0) }
+        let order = ["jump CC_ALLOW", "jump ALLOWIN", "jump DENYIN", "ct state established,related", "jump CC_DENY",
+                     "jump CC_ALLOWF", "jump CC_ALLOWP", "jump CC_DENYP"]
+        let positions = order.map { step in local.firstIndex { $0.contains(step) } ?? -1 }
+        #expect(positions.allSatisfy { $0 >= 0 } && positions == positions.sorted(), "\(local)")
+        let filter = try #require(table.chain("CC_ALLOWF")).rules.map { try NftRenderer.render($0) }
+        #expect(filter.first.map { $0.contains("ip saddr @cc_allowf4") && $0.contains("return") } == true && filter.last?.contains("meta nfproto ipv4") == true, "\(filter)")
+        let ports = try #require(table.chain("CC_ALLOWPORTS")).rules.map { try NftRenderer.render($0) }
+        #expect(ports.count == 1 && ports[0].contains("tcp dport 8022") && ports[0].contains("accept"), "\(ports)")
+        #expect(try #require(table.chain("CC_DENYPORTS")).rules.count == 1)
+        #expect(table.set("cc_deny4")?.elements.count == 1 && table.set("cc_deny4")?.flags == [.interval])
+        // Established connections take their short path without a country lookup.
+        let establishedChain = table.chain("ESTABLISHEDIN")
+        #expect(establishedChain != nil)
+        let established = try (establishedChain?.rules ?? []).map { try NftRenderer.render($0) }
+        #expect(!established.contains { $0.contains("@cc_") })
+    }
+}
