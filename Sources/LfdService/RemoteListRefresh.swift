@@ -81,49 +81,78 @@ final class RemoteListLoader: @unchecked Sendable {
     /// True when the list was downloaded and is now the cached (and, if the firewall runs, the loaded) one.
     func refresh(_ source: RemoteList.Source) -> Bool {
         let settings = self.settings.withLock { $0 }
-        let body: [UInt8]
-        switch Download.fetch(source.url, proxy: settings.proxy, timeoutSeconds: settings.timeoutSeconds) {
-        case .success(let bytes): body = bytes
-        case .failure(let failure):
-            logger.warning("Unable to retrieve \(source.list) - \(failure); the last good copy stays in use")
-            return false
-        }
-        let name: String
-        if case .blocklist(let n) = source.list { name = n } else { name = "" }
-        let parsed = BlocklistFeed.parse(String(decoding: body, as: UTF8.self), name: name, max: source.max)
-        if parsed.skipped > 0 {
-            logger.warning("\(source.list): \(parsed.skipped) line(s) without an address skipped, e.g. \(parsed.examples.joined(separator: " | "))")
-        }
-        guard !parsed.networks.isEmpty else {
-            logger.warning("\(source.list): the download holds no address; the last good copy stays in use")
-            return false
-        }
-        if parsed.truncated { logger.info("\(source.list): MAX \(source.max) reached; the rest of the list is left out") }
-        let networks = settings.ipv6 ? parsed.networks : parsed.networks.filter { $0.family == .v4 }
-        let ranges = AddressRanges.merge(networks)
+        let started = SystemTime.monotonic
+        // The body, the parsed list and the cache text are gone before the kernel load: only the ranges stay.
+        guard let (entries, ranges) = downloadAndCache(source, settings) else { return false }
+        let loading = SystemTime.monotonic
         do {
-            // csf's lock: a `csf -r` reading the cache meanwhile loads either the old list or this one, never
-            // an old list over the new one in the kernel.
-            let lock = try FileLock(path: paths.lock, timeout: 60)
-            try withExtendedLifetime(lock) { () throws(CsfError) in
-                try FileSystem.writeAtomically(paths.lib(source.list.cacheName), RemoteList.cacheText(parsed.networks), mode: 0o600)
-                if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }
-            }
+            if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }
         } catch {
             logger.error("*Error* \(source.list): \(error.description)")
             return false
         }
         let verb = source.list == .globalIgnore ? "ignoring" : source.list == .globalAllow ? "allowing" : "blocking"
-        logger.info("Retrieved and \(verb) \(source.list): \(parsed.networks.count) entries as \(ranges.count) range(s)")
+        let took = SystemTime.monotonic - started, loaded = SystemTime.monotonic - loading
+        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s) in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s)")
         return true
     }
 
+    /// Downloads and parses the list and writes its cached copy; nil (logged) when it must not replace the last one.
+    private func downloadAndCache(_ source: RemoteList.Source, _ settings: Settings) -> (Int, [AddressRange])? {
+        let parsed: BlocklistFeed.Parsed
+        switch Download.fetch(source.url, proxy: settings.proxy, timeoutSeconds: settings.timeoutSeconds) {
+        case .success(let body):
+            let name: String
+            if case .blocklist(let n) = source.list { name = n } else { name = "" }
+            parsed = body.withUnsafeBufferPointer { BlocklistFeed.parse(bytes: $0, name: name, max: source.max) }
+        case .failure(let failure):
+            logger.warning("Unable to retrieve \(source.list) - \(failure); the last good copy stays in use")
+            return nil
+        }
+        if parsed.skipped > 0 {
+            logger.warning("\(source.list): \(parsed.skipped) line(s) without an address skipped, e.g. \(parsed.examples.joined(separator: " | "))")
+        }
+        guard !parsed.networks.isEmpty else {
+            logger.warning("\(source.list): the download holds no address; the last good copy stays in use")
+            return nil
+        }
+        if parsed.truncated { logger.info("\(source.list): MAX \(source.max) reached; the rest of the list is left out") }
+        do {
+            // csf's lock only around the cache write: a `csf -r` holds it from reading the copies to loading the
+            // table, so it finishes before this write or reads the new copy, and the kernel load (seconds for a
+            // million entries) never makes `csf -d` wait for the lock.
+            let lock = try FileLock(path: paths.lock, timeout: 60)
+            try withExtendedLifetime(lock) { () throws(CsfError) in
+                try FileSystem.writeAtomically(paths.lib(source.list.cacheName), bytes: RemoteList.cacheText(parsed.networks), mode: 0o600)
+            }
+        } catch {
+            logger.error("*Error* \(source.list): \(error.description)")
+            return nil
+        }
+        let ranges = AddressRanges.merge(settings.ipv6 ? parsed.networks : parsed.networks.filter { $0.family == .v4 })
+        return (parsed.networks.count, ranges)
+    }
+
+    /// What this loader last put into the kernel, per list: the next refresh sends only the difference. Unknown
+    /// after lfd starts, and after any failure (a `csf -f`, an edit by hand): the next load replaces everything.
+    private var loaded: [RemoteList: [AddressRange]] = [:]
+
     private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
         if kernel == nil { kernel = NftablesKernel(deferCloseAfterDeletes: false) }
-        guard let kernel, try kernel.isRunning() else { return }
+        guard let kernel, try kernel.isRunning() else {
+            loaded[list] = nil
+            return
+        }
         let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
+        let known = loaded.removeValue(forKey: list)
         do {
-            try kernel.apply(SetContents.refresh(list, ranges, families: families))
+            do {
+                for transaction in SetContents.refresh(list, ranges, loaded: known, families: families) { try kernel.apply(transaction) }
+            } catch where known != nil {
+                logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
+                try kernel.apply(SetContents.refresh(list, ranges, loaded: nil, families: families)[0])
+            }
+            loaded[list] = ranges
         } catch {
             if case .kernel(_, _, let code) = error, code == ENOENT {
                 throw .refused("not in the running firewall yet (csf -r loads it from the cached copy)")

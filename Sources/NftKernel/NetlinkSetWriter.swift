@@ -37,9 +37,13 @@ final class NetlinkSetWriter {
     /// attribute, whose length field is 16 bits.
     static let messagePayloadLimit = 48 * 1024
 
-    /// One message of the batch: a libnftnl set carrying some elements, and what it does (for errors).
+    /// One message of the batch: some elements of one change, and what it does (for errors). Its libnftnl set
+    /// is built only while the message is written into the batch and freed right after: a million elements
+    /// held as libnftnl objects at once would take hundreds of megabytes.
     private struct Message {
-        var set: OpaquePointer
+        var change: SetChange
+        var elements: ArraySlice<SetChange.Element>
+        var timeouts: Bool
         var delete: Bool
         var exclusive = false
         var what: String
@@ -48,11 +52,9 @@ final class NetlinkSetWriter {
     /// Applies every change in one transaction: all of them take effect, or none.
     func apply(_ changes: [SetChange]) throws(CsfError) {
         var messages: [Message] = []
-        defer { for m in messages { nftnl_set_free(m.set) } }
         for change in changes {
             if change.operation == .flush {
-                messages.append(Message(set: try buildSet(change, [], timeouts: false), delete: true,
-                                        what: "flush set \(change.set)"))
+                messages.append(Message(change: change, elements: [], timeouts: false, delete: true, what: "flush set \(change.set)"))
                 continue
             }
             // deleteIfPresent adds then deletes in the same transaction, so an element that is already gone
@@ -62,7 +64,7 @@ final class NetlinkSetWriter {
                 let timeouts = !delete && (change.operation == .add || change.operation == .addExclusive)
                 for chunk in Self.chunks(change.elements, timeouts: timeouts) {
                     let verb = delete ? "delete elements from" : "add elements to"
-                    messages.append(Message(set: try buildSet(change, chunk, timeouts: timeouts), delete: delete,
+                    messages.append(Message(change: change, elements: chunk, timeouts: timeouts, delete: delete,
                                             exclusive: change.operation == .addExclusive, what: "\(verb) set \(change.set)"))
                 }
             }
@@ -181,6 +183,7 @@ final class NetlinkSetWriter {
         var buffer = [UInt8](repeating: 0, count: bufferSize + 64 * 1024)
         // The sequence number of each element message, so an error names the set and what was asked of it.
         var bySequence: [UInt32: String] = [:]
+        var buildFailure: CsfError?
         let length: Int = buffer.withUnsafeMutableBytes { raw -> Int in
             guard let base = raw.baseAddress, let batch = mnl_nlmsg_batch_start(base, bufferSize) else { return 0 }
             defer { mnl_nlmsg_batch_stop(batch) }
@@ -192,14 +195,21 @@ final class NetlinkSetWriter {
                 let flags = (m.delete ? 0 : NLM_F_CREATE) | (m.exclusive ? NLM_F_EXCL : 0) | NLM_F_ACK
                 let seq = nextSeq()
                 bySequence[seq] = m.what
+                let built: Result<OpaquePointer, CsfError> = Result { () throws(CsfError) in try buildSet(m.change, m.elements, timeouts: m.timeouts) }
+                guard case .success(let set) = built else {
+                    if case .failure(let error) = built { buildFailure = error }
+                    return 0
+                }
                 let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq)
-                nftnl_set_elems_nlmsg_build_payload(nlh, m.set)
+                nftnl_set_elems_nlmsg_build_payload(nlh, set)
+                nftnl_set_free(set)
                 _ = mnl_nlmsg_batch_next(batch)
             }
             nftnl_batch_end(current(), nextSeq())
             _ = mnl_nlmsg_batch_next(batch)
             return mnl_nlmsg_batch_size(batch)
         }
+        if let buildFailure { throw buildFailure }
         guard length > 0 else { throw .kernel(operation: "netlink", message: "cannot build the batch") }
         // Large batches exceed the default socket buffers (about 208 KB); nft forces them up the same way.
         var size = Int32(max(length, 1 << 20))
@@ -227,7 +237,8 @@ final class NetlinkSetWriter {
         let fd = mnl_socket_get_fd(socket)
         while acks < bySequence.count && failure == nil {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 2000) > 0 else { break }
+            // The kernel answers once the whole batch is processed: a million interval elements take seconds.
+            guard poll(&pfd, 1, 120_000) > 0 else { break }
             let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
             buffer.withUnsafeBytes { raw in

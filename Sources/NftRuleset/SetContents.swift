@@ -78,27 +78,78 @@ public enum SetContents {
 
     // MARK: downloaded lists (csf.blocklists, GLOBAL_ALLOW, GLOBAL_DENY)
 
-    /// One interval set per family holding the list's merged ranges.
+    /// Per family a hash set of the single addresses and an interval set of the other ranges.
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
-        families.map { family in
-            NftSet(name: Name.remote(list, family), keyType: family == .v4 ? .ipv4 : .ipv6, flags: [.interval],
-                   comment: "\(list)", elements: ranges.filter { $0.family == family }.map { NftSetElement($0) })
+        families.flatMap { family -> [NftSet] in
+            let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
+            let mine = ranges.filter { $0.family == family }
+            return [NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
+                           elements: mine.filter { $0.first == $0.last }.map { NftSetElement(IPNetwork(host: $0.first)) }),
+                    NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval], comment: "\(list) networks",
+                           elements: mine.filter { $0.first != $0.last }.map { NftSetElement($0) })]
         }
     }
 
-    /// A refresh: each family's set emptied and filled again in the same transaction, so the old contents are
-    /// enforced until the commit and the new ones from it on (no packet sees an empty set).
-    public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [SetChange] {
-        var changes: [SetChange] = []
+    /// A refresh as the transactions to send, in order. Without knowing what the kernel holds (`loaded` nil):
+    /// one transaction that empties and fills every set, so the old contents are enforced until the commit.
+    /// Knowing it: the addresses that are new, in batches; then the interval set replaced in one transaction if its
+    /// ranges changed; then the addresses that are gone, in batches. No listed address is ever out of both sets
+    /// (an address that leaves is removed only after everything that arrives is in), and no transaction is large
+    /// enough to keep `csf -d` waiting behind it for long.
+    public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: [AddressRange]?,
+                               families: [IPAddress.Family], batch: Int = 4096) -> [[SetChange]] {
+        var adds: [SetChange] = [], nets: [SetChange] = [], deletes: [SetChange] = [], whole: [SetChange] = []
         for family in families {
-            let name = Name.remote(list, family)
-            changes.append(SetChange(.flush, set: name))
-            let elements = ranges.filter { $0.family == family }.map { r -> SetChange.Element in
-                SetChange.Element(r.network.map { .network($0) } ?? .range(r))
+            let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
+            let (newHosts, newNets) = split(ranges, family)
+            guard let loaded else {
+                whole += [SetChange(.flush, set: hostsName), SetChange(.flush, set: netsName),
+                          SetChange(.add, set: hostsName, elements: newHosts.map { SetChange.Element($0) }),
+                          SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+                continue
             }
-            changes.append(SetChange(.add, set: name, elements: elements))
+            let (oldHosts, oldNets) = split(loaded, family)
+            if oldNets != newNets {
+                nets += [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+            }
+            let (added, removed) = sortedDifference(old: oldHosts, new: newHosts)
+            for start in stride(from: 0, to: added.count, by: batch) {
+                adds.append(SetChange(.add, set: hostsName, elements: added[start..<min(start + batch, added.count)].map { SetChange.Element($0) }))
+            }
+            for start in stride(from: 0, to: removed.count, by: batch) {
+                deletes.append(SetChange(.delete, set: hostsName, elements: removed[start..<min(start + batch, removed.count)].map { SetChange.Element($0) }))
+            }
         }
-        return changes
+        if loaded == nil { return [whole] }
+        return adds.map { [$0] } + (nets.isEmpty ? [] : [nets]) + deletes.map { [$0] }
+    }
+
+    private static func split(_ ranges: [AddressRange], _ family: IPAddress.Family) -> (hosts: [IPAddress], nets: [AddressRange]) {
+        var hosts: [IPAddress] = [], nets: [AddressRange] = []
+        for r in ranges where r.family == family {
+            if r.first == r.last { hosts.append(r.first) } else { nets.append(r) }
+        }
+        return (hosts, nets)
+    }
+
+    private static func netElement(_ r: AddressRange) -> SetChange.Element {
+        SetChange.Element(r.network.map { .network($0) } ?? .range(r))
+    }
+
+    /// What is in `new` and not in `old`, and the reverse; both sorted and without duplicates (merged ranges are).
+    static func sortedDifference(old: [IPAddress], new: [IPAddress]) -> (added: [IPAddress], removed: [IPAddress]) {
+        var added: [IPAddress] = [], removed: [IPAddress] = []
+        var i = 0, j = 0
+        while i < old.count || j < new.count {
+            if j == new.count || (i < old.count && old[i] < new[j]) {
+                removed.append(old[i]); i += 1
+            } else if i == old.count || new[j] < old[i] {
+                added.append(new[j]); j += 1
+            } else {
+                i += 1; j += 1
+            }
+        }
+        return (added, removed)
     }
 
     // MARK: csf.tempallow / csf.tempban

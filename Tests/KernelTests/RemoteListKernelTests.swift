@@ -44,11 +44,11 @@ struct RemoteListKernelTests {
         let out = try lab.tcpOut(to: listed, port: 9090)
         #expect(try lab.tcpOpen(from: clean, port: 22))
         #expect(out, "the server's own connections to a listed address keep working")
-        let set = try lab.nft("list", "set", "inet", "csf", "bl_TESTBL").stdout
+        let set = try lab.nft("list", "set", "inet", "csf", "bl_TESTBL_net").stdout
         #expect(set.contains("192.0.2.0/24") && set.contains("198.18.0.0-198.20.255.255"), "\(set)")
 
-        // A refresh swaps the contents: p2's network in, p1's out.
-        try "198.51.100.0/24\n".write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        // A refresh swaps the contents: p2's address in (the hash set), p1's network out.
+        try "198.51.100.2\n".write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
         try Self.aged(cache)
         _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
         #expect(try eventually(within: 8) { lab.lfdLog.contains("Retrieved and blocking blocklist TESTBL: 1 entries as 1 range(s)") }, "\(lab.lfdLog)")
@@ -61,7 +61,7 @@ struct RemoteListKernelTests {
         _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
         #expect(try eventually(within: 8) { lab.lfdLog.contains("Unable to retrieve blocklist TESTBL - HTTP status 404; the last good copy stays in use") }, "\(lab.lfdLog)")
         #expect(try !lab.tcpOpen(from: clean, port: 22))
-        #expect((try? String(contentsOfFile: cache, encoding: .utf8)) == "198.51.100.0/24\n")
+        #expect((try? String(contentsOfFile: cache, encoding: .utf8)) == "198.51.100.2\n")
 
         // An empty download is no list either.
         FileManager.default.createFile(atPath: web + "/bl.txt", contents: Data("# nothing today\n".utf8))
@@ -115,6 +115,62 @@ struct RemoteListKernelTests {
         for name in ["csf.gdeny", "csf.gallow", "csf.gignore"] {
             #expect(FileManager.default.fileExists(atPath: lab.root + "/var/lib/csf/" + name), "\(name) cached")
         }
+    }
+
+    /// A steady stream from a listed source while lfd refreshes a 100,000-entry list 20 times: not one datagram
+    /// gets through. The source alternates between a single address (hash set) and its /24 (interval set), and
+    /// the other 100,000 entries change every time (the first load replaces everything in one transaction, the
+    /// others send differences in batches: adds, the interval set, then deletes).
+    @Test func twentyRefreshesOfA100kListLetNoPacketThrough() throws {
+        let (lab, web, server) = try Self.labWithServer()
+        let (listed, control) = (lab.peers[0], lab.peers[1])
+        func feed(_ round: Int) throws {
+            var text = round % 2 == 0 ? "\(listed.v4)\n" : "192.0.2.0/24\n"
+            text.reserveCapacity(1_600_000)
+            let base: UInt32 = 0x0B00_0000 + UInt32(round % 2)
+            for i in 0..<UInt32(100_000) {
+                let a = base + 4 * i
+                text += "\(a >> 24).\(a >> 16 & 255).\(a >> 8 & 255).\(a & 255)\n"
+            }
+            try text.write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        }
+        try feed(0)
+        try lab.write("csf.blocklists", "STREAM|86400|0|http://\(server.v4):8080/bl.txt\n")
+        try lab.setConfig(["TCP_IN": "22", "UDP_IN": "9999", "TCP_OUT": "8080", "LF_PARSE": "1"])
+        let counts = lab.root + "/udp-counts"
+        try lab.serve(in: lab.fw, tcp: [22], udp: [9999], countFile: counts)
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        let done = "Retrieved and blocking blocklist STREAM: 100001 entries"
+        #expect(try eventually(within: 30) { lab.lfdLog.contains(done) }, "\(lab.lfdLog.suffix(2000))")
+        // nsenter execs python itself, so its pid is the stream's; SIGKILL, as a child of the test runner inherits
+        // its blocked SIGTERM.
+        let blast = Process()
+        blast.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        blast.arguments = ["--net=/run/netns/\(listed.ns)", "python3", NetLab.peerScript, "blast-udp", listed.fwV4, "9999", "600"]
+        blast.standardOutput = FileHandle.nullDevice
+        try blast.run()
+        defer { if blast.isRunning { kill(blast.processIdentifier, SIGKILL) } }
+        let cache = lab.root + "/var/lib/csf/csf.block.STREAM"
+        let rounds = Int(ProcessInfo.processInfo.environment["NFTCSF_TEST_REFRESH_ROUNDS"] ?? "") ?? 20
+        for round in 1...rounds {
+            try feed(round)
+            let before = lab.lfdLog.components(separatedBy: done).count
+            try Self.aged(cache)
+            _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+            #expect(try eventually(within: 30) { lab.lfdLog.components(separatedBy: done).count > before }, "refresh \(round): \(lab.lfdLog.suffix(2000))")
+        }
+        #expect(blast.isRunning, "the stream ran throughout")
+        kill(blast.processIdentifier, SIGKILL)
+        blast.waitUntilExit()
+        #expect(try lab.udpOpen(from: control, port: 9999), "the counter sees an unlisted source")
+        usleep(300_000)
+        let seen = (try? String(contentsOfFile: counts, encoding: .utf8)) ?? ""
+        #expect(!seen.contains(listed.v4), "listed datagrams got through: \(seen)")
+        #expect(seen.contains(control.v4))
+        #expect(!lab.lfdLog.contains("loading the whole list"), "every refresh after the first sent differences")
+        print(lab.lfdLog.split(separator: "\n").filter { $0.contains("Retrieved") }.joined(separator: "\n"))
     }
 
     static func lfdPid(_ lab: NetLab) -> Int32 {

@@ -21,28 +21,46 @@ import CsfTestSupport
         #expect(AddressRange(first: IPAddress("2001:db8::")!, last: IPAddress("2001:db8::2")!).network == nil)
     }
 
-    @Test func rangesRenderAsNftListsThem() throws {
-        let sets = SetContents.remote(.blocklist("SPAMDROP"), Self.ranges("192.0.2.0/25 192.0.2.128/25 198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 2001:db8::/48"),
+    @Test func singleAddressesGoToAHashSetAndRangesRenderAsNftListsThem() throws {
+        let sets = SetContents.remote(.blocklist("SPAMDROP"), Self.ranges("192.0.2.0/25 192.0.2.128/25 198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 203.0.113.9 2001:db8::/48"),
                                       families: [.v4, .v6])
-        #expect(sets.map(\.name) == ["bl_SPAMDROP", "bl_6_SPAMDROP"])
-        #expect(sets.allSatisfy { $0.flags == [.interval] })
+        #expect(sets.map(\.name) == ["bl_SPAMDROP", "bl_SPAMDROP_net", "bl_6_SPAMDROP", "bl_6_SPAMDROP_net"])
+        #expect(sets.map(\.flags) == [[], [.interval], [], [.interval]])
+        #expect(sets[0].elements.map(\.network.description) == ["203.0.113.9"])
         var out = ""
-        try NftRenderer.render(sets[0], into: &out)
+        try NftRenderer.render(sets[1], into: &out)
         #expect(out.contains("elements = { 192.0.2.0/24,\n\t\t\t198.18.0.0-198.20.255.255 }"), "\(out)")
         out = ""
-        try NftRenderer.render(sets[1], into: &out)
+        try NftRenderer.render(sets[3], into: &out)
         #expect(out.contains("elements = { 2001:db8::/48 }"), "\(out)")
     }
 
-    @Test func aRefreshEmptiesAndFillsEachFamilyInOneBatch() {
-        let changes = SetContents.refresh(.globalDeny, Self.ranges("198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 192.0.2.9"), families: [.v4])
-        #expect(changes.map(\.operation) == [.flush, .add])
-        #expect(changes.map(\.set) == ["gdeny4", "gdeny4"])
-        #expect(changes[1].elements.map(\.key) == [.network(IPNetwork("192.0.2.9")!),
+    @Test func aRefreshEmptiesAndFillsEachSetInOneBatch() {
+        let plan = SetContents.refresh(.globalDeny, Self.ranges("198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 192.0.2.9 192.0.2.64/26"),
+                                       loaded: nil, families: [.v4])
+        #expect(plan.count == 1, "not knowing what the kernel holds: one transaction")
+        let changes = plan[0]
+        #expect(changes.map(\.operation) == [.flush, .flush, .add, .add])
+        #expect(changes.map(\.set) == ["gdeny4", "gdeny4_net", "gdeny4", "gdeny4_net"])
+        #expect(changes[2].elements.map(\.key) == [.address(IPAddress("192.0.2.9")!)])
+        #expect(changes[3].elements.map(\.key) == [.network(IPNetwork("192.0.2.64/26")!),
                                                    .range(AddressRange(first: IPAddress("198.18.0.0")!, last: IPAddress("198.20.255.255")!))])
         // On netlink a range is a start element and an interval end one past its last address.
-        let parts = NetlinkSetWriter.parts(changes[1].elements[1].key)
+        let parts = NetlinkSetWriter.parts(changes[3].elements[1].key)
         #expect(parts.map(\.key) == [[198, 18, 0, 0], [198, 21, 0, 0]] && parts.map(\.intervalEnd) == [false, true])
+    }
+
+    @Test func knowingWhatIsLoadedOnlyTheDifferenceIsSentAddsFirst() {
+        let old = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16")
+        let new = Self.ranges("192.0.2.3 192.0.2.5 192.0.2.7 192.0.2.9 198.18.0.0/16")
+        var plan = SetContents.refresh(.blocklist("X"), new, loaded: old, families: [.v4], batch: 1)
+        #expect(plan.map { $0.map(\.operation) } == [[.add], [.add], [.delete]], "adds in batches, then deletes; the unchanged interval set is not touched")
+        #expect(plan.flatMap { $0.flatMap(\.elements).map(\.key) } == [.address(IPAddress("192.0.2.7")!), .address(IPAddress("192.0.2.9")!),
+                                                                          .address(IPAddress("192.0.2.1")!)])
+        // A changed interval set is replaced in one transaction, between the adds and the deletes.
+        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: old, families: [.v4])
+        #expect(plan.map { $0.map(\.operation) } == [[.flush, .add], [.delete]] && plan[0].map(\.set) == ["bl_X_net", "bl_X_net"])
+        #expect(SetContents.refresh(.blocklist("X"), old, loaded: old, families: [.v4]).isEmpty, "nothing changed, nothing sent")
     }
 
     @Test func listsSitWhereCsfPutsThem() throws {
@@ -61,8 +79,11 @@ import CsfTestSupport
         #expect(!out.contains { $0.contains("bl_BOGON") }, "blocklists are inbound only, as csf's")
         // Established connections the listed source opened are cut by a refresh; replies to ours are not.
         let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
-        #expect(established.contains { $0.contains("ct direction original ip saddr @bl_BOGON") && $0.contains("jump LOCALINPUT") }, "\(established)")
-        #expect(established.contains { $0.contains("ip saddr @gdeny4") && $0.contains("jump LOCALINPUT") })
+        for set in ["bl_BOGON", "bl_BOGON_net"] {
+            #expect(established.contains { $0.contains("ct direction original ip saddr @\(set) ") && $0.contains("jump LOCALINPUT") }, "\(established)")
+        }
+        #expect(established.contains { $0.contains("ip saddr @gdeny4 ") && $0.contains("jump LOCALINPUT") })
+        #expect(established.contains { $0.contains("ip saddr @gdeny4_net ") && $0.contains("jump LOCALINPUT") })
     }
 
     @Test func globalListsAreLoadedWhenTheirUrlIsSetAndDownloadedOnlyWithLfGlobal() {
@@ -76,6 +97,6 @@ import CsfTestSupport
         sources = RemoteList.sources(config: config, blocklists: lists)
         #expect(sources.last?.interval == 300, "below 60 becomes 300, as csf")
         #expect(RemoteList.blocklist("DSHIELD").cacheName == "csf.block.DSHIELD" && RemoteList.globalDeny.cacheName == "csf.gdeny")
-        #expect(RemoteList.cacheText([IPNetwork("192.0.2.0/24")!, IPNetwork("2001:db8::1")!]) == "192.0.2.0/24\n2001:db8::1\n")
+        #expect(String(decoding: RemoteList.cacheText([IPNetwork("192.0.2.0/24")!, IPNetwork("198.18.7.9")!, IPNetwork("2001:db8::1")!]), as: UTF8.self) == "192.0.2.0/24\n198.18.7.9\n2001:db8::1\n")
     }
 }

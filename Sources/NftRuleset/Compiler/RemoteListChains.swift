@@ -28,8 +28,9 @@ extension RulesetCompiler {
     private func remoteChain(_ name: String, _ list: RemoteList, inbound: Bool, verdict: NftVerdict) -> NftChain {
         var chain = NftChain(name: name)
         for f in families {
-            let set = S.remote(list, f)
-            chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
+            for set in [S.remote(list, f), S.remote(list, f, networks: true)] {
+                chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
+            }
         }
         return chain
     }
@@ -42,7 +43,9 @@ extension RulesetCompiler {
         for list in policy.blocklists {
             let skip = list.skipDevices.map { NftMatch.iifname($0, negated: true) }
             for f in families {
-                rules.append(NftRule(skip + [.saddr(f, .set(S.remote(list.list, f)))], [], dropListedIn, comment: "\(list.list)"))
+                for set in [S.remote(list.list, f), S.remote(list.list, f, networks: true)] {
+                    rules.append(NftRule(skip + [.saddr(f, .set(set))], [], dropListedIn, comment: "\(list.list)"))
+                }
             }
         }
         return rules
@@ -54,11 +57,15 @@ extension RulesetCompiler {
     func remoteEstablishedRules(_ f: IPAddress.Family, scoped: [NftMatch]) -> [NftRule] {
         var rules: [NftRule] = []
         if policy.globalDeny != nil {
-            rules.append(NftRule(scoped + [.saddr(f, .set(S.remote(.globalDeny, f)))], [], .jump(C.localInput), comment: "GLOBAL_DENY: full csf check"))
+            for set in [S.remote(.globalDeny, f), S.remote(.globalDeny, f, networks: true)] {
+                rules.append(NftRule(scoped + [.saddr(f, .set(set))], [], .jump(C.localInput), comment: "GLOBAL_DENY: full csf check"))
+            }
         }
         for list in policy.blocklists {
-            rules.append(NftRule(scoped + [.ctDirectionOriginal(true), .saddr(f, .set(S.remote(list.list, f)))], [],
-                                 .jump(C.localInput), comment: "\(list.list): full csf check"))
+            for set in [S.remote(list.list, f), S.remote(list.list, f, networks: true)] {
+                rules.append(NftRule(scoped + [.ctDirectionOriginal(true), .saddr(f, .set(set))], [], .jump(C.localInput),
+                                     comment: "\(list.list): full csf check"))
+            }
         }
         return rules
     }

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Blocklists and countries benchmark (issue 15). Everything runs in a network namespace this script creates and
+deletes, on a throwaway CSF_ROOT; the feed is served by python's http.server on that namespace's loopback.
+
+1. Countries: `csf -r` with CC_DENY="CN,RU" from the real tor-geoipdb data against the same `csf -r` with CC_DENY
+   empty (medians of N runs); the difference is what loading the two countries costs. Target: under 200 ms.
+2. A 1,000,000-entry blocklist (addresses four apart, so no two merge: a million ranges) downloaded and loaded by
+   lfd, then refreshed with another million (the set emptied and filled in one transaction): lfd's own timing from
+   its log line, and lfd's peak RSS (VmHWM). Targets: under 2.5 s, under 200 MB.
+3. `csf -d` / `csf -dr` latency while that refresh runs (each command timed end to end, samples started between
+   the refresh's start and its log line). Target: p99 under 15 ms.
+Usage: python3 bench/lists_bench.py [--quick]   (results: stdout + bench/out/lists.json)
+"""
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
+os.environ["NFTCSF_DETECTORS"] = os.environ.get("NFTCSF_BENCH_DETECTORS", os.path.join(REPO, "compat", "detectors"))
+QUICK = "--quick" in sys.argv
+ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
+OUT = os.path.join(REPO, "bench", "out")
+GEOIP = "/usr/share/tor/geoip"
+
+
+class Lab:
+    def __init__(self, config):
+        self.ns = f"nftcsf-listsbench-{os.getpid()}"
+        self.root = tempfile.mkdtemp(prefix="nftcsf-listsbench-")
+        os.chmod(self.root, 0o755)
+        shutil.copytree(os.path.join(REPO, "compat/etc/csf"), self.root + "/etc/csf")
+        shutil.copytree(os.path.join(REPO, "compat/tpl"), self.root + "/usr/local/csf/tpl")
+        with open(self.root + "/sendmail", "w") as f:
+            f.write(f"#!/bin/sh\ncat >> {self.root}/sent-mail\n")
+        os.chmod(self.root + "/sendmail", 0o755)
+        self.configure({"TESTING": "0", "SENDMAIL": self.root + "/sendmail", "SSHD_LOG": self.root + "/auth.log",
+                        "PT_LIMIT": "0", "PT_LOAD": "0", "LF_INTEGRITY": "0", "LF_DIRWATCH": "0", "LF_PARSE": "1", **config})
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True)
+        self.env = dict(os.environ, CSF_ROOT=self.root, NFTCSF_FORBID_NETNS=ROOT_NETNS, NFTCSF_PROCESS_SCOPE="0")
+        self.pid = None
+        self.server = None
+
+    def configure(self, settings):
+        path = self.root + "/etc/csf/csf.conf"
+        conf = open(path).read().splitlines()
+        conf = [l for l in conf if l.split(" =")[0] not in settings] + [f'{k} = "{v}"' for k, v in settings.items()]
+        open(path, "w").write("\n".join(conf) + "\n")
+
+    def csf(self, *args):
+        t0 = time.perf_counter()
+        r = subprocess.run(["ip", "netns", "exec", self.ns, os.path.join(BIN, "csf"), *args], env=self.env, capture_output=True, text=True)
+        took = time.perf_counter() - t0
+        if r.returncode != 0:
+            raise RuntimeError(f"csf {' '.join(args)}: {r.stdout}{r.stderr}")
+        return took
+
+    def nft(self, *args):
+        return subprocess.run(["ip", "netns", "exec", self.ns, "nft", *args], capture_output=True, text=True, check=True).stdout
+
+    def serve(self, directory):
+        self.server = subprocess.Popen(["ip", "netns", "exec", self.ns, "python3", "-m", "http.server", "8080", "--bind", "127.0.0.1",
+                                        "--directory", directory], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+
+    def start_lfd(self):
+        subprocess.run(["ip", "netns", "exec", self.ns, os.path.join(BIN, "lfd")], env=self.env, check=True, capture_output=True)
+        self.pid = int(open(self.root + "/var/run/lfd.pid").read())
+
+    def log(self):
+        try:
+            return open(self.root + "/var/log/lfd.log").read()
+        except OSError:
+            return ""
+
+    def wait_for(self, pattern, timeout, skip=0):
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            m = re.search(pattern, self.log()[skip:])
+            if m:
+                return m
+            time.sleep(0.02)
+        raise RuntimeError(f"not seen in {timeout} s: {pattern}\n{self.log()[-3000:]}")
+
+    def cpu(self):
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+    def peak_rss_mb(self):
+        status = open(f"/proc/{self.pid}/status").read()
+        return int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) / 1024
+
+    def close(self):
+        if self.pid:
+            try:
+                os.kill(self.pid, 15)
+                time.sleep(0.5)
+            except Exception:
+                pass
+        if self.server:
+            self.server.kill()
+            self.server.wait()
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def countries(runs):
+    lab = Lab({})
+    try:
+        os.makedirs(lab.root + "/usr/share/tor")
+        shutil.copy(GEOIP, lab.root + "/usr/share/tor/geoip")
+        lab.csf("-s")
+        results = {}
+        for label, value in [("none", ""), ("cn_ru", "CN,RU")]:
+            lab.configure({"CC_DENY": value})
+            lab.csf("-r")
+            results[label] = statistics.median(lab.csf("-r") for _ in range(runs))
+        ranges = lab.nft("list", "set", "inet", "csf", "cc_deny4").count(",") + 1
+    finally:
+        lab.close()
+    return {"runs": runs, "csf_r_without_s": round(results["none"], 4), "csf_r_cn_ru_s": round(results["cn_ru"], 4),
+            "cn_ru_cost_s": round(results["cn_ru"] - results["none"], 4), "cn_ru_ranges": ranges}
+
+
+def feed(path, count, offset):
+    base = 0x0B000000 + offset
+    with open(path, "w") as f:
+        f.write("# bench feed\n")
+        for i in range(count):
+            a = base + 4 * i
+            f.write(f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}\n")
+
+
+def refresh(count):
+    web = tempfile.mkdtemp(prefix="nftcsf-listsbench-web-")
+    os.chmod(web, 0o755)
+    feed(web + "/feed.txt", count, 1)
+    lab = Lab({"TCP_OUT": "20,21,22,25,53,80,110,113,443,587,993,995,8080"})
+    line = r"Retrieved and blocking blocklist BENCH: (\d+) entries as (\d+) range\(s\) in ([\d.]+) s \(loading ([\d.]+) s\)"
+    try:
+        with open(lab.root + "/etc/csf/csf.blocklists", "w") as f:
+            f.write("BENCH|86400|0|http://127.0.0.1:8080/feed.txt\n")
+        lab.serve(web)
+        lab.csf("-s")
+        lab.start_lfd()
+        first = lab.wait_for(line, 120)
+        rss_first = lab.peak_rss_mb()
+        # The second refresh: another million, with csf -d / -dr timed throughout.
+        feed(web + "/feed.txt", count, 2)
+        cache = lab.root + "/var/lib/csf/csf.block.BENCH"
+        old = time.time() - 3 * 86400
+        os.utime(cache, (old, old))
+        skip = len(lab.log())
+        samples = []
+        stop = threading.Event()
+
+        def commands():
+            i = 0
+            while not stop.is_set():
+                ip = f"198.18.{(i // 250) % 250}.{i % 250 + 1}"
+                t0 = time.perf_counter()
+                took = lab.csf("-d", ip, "bench")
+                samples.append((t0, took))
+                t0 = time.perf_counter()
+                took = lab.csf("-dr", ip)
+                samples.append((t0, took))
+                i += 1
+
+        worker = threading.Thread(target=commands)
+        worker.start()
+        time.sleep(0.5)
+        began = time.perf_counter()
+        user0, sys0 = lab.cpu()
+        os.kill(lab.pid, 1)
+        second = lab.wait_for(line, 120, skip)
+        ended = time.perf_counter()
+        user1, sys1 = lab.cpu()
+        time.sleep(0.3)
+        stop.set()
+        worker.join()
+        during = sorted(t for (t0, t) in samples if began <= t0 <= ended)
+        idle = sorted(t for (t0, t) in samples if t0 < began)
+        listed = lab.nft("list", "set", "inet", "csf", "bl_BENCH")
+        elements = listed.count(",") + 1 if "elements" in listed else 0
+        result = {
+            "entries": count,
+            "first_load": {"ranges": int(first.group(2)), "total_s": float(first.group(3)), "kernel_load_s": float(first.group(4))},
+            "refresh": {"ranges": int(second.group(2)), "total_s": float(second.group(3)), "kernel_load_s": float(second.group(4))},
+            "elements_in_kernel": elements,
+            "lfd_cpu_during_refresh_s": {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)},
+            "lfd_peak_rss_mb_after_first": round(rss_first, 1),
+            "lfd_peak_rss_mb": round(lab.peak_rss_mb(), 1),
+            "csf_d_during_refresh": {"n": len(during), "p50_ms": round(1000 * statistics.median(during), 2) if during else None,
+                                     "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
+                                     "max_ms": round(1000 * during[-1], 2) if during else None},
+            "csf_d_idle": {"n": len(idle), "p50_ms": round(1000 * statistics.median(idle), 2) if idle else None},
+        }
+    finally:
+        lab.close()
+        shutil.rmtree(web, ignore_errors=True)
+    return result
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
+    results["countries"] = countries(3 if QUICK else 10)
+    print(json.dumps(results["countries"]), flush=True)
+    results["blocklist"] = refresh(100_000 if QUICK else 1_000_000)
+    print(json.dumps(results["blocklist"]), flush=True)
+    with open(os.path.join(OUT, "lists.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
