@@ -131,13 +131,62 @@ def countries(runs):
             "cn_ru_cost_s": round(results["cn_ru"] - results["none"], 4), "cn_ru_ranges": ranges}
 
 
-def feed(path, count, offset):
+def feed(path, count, offset, changed=None):
+    """count addresses four apart from 11.0.0.0 + offset; with `changed`, the last `changed` of them moved by one."""
     base = 0x0B000000 + offset
     with open(path, "w") as f:
         f.write("# bench feed\n")
         for i in range(count):
-            a = base + 4 * i
+            a = base + 4 * i + (1 if changed and i >= count - changed else 0)
             f.write(f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}\n")
+
+
+LINE = r"Retrieved and blocking blocklist BENCH: (\d+) entries as (\d+) range\(s\) in ([\d.]+) s \(loading ([\d.]+) s\)"
+
+
+def timed_refresh(lab):
+    """Ages the cached copy, asks lfd to look again (SIGHUP) and times csf -d / -dr throughout the refresh."""
+    cache = lab.root + "/var/lib/csf/csf.block.BENCH"
+    old = time.time() - 3 * 86400
+    os.utime(cache, (old, old))
+    skip = len(lab.log())
+    samples = []
+    stop = threading.Event()
+
+    def commands():
+        i = 0
+        while not stop.is_set():
+            ip = f"198.18.{(i // 250) % 250}.{i % 250 + 1}"
+            t0 = time.perf_counter()
+            took = lab.csf("-d", ip, "bench")
+            samples.append((t0, took))
+            t0 = time.perf_counter()
+            took = lab.csf("-dr", ip)
+            samples.append((t0, took))
+            i += 1
+
+    worker = threading.Thread(target=commands)
+    worker.start()
+    time.sleep(0.5)
+    began = time.perf_counter()
+    user0, sys0 = lab.cpu()
+    os.kill(lab.pid, 1)
+    m = lab.wait_for(LINE, 180, skip)
+    ended = time.perf_counter()
+    user1, sys1 = lab.cpu()
+    time.sleep(0.3)
+    stop.set()
+    worker.join()
+    during = sorted(t for (t0, t) in samples if began <= t0 <= ended)
+    idle = sorted(t for (t0, t) in samples if t0 < began)
+    return {
+        "ranges": int(m.group(2)), "total_s": float(m.group(3)), "kernel_load_s": float(m.group(4)),
+        "lfd_cpu_s": {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)},
+        "csf_d_during": {"n": len(during), "p50_ms": round(1000 * statistics.median(during), 2) if during else None,
+                         "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
+                         "max_ms": round(1000 * during[-1], 2) if during else None},
+        "csf_d_idle_p50_ms": round(1000 * statistics.median(idle), 2) if idle else None,
+    }
 
 
 def refresh(count):
@@ -145,64 +194,33 @@ def refresh(count):
     os.chmod(web, 0o755)
     feed(web + "/feed.txt", count, 1)
     lab = Lab({"TCP_OUT": "20,21,22,25,53,80,110,113,443,587,993,995,8080"})
-    line = r"Retrieved and blocking blocklist BENCH: (\d+) entries as (\d+) range\(s\) in ([\d.]+) s \(loading ([\d.]+) s\)"
     try:
         with open(lab.root + "/etc/csf/csf.blocklists", "w") as f:
             f.write("BENCH|86400|0|http://127.0.0.1:8080/feed.txt\n")
         lab.serve(web)
         lab.csf("-s")
         lab.start_lfd()
-        first = lab.wait_for(line, 120)
-        rss_first = lab.peak_rss_mb()
-        # The second refresh: another million, with csf -d / -dr timed throughout.
-        feed(web + "/feed.txt", count, 2)
-        cache = lab.root + "/var/lib/csf/csf.block.BENCH"
-        old = time.time() - 3 * 86400
-        os.utime(cache, (old, old))
-        skip = len(lab.log())
-        samples = []
-        stop = threading.Event()
-
-        def commands():
-            i = 0
-            while not stop.is_set():
-                ip = f"198.18.{(i // 250) % 250}.{i % 250 + 1}"
-                t0 = time.perf_counter()
-                took = lab.csf("-d", ip, "bench")
-                samples.append((t0, took))
-                t0 = time.perf_counter()
-                took = lab.csf("-dr", ip)
-                samples.append((t0, took))
-                i += 1
-
-        worker = threading.Thread(target=commands)
-        worker.start()
-        time.sleep(0.5)
-        began = time.perf_counter()
-        user0, sys0 = lab.cpu()
-        os.kill(lab.pid, 1)
-        second = lab.wait_for(line, 120, skip)
-        ended = time.perf_counter()
-        user1, sys1 = lab.cpu()
         time.sleep(0.3)
-        stop.set()
-        worker.join()
-        during = sorted(t for (t0, t) in samples if began <= t0 <= ended)
-        idle = sorted(t for (t0, t) in samples if t0 < began)
+        rss_before = lab.peak_rss_mb()
+        first = lab.wait_for(LINE, 180)
+        rss_first = lab.peak_rss_mb()
+        # A typical refresh: 1 % of the list changed.
+        feed(web + "/feed.txt", count, 1, changed=count // 100)
+        typical = timed_refresh(lab)
+        # The worst case: another million, every entry different.
+        feed(web + "/feed.txt", count, 2)
+        whole = timed_refresh(lab)
         listed = lab.nft("list", "set", "inet", "csf", "bl_BENCH")
         elements = listed.count(",") + 1 if "elements" in listed else 0
         result = {
             "entries": count,
             "first_load": {"ranges": int(first.group(2)), "total_s": float(first.group(3)), "kernel_load_s": float(first.group(4))},
-            "refresh": {"ranges": int(second.group(2)), "total_s": float(second.group(3)), "kernel_load_s": float(second.group(4))},
+            "refresh_1pct_changed": typical,
+            "refresh_all_changed": whole,
             "elements_in_kernel": elements,
-            "lfd_cpu_during_refresh_s": {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)},
+            "lfd_peak_rss_mb_before": round(rss_before, 1),
             "lfd_peak_rss_mb_after_first": round(rss_first, 1),
             "lfd_peak_rss_mb": round(lab.peak_rss_mb(), 1),
-            "csf_d_during_refresh": {"n": len(during), "p50_ms": round(1000 * statistics.median(during), 2) if during else None,
-                                     "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
-                                     "max_ms": round(1000 * during[-1], 2) if during else None},
-            "csf_d_idle": {"n": len(idle), "p50_ms": round(1000 * statistics.median(idle), 2) if idle else None},
         }
     finally:
         lab.close()

@@ -97,31 +97,72 @@ public enum SetContents {
     /// (an address that leaves is removed only after everything that arrives is in), and no transaction is large
     /// enough to keep `csf -d` waiting behind it for long.
     public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: [AddressRange]?,
-                               families: [IPAddress.Family], batch: Int = 4096) -> [[SetChange]] {
-        var adds: [SetChange] = [], nets: [SetChange] = [], deletes: [SetChange] = [], whole: [SetChange] = []
+                               families: [IPAddress.Family], batch: Int = 4096) -> RefreshPlan {
+        var plan = RefreshPlan(batch: batch)
         for family in families {
             let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
             let (newHosts, newNets) = split(ranges, family)
             guard let loaded else {
-                whole += [SetChange(.flush, set: hostsName), SetChange(.flush, set: netsName),
-                          SetChange(.add, set: hostsName, elements: newHosts.map { SetChange.Element($0) }),
-                          SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+                plan.whole += [SetChange(.flush, set: hostsName), SetChange(.flush, set: netsName),
+                               SetChange(.add, set: hostsName, elements: newHosts.map { SetChange.Element($0) }),
+                               SetChange(.add, set: netsName, elements: newNets.map(netElement))]
                 continue
             }
             let (oldHosts, oldNets) = split(loaded, family)
             if oldNets != newNets {
-                nets += [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+                plan.nets += [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
             }
             let (added, removed) = sortedDifference(old: oldHosts, new: newHosts)
-            for start in stride(from: 0, to: added.count, by: batch) {
-                adds.append(SetChange(.add, set: hostsName, elements: added[start..<min(start + batch, added.count)].map { SetChange.Element($0) }))
-            }
-            for start in stride(from: 0, to: removed.count, by: batch) {
-                deletes.append(SetChange(.delete, set: hostsName, elements: removed[start..<min(start + batch, removed.count)].map { SetChange.Element($0) }))
-            }
+            if !added.isEmpty { plan.adds.append((hostsName, added)) }
+            if !removed.isEmpty { plan.deletes.append((hostsName, removed)) }
         }
-        if loaded == nil { return [whole] }
-        return adds.map { [$0] } + (nets.isEmpty ? [] : [nets]) + deletes.map { [$0] }
+        plan.known = loaded != nil
+        return plan
+    }
+
+    /// The transactions of a refresh, each built only when it is sent: the elements of a million changes never
+    /// exist as netlink changes all at once.
+    public struct RefreshPlan: RandomAccessCollection {
+        var batch: Int
+        var known = false
+        var whole: [SetChange] = []
+        var nets: [SetChange] = []
+        var adds: [(set: String, addresses: [IPAddress])] = []
+        var deletes: [(set: String, addresses: [IPAddress])] = []
+
+        init(batch: Int) { self.batch = Swift.max(1, batch) }
+
+        private var addBatches: Int { adds.reduce(0) { $0 + ($1.addresses.count + batch - 1) / batch } }
+        private var deleteBatches: Int { deletes.reduce(0) { $0 + ($1.addresses.count + batch - 1) / batch } }
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { known ? addBatches + (nets.isEmpty ? 0 : 1) + deleteBatches : 1 }
+
+        public subscript(position: Int) -> [SetChange] {
+            guard known else { return whole }
+            var i = position
+            if i < addBatches { return Self.batchChange(adds, i, batch, .add) }
+            i -= addBatches
+            if !nets.isEmpty {
+                if i == 0 { return nets }
+                i -= 1
+            }
+            return Self.batchChange(deletes, i, batch, .delete)
+        }
+
+        private static func batchChange(_ lists: [(set: String, addresses: [IPAddress])], _ index: Int, _ batch: Int,
+                                        _ operation: SetChange.Operation) -> [SetChange] {
+            var i = index
+            for (set, addresses) in lists {
+                let n = (addresses.count + batch - 1) / batch
+                if i < n {
+                    let slice = addresses[(i * batch)..<Swift.min((i + 1) * batch, addresses.count)]
+                    return [SetChange(operation, set: set, elements: slice.map { SetChange.Element($0) })]
+                }
+                i -= n
+            }
+            return []
+        }
     }
 
     private static func split(_ ranges: [AddressRange], _ family: IPAddress.Family) -> (hosts: [IPAddress], nets: [AddressRange]) {

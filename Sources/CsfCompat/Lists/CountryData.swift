@@ -15,17 +15,25 @@ public enum CountryData {
     /// its code is wanted: the IPv4 file has 385k lines and a start must stay fast.
     public static func ranges(v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?,
                               countries: Set<String>) -> [String: [AddressRange]] {
-        var byCountry: [String: [AddressRange]] = [:]
         guard !countries.isEmpty else { return [:] }
-        let wanted = Set(countries.compactMap { code($0.uppercased()) })
+        // Codes compared as two bytes: no String is made for the lines of other countries.
+        var wanted: [UInt16: String] = [:]
+        for c in countries {
+            let u = Array(c.uppercased().utf8)
+            if u.count == 2, code(u[0], u[1]) != nil { wanted[UInt16(u[0]) << 8 | UInt16(u[1])] = String(decoding: u, as: UTF8.self) }
+        }
+        var byCountry: [UInt16: [AddressRange]] = [:]
         for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
             scan(data) { line in
-                guard line.count > 3, let cc = code(line[line.count - 2], line[line.count - 1]), wanted.contains(cc),
-                      line[line.count - 3] == 0x2C, let entry = parse(line, v6: v6file) else { return }
-                byCountry[entry.country, default: []].append(entry.range)
+                let n = line.count
+                guard n > 3, line[n - 3] == 0x2C, wanted[UInt16(line[n - 2]) << 8 | UInt16(line[n - 1])] != nil,
+                      let range = parseRange(line, v6: v6file) else { return }
+                byCountry[UInt16(line[n - 2]) << 8 | UInt16(line[n - 1]), default: []].append(range)
             }
         }
-        return byCountry.mapValues { AddressRanges.merge(ranges: $0) }
+        var out: [String: [AddressRange]] = [:]
+        for (key, ranges) in byCountry { if let name = wanted[key] { out[name] = AddressRanges.merge(ranges: ranges) } }
+        return out
     }
 
     /// Every entry of the IPv4 file (and the IPv6 one if given), sorted, for lookups (`csf -i`, CC_IGNORE).
@@ -77,8 +85,14 @@ public enum CountryData {
     }
 
     static func parse(_ line: UnsafeBufferPointer<UInt8>, v6: Bool) -> Entry? {
-        guard let c1 = line.firstIndex(of: 0x2C), let c2 = line[(c1 + 1)...].firstIndex(of: 0x2C),
-              line.count - c2 == 3, let cc = code(line[c2 + 1], line[c2 + 2]) else { return nil }
+        let n = line.count
+        guard n > 3, let cc = code(line[n - 2], line[n - 1]), let range = parseRange(line, v6: v6) else { return nil }
+        return Entry(range: range, country: cc)
+    }
+
+    /// `FIRST,LAST,CC` → the range (the code is the caller's).
+    static func parseRange(_ line: UnsafeBufferPointer<UInt8>, v6: Bool) -> AddressRange? {
+        guard let c1 = line.firstIndex(of: 0x2C), let c2 = line[(c1 + 1)...].firstIndex(of: 0x2C), line.count - c2 == 3 else { return nil }
         let first: IPAddress, last: IPAddress
         if v6 {
             guard let a = IPAddress(Substring(decoding: line[..<c1], as: UTF8.self)),
@@ -89,7 +103,7 @@ public enum CountryData {
             (first, last) = (.v4(a), .v4(b))
         }
         guard first <= last else { return nil }
-        return Entry(range: AddressRange(first: first, last: last), country: cc)
+        return AddressRange(first: first, last: last)
     }
 
     private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
