@@ -92,6 +92,11 @@ public enum CsfTableLayout {
             return networks ? base + "_net" : base
         }
 
+        /// Both sets of a downloaded list for one family: addresses, then networks.
+        public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family) -> [String] {
+            [remote(list, family), remote(list, family, networks: true)]
+        }
+
         public static func country(_ kind: CountryKind, _ family: IPAddress.Family) -> String { "cc_\(kind.rawValue)\(suffix(family))" }
 
         public static func portFlood(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, meter: String) -> String {

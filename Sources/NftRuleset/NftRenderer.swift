@@ -51,10 +51,10 @@ public struct NftRenderer {
             for element in set.elements {
                 if !first { bytes.append(contentsOf: [44, 10, 9, 9, 9]) }   // ",\n\t\t\t"
                 first = false
-                appendNetwork(element.network, to: &bytes)
+                element.network.appendText(to: &bytes)
                 if let last = element.last {
                     bytes.append(45)   // "-"
-                    appendNetwork(IPNetwork(host: last), to: &bytes)
+                    IPNetwork(host: last).appendText(to: &bytes)
                 }
                 if let port = element.port {
                     bytes.append(contentsOf: " . \(port.proto.rawValue) . \(port.port)".utf8)
@@ -71,28 +71,6 @@ public struct NftRenderer {
             out += " }\n"
         }
         out += "\t}\n"
-    }
-
-    /// Addresses are written byte by byte: with a million elements, string interpolation dominates.
-    static func appendNetwork(_ net: IPNetwork, to bytes: inout [UInt8]) {
-        guard case .v4(let v) = net.address else {
-            bytes.append(contentsOf: net.description.utf8)
-            return
-        }
-        for shift in stride(from: 24, through: 0, by: -8) {
-            appendDecimal(Int(v >> UInt32(shift) & 0xff), to: &bytes)
-            if shift > 0 { bytes.append(46) }
-        }
-        if net.prefix < 32 {
-            bytes.append(47)
-            appendDecimal(net.prefix, to: &bytes)
-        }
-    }
-
-    static func appendDecimal(_ n: Int, to bytes: inout [UInt8]) {
-        if n >= 100 { bytes.append(UInt8(48 + n / 100)) }
-        if n >= 10 { bytes.append(UInt8(48 + n / 10 % 10)) }
-        bytes.append(UInt8(48 + n % 10))
     }
 
     static func render(_ chain: NftChain, into out: inout String) throws(RenderError) {

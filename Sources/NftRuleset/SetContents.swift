@@ -82,11 +82,11 @@ public enum SetContents {
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
         families.flatMap { family -> [NftSet] in
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            let mine = ranges.filter { $0.family == family }
+            let (hosts, nets) = split(ranges, family)
             return [NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
-                           elements: mine.filter { $0.first == $0.last }.map { NftSetElement(IPNetwork(host: $0.first)) }),
+                           elements: hosts.map { NftSetElement(IPNetwork(host: $0)) }),
                     NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval], comment: "\(list) networks",
-                           elements: mine.filter { $0.first != $0.last }.map { NftSetElement($0) })]
+                           elements: nets.map { NftSetElement($0) })]
         }
     }
 

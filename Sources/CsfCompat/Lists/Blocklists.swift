@@ -130,10 +130,4 @@ public enum BlocklistFeed {
         }
         return v6
     }
-
-    /// The first IPv4 network of the line's tokens, else the first IPv6 one.
-    static func first(in line: String) -> IPNetwork? {
-        var line = line
-        return line.withUTF8 { firstNetwork($0, 0, $0.count) }
-    }
 }

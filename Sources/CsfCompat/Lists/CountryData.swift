@@ -26,9 +26,10 @@ public enum CountryData {
         for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
             scan(data) { line in
                 let n = line.count
-                guard n > 3, line[n - 3] == 0x2C, wanted[UInt16(line[n - 2]) << 8 | UInt16(line[n - 1])] != nil,
-                      let range = parseRange(line, v6: v6file) else { return }
-                byCountry[UInt16(line[n - 2]) << 8 | UInt16(line[n - 1]), default: []].append(range)
+                guard n > 3, line[n - 3] == 0x2C else { return }
+                let key = UInt16(line[n - 2]) << 8 | UInt16(line[n - 1])
+                guard wanted[key] != nil, let range = parseRange(line, v6: v6file) else { return }
+                byCountry[key, default: []].append(range)
             }
         }
         var out: [String: [AddressRange]] = [:]
@@ -121,10 +122,5 @@ public enum CountryData {
         let letter = { (c: UInt8) in (c >= 0x41 && c <= 0x5A) || c == 0x3F }
         guard letter(a) && letter(b) else { return nil }
         return String(decoding: [a, b], as: UTF8.self)
-    }
-
-    private static func code(_ text: String) -> String? {
-        let u = Array(text.utf8)
-        return u.count == 2 ? code(u[0], u[1]) : nil
     }
 }

@@ -52,31 +52,14 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
         return withExtendedLifetime(mapped) { BlocklistFeed.parse(bytes: mapped.buffer, name: "").networks }
     }
 
-    /// The cache file's bytes: one network per line, csf's format. IPv4 written digit by digit (a million lines).
+    /// The cache file's bytes: one network per line, csf's format.
     public static func cacheText(_ networks: [IPNetwork]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(networks.count * 16)
         for n in networks {
-            if case .v4(let v) = n.address {
-                for shift in stride(from: 24, through: 0, by: -8) {
-                    decimal(Int(v >> UInt32(shift) & 0xff), into: &out)
-                    if shift > 0 { out.append(0x2E) }
-                }
-                if n.prefix < 32 {
-                    out.append(0x2F)
-                    decimal(n.prefix, into: &out)
-                }
-            } else {
-                out.append(contentsOf: n.description.utf8)
-            }
+            n.appendText(to: &out)
             out.append(0x0A)
         }
         return out
-    }
-
-    private static func decimal(_ n: Int, into out: inout [UInt8]) {
-        if n >= 100 { out.append(UInt8(48 + n / 100)) }
-        if n >= 10 { out.append(UInt8(48 + n / 10 % 10)) }
-        out.append(UInt8(48 + n % 10))
     }
 }

@@ -56,19 +56,7 @@ public enum AddressRanges {
             }
         }
         if let (ca, cb) = current { out.append(AddressRange(first: .v4(ca), last: .v4(cb))) }
-        v6.sort { $0.first < $1.first || ($0.first == $1.first && $0.last > $1.last) }
-        var range6: AddressRange?
-        for r in v6 {
-            if var c = range6, c.last.successor.map({ r.first <= $0 }) ?? true {
-                if r.last > c.last { c.last = r.last }
-                range6 = c
-            } else {
-                if let c = range6 { out.append(c) }
-                range6 = r
-            }
-        }
-        if let c = range6 { out.append(c) }
-        return out
+        return out + merge(ranges: v6)
     }
 
     /// Ranges merged the same way: overlapping and adjacent ones joined, sorted (country data comes as ranges).

@@ -271,3 +271,28 @@ extension IPAddress {
         self = .v6(hi: hi, lo: lo)
     }
 }
+
+extension IPNetwork {
+    /// Appends the network as list files and nft write it. IPv4 digit by digit: a million-entry list or set
+    /// written through string interpolation spends most of its time there.
+    public func appendText(to bytes: inout [UInt8]) {
+        guard case .v4(let v) = address else {
+            bytes.append(contentsOf: description.utf8)
+            return
+        }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            Self.appendDecimal(Int(v >> UInt32(shift) & 0xff), to: &bytes)
+            if shift > 0 { bytes.append(0x2E) }
+        }
+        if prefix < 32 {
+            bytes.append(0x2F)
+            Self.appendDecimal(prefix, to: &bytes)
+        }
+    }
+
+    private static func appendDecimal(_ n: Int, to bytes: inout [UInt8]) {
+        if n >= 100 { bytes.append(UInt8(48 + n / 100)) }
+        if n >= 10 { bytes.append(UInt8(48 + n / 10 % 10)) }
+        bytes.append(UInt8(48 + n % 10))
+    }
+}

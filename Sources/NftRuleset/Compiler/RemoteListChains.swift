@@ -28,7 +28,7 @@ extension RulesetCompiler {
     private func remoteChain(_ name: String, _ list: RemoteList, inbound: Bool, verdict: NftVerdict) -> NftChain {
         var chain = NftChain(name: name)
         for f in families {
-            for set in [S.remote(list, f), S.remote(list, f, networks: true)] {
+            for set in S.remoteSets(list, f) {
                 chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
             }
         }
@@ -43,7 +43,7 @@ extension RulesetCompiler {
         for list in policy.blocklists {
             let skip = list.skipDevices.map { NftMatch.iifname($0, negated: true) }
             for f in families {
-                for set in [S.remote(list.list, f), S.remote(list.list, f, networks: true)] {
+                for set in S.remoteSets(list.list, f) {
                     rules.append(NftRule(skip + [.saddr(f, .set(set))], [], dropListedIn, comment: "\(list.list)"))
                 }
             }
@@ -57,12 +57,12 @@ extension RulesetCompiler {
     func remoteEstablishedRules(_ f: IPAddress.Family, scoped: [NftMatch]) -> [NftRule] {
         var rules: [NftRule] = []
         if policy.globalDeny != nil {
-            for set in [S.remote(.globalDeny, f), S.remote(.globalDeny, f, networks: true)] {
+            for set in S.remoteSets(.globalDeny, f) {
                 rules.append(NftRule(scoped + [.saddr(f, .set(set))], [], .jump(C.localInput), comment: "GLOBAL_DENY: full csf check"))
             }
         }
         for list in policy.blocklists {
-            for set in [S.remote(list.list, f), S.remote(list.list, f, networks: true)] {
+            for set in S.remoteSets(list.list, f) {
                 rules.append(NftRule(scoped + [.ctDirectionOriginal(true), .saddr(f, .set(set))], [], .jump(C.localInput),
                                      comment: "\(list.list): full csf check"))
             }
