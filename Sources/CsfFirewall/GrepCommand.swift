@@ -23,6 +23,9 @@ public struct GrepReport: Sendable {
     public var temporary: [TempHit] = []
     /// Names of kernel sets whose elements contain the address; nil when the firewall is not running.
     public var kernelSets: [String]?
+    /// For the sets of downloaded lists and countries: the setting that fills them, in csf's words
+    /// (`SPAMDROP file:/etc/csf/csf.blocklists`, `GLOBAL_DENY`, `CC_DENY Country:CN`).
+    public var settings: [String: String] = [:]
 
     public var found: Bool { !lists.isEmpty || !temporary.isEmpty || !(kernelSets ?? []).isEmpty }
 }
@@ -45,7 +48,35 @@ extension ListCommands {
             report.temporary.append(.init(kind: t.kind, entry: t.entry, remaining: t.remaining))
         }
         report.kernelSets = try kernelSets(containing: target, ports: report.temporary.flatMap(\.entry.ports))
+        if report.kernelSets != nil {
+            let settings = listSettings(target.family)
+            let held = try kernel.sets(holding: target, among: settings.keys.sorted().filter { target.isHost || $0.hasSuffix("_net") || $0.hasPrefix("cc_") })
+            report.kernelSets? += held
+            for name in held { report.settings[name] = settings[name] }
+            if target.isHost, let code = IPLookup(config: config, paths: paths).country(target.address) {
+                for name in held where name.hasPrefix("cc_") { report.settings[name, default: ""] += " Country:\(code)" }
+            }
+        }
         return report
+    }
+
+    /// The sets csf.blocklists, GLOBAL_ALLOW/DENY and the CC_* settings fill, with csf's words for each.
+    private func listSettings(_ family: IPAddress.Family) -> [String: String] {
+        var out: [String: String] = [:]
+        for source in RemoteList.sources(config: config, blocklists: PolicyLoader.blocklists(paths)) {
+            let setting: String
+            switch source.list {
+            case .blocklist(let name): setting = "\(name) file:\(paths.etc("csf.blocklists"))"
+            case .globalAllow: setting = "GLOBAL_ALLOW"
+            case .globalDeny: setting = "GLOBAL_DENY"
+            case .globalIgnore: continue
+            }
+            for name in CsfTableLayout.SetName.remoteSets(source.list, family) { out[name] = setting }
+        }
+        let keys: [CsfTableLayout.CountryKind: String] = [.allow: "CC_ALLOW", .deny: "CC_DENY", .allowFilter: "CC_ALLOW_FILTER",
+                                                          .allowPorts: "CC_ALLOW_PORTS", .denyPorts: "CC_DENY_PORTS"]
+        for (kind, key) in keys where !config.list(key).isEmpty { out[CsfTableLayout.SetName.country(kind, family)] = key }
+        return out
     }
 
     /// The sets of the running table that hold the address: the address sets, and the per-port sets at the ports

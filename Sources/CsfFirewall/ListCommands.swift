@@ -284,8 +284,12 @@ public struct ListCommands {
         ListReader.read(paths.ignore).lines.compactMap { line in line.tokenBytes.listedNetwork.map { ($0, line.file) } }
     }
 
-    /// csf's `iplookup` without the network round trips: a CLI command must never wait on DNS.
-    func lookup(_ target: CommandTarget) -> String { "\(target.text) (-)" }
+    /// csf's `iplookup` without the network round trips (a CLI command must never wait on DNS): the country from
+    /// the local data with CC_LOOKUPS, `(-)` otherwise.
+    func lookup(_ target: CommandTarget) -> String {
+        guard let net = target.network, net.isHost, config.int("CC_LOOKUPS") > 0 else { return "\(target.text) (-)" }
+        return IPLookup(config: config, paths: paths).tip(net.address)
+    }
 
     static func ctime(_ epoch: Int) -> String { LocalTime.format(epoch, LocalTime.ctime) }
 }

@@ -43,8 +43,6 @@ public struct MigrationCheck {
     static let rules: [Rule] = [
         Rule(keys: ["CC_SRC"], related: ["MM_LICENSE_KEY", "CC_INTERVAL"], kind: .different, losesSecurity: false,
              reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); nothing is downloaded", whenChanged: true),
-        Rule(keys: ["CC_LOOKUPS", "CC_IGNORE"], kind: .notImplemented, losesSecurity: false,
-             reason: "lfd does not look up countries yet: log lines show no country and CC_IGNORE spares nobody"),
         Rule(keys: ["CC_ALLOW_SMTPAUTH"], related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
              reason: "countries are not used for SMTP AUTH or the messenger yet"),
         Rule(keys: ["GLOBAL_DYNDNS", "DYNDNS", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],

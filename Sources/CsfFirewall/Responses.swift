@@ -161,6 +161,8 @@ public enum Response {
         public var temporary: [TemporaryEntry]
         /// Sets of the running table holding the address; null when the firewall is not running.
         public var kernel: [String]?
+        /// The setting behind each downloaded-list or country set in `kernel`.
+        public var settings: [String: String]
 
         public init(_ r: GrepReport) {
             ip = r.target.description
@@ -168,6 +170,7 @@ public enum Response {
             lists = r.lists.map { ListHit(list: $0.list.rawValue, match: $0.exact ? "exact" : "contains", file: $0.file, line: $0.line, entry: $0.text) }
             temporary = r.temporary.map { TemporaryEntry(kind: $0.kind, entry: $0.entry, remaining: $0.remaining) }
             kernel = r.kernelSets
+            settings = r.settings
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -177,9 +180,35 @@ public enum Response {
             try c.encode(lists, forKey: .lists)
             try c.encode(temporary, forKey: .temporary)
             try c.encode(kernel, forKey: .kernel)
+            try c.encode(settings, forKey: .settings)
         }
 
-        enum CodingKeys: String, CodingKey { case ip, found, lists, temporary, kernel }
+        enum CodingKeys: String, CodingKey { case ip, found, lists, temporary, kernel, settings }
+    }
+
+    /// `-i` / `--iplookup`.
+    public struct Lookup: Encodable, Sendable {
+        public var ip: String
+        public var lookup: String
+        public var country: String?
+        public var listed: [String]
+
+        public init(_ r: IPLookupReport) {
+            ip = r.address.description
+            lookup = r.text
+            country = r.country
+            listed = r.holders
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(ip, forKey: .ip)
+            try c.encode(lookup, forKey: .lookup)
+            try c.encode(country, forKey: .country)
+            try c.encode(listed, forKey: .listed)
+        }
+
+        enum CodingKeys: String, CodingKey { case ip, lookup, country, listed }
     }
 
     /// `--resync`.

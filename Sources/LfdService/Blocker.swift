@@ -30,6 +30,8 @@ public struct Blocker {
     public let commands: ListCommands
     let logger: Logger
     let escalation: Escalation
+    /// csf's iplookup for lfd.log, csf.deny comments and alerts (CC_LOOKUPS).
+    let lookup: IPLookup
     let notify: @Sendable (Notice) -> Void
     let clock: () -> Int
 
@@ -38,11 +40,13 @@ public struct Blocker {
         self.commands = commands
         self.logger = logger
         self.escalation = Escalation(settings: .init(config: commands.config))
+        self.lookup = IPLookup(config: commands.config, paths: commands.paths)
         self.notify = notify
         self.clock = clock
     }
 
     var config: CsfConfig { commands.config }
+    var note: AddressNote { { [lookup] in lookup.note($0) } }
     var paths: CsfPaths { commands.paths }
 
     /// LF_SELECT: block only the ports of the service that failed (PORTS_<app>), inbound; not with LF_TRIGGER.
@@ -57,7 +61,7 @@ public struct Blocker {
     }
 
     public func block(_ b: FailureTracker.Block) -> Outcome {
-        let message = b.message
+        let message = b.message(note)
         let ports = ports(for: b)
         // Whole-address temporary blocks are in and outbound as in csf, inbound only with LF_BLOCKINONLY.
         let direction: TempEntry.Direction = ports.isEmpty && !config.bool("LF_BLOCKINONLY") ? .inout : .in
@@ -116,24 +120,24 @@ public struct Blocker {
         switch b.trigger {
         case "PS_LIMIT":
             guard config.bool("PS_EMAIL_ALERT") else { return }
-            notify(.alert(template: "portscan.txt", values: ["ip": "\(b.ip) (-)", "count": "\(b.hits)", "blocks": "\(b.interval)",
+            notify(.alert(template: "portscan.txt", values: ["ip": lookup.tip(b.ip), "count": "\(b.hits)", "blocks": "\(b.interval)",
                                                              "temp": action, "text": b.lines.joined(separator: "\n")]))
         case "LF_DISTFTP", "LF_DISTSMTP":
             // csf's own switches for these blocks instead of LF_EMAIL_ALERT.
             guard config.bool(b.trigger == "LF_DISTFTP" ? "LF_DISTFTP_ALERT" : "LF_DISTSMTP_ALERT") else { return }
-            notify(Self.loginFailureAlert(b, action: action, text: b.message))
+            notify(loginFailureAlert(b, action: action, text: b.message(note)))
         case "LT_POP3D", "LT_IMAPD":
             guard config.bool("LT_EMAIL_ALERT") else { return }
-            notify(.alert(template: "tracking.txt", values: ["ip": "\(b.ip) (-)", "app": b.apps.first ?? "", "logins": "\(b.hits)",
+            notify(.alert(template: "tracking.txt", values: ["ip": lookup.tip(b.ip), "app": b.apps.first ?? "", "logins": "\(b.hits)",
                                                              "account": b.account ?? "", "timeout": "\(b.interval)",
                                                              "flush": "\(b.seconds ?? 0) secs", "rate": String(config.int(b.trigger))]))
         case "CT_LIMIT", "CT_SUBNET_LIMIT":
             guard config.bool("CT_EMAIL_ALERT") else { return }
-            notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) (-)",
-                                                                       "ipcount": "\(b.hits)", "temp": action, "iptext": b.message]))
+            notify(.alert(template: "connectiontracking.txt", values: ["ip": "\(b.network?.description ?? b.ip.description) \(lookup.note(b.ip))",
+                                                                       "ipcount": "\(b.hits)", "temp": action, "iptext": b.message(note)]))
         default:
             guard config.bool("LF_EMAIL_ALERT"), b.seconds == nil || config.bool("LF_TEMP_EMAIL_ALERT") else { return }
-            notify(Self.loginFailureAlert(b, action: action, text: b.lines.joined(separator: "\n")))
+            notify(loginFailureAlert(b, action: action, text: b.lines.joined(separator: "\n")))
         }
     }
 
@@ -152,7 +156,7 @@ public struct Blocker {
         case "CT_LIMIT", "CT_SUBNET_LIMIT": service = "connection-tracking"
         default: service = b.apps.joined(separator: ",")
         }
-        let values = ["ip": b.ip.description, "tip": "\(b.ip) (-)", "iptype": b.ip.family == .v4 ? "ipv4" : "ipv6",
+        let values = ["ip": b.ip.description, "tip": lookup.tip(b.ip), "iptype": b.ip.family == .v4 ? "ipv4" : "ipv6",
                       "ipcount": "\(b.hits) (\(service))", "iptick": "\(b.interval)", "service": service,
                       "csfversion": NftcsfVersion.string, "reportedfrom": from.isEmpty ? "root@\(host)" : from,
                       "reportedid": "\(boundary)@\(host)", "boundary": boundary,
@@ -164,8 +168,8 @@ public struct Blocker {
     }
 
     /// csf's alert.txt for a block.
-    static func loginFailureAlert(_ b: FailureTracker.Block, action: String, text: String) -> Notice {
-        .alert(template: "alert.txt", values: ["ip": "\(b.ip) (-)", "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
+    func loginFailureAlert(_ b: FailureTracker.Block, action: String, text: String) -> Notice {
+        .alert(template: "alert.txt", values: ["ip": lookup.tip(b.ip), "ipcount": "\(b.hits) (\(b.apps.joined(separator: ",")))",
                                                "iptick": "\(b.interval)", "block": action, "text": text])
     }
 
@@ -185,7 +189,7 @@ public struct Blocker {
     private func escalate(_ b: FailureTracker.Block, message: String, perm: Bool) {
         let now = clock()
         var history = BlockHistory.load(paths, now: now, keep: escalation.settings.keep)
-        let step = escalation.decide(ip: b.ip, perm: perm, message: message, history: &history, now: now)
+        let step = escalation.decide(ip: b.ip, perm: perm, message: message, history: &history, now: now, note: note)
         do {
             try history.write(paths)
             switch step {
@@ -204,7 +208,7 @@ public struct Blocker {
                 logger.notice("\(text) - *Blocked in csf* [\(b.trigger)]")
                 report(ip.description, ports: [], perm: true, direction: .inout, ttl: 0, message: text, lines: [], trigger: "LF_PERMBLOCK_COUNT")
                 if config.bool("LF_PERMBLOCK_ALERT") {
-                    notify(.alert(template: "permblock.txt", values: ["ip": "\(ip) (-)", "count": "\(count)",
+                    notify(.alert(template: "permblock.txt", values: ["ip": lookup.tip(ip), "count": "\(count)",
                                                                       "blocks": "\(escalation.settings.permblockInterval)"]))
                 }
             case nil:

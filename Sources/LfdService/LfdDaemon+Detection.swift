@@ -179,8 +179,8 @@ extension LfdDaemon {
                 actions.notify(.alert(template: "uidscan.txt", values: ["uid": "\(uid) (\(user))", "count": "\(count)",
                                                                        "ports": ports.map(String.init).joined(separator: ",")]))
             case .knockOpened(let port, let ip)?:
-                logger.notice("*Port Knocking* port \(port) opened by \(ip) (-)")
-                actions.notify(.alert(template: "portknocking.txt", values: ["ip": "\(ip) (-)", "port": "\(port)"]))
+                logger.notice("*Port Knocking* port \(port) opened by \(lookup.tip(ip))")
+                actions.notify(.alert(template: "portknocking.txt", values: ["ip": lookup.tip(ip), "port": "\(port)"]))
             case nil:
                 break
             }
@@ -255,7 +255,7 @@ extension LfdDaemon {
                 mail.queueToldAt = SystemTime.monotonic
             case .remoteListFinished(let list, let loaded):
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
-                if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host) }
+                if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
             case .resolved(let ip, let entry):
                 for (d, line) in rignore.resolved(ip, ignoredBy: entry, now: SystemTime.monotonic) {
                     if entry != nil {

@@ -29,6 +29,8 @@ public final class LfdDaemon {
     var ruleCount = 0
     var tracker: FailureTracker
     var ignore = IgnoreList(hosts: [], networks: [])
+    /// csf's iplookup (CC_LOOKUPS) for the lines lfd words itself; the Blocker has its own for blocks.
+    var lookup = IPLookup()
     var host = HostAddresses()
     var tailer: LogTailer?
     /// What the positions file last held, to write it only when reading moved on.
@@ -262,7 +264,8 @@ public final class LfdDaemon {
             byKey[key] = LineClassifier(rules: enabled.filter { $0.logKeys.contains(key) })
         }
         host = HostAddresses.current()
-        ignore = IgnoreList(paths: paths, config: config, host: host)
+        lookup = IPLookup(config: config, paths: paths)
+        ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
         configureRemoteLists(config, initial: initial)
         rignore.reset(entries: ListReader.read(paths.etc("csf.rignore")).lines.map(\.token))
         let settings = FailureTracker.Settings(config: config)

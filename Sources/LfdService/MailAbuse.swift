@@ -68,7 +68,7 @@ extension LfdDaemon {
             blockText = setting == 1 ? "Permanent Block [RT_\(check)_LIMIT]" : "Temporary Block for \(setting) seconds [RT_\(check)_LIMIT]"
             blockOnce(block, now: now)
         }
-        let shownKey = address.map { "\($0) (-)" } ?? shown(e.key)
+        let shownKey = address.map { lookup.tip($0) } ?? shown(e.key)
         let mails = e.mails.map { shown($0, limit: 2000) }.joined(separator: "\n")
         actions.notify(.alert(template: "relayalert.txt", values: ["ip": shownKey, "block": blockText, "check": check, "type": type,
                                                                    "count": String(e.count), "emails": mails]))

@@ -7,7 +7,7 @@ enum CsfAction: String, EnumerableFlag {
     case restartall, startq, logrun, mail, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
     // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
-    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
+    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync, iplookup
 
     static func name(for value: CsfAction) -> NameSpecification {
         switch value {
@@ -54,6 +54,7 @@ enum CsfAction: String, EnumerableFlag {
         case .temp: return [.customShort("t"), .customLong("temp")]
         case .grep: return [.customShort("g"), .customLong("grep")]
         case .resync: return [.customLong("resync")]
+        case .iplookup: return [.customShort("i"), .customLong("iplookup")]
         }
     }
 
@@ -101,6 +102,7 @@ enum CsfAction: String, EnumerableFlag {
         case .tempf: return "Remove every temporary entry."
         case .temp: return "List temporary entries with their remaining time."
         case .grep: return "-g IP: where IP is allowed or blocked (list lines, temporary entries, kernel sets)."
+        case .iplookup: return "-i IP: csf's lookup line for IP (country with CC_LOOKUPS), then every list, blocklist and country set holding it."
         case .resync: return "Put every temporary entry back into the kernel with its remaining time."
         }
     }

@@ -84,7 +84,7 @@ struct CsfCLI {
                 for d in pm.diagnostics { Output.err(d.description) }
                 print(pm.rulesText, terminator: "")
                 return pm.diagnostics.isEmpty ? 0 : 1
-            case .add, .addrm, .deny, .denyrm, .denyf, .tempdeny, .tempallow, .temprm, .temprmd, .temprma, .tempf, .temp, .grep, .resync:
+            case .add, .addrm, .deny, .denyrm, .denyf, .tempdeny, .tempallow, .temprm, .temprmd, .temprma, .tempf, .temp, .grep, .resync, .iplookup:
                 // main.swift hands these to ListCommandLine before this parser runs.
                 return reporter.fail(.usage("csf: \(action.rawValue) is a list command"))
             case .stop:

@@ -4,7 +4,7 @@ import CsfFirewall
 /// The list commands keep csf's free-form argument style (`csf -td 192.0.2.1 1h -p 22 -d out too many logins`),
 /// which a declarative parser cannot express (`-d` is both a command and a `-td` option), so they are parsed here.
 enum ListVerb: String {
-    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync
+    case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync, iplookup
 
     static let spellings: [String: ListVerb] = [
         "-a": .add, "--add": .add, "-ar": .addrm, "--addrm": .addrm,
@@ -12,7 +12,7 @@ enum ListVerb: String {
         "-td": .tempdeny, "--tempdeny": .tempdeny, "-ta": .tempallow, "--tempallow": .tempallow,
         "-tr": .temprm, "--temprm": .temprm, "-trd": .temprmd, "--temprmd": .temprmd, "-tra": .temprma, "--temprma": .temprma,
         "-tf": .tempf, "--tempf": .tempf, "-t": .temp, "--temp": .temp, "-g": .grep, "--grep": .grep,
-        "--resync": .resync,
+        "--resync": .resync, "-i": .iplookup, "--iplookup": .iplookup,
     ]
 
     static let usage = """
@@ -41,6 +41,7 @@ struct ListCommandLine {
             switch verb {
             case .temp: printTemp(try commands.tempEntries())
             case .grep: printGrep(try commands.grep(try single()))
+            case .iplookup: printLookup(try commands.iplookup(try single()))
             case .resync:
                 try none()
                 let n = try commands.reassertTemporary()
@@ -70,7 +71,7 @@ struct ListCommandLine {
         case .temprma: return try c.tempRemove(try single(), kinds: [.allow])
         case .tempdeny: return try c.tempAdd(.deny, try temp ?? tempRequest())
         case .tempallow: return try c.tempAdd(.allow, try temp ?? tempRequest())
-        case .temp, .grep, .resync: throw UsageError(message: "csf: internal error")
+        case .temp, .grep, .resync, .iplookup: throw UsageError(message: "csf: internal error")
         }
     }
 
@@ -172,6 +173,15 @@ struct ListCommandLine {
         }
     }
 
+    private func printLookup(_ r: IPLookupReport) {
+        if json {
+            reporter.emit(Response.Lookup(r))
+            return
+        }
+        print(r.text)
+        for h in r.holders { print("Listed in \(h)") }
+    }
+
     private func printGrep(_ r: GrepReport) {
         if json {
             reporter.emit(Response.Grep(r))
@@ -179,7 +189,7 @@ struct ListCommandLine {
         }
         if let sets = r.kernelSets {
             if sets.isEmpty { print("No matches found for \(r.target) in nftables") }
-            for s in sets { print("nftables: table inet csf, set \(s) holds \(r.target)") }
+            for s in sets { print("nftables: table inet csf, set \(s) holds \(r.target)" + (r.settings[s].map { " (Setting:\($0))" } ?? "")) }
         } else {
             print("csf: the firewall is not running (no table inet csf)")
         }

@@ -24,6 +24,8 @@ import CsfTestSupport
         let b = t.record(hit(ssh, "198.51.100.1"), now: 3601)
         #expect(b?.hits == 3 && b?.seconds == 600 && b?.trigger == "LF_SSHD")
         #expect(b?.message == "(sshd) Failed SSH login from 198.51.100.1 (-): 3 in the last 3600 secs")
+        #expect(b?.message { _ in "(XA/Testland/-)" } == "(sshd) Failed SSH login from 198.51.100.1 (XA/Testland/-): 3 in the last 3600 secs",
+                "CC_LOOKUPS: the service passes csf's iplookup note")
         // The record stays until the block is in place: no second block meanwhile, nothing forgotten if it fails.
         #expect(t.isBlocking(IPAddress("198.51.100.1")!) && t.trackedAddresses == 1)
         #expect(t.record(hit(ssh, "198.51.100.1"), now: 3602) == nil, "one block at a time")

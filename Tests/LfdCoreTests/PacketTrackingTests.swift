@@ -30,6 +30,7 @@ struct PacketTrackingTests {
         let events = feed(&t, [2000, 2001, 2002, 2003].map { packet($0) })
         guard events.count == 1, case .portScan(let b) = events[0] else { Issue.record("\(events)"); return }
         #expect(b.message == "*Port Scan* detected from 203.0.113.75 (-). 4 hits in the last 1 seconds")
+        #expect(b.message { "(\($0 == b.ip ? "XC" : "?")/-/-)" } == "*Port Scan* detected from 203.0.113.75 (XC/-/-). 4 hits in the last 1 seconds")
         #expect(b.trigger == "PS_LIMIT" && b.seconds == 3600 && b.lines.count == 4)
         #expect(b.lines[0] == "Firewall: *TCP_IN Blocked* SRC=203.0.113.75 DST=198.51.100.1 PROTO=TCP DPT=2000")
     }

@@ -27,11 +27,33 @@ import CsfTestSupport
         let byCountry = Self.withData { CountryData.ranges(v4: $0, v6: $1, countries: ["XA", "xb"]) }
         #expect(byCountry["XA"]?.map(\.description) == ["192.0.2.0-192.0.3.255", "2001:db8:1::-2001:db8:1:ffff:ffff:ffff:ffff:ffff"])
         #expect(byCountry["XB"]?.count == 2 && byCountry["XC"] == nil && byCountry["AU"] == nil)
-        let all = Self.withData { CountryData.all(v4: $0, v6: $1) }
-        #expect(CountryData.country(of: IPAddress("198.51.100.7")!, in: all) == "XB")
-        #expect(CountryData.country(of: IPAddress("2001:db8:2::80")!, in: all) == "XB")
-        #expect(CountryData.country(of: IPAddress("2001:db8:2::100")!, in: all) == nil)
-        #expect(CountryData.country(of: IPAddress("1.0.0.9")!, in: all) == "AU")
+    }
+
+    /// Tor's files are sorted: a lookup bisects the bytes and parses only the lines it lands on.
+    @Test func aLookupBisectsTheSortedFile() {
+        var v4 = "# IPFire Location, converted\n# second comment line\n15726992,15726999,??\n16777216,16777471,AU\n"
+        for n in 0..<2_000 { v4 += "\(16_777_472 + n * 512),\(16_777_472 + n * 512 + 255),\(n % 2 == 0 ? "XA" : "XB")\r\n" }
+        v4 += "3221225984,3221226239,XC"  // the last line has no new line
+        let v6 = "# comment\n2001:db8:1::,2001:db8:1:ffff:ffff:ffff:ffff:ffff,XA\n2001:db8:2::,2001:db8:2::ff,XB\n"
+        func country(_ text: String) -> String? {
+            Array(v4.utf8).withUnsafeBufferPointer { a in
+                Array(v6.utf8).withUnsafeBufferPointer { b in CountryData.country(of: IPAddress(text)!, v4: a, v6: b) }
+            }
+        }
+        #expect(country("1.0.0.9") == "AU")
+        #expect(country("0.239.249.144") == nil, "?? is no country")
+        #expect(country("1.0.1.7") == "XA" && country("1.0.3.7") == "XB", "the first two ranges after AU")
+        #expect(country("1.0.2.7") == nil, "between ranges")
+        let last = 16_777_472 + 1_999 * 512 + 100
+        #expect(country(IPAddress.v4(UInt32(last)).description) == "XB")
+        #expect(country("192.0.2.200") == "XC" && country("192.0.3.0") == nil && country("0.0.0.1") == nil)
+        #expect(country("2001:db8:2::80") == "XB" && country("2001:db8:2::100") == nil && country("2001:db8:1:5::1") == "XA")
+        #expect(Array("".utf8).withUnsafeBufferPointer { CountryData.country(of: IPAddress("1.0.0.9")!, v4: $0, v6: nil) } == nil)
+    }
+
+    @Test func countryNamesAreReadFromIso3166TabWithoutQuotes() {
+        let names = IPLookup.countryNames("# comment\nCI\tCôte d'Ivoire\nUS\tUnited States\nbad line\n")
+        #expect(names == ["CI": "Côte dIvoire", "US": "United States"])
     }
 
     @Test func ccDropCidrLeavesOutSmallRanges() {

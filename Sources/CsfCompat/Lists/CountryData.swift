@@ -37,24 +37,35 @@ public enum CountryData {
         return out
     }
 
-    /// Every entry of the IPv4 file (and the IPv6 one if given), sorted, for lookups (`csf -i`, CC_IGNORE).
-    public static func all(v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?) -> [Entry] {
-        var out: [Entry] = []
-        out.reserveCapacity(400_000)
-        for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
-            scan(data) { line in if let e = parse(line, v6: v6file), e.country != "??" { out.append(e) } }
-        }
-        out.sort { $0.range.first < $1.range.first }
-        return out
-    }
-
-    /// The country of `address` in sorted entries, nil when no range holds it.
-    public static func country(of address: IPAddress, in entries: [Entry]) -> String? {
-        var low = 0, high = entries.count - 1
-        while low <= high {
+    /// The country of `address`, found by bisecting the file's sorted lines: only the ~20 lines it lands on are
+    /// parsed, so `csf -i` and lfd's messages look up an address without loading 660k ranges. Nil when no range
+    /// holds it or the range's country is unknown (`??`).
+    public static func country(of address: IPAddress, v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?) -> String? {
+        let isV6 = address.family == .v6
+        guard let data = isV6 ? v6 : v4, data.baseAddress != nil else { return nil }
+        // `low` and `high` are always line starts (or the end), so the line around `mid` lies between them.
+        var low = 0, high = data.count
+        while low < high {
             let mid = (low + high) / 2
-            let r = entries[mid].range
-            if address < r.first { high = mid - 1 } else if address > r.last { low = mid + 1 } else { return entries[mid].country }
+            var start = mid
+            while start > low && data[start - 1] != 0x0A { start -= 1 }
+            var end = mid
+            while end < high && data[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
+            let line = UnsafeBufferPointer(rebasing: data[start..<stop])
+            // Comments and damaged lines sit before the ranges in Tor's files: step over them to the right.
+            guard line.first != 0x23, let entry = parse(line, v6: isV6) else {
+                low = end + 1
+                continue
+            }
+            if address < entry.range.first {
+                high = start
+            } else if address > entry.range.last {
+                low = end + 1
+            } else {
+                return entry.country == "??" ? nil : entry.country
+            }
         }
         return nil
     }

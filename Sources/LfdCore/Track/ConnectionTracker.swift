@@ -70,7 +70,7 @@ public struct ConnectionTracker: Sendable {
             for (ip, n) in perAddress.sorted(by: { $0.key < $1.key }) where n > settings.limit && !ignores(ip) {
                 var b = FailureTracker.Block(ip: ip, apps: [], text: "CT", hits: n, trigger: "CT_LIMIT", seconds: seconds, ports: nil,
                                              interval: settings.interval)
-                b.customMessage = "(CT) IP \(ip) (-) found to have \(n) connections"
+                b.customMessage = { note in "(CT) IP \(ip) \(note(ip)) found to have \(n) connections" }
                 blocks.append(b)
             }
         }
@@ -80,7 +80,7 @@ public struct ConnectionTracker: Sendable {
             for (net, n) in perSubnet.sorted(by: { $0.key < $1.key }) where n > settings.subnetLimit {
                 var b = FailureTracker.Block(ip: net, apps: [], text: "CT", hits: n, trigger: "CT_SUBNET_LIMIT", seconds: seconds,
                                              ports: nil, interval: settings.interval)
-                b.customMessage = "(CT) Subnet \(net)/24 (-) found to have \(n) connections"
+                b.customMessage = { note in "(CT) Subnet \(net)/24 \(note(net)) found to have \(n) connections" }
                 b.network = IPNetwork(address: net, prefix: 24)
                 blocks.append(b)
             }

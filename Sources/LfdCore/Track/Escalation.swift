@@ -56,13 +56,14 @@ public struct Escalation: Sendable {
 
     /// After a block of `ip` (permanent or not, worded `message`): the escalation it causes, with the history
     /// updated as csf does — a netblock uses up the lines it counted, and every outcome leaves one line.
-    public func decide(ip: IPAddress, perm: Bool, message: String, history: inout BlockHistory, now: Int) -> Step? {
+    public func decide(ip: IPAddress, perm: Bool, message: String, history: inout BlockHistory, now: Int,
+                       note: AddressNote = unresolvedNote) -> Step? {
         let target = ip.description
-        if let step = netblock(ip, history: &history, now: now), case .netblock(let net, _, let text) = step {
+        if let step = netblock(ip, history: &history, now: now, note: note), case .netblock(let net, _, let text) = step {
             history.entries.append(.init(target: net.description, perm: true, time: now, message: text))
             return step
         }
-        if !perm, let step = permblock(ip, history: history, now: now), case .permblock(_, _, let text) = step {
+        if !perm, let step = permblock(ip, history: history, now: now, note: note), case .permblock(_, _, let text) = step {
             history.entries.append(.init(target: target, perm: true, time: now, message: text))
             return step
         }
@@ -71,7 +72,7 @@ public struct Escalation: Sendable {
     }
 
     /// More than LF_NETBLOCK_COUNT blocks of different addresses of one network within LF_NETBLOCK_INTERVAL.
-    private func netblock(_ ip: IPAddress, history: inout BlockHistory, now: Int) -> Step? {
+    private func netblock(_ ip: IPAddress, history: inout BlockHistory, now: Int, note: AddressNote) -> Step? {
         guard settings.netblock, settings.netblockCount > 0, let net = network(of: ip) else { return nil }
         let target = ip.description
         func counts(_ e: BlockHistory.Entry) -> Bool {
@@ -81,17 +82,17 @@ public struct Escalation: Sendable {
         let counted = history.entries.filter(counts)
         guard counted.count + 1 > settings.netblockCount else { return nil }
         history.entries.removeAll(where: counts)
-        let message = "(NETBLOCK) \(net) (-) has had more than \(settings.netblockCount) blocks in the last \(settings.netblockInterval) secs"
+        let message = "(NETBLOCK) \(net) \(note(net.address)) has had more than \(settings.netblockCount) blocks in the last \(settings.netblockInterval) secs"
         return .netblock(net, addresses: counted.map(\.target) + [target], message: message)
     }
 
     /// The LF_PERMBLOCK_COUNT+1-th temporary block inside LF_PERMBLOCK_INTERVAL becomes permanent.
-    private func permblock(_ ip: IPAddress, history: BlockHistory, now: Int) -> Step? {
+    private func permblock(_ ip: IPAddress, history: BlockHistory, now: Int, note: AddressNote) -> Step? {
         guard settings.permblock, settings.permblockCount > 0 else { return nil }
         let target = ip.description
         let count = history.entries.filter { $0.target == target && !$0.perm && now - $0.time < settings.permblockInterval }.count + 1
         guard count > settings.permblockCount else { return nil }
-        let message = "(PERMBLOCK) \(target) (-) has had more than \(settings.permblockCount) temp blocks in the last \(settings.permblockInterval) secs"
+        let message = "(PERMBLOCK) \(target) \(note(ip)) has had more than \(settings.permblockCount) temp blocks in the last \(settings.permblockInterval) secs"
         return .permblock(ip, count: count, message: message)
     }
 }

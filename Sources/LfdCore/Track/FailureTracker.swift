@@ -52,19 +52,23 @@ public struct FailureTracker: Sendable {
         public var lines: [String] = []
         /// An LF_DISTATTACK block: csf words its message differently.
         public var distributed = false
-        /// Port-scan and connection-tracking blocks have wording of their own.
-        public var customMessage: String?
+        /// Port-scan and connection-tracking blocks have wording of their own, given the address note.
+        public var customMessage: (@Sendable (AddressNote) -> String)?
         /// Set when a whole network is blocked (CT_SUBNET_LIMIT); `ip` is then its first address.
         public var network: IPNetwork?
         /// The account a login-tracking block (LT_POP3D/LT_IMAPD) is about.
         public var account: String?
 
-        /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (-): 5 in the last 3600 secs`.
-        public var message: String {
-            if let customMessage { return customMessage }
-            if distributed { return "\(ip) (-), \(hits) \(text) in the last \(interval) secs" }
-            return "(\(apps.joined(separator: ","))) \(text) \(ip) (-): \(hits) in the last \(interval) secs"
+        /// csf's lfd.log / csf.deny wording: `(sshd) Failed SSH login from 203.0.113.7 (CN/China/-): 5 in the last
+        /// 3600 secs`.
+        public func message(_ note: AddressNote) -> String {
+            if let customMessage { return customMessage(note) }
+            if distributed { return "\(ip) \(note(ip)), \(hits) \(text) in the last \(interval) secs" }
+            return "(\(apps.joined(separator: ","))) \(text) \(ip) \(note(ip)): \(hits) in the last \(interval) secs"
         }
+
+        /// The wording with no lookup, `(-)`.
+        public var message: String { message(unresolvedNote) }
     }
 
     struct Hit: Sendable {
@@ -171,7 +175,8 @@ public struct FailureTracker: Sendable {
             records[ip, default: Record()].blocking = true
             var block = Block(ip: ip, apps: [d.rule.app], text: d.rule.text, hits: logins.count, trigger: d.rule.trigger,
                               seconds: limits.perm > 1 ? limits.perm : nil, ports: nil, interval: limits.interval, lines: [])
-            block.customMessage = "\(ip) (-), " + limits.summary(count: logins.count, account: account)
+            let summary = limits.summary(count: logins.count, account: account)
+            block.customMessage = { note in "\(ip) \(note(ip)), " + summary }
             return block
         }
     }
@@ -214,7 +219,8 @@ public struct FailureTracker: Sendable {
         var block = Block(ip: d.ip, apps: apps, text: text, hits: count, trigger: trigger, seconds: perm > 1 ? perm : nil,
                           ports: rule.ports, interval: settings.interval, lines: recentLines(of: d.ip))
         if let apacheHits {
-            block.customMessage = "\(d.ip) (-), more than \(threshold) Apache \(apacheHits) hits in the last \(settings.interval) secs"
+            let (ip, interval) = (d.ip, settings.interval)
+            block.customMessage = { note in "\(ip) \(note(ip)), more than \(threshold) Apache \(apacheHits) hits in the last \(interval) secs" }
         }
         return block
     }

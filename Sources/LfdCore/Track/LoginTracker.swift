@@ -35,7 +35,8 @@ public struct LoginTracker: Sendable {
         var block = FailureTracker.Block(ip: ip, apps: [service.app], text: "", hits: count, trigger: trigger,
                                          seconds: left < 2 ? 3600 : left, ports: service.ports, interval: elapsed)
         block.account = account
-        block.customMessage = "\(service.app) - \(count) logins in \(elapsed) secs from \(ip) (-) for \(account) exceeds \(limit)/hour"
+        let app = service.app
+        block.customMessage = { note in "\(app) - \(count) logins in \(elapsed) secs from \(ip) \(note(ip)) for \(account) exceeds \(limit)/hour" }
         return block
     }
 }

@@ -126,7 +126,8 @@ public struct PacketLogTracker: Sendable {
         var block = FailureTracker.Block(ip: p.source, apps: [], text: "Port Scan", hits: record.hits, trigger: "PS_LIMIT",
                                          seconds: s.psPermanent ? nil : s.psBlockTime, ports: nil, interval: elapsed)
         block.lines = record.lines
-        block.customMessage = "*Port Scan* detected from \(p.source) (-). \(record.hits) hits in the last \(elapsed) seconds"
+        let (source, hits) = (p.source, record.hits)
+        block.customMessage = { note in "*Port Scan* detected from \(source) \(note(source)). \(hits) hits in the last \(elapsed) seconds" }
         return .portScan(block)
     }
 

@@ -121,7 +121,8 @@ public struct RelayTracker: Sendable {
         guard setting > 0, e.check != .localRelay, e.check != .localhostRelay, let ip = IPAddress(e.key) else { return nil }
         var block = FailureTracker.Block(ip: ip, apps: ["smtp"], text: "", hits: e.count, trigger: "RT_\(e.check.rawValue)_LIMIT",
                                          seconds: setting > 1 ? setting : nil, ports: ports, interval: 3600, lines: e.mails)
-        block.customMessage = "\(ip) (-) \(e.check.rawValue) limit exceeded"
+        let check = e.check.rawValue
+        block.customMessage = { note in "\(ip) \(note(ip)) \(check) limit exceeded" }
         return block
     }
 

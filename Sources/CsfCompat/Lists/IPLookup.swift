@@ -1,0 +1,75 @@
+/// csf's `iplookup`: how an address is shown in lfd.log, alerts, csf.deny comments and `csf -i` —
+/// `203.0.113.7 (CN/China/-)` with CC_LOOKUPS, `203.0.113.7 (-)` when no country is known. The country comes from
+/// tor-geoipdb's files mapped once and bisected per address (no range is loaded), the name from tzdata's
+/// iso3166.tab. Reverse DNS (LF_LOOKUPS) is not looked up: a lookup must never hold a block or a command back on
+/// DNS, so the host part stays `-`.
+public final class IPLookup: Sendable {
+    /// CC_LOOKUPS: 0 none, 1 code and name, 2/4 + region and city, 3 + ASN (csf's field layout; the fields tor-geoipdb
+    /// has no data for are `-`).
+    public let level: Int
+    private let v6Lookups: Bool
+    private let v4Data: MappedBytes?
+    private let v6Data: MappedBytes?
+    private let names: [String: String]
+
+    public static let namesFile = "/usr/share/zoneinfo/iso3166.tab"
+
+    public init(config: CsfConfig, paths: CsfPaths) {
+        level = config.int("CC_LOOKUPS")
+        v6Lookups = config.bool("CC6_LOOKUPS")
+        let wanted = level > 0 || !config.list("CC_IGNORE").isEmpty
+        v4Data = wanted ? try? MappedBytes(path: paths.path(CountryData.v4File)) : nil
+        v6Data = wanted && v6Lookups ? try? MappedBytes(path: paths.path(CountryData.v6File)) : nil
+        names = level > 0 ? Self.countryNames((try? TextFile.read(paths.path(Self.namesFile))) ?? "") : [:]
+    }
+
+    /// No data: every address is `ip (-)`.
+    public init() {
+        level = 0
+        v6Lookups = false
+        v4Data = nil
+        v6Data = nil
+        names = [:]
+    }
+
+    /// Whether any country data could be read (CC_IGNORE and the messages need it).
+    public var hasData: Bool { v4Data != nil || v6Data != nil }
+
+    /// The address's ISO country code, nil when unknown or not looked up (IPv6 only with CC6_LOOKUPS, as csf).
+    public func country(_ address: IPAddress) -> String? {
+        if address.family == .v6 && !v6Lookups { return nil }
+        guard let v4Data else {
+            guard let v6Data, address.family == .v6 else { return nil }
+            return withExtendedLifetime(v6Data) { CountryData.country(of: address, v4: UnsafeBufferPointer(start: nil, count: 0), v6: v6Data.buffer) }
+        }
+        return withExtendedLifetime((v4Data, v6Data)) { CountryData.country(of: address, v4: v4Data.buffer, v6: v6Data?.buffer) }
+    }
+
+    /// csf's `iplookup(ip)` text: the address and its note.
+    public func tip(_ address: IPAddress) -> String { "\(address) \(note(address))" }
+
+    /// The parenthesis that follows an address: `(CN/China/-)`, or `(-)` when no country is known.
+    public func note(_ address: IPAddress) -> String {
+        let host = "-"
+        guard level > 0, let code = country(address) else { return "(\(host))" }
+        let name = names[code] ?? "-"
+        let fields: [String]
+        switch level {
+        case 3: fields = [code, name, "-", "-", host, "-"]
+        case 2, 4: fields = [code, name, "-", "-", host]
+        default: fields = [code, name, host]
+        }
+        return "(\(fields.joined(separator: "/")))"
+    }
+
+    /// iso3166.tab: `CC<TAB>Name` lines. csf strips quotes from what it prints (`Côte d'Ivoire` → `Côte dIvoire`).
+    static func countryNames(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 2 else { continue }
+            out[String(parts[0]).uppercased()] = String(parts[1].filter { $0 != "'" && $0 != "\"" && $0 != "\r" })
+        }
+        return out
+    }
+}
