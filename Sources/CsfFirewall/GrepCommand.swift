@@ -69,9 +69,15 @@ extension ListCommands {
             case .blocklist(let name): setting = "\(name) file:\(paths.etc("csf.blocklists"))"
             case .globalAllow: setting = "GLOBAL_ALLOW"
             case .globalDeny: setting = "GLOBAL_DENY"
-            case .globalIgnore: continue
+            case .globalIgnore, .dyndns, .globalDyndns: continue
             }
             for name in CsfTableLayout.SetName.remoteSets(source.list, family) { out[name] = setting }
+        }
+        if config.int("DYNDNS") > 0 {
+            for name in CsfTableLayout.SetName.remoteSets(.dyndns, family) { out[name] = "DYNDNS file:\(paths.etc("csf.dyndns"))" }
+        }
+        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty {
+            for name in CsfTableLayout.SetName.remoteSets(.globalDyndns, family) { out[name] = "GLOBAL_DYNDNS" }
         }
         let keys: [CsfTableLayout.CountryKind: String] = [.allow: "CC_ALLOW", .deny: "CC_DENY", .allowFilter: "CC_ALLOW_FILTER",
                                                           .allowPorts: "CC_ALLOW_PORTS", .denyPorts: "CC_DENY_PORTS"]

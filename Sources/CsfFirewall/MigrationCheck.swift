@@ -45,9 +45,6 @@ public struct MigrationCheck {
              reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); nothing is downloaded", whenChanged: true),
         Rule(keys: ["CC_ALLOW_SMTPAUTH"], related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
              reason: "countries are not used for SMTP AUTH or the messenger yet"),
-        Rule(keys: ["GLOBAL_DYNDNS", "DYNDNS", "DYNDNS_IGNORE", "GLOBAL_DYNDNS_IGNORE"],
-             kind: .notImplemented, losesSecurity: false,
-             reason: "dynamic DNS allow lists are not built; those hosts are filtered like everyone else"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],
              related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
                        "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],
@@ -134,6 +131,13 @@ public struct MigrationCheck {
             for d in Blocklists.parse(text, path: blocklists).1 where d.severity == .error {
                 out.append(Finding(key: "csf.blocklists:\(d.line)", value: "", kind: .notImplemented, losesSecurity: true,
                                    reason: "\(d.message); this list is not loaded"))
+            }
+        }
+        // An advanced filter in csf.dyndns is an allow csf would make and nftcsf does not.
+        if config.int("DYNDNS") > 0 {
+            for d in DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns"))).problems where d.message.contains("advanced filters") {
+                out.append(Finding(key: "csf.dyndns:\(d.line)", value: "", kind: .notImplemented, losesSecurity: false,
+                                   reason: "\(d.message); that host is filtered like everyone else"))
             }
         }
         return out

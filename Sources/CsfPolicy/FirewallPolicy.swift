@@ -156,6 +156,10 @@ public struct FirewallPolicy: Sendable {
     public var blocklists: [LoadedList] = []
     public var globalAllow: LoadedList?
     public var globalDeny: LoadedList?
+    /// The last addresses lfd resolved for csf.dyndns (DYNDNS > 0) and GLOBAL_DYNDNS's names (csf.tempdyn,
+    /// csf.tempgdyn): allowed in ALLOWDYNIN/OUT and GDYNIN/OUT.
+    public var dyndns: LoadedList?
+    public var globalDyndns: LoadedList?
     public var redirects: [RedirectRule] = []
     /// csf.tempallow / csf.tempban entries, loaded with the time they are measured against.
     public var tempAllow: [TempEntry] = []

@@ -17,5 +17,7 @@ extension PolicyBuilder {
         }
         if !config["GLOBAL_ALLOW"].trimmingWhitespace().isEmpty { p.globalAllow = loaded(.globalAllow) }
         if !config["GLOBAL_DENY"].trimmingWhitespace().isEmpty { p.globalDeny = loaded(.globalDeny) }
+        if config.int("DYNDNS") > 0 { p.dyndns = loaded(.dyndns) }
+        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty { p.globalDyndns = loaded(.globalDyndns) }
     }
 }

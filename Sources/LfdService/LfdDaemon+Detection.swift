@@ -256,6 +256,11 @@ extension LfdDaemon {
             case .remoteListFinished(let list, let loaded):
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
+            case .dynDnsFinished(let list, let changed):
+                dynDns.finished(list, now: SystemTime.monotonic)
+                if changed && IgnoreList.dyndnsIgnored(config).contains(list) {
+                    ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
+                }
             case .resolved(let ip, let entry):
                 for (d, line) in rignore.resolved(ip, ignoredBy: entry, now: SystemTime.monotonic) {
                     if entry != nil {

@@ -8,6 +8,7 @@ extension LfdDaemon {
         let sources = RemoteList.sources(config: config, blocklists: blocklists)
         let settings = RemoteListLoader.Settings(proxy: config["URLPROXY"].trimmingWhitespace(), ipv6: config.bool("IPV6"))
         remoteLists.configure(sources, settings: settings, paths: paths, now: Double(SystemTime.wallSeconds))
+        dynDns.configure(config, settings: settings)
         if initial || !blocklists.isEmpty {
             logger.info("(csf.blocklists): \(blocklists.count) entries")
         }

@@ -61,6 +61,7 @@ public final class LfdDaemon {
     let accountWatch: AccountWatch
     let hostWatch: HostWatch
     let remoteLists: RemoteListRefresh
+    let dynDns: DynDnsRefresh
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -88,6 +89,7 @@ public final class LfdDaemon {
         case queueTold
         /// A csf.blocklists or GLOBAL_* download ended; `loaded`: the new copy is cached and in the kernel.
         case remoteListFinished(RemoteList, loaded: Bool)
+        case dynDnsFinished(RemoteList, changed: Bool)
     }
 
     public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
@@ -109,6 +111,7 @@ public final class LfdDaemon {
         self.accountWatch = AccountWatch(paths: paths, logger: logger, notify: notify)
         self.hostWatch = HostWatch(logger: logger, notify: notify)
         self.remoteLists = RemoteListRefresh(paths: paths, logger: logger)
+        self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -211,6 +214,7 @@ public final class LfdDaemon {
         processWatch.stop()
         hostWatch.stop()
         remoteLists.stop()
+        dynDns.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -465,6 +469,7 @@ public final class LfdDaemon {
         tracker.prune(now: SystemTime.wallSeconds)
         let mailbox = self.mailbox
         remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, loaded: $1)) }
+        dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, changed: $1)) }
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox

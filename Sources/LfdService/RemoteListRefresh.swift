@@ -117,20 +117,44 @@ final class RemoteListLoader: @unchecked Sendable {
             return nil
         }
         if parsed.truncated { logger.info("\(source.list): MAX \(source.max) reached; the rest of the list is left out") }
-        do {
-            // csf's lock only around the cache write: a `csf -r` holds it from reading the copies to loading the
-            // table, so it finishes before this write or reads the new copy, and the kernel load (seconds for a
-            // million entries) never makes `csf -d` wait for the lock.
-            let lock = try FileLock(path: paths.lock, timeout: 60)
-            try withExtendedLifetime(lock) { () throws(CsfError) in
-                try FileSystem.writeAtomically(paths.lib(source.list.cacheName), bytes: RemoteList.cacheText(parsed.networks), mode: 0o600)
-            }
-        } catch {
-            logger.error("*Error* \(source.list): \(error.description)")
-            return nil
-        }
+        guard writeCache(source.list, bytes: RemoteList.cacheText(parsed.networks)) else { return nil }
         let ranges = AddressRanges.merge(settings.ipv6 ? parsed.networks : parsed.networks.filter { $0.family == .v4 })
         return (parsed.networks.count, ranges)
+    }
+
+    /// csf's lock only around the cache write: a `csf -r` holds it from reading the copies to loading the table,
+    /// so it finishes before this write or reads the new copy, and the kernel load (seconds for a million
+    /// entries) never makes `csf -d` wait for the lock.
+    func writeCache(_ list: RemoteList, bytes: [UInt8], name: String? = nil) -> Bool {
+        do {
+            let lock = try FileLock(path: paths.lock, timeout: 60)
+            try withExtendedLifetime(lock) { () throws(CsfError) in
+                try FileSystem.writeAtomically(paths.lib(name ?? list.cacheName), bytes: bytes, mode: 0o600)
+            }
+            return true
+        } catch {
+            logger.error("*Error* \(list): \(error.description)")
+            return false
+        }
+    }
+
+    /// A list this loader computed itself (DYNDNS addresses): cached, then loaded as a difference.
+    func replace(_ list: RemoteList, with networks: [IPNetwork]) -> Bool {
+        guard writeCache(list, bytes: RemoteList.cacheText(networks)) else { return false }
+        let ipv6 = settings.withLock { $0.ipv6 }
+        do {
+            try load(list, AddressRanges.merge(ipv6 ? networks : networks.filter { $0.family == .v4 }), ipv6: ipv6)
+            return true
+        } catch {
+            logger.error("*Error* \(list): \(error.description)")
+            return false
+        }
+    }
+
+    /// What csf -s loaded from the cached copy is what the kernel holds: the next load sends only a difference.
+    func assumeLoaded(_ list: RemoteList, _ networks: [IPNetwork]) {
+        let ipv6 = settings.withLock { $0.ipv6 }
+        loaded[list] = AddressRanges.merge(ipv6 ? networks : networks.filter { $0.family == .v4 })
     }
 
     /// What this loader last put into the kernel, per list: the next refresh sends only the difference. Unknown

@@ -76,26 +76,7 @@ public final class ReverseLookup: @unchecked Sendable {
 
     /// Whether `name` resolves to `ip` (a PTR record anyone can set proves nothing on its own).
     static func forward(_ name: String, contains ip: IPAddress) -> Bool {
-        var hints = addrinfo()
-        hints.ai_family = ip.family == .v4 ? AF_INET : AF_INET6
-        var res: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &res) == 0 else { return false }
-        defer { freeaddrinfo(res) }
-        var cursor = res
-        while let ai = cursor {
-            if let sa = ai.pointee.ai_addr {
-                if ai.pointee.ai_family == AF_INET {
-                    let v = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
-                    if IPAddress.v4(v) == ip { return true }
-                } else if ai.pointee.ai_family == AF_INET6 {
-                    let bytes = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
-                        withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
-                    }
-                    if bytes == ip.networkBytes { return true }
-                }
-            }
-            cursor = ai.pointee.ai_next
-        }
-        return false
+        guard case .success(let addresses) = HostResolver.addresses(name, family: ip.family == .v4 ? AF_INET : AF_INET6) else { return false }
+        return addresses.contains(ip)
     }
 }

@@ -18,6 +18,10 @@ public enum CsfTableLayout {
         public static let globalAllowOut = "GALLOWOUT"
         public static let globalDenyIn = "GDENYIN"
         public static let globalDenyOut = "GDENYOUT"
+        public static let dyndnsIn = "ALLOWDYNIN"
+        public static let dyndnsOut = "ALLOWDYNOUT"
+        public static let globalDyndnsIn = "GDYNIN"
+        public static let globalDyndnsOut = "GDYNOUT"
         /// CC_* chains, csf's names.
         public static let ccAllow = "CC_ALLOW"
         public static let ccDeny = "CC_DENY"
@@ -88,6 +92,8 @@ public enum CsfTableLayout {
             case .globalAllow: base = "gallow\(suffix(family))"
             case .globalDeny: base = "gdeny\(suffix(family))"
             case .globalIgnore: base = "gignore\(suffix(family))"
+            case .dyndns: base = "dyn\(suffix(family))"
+            case .globalDyndns: base = "gdyn\(suffix(family))"
             }
             return networks ? base + "_net" : base
         }

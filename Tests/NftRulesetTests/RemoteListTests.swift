@@ -68,14 +68,21 @@ import CsfTestSupport
         p.blocklists = [.init(list: .blocklist("BOGON"), ranges: Self.ranges("10.0.0.0/8"), skipDevices: [InterfaceName(csf: "eth1")!])]
         p.globalAllow = .init(list: .globalAllow, ranges: [])
         p.globalDeny = .init(list: .globalDeny, ranges: [])
+        p.dyndns = .init(list: .dyndns, ranges: Self.ranges("198.51.100.7"))
+        p.globalDyndns = .init(list: .globalDyndns, ranges: [])
         let table = RulesetCompiler.compile(p)
         let local = try #require(table.chain("LOCALINPUT")).rules.map { try NftRenderer.render($0) }
-        let order = ["jump GALLOWIN", "jump ALLOWIN", "jump DENYIN", "jump GDENYIN", "@bl_BOGON"]
+        let order = ["jump GDYNIN", "jump ALLOWDYNIN", "jump GALLOWIN", "jump ALLOWIN", "jump DENYIN", "jump GDENYIN", "@bl_BOGON"]
         let positions = order.map { step in local.firstIndex { $0.contains(step) } ?? -1 }
         #expect(positions.allSatisfy { $0 >= 0 } && positions == positions.sorted(), "\(local)")
         #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("ip saddr @bl_BOGON") }, "LF_BOGON_SKIP: \(local)")
         let out = try #require(table.chain("LOCALOUTPUT")).rules.map { try NftRenderer.render($0) }
-        #expect(out.first?.contains("jump GALLOWOUT") == true && out.contains { $0.contains("jump GDENYOUT") })
+        #expect(out[0].contains("jump GDYNOUT") && out[1].contains("jump ALLOWDYNOUT") && out[2].contains("jump GALLOWOUT"), "\(out)")
+        #expect(out.contains { $0.contains("jump GDENYOUT") })
+        let dynIn = try #require(table.chain("ALLOWDYNIN")).rules.map { try NftRenderer.render($0) }
+        #expect(dynIn.contains { $0.contains("ip saddr @dyn4 ") && $0.contains("accept") }, "\(dynIn)")
+        let dynOut = try #require(table.chain("ALLOWDYNOUT")).rules.map { try NftRenderer.render($0) }
+        #expect(dynOut.contains { $0.contains("ip daddr @dyn4 ") && $0.contains("accept") }, "\(dynOut)")
         #expect(!out.contains { $0.contains("bl_BOGON") }, "blocklists are inbound only, as csf's")
         // Established connections the listed source opened are cut by a refresh; replies to ours are not.
         let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
@@ -84,6 +91,16 @@ import CsfTestSupport
         }
         #expect(established.contains { $0.contains("ip saddr @gdeny4 ") && $0.contains("jump LOCALINPUT") })
         #expect(established.contains { $0.contains("ip saddr @gdeny4_net ") && $0.contains("jump LOCALINPUT") })
+    }
+
+    @Test func dyndnsListsTakeHostNamesAndAddressesAndReportTheRest() {
+        let reader = ListReader.read(text: "# office\nHome.Example.net\n192.0.2.7\nhome.example.net\ntcp|in|d=22|s=x.example\nbad$name\n-lead.example\n", path: "csf.dyndns")
+        let parsed = DynDnsNames.parse(reader)
+        #expect(parsed.names == ["home.example.net", "192.0.2.7"], "lower case, once each")
+        #expect(parsed.problems.map(\.line) == [5, 6, 7] && parsed.problems[0].message.contains("advanced filters"), "\(parsed.problems)")
+        #expect(!DynDnsNames.isHostName(String(repeating: "a", count: 64) + ".example") && DynDnsNames.isHostName("a_b.example"))
+        #expect(!DynDnsNames.isHostName("1234") && !DynDnsNames.isHostName("a..example") && !DynDnsNames.isHostName("a.example\n"))
+        #expect(RemoteList.dyndns.cacheName == "csf.tempdyn" && RemoteList.globalDyndns.cacheName == "csf.tempgdyn")
     }
 
     @Test func globalListsAreLoadedWhenTheirUrlIsSetAndDownloadedOnlyWithLfGlobal() {

@@ -1,9 +1,11 @@
-/// A list lfd downloads and csf loads from its cached copy in /var/lib/csf (reference §4.1.11): a csf.blocklists
-/// entry or one of GLOBAL_ALLOW / GLOBAL_DENY / GLOBAL_IGNORE. The cache holds one address or network per line,
-/// csf's format, so `csf -r` and a reboot load the last good list without a download.
+/// A list lfd fetches and csf loads from its cached copy in /var/lib/csf (reference §4.1.11): a csf.blocklists
+/// entry or one of GLOBAL_ALLOW / GLOBAL_DENY / GLOBAL_IGNORE, downloaded; or the addresses of DYNDNS and
+/// GLOBAL_DYNDNS host names, resolved. The cache holds one address or network per line, csf's format, so
+/// `csf -r` and a reboot load the last good list without a download or a DNS lookup.
 public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
     case blocklist(String)
     case globalAllow, globalDeny, globalIgnore
+    case dyndns, globalDyndns
 
     /// The cached copy's name under /var/lib/csf, as csf names it.
     public var cacheName: String {
@@ -12,6 +14,8 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
         case .globalAllow: return "csf.gallow"
         case .globalDeny: return "csf.gdeny"
         case .globalIgnore: return "csf.gignore"
+        case .dyndns: return "csf.tempdyn"
+        case .globalDyndns: return "csf.tempgdyn"
         }
     }
 
@@ -22,6 +26,8 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
         case .globalAllow: return "GLOBAL_ALLOW"
         case .globalDeny: return "GLOBAL_DENY"
         case .globalIgnore: return "GLOBAL_IGNORE"
+        case .dyndns: return "DYNDNS"
+        case .globalDyndns: return "GLOBAL_DYNDNS"
         }
     }
 

@@ -1,7 +1,7 @@
 import CsfCompat
 
 /// lfd's ignore decision (reference §6.4): this host's addresses, loopback, csf.ignore (and csf.allow with
-/// IGNORE_ALLOW), single addresses and CIDRs, GLOBAL_IGNORE, and CC_IGNORE's countries. Reverse-DNS (csf.rignore)
+/// IGNORE_ALLOW), single addresses and CIDRs, GLOBAL_IGNORE, DYNDNS_IGNORE, and CC_IGNORE's countries. Reverse-DNS (csf.rignore)
 /// is decided elsewhere.
 public struct IgnoreList: Sendable {
     public private(set) var hosts: Set<IPAddress> = []
@@ -25,8 +25,21 @@ public struct IgnoreList: Sendable {
         if !config["GLOBAL_IGNORE"].trimmingWhitespace().isEmpty {
             globalRanges = AddressRanges.merge(RemoteList.cached(.globalIgnore, paths: paths))
         }
+        for list in Self.dyndnsIgnored(config) {
+            for net in RemoteList.cached(list, paths: paths) {
+                if net.isHost { hosts.insert(net.address) } else { networks.append(net) }
+            }
+        }
         countries = Self.countryCodes(config)
         if !countries.isEmpty { self.lookup = lookup ?? IPLookup(config: config, paths: paths) }
+    }
+
+    /// DYNDNS_IGNORE and GLOBAL_DYNDNS_IGNORE: the last resolved addresses (csf.tempdyn, csf.tempgdyn) are ignored.
+    public static func dyndnsIgnored(_ config: CsfConfig) -> [RemoteList] {
+        var out: [RemoteList] = []
+        if config.int("DYNDNS") > 0 && config.bool("DYNDNS_IGNORE") { out.append(.dyndns) }
+        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty && config.bool("GLOBAL_DYNDNS_IGNORE") { out.append(.globalDyndns) }
+        return out
     }
 
     /// CC_IGNORE's two-letter codes; ASNs (`AS1234`) need ASN data, which there is none of yet.

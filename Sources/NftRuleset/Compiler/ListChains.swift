@@ -20,6 +20,7 @@ extension RulesetCompiler {
 
     func localInput() -> NftChain {
         var chain = NftChain(name: C.localInput)
+        chain.rules += dyndnsJumps(inbound: true)
         chain.rules += countryAllowRules()
         if policy.globalAllow != nil { chain.add(NftRule([], [], .jump(C.globalAllowIn), comment: "GLOBAL_ALLOW")) }
         chain.add(NftRule([], [], .jump(C.allowIn), comment: "csf.allow"))
@@ -35,6 +36,7 @@ extension RulesetCompiler {
 
     func localOutput() -> NftChain {
         var chain = NftChain(name: C.localOutput)
+        chain.rules += dyndnsJumps(inbound: false)
         if policy.globalAllow != nil { chain.add(NftRule([], [], .jump(C.globalAllowOut), comment: "GLOBAL_ALLOW")) }
         chain.add(NftRule([], [], .jump(C.allowOut), comment: "csf.allow"))
         chain.add(NftRule([], [], .jump(C.denyOut), comment: "csf.deny"))

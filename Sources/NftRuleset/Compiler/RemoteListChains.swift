@@ -1,17 +1,26 @@
 import CsfCompat
 import CsfPolicy
 
-/// csf.blocklists, GLOBAL_ALLOW and GLOBAL_DENY (reference §5.2): GALLOWIN/GALLOWOUT before csf.allow, GDENYIN/
+/// csf.blocklists, GLOBAL_ALLOW, GLOBAL_DENY, DYNDNS and GLOBAL_DYNDNS (reference §5.2): GDYNIN, ALLOWDYNIN first,
+/// GALLOWIN/GALLOWOUT before csf.allow, GDENYIN/
 /// GDENYOUT after csf.sips, then one rule per blocklist (inbound only, as csf). A rule per list rather than a
 /// chain per list: a blocklist's NAME is the admin's and could collide with a chain of ours.
 extension RulesetCompiler {
     func remoteListSets() -> [NftSet] {
-        let lists = policy.blocklists + [policy.globalAllow, policy.globalDeny].compactMap { $0 }
+        let lists = policy.blocklists + [policy.globalAllow, policy.globalDeny, policy.dyndns, policy.globalDyndns].compactMap { $0 }
         return lists.flatMap { SetContents.remote($0.list, $0.ranges, families: families) }
     }
 
     func remoteListChains() -> [NftChain] {
         var chains: [NftChain] = []
+        if policy.globalDyndns != nil {
+            chains.append(remoteChain(C.globalDyndnsIn, .globalDyndns, inbound: true, verdict: .accept))
+            chains.append(remoteChain(C.globalDyndnsOut, .globalDyndns, inbound: false, verdict: .accept))
+        }
+        if policy.dyndns != nil {
+            chains.append(remoteChain(C.dyndnsIn, .dyndns, inbound: true, verdict: .accept))
+            chains.append(remoteChain(C.dyndnsOut, .dyndns, inbound: false, verdict: .accept))
+        }
         if policy.globalAllow != nil {
             chains.append(remoteChain(C.globalAllowIn, .globalAllow, inbound: true, verdict: .accept))
             chains.append(remoteChain(C.globalAllowOut, .globalAllow, inbound: false, verdict: .accept))
@@ -33,6 +42,17 @@ extension RulesetCompiler {
             }
         }
         return chain
+    }
+
+    /// The first entries of LOCALINPUT/LOCALOUTPUT (csf's order): GDYNIN, then ALLOWDYNIN — the resolved
+    /// addresses of GLOBAL_DYNDNS and csf.dyndns are accepted before anything else is looked at.
+    func dyndnsJumps(inbound: Bool) -> [NftRule] {
+        var rules: [NftRule] = []
+        if policy.globalDyndns != nil {
+            rules.append(NftRule([], [], .jump(inbound ? C.globalDyndnsIn : C.globalDyndnsOut), comment: "GLOBAL_DYNDNS"))
+        }
+        if policy.dyndns != nil { rules.append(NftRule([], [], .jump(inbound ? C.dyndnsIn : C.dyndnsOut), comment: "DYNDNS")) }
+        return rules
     }
 
     /// LOCALINPUT's entries after csf.sips: GDENYIN, then each blocklist (csf drops with DROP, logged only with
