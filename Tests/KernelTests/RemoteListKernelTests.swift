@@ -83,6 +83,8 @@ struct RemoteListKernelTests {
         try "\(denied.v4)\n".write(toFile: web + "/deny.txt", atomically: true, encoding: .utf8)
         try "\(allowed.v4) # trusted office\n".write(toFile: web + "/allow.txt", atomically: true, encoding: .utf8)
         try "\(ignored.v4)\n".write(toFile: web + "/ignore.txt", atomically: true, encoding: .utf8)
+        // GLOBAL_DYNDNS: a downloaded list of names (an address stands for itself, so no DNS server is needed here).
+        try "# names\n\(server.v4)\nbad$name\n".write(toFile: web + "/names.txt", atomically: true, encoding: .utf8)
         let auth = lab.root + "/auth.log"
         FileManager.default.createFile(atPath: auth, contents: nil)
         let url = "http://\(server.v4):8080"
@@ -90,8 +92,9 @@ struct RemoteListKernelTests {
         try lab.write("csf.deny", "\(allowed.v4) # denied locally\n")
         try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080,9090", "LF_PARSE": "1", "LF_GLOBAL": "3600",
                            "GLOBAL_DENY": url + "/deny.txt", "GLOBAL_ALLOW": url + "/allow.txt", "GLOBAL_IGNORE": url + "/ignore.txt",
+                           "GLOBAL_DYNDNS": url + "/names.txt", "GLOBAL_DYNDNS_INTERVAL": "600",
                            "SSHD_LOG": auth, "LF_SSHD": "2", "LF_TRIGGER": "0"])
-        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        try lab.serve(in: lab.fw, tcp: [22, 2222], udp: [])
         try lab.serve(in: denied.ns, tcp: [9090], udp: [])
         #expect(try lab.csf("-s").status == 0)
         #expect(try lab.lfd().status == 0)
@@ -112,7 +115,10 @@ struct RemoteListKernelTests {
         #expect(log.contains("Failed SSH login from \(ignored.v4) - ignored"), "\(log)")
         #expect(!log.split(separator: "\n").contains { $0.contains(ignored.v4) && $0.contains("*Blocked in csf*") }, "\(log)")
         #expect(try lab.tcpOpen(from: ignored, port: 22))
-        for name in ["csf.gdeny", "csf.gallow", "csf.gignore"] {
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("GLOBAL_DYNDNS: allowing 1 address(es) of 1 host name(s)") }, "\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: server, port: 2222) && !lab.tcpOpen(from: ignored, port: 2222), "GDYNIN accepts GLOBAL_DYNDNS's addresses")
+        #expect((try? String(contentsOfFile: lab.root + "/var/lib/csf/csf.gdyndns", encoding: .utf8)) == "\(server.v4)\n")
+        for name in ["csf.gdeny", "csf.gallow", "csf.gignore", "csf.tempgdyn"] {
             #expect(FileManager.default.fileExists(atPath: lab.root + "/var/lib/csf/" + name), "\(name) cached")
         }
     }
