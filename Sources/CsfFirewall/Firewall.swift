@@ -40,7 +40,14 @@ public struct Firewall {
     public struct Prepared {
         public var outcome: PolicyBuilder.Outcome
         public var rendered: RenderedTable
-        public var script: String { rendered.script }
+        /// The whole table as one nft script (`--dry-run`): the kernel gets large sets over netlink instead.
+        public func script() throws(CsfError) -> String {
+            do {
+                return try rendered.script()
+            } catch {
+                throw .kernel(operation: "render", message: error.description)
+            }
+        }
     }
 
     /// Loads, validates and compiles everything; throws with every error found, touching nothing. A damaged
@@ -154,7 +161,9 @@ public struct Firewall {
         if options.confirmWithin != nil {
             try saveRollback(watchdog)
         }
-        try kernel.replace(prepared.rendered)
+        if let why = try kernel.replace(prepared.rendered) {
+            log("*WARNING* the large sets (\(prepared.rendered.bulkSets.joined(separator: ", "))) could not be loaded over netlink (\(why)); they were loaded through nft's parser instead")
+        }
         // What runs now came from these settings; a later --confirm-within goes back to them.
         try? FileSystem.writeAtomically(watchdog.appliedConfigPath, prepared.outcome.config.text, sync: false)
         if prepared.outcome.policy.redirects.contains(where: { if case .dnat = $0.action { return true } else { return false } }) {

@@ -11,8 +11,10 @@ public protocol KernelPort: AnyObject {
     func checkNamespace() throws(CsfError)
     /// Whether the `inet csf` table exists.
     func isRunning() throws(CsfError) -> Bool
-    /// Replaces the whole table in one transaction (a missing table is fine).
-    func replace(_ table: RenderedTable) throws(CsfError)
+    /// Replaces the whole table (a missing table is fine), large sets over netlink; returns why they went
+    /// through nft's parser instead, when they had to.
+    @discardableResult
+    func replace(_ table: RenderedTable) throws(CsfError) -> String?
     /// Applies a script saved by `snapshot()` in one transaction.
     func restore(_ snapshot: String) throws(CsfError)
     /// The running table as an nft script that replaces whatever table is there; nil when not running.

@@ -252,8 +252,10 @@ final class NetlinkSetWriter {
             }
         }
         if let failure {
-            throw .kernel(operation: bySequence[failure.seq] ?? "netlink", message: String(cString: strerror(failure.code)),
-                          errno: failure.code)
+            // A set loaded in bulk is sized for its list (RenderedTable.sizeHint), and its size is also its limit.
+            let message = failure.code == ENFILE ? "the set is full (its size was set for the list csf -r loaded; csf -r sizes it again)"
+                                                 : String(cString: strerror(failure.code))
+            throw .kernel(operation: bySequence[failure.seq] ?? "netlink", message: message, errno: failure.code)
         }
         guard acks >= bySequence.count else {
             throw .kernel(operation: "netlink", message: "the kernel did not acknowledge every change")

@@ -37,8 +37,53 @@ public final class NftablesKernel: KernelPort {
         return out.split(separator: "\n").contains { $0 == "table \(Self.tableRef) {" }
     }
 
-    public func replace(_ table: RenderedTable) throws(CsfError) {
-        try nft().apply(table.script, operation: "replace table")
+    /// Small tables: one libnftables transaction. With bulk sets: sets the running table lacks are declared and
+    /// filled first (no rule points at them yet), then one transaction replaces rules, chains and small sets while
+    /// the bulk sets keep their elements, then one netlink batch swaps the elements of the bulk sets that were
+    /// there already. At every moment the old or the new contents are enforced. Anything failing on the way is
+    /// repaired by the whole table as one text transaction.
+    @discardableResult
+    public func replace(_ table: RenderedTable) throws(CsfError) -> String? {
+        guard !table.bulkSets.isEmpty else {
+            try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+            return nil
+        }
+        do {
+            try replaceInBulk(table)
+            return nil
+        } catch {
+            if case .forbiddenNamespace = error { throw error }
+            try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+            return error.description
+        }
+    }
+
+    private func replaceInBulk(_ table: RenderedTable) throws(CsfError) {
+        let running = try isRunning()
+        let listing = running ? try structure(json: false) : ""
+        let runningSets = Set(MeterListing.setNames(listing))
+        let missing = table.bulkSets.filter { !runningSets.contains($0) }
+        if !missing.isEmpty {
+            try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.declarations(missing) }, operation: "declare sets")
+            try apply(table.fill(missing))
+        }
+        if running {
+            try nft().apply(table.reloadScript(runningChains: TableExtract.chainNames(listing), runningSets: MeterListing.setNames(listing)),
+                            operation: "replace table")
+            try apply(table.fill(table.bulkSets.filter { runningSets.contains($0) }))
+        } else {
+            // The sets were declared above, so the table exists now: replace it whole, bulk sets declared again.
+            let names = table.bulkSets
+            try nft().apply(table.reloadScript(runningChains: [], runningSets: names), operation: "replace table")
+        }
+    }
+
+    private func render(_ body: () throws(NftRenderer.RenderError) -> String) throws(CsfError) -> String {
+        do {
+            return try body()
+        } catch {
+            throw .kernel(operation: "render", message: error.description)
+        }
     }
 
     public func restore(_ snapshot: String) throws(CsfError) {

@@ -17,6 +17,14 @@ enum TableExtract {
         return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
     }
 
+    /// The chains of a table listed as text, in order.
+    static func chainNames(_ table: String) -> [String] {
+        table.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("\tchain "), line.hasSuffix(" {") else { return nil }
+            return String(line.dropFirst(7).dropLast(2))
+        }
+    }
+
     /// One chain's block of a table listed as text.
     static func chain(_ table: String, named name: String) -> String {
         var out: [Substring] = []

@@ -305,19 +305,30 @@ public enum SetContents {
     static func keyed(_ set: NftSet) -> [SetChange.Key: SetChange.Element] {
         var out: [SetChange.Key: SetChange.Element] = [:]
         for e in set.elements {
-            let key: SetChange.Key
-            if let port = e.port {
-                key = .port(e.network, proto: port.proto, port: port.port)
-            } else if let last = e.last {
-                key = .range(AddressRange(first: e.network.address, last: last))
-            } else if set.flags.contains(.interval) {
-                key = .network(e.network)
-            } else {
-                key = .address(e.network.address)
-            }
-            out[key] = SetChange.Element(key, timeoutMs: e.timeout.map { UInt64($0) * 1000 }, comment: e.comment)
+            let element = Self.element(e, interval: set.flags.contains(.interval))
+            out[element.key] = element
         }
         return out
+    }
+
+    /// A set's elements as netlink elements, in the set's order.
+    public static func elements(of set: NftSet) -> [SetChange.Element] {
+        let interval = set.flags.contains(.interval)
+        return set.elements.map { element($0, interval: interval) }
+    }
+
+    private static func element(_ e: NftSetElement, interval: Bool) -> SetChange.Element {
+        let key: SetChange.Key
+        if let port = e.port {
+            key = .port(e.network, proto: port.proto, port: port.port)
+        } else if let last = e.last {
+            key = .range(AddressRange(first: e.network.address, last: last))
+        } else if interval {
+            key = .network(e.network)
+        } else {
+            key = .address(e.network.address)
+        }
+        return SetChange.Element(key, timeoutMs: e.timeout.map { UInt64($0) * 1000 }, comment: e.comment)
     }
 
     private static func keyOrder(_ a: SetChange.Element, _ b: SetChange.Element) -> Bool {

@@ -110,7 +110,7 @@ struct CsfCLI {
             case .migrateCheck:
                 return migrateCheck()
             case .dryRun:
-                let script = try firewall.prepare().script
+                let script = try firewall.prepare().script()
                 if json { reporter.emit(["script": script]) } else { print(script, terminator: "") }
             case .confirm:
                 guard firewall.confirm() else {

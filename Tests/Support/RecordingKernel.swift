@@ -30,10 +30,11 @@ public final class RecordingKernel: KernelPort {
         return table != nil
     }
 
-    public func replace(_ rendered: RenderedTable) throws(CsfError) {
+    public func replace(_ rendered: RenderedTable) throws(CsfError) -> String? {
         if let failAll { throw failAll }
         calls.append(.replace)
         load(rendered.table)
+        return nil
     }
 
     public func restore(_ snapshot: String) throws(CsfError) {

@@ -1,0 +1,38 @@
+import Testing
+@testable import CsfCompat
+@testable import CsfPolicy
+@testable import NftRuleset
+
+/// Issue 15 (item 5): large sets leave nft's parser for netlink; the script keeps everything else.
+@Suite struct RenderedTableTests {
+    static func table(deny: Int) throws -> RenderedTable {
+        var p = FirewallPolicy()
+        let lines = (0..<deny).map { "10.0.\($0 >> 8).\($0 & 255)" } + ["198.18.0.0/16"]
+        p.deny = AccessList.parse(text: lines.joined(separator: "\n") + "\n", path: "csf.deny")
+        return try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 100)
+    }
+
+    @Test func largeSetsAreDeclaredEmptySizedAndFilledInOneBatch() throws {
+        let rendered = try Self.table(deny: 150)
+        #expect(rendered.bulkSets == ["deny4"], "the /16 alone stays in the script")
+        #expect(rendered.declaredBody.contains("set deny4 {") && !rendered.declaredBody.contains("10.0.0.7"))
+        #expect(rendered.declaredBody.contains("size 65536"), "a hash set gets its size hint")
+        #expect(rendered.declaredBody.contains("198.18.0.0/16"), "small sets keep their elements in the script")
+        let full = try rendered.script()
+        #expect(full.contains("10.0.0.7") && full.hasPrefix("table inet csf\ndelete table inet csf\n"), "--dry-run shows everything")
+        let fill = rendered.fill(rendered.bulkSets)
+        #expect(fill.map(\.operation) == [.flush, .add] && fill[1].elements.count == 150 && fill[1].elements[7].key == .address(IPAddress("10.0.0.7")!))
+        let reload = rendered.reloadScript(runningChains: ["INPUT", "OLDCHAIN"], runningSets: ["deny4", "allow4", "gone4"])
+        #expect(reload.hasPrefix("flush table inet csf\ndelete chain inet csf INPUT\ndelete chain inet csf OLDCHAIN\ndelete set inet csf allow4\ndelete set inet csf gone4\ntable inet csf {"), "\(reload.prefix(300))")
+        #expect(!reload.contains("delete set inet csf deny4"), "the bulk set keeps its elements until the fill")
+        #expect(try rendered.declarations(["deny4"]).contains("set deny4 {") && !rendered.declarations(["deny4"]).contains("chain"))
+        #expect(RenderedTable.sizeHint(10) == 65_536 && RenderedTable.sizeHint(1_000_000) == 2_000_000)
+    }
+
+    @Test func smallTablesAndTemporarySetsStayInTheScript() throws {
+        #expect(try Self.table(deny: 20).bulkSets.isEmpty)
+        var set = NftSet(name: "tempdeny_in4", keyType: .ipv4, flags: [.timeout], comment: "t")
+        set.elements = (0..<200).map { NftSetElement(IPNetwork(host: .v4(UInt32($0))), timeout: 60) }
+        #expect(!RenderedTable.isBulk(set, threshold: 100))
+    }
+}
