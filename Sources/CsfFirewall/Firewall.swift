@@ -27,6 +27,8 @@ public struct Firewall {
         self.logHost = logHost
         self.lockTimeout = lockTimeout
         self.kernel = kernel
+        // The last bulk load of each large set is kept with csf's state: a reload then sends only what changed.
+        (kernel as? NftablesKernel)?.bulkStateDirectory = paths.libDir
         self.host = host
         self.clock = clock
         self.launch = launch

@@ -162,7 +162,11 @@ final class RemoteListLoader: @unchecked Sendable {
     private var loaded: [RemoteList: [AddressRange]] = [:]
 
     private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
-        if kernel == nil { kernel = NftablesKernel(deferCloseAfterDeletes: false) }
+        if kernel == nil {
+            let k = NftablesKernel(deferCloseAfterDeletes: false)
+            k.bulkStateDirectory = paths.libDir
+            kernel = k
+        }
         guard let kernel, try kernel.isRunning() else {
             loaded[list] = nil
             return

@@ -59,23 +59,70 @@ public final class NftablesKernel: KernelPort {
     }
 
     private func replaceInBulk(_ table: RenderedTable) throws(CsfError) {
-        let running = try isRunning()
-        let listing = running ? try structure(json: false) : ""
-        let runningSets = Set(MeterListing.setNames(listing))
-        let missing = table.bulkSets.filter { !runningSets.contains($0) }
+        let before = try runningObjects()
+        let missing = table.bulkSets.filter { before?.sets[$0] == nil }
         if !missing.isEmpty {
             try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.declarations(missing) }, operation: "declare sets")
             try apply(table.fill(missing))
         }
-        if running {
-            try nft().apply(table.reloadScript(runningChains: TableExtract.chainNames(listing), runningSets: MeterListing.setNames(listing)),
+        if let before {
+            try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted()),
                             operation: "replace table")
-            try apply(table.fill(table.bulkSets.filter { runningSets.contains($0) }))
+            var changes: [SetChange] = []
+            for set in table.table.sets where table.bulkSets.contains(set.name) && before.sets[set.name] != nil {
+                changes += difference(set, table: before.table, handle: before.sets[set.name]) ?? table.fill([set.name])
+            }
+            try apply(changes)
         } else {
-            // The sets were declared above, so the table exists now: replace it whole, bulk sets declared again.
-            let names = table.bulkSets
-            try nft().apply(table.reloadScript(runningChains: [], runningSets: names), operation: "replace table")
+            // The declarations created the table: replace what is in it, bulk sets declared again.
+            try nft().apply(table.reloadScript(runningChains: [], runningSets: table.bulkSets), operation: "replace table")
         }
+        recordBulkSets(table)
+    }
+
+    /// Where the last bulk load of each set is kept (csf's /var/lib/csf); nil: every reload sends whole sets.
+    /// Every process that changes set elements must name it, so that its changes retire the snapshots.
+    public var bulkStateDirectory: String?
+
+    /// Only what changed since the last load, when the set running is the one that load filled.
+    private func difference(_ set: NftSet, table: UInt64, handle: UInt64?) -> [SetChange]? {
+        guard let directory = bulkStateDirectory, let handle,
+              let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set.name)),
+              snapshot.tableHandle == table, snapshot.setHandle == handle else { return nil }
+        return snapshot.changes(to: SetContents.elements(of: set), table: CsfTableLayout.tableName, set: set.name)
+    }
+
+    /// After a load: each bulk set's contents with the handles that identify it. A snapshot that cannot be
+    /// written is removed, so the next reload sends whole sets rather than trust it.
+    private func recordBulkSets(_ table: RenderedTable) {
+        guard let directory = bulkStateDirectory else { return }
+        let after = try? runningObjects()
+        for set in table.table.sets where table.bulkSets.contains(set.name) {
+            let path = BulkSnapshot.path(directory, set: set.name)
+            let keys = SetContents.elements(of: set).compactMap { BulkSnapshot.key($0.key) }
+            guard let after, let handle = after.sets[set.name], keys.count == set.elements.count else {
+                FileSystem.remove(path)
+                continue
+            }
+            do {
+                try BulkSnapshot(tableHandle: after.table, setHandle: handle, keys: keys).write(path)
+            } catch {
+                FileSystem.remove(path)
+            }
+        }
+    }
+
+    /// The running table's handle, chains and sets (with their handles), from a terse listing with handles.
+    private func runningObjects() throws(CsfError) -> (table: UInt64, chains: [String], sets: [String: UInt64])? {
+        let listing = try NftContext(terse: true, handles: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list")
+        let text = TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true)
+        guard let header = text.split(separator: "\n").first, let table = TableExtract.handle(header) else { return nil }
+        var chains: [String] = [], sets: [String: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            if let (name, _) = TableExtract.object(line, kind: "chain") { chains.append(name) }
+            if let (name, handle) = TableExtract.object(line, kind: "set") { sets[name] = handle }
+        }
+        return (table, chains, sets)
     }
 
     private func render(_ body: () throws(NftRenderer.RenderError) -> String) throws(CsfError) -> String {
@@ -103,6 +150,11 @@ public final class NftablesKernel: KernelPort {
     public func apply(_ changes: [SetChange]) throws(CsfError) {
         let effective = changes.filter { !$0.isEmpty }
         guard !effective.isEmpty else { return }
+        // A set changed by anyone but a table load no longer holds what its snapshot says: the next reload sends
+        // it whole (before the change, so a failure half-way cannot leave a snapshot that lies).
+        if let directory = bulkStateDirectory {
+            for set in Set(effective.map(\.set)) { FileSystem.remove(BulkSnapshot.path(directory, set: set)) }
+        }
         if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
         try writer?.apply(effective)
     }

@@ -17,12 +17,17 @@ enum TableExtract {
         return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
     }
 
-    /// The chains of a table listed as text, in order.
-    static func chainNames(_ table: String) -> [String] {
-        table.split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("\tchain "), line.hasSuffix(" {") else { return nil }
-            return String(line.dropFirst(7).dropLast(2))
-        }
+    /// The handle `# handle N` at the end of a listed line.
+    static func handle(_ line: Substring) -> UInt64? {
+        guard let mark = line.firstRange(of: "# handle ") else { return nil }
+        return UInt64(line[mark.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// `\tset NAME { # handle N` (or `chain`) → the name and handle.
+    static func object(_ line: Substring, kind: String) -> (String, UInt64)? {
+        let prefix = "\t\(kind) "
+        guard line.hasPrefix(prefix), let open = line.firstRange(of: " {"), let handle = handle(line) else { return nil }
+        return (String(line[line.index(line.startIndex, offsetBy: prefix.count)..<open.lowerBound]), handle)
     }
 
     /// One chain's block of a table listed as text.

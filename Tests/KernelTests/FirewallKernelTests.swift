@@ -236,8 +236,35 @@ struct FirewallKernelTests {
             let n = try lab.nft("list", "set", "inet", "csf", "deny4").stdout.components(separatedBy: ",").count
             #expect(n >= count, "\(count) elements loaded, \(n) listed")
         }
+        let snapshot = lab.root + "/var/lib/csf/nftcsf.bulk.deny4"
+        #expect(FileManager.default.fileExists(atPath: snapshot), "the load is remembered")
         #expect(try lab.csf("-d", client.v4).status == 0, "csf -d adds to the sized set")
         #expect(try !lab.tcpOpen(from: client, port: 22))
+        #expect(!FileManager.default.fileExists(atPath: snapshot), "a change by csf -d retires it: the next reload sends the whole set")
+        #expect(try lab.csf("-r").status == 0 && FileManager.default.fileExists(atPath: snapshot))
+        let held = { (ip: String) throws -> Bool in try lab.csf("-g", ip).stdout.contains("set deny4 holds") }
+        // With the snapshot standing, an edited file reloads as a difference: one address in, one out.
+        var edited = try String(contentsOfFile: lab.etc + "/csf.deny", encoding: .utf8)
+        edited = edited.replacingOccurrences(of: "10.0.0.9\n", with: "") + "192.0.2.251\n"
+        try lab.write("csf.deny", edited)
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !held("10.0.0.9") && held("192.0.2.251") && held("10.0.0.10") && held(client.v4))
+        #expect(try !lab.tcpOpen(from: attacker, port: 22) && !lab.tcpOpen(from: client, port: 22))
+
+        // A reload sends only what changed since the last load, on top of what csf -d/-dr did in between: the
+        // set ends exactly as the file says.
+        #expect(try lab.csf("-dr", attacker.v4).status == 0)
+        var text = try String(contentsOfFile: lab.etc + "/csf.deny", encoding: .utf8)
+        text = text.replacingOccurrences(of: "10.0.0.7\n", with: "") + "\(attacker.v4) # back again\n192.0.2.250\n"
+        try lab.write("csf.deny", text)
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: attacker, port: 22) && !lab.tcpOpen(from: client, port: 22))
+        #expect(try !held("10.0.0.7") && held("192.0.2.250") && held("10.0.0.8") && held(client.v4))
+        #expect(try lab.csf("-dr", client.v4).status == 0 && lab.csf("-r").status == 0)
+        #expect(try lab.tcpOpen(from: client, port: 22) && !held(client.v4), "removed between loads, and gone after the reload")
+        // A table made anew (csf -f, csf -s) is filled whole: its set is not the one the snapshot describes.
+        #expect(try lab.csf("-f").status == 0 && lab.csf("-s").status == 0)
+        #expect(try !lab.tcpOpen(from: attacker, port: 22) && held("10.0.0.8") && !held("10.0.0.7"))
     }
 
     @Test func hookScriptsRunAndAFailingPreScriptAbortsTheStart() throws {

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CsfCompat
+import NftRuleset
+
+/// What the last table load put into a bulk set, kept beside csf's state (never read back from the kernel: a
+/// million-element listing takes seconds). A reload sends only the difference when the running set is the very
+/// set it describes (same table and set handles): adds, and deletes that tolerate an element already gone, in one
+/// batch. Changes made since by csf -d/-dr, lfd and list refreshes are in the lists themselves, so the
+/// difference still lands on exactly the new contents.
+struct BulkSnapshot: Equatable {
+    var tableHandle: UInt64
+    var setHandle: UInt64
+    var keys: [Key]
+
+    /// An element's key in fixed words: hashing a million of them is cheap.
+    struct Key: Hashable {
+        var firstHi: UInt64, firstLo: UInt64, lastHi: UInt64, lastLo: UInt64
+        /// 4/6 for the family; +16 for a network (last = its last address), +32 for a range.
+        var tag: UInt8
+    }
+
+    static func key(_ k: SetChange.Key) -> Key? {
+        func words(_ a: IPAddress) -> (UInt64, UInt64) {
+            switch a {
+            case .v4(let v): return (0, UInt64(v))
+            case .v6(let hi, let lo): return (hi, lo)
+            }
+        }
+        let first: IPAddress, last: IPAddress, shape: UInt8
+        switch k {
+        case .address(let a): (first, last, shape) = (a, a, 0)
+        case .network(let n): (first, last, shape) = (n.address, n.lastAddress, 16)
+        case .range(let r): (first, last, shape) = (r.first, r.last, 32)
+        case .port: return nil
+        }
+        let (fh, fl) = words(first), (lh, ll) = words(last)
+        return Key(firstHi: fh, firstLo: fl, lastHi: lh, lastLo: ll, tag: (first.family == .v4 ? 4 : 6) + shape)
+    }
+
+    static func element(_ k: Key) -> SetChange.Element? {
+        let v4 = k.tag & 15 == 4
+        let first: IPAddress = v4 ? .v4(UInt32(truncatingIfNeeded: k.firstLo)) : .v6(hi: k.firstHi, lo: k.firstLo)
+        let last: IPAddress = v4 ? .v4(UInt32(truncatingIfNeeded: k.lastLo)) : .v6(hi: k.lastHi, lo: k.lastLo)
+        switch k.tag & 48 {
+        case 0: return SetChange.Element(.address(first))
+        case 16: return AddressRange(first: first, last: last).network.map { SetChange.Element(.network($0)) }
+        default: return SetChange.Element(.range(AddressRange(first: first, last: last)))
+        }
+    }
+
+    /// The changes that turn `self` into `elements` of `set`: adds first, then deletes, one batch.
+    func changes(to elements: [SetChange.Element], table: String, set: String) -> [SetChange]? {
+        var old = Set(keys)
+        var adds: [SetChange.Element] = []
+        for e in elements {
+            guard let k = Self.key(e.key) else { return nil }
+            if old.remove(k) == nil { adds.append(SetChange.Element(e.key)) }
+        }
+        var deletes: [SetChange.Element] = []
+        for k in old {
+            guard let e = Self.element(k) else { return nil }
+            deletes.append(e)
+        }
+        return [SetChange(.add, table: table, set: set, elements: adds), SetChange(.deleteIfPresent, table: table, set: set, elements: deletes)]
+    }
+
+    // MARK: the file: a header line, then 33-byte records
+
+    static func path(_ directory: String, set: String) -> String { directory + "/nftcsf.bulk." + set }
+
+    static func load(_ path: String) -> BulkSnapshot? {
+        guard let mapped = try? MappedBytes(path: path) else { return nil }
+        return withExtendedLifetime(mapped) { () -> BulkSnapshot? in
+            let bytes = mapped.buffer
+            guard let newline = bytes.firstIndex(of: 0x0A) else { return nil }
+            let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ")
+            guard header.count == 4, header[0] == "nftcsf-bulk-1", let table = UInt64(header[1]), let set = UInt64(header[2]),
+                  let count = Int(header[3]), bytes.count - newline - 1 == count * 33 else { return nil }
+            var keys: [Key] = []
+            keys.reserveCapacity(count)
+            var at = newline + 1
+            func word() -> UInt64 {
+                var v: UInt64 = 0
+                for i in 0..<8 { v = v << 8 | UInt64(bytes[at + i]) }
+                at += 8
+                return v
+            }
+            for _ in 0..<count {
+                let (a, b, c, d) = (word(), word(), word(), word())
+                keys.append(Key(firstHi: a, firstLo: b, lastHi: c, lastLo: d, tag: bytes[at]))
+                at += 1
+            }
+            return BulkSnapshot(tableHandle: table, setHandle: set, keys: keys)
+        }
+    }
+
+    func write(_ path: String) throws(CsfError) {
+        var out = Array("nftcsf-bulk-1 \(tableHandle) \(setHandle) \(keys.count)\n".utf8)
+        out.reserveCapacity(out.count + keys.count * 33)
+        for k in keys {
+            for w in [k.firstHi, k.firstLo, k.lastHi, k.lastLo] { withUnsafeBytes(of: w.bigEndian) { out.append(contentsOf: $0) } }
+            out.append(k.tag)
+        }
+        try FileSystem.writeAtomically(path, bytes: out, mode: 0o600)
+    }
+}
