@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""csf -r / csf -s benchmark (issue 2). Runs only inside network namespaces it creates and deletes.
+"""csf -r / csf -s benchmark (issues 2 and 15). Runs only inside network namespaces it creates and deletes.
 
-For each deny-list size it times `csf -r` (the whole inet csf table replaced in one libnftables
-transaction) against `nft -f` of the very script csf applies (the floor), and records peak RSS.
+For each deny-list size it times `csf -r` against `nft -f` of the very script `csf --dry-run` prints (the
+floor: every element through nft's parser), interleaved — each `nft -f` makes the table anew, so the next
+`csf -r` loads its large sets whole — then `csf -r` twice in a row (the second sends only differences: none)
+and with 1 % of csf.deny replaced before each run, and records peak RSS.
 Usage: python3 bench/run.py [--quick]   (results: stdout + bench/out/results.json)
 """
 import json
@@ -99,9 +101,23 @@ def measure(label, deny_text, runs):
             csf_t.append(t); csf_rss.append(r)
             t, r = lab.run("nft", "-f", script)
             nft_t.append(t); nft_rss.append(r)
+        # csf -r right after csf -r: the snapshot of the last bulk load stands, so only differences are sent.
+        lab.run(CSF, "-r")
+        same_t = [lab.run(CSF, "-r")[0] for _ in range(runs)]
+        deny_path = os.path.join(lab.root, "etc/csf/csf.deny")
+        lines = open(deny_path).read().splitlines()
+        changed_t = []
+        for r in range(runs):        # 1 % of the lines replaced by new addresses each time
+            step = 100
+            for i in range(r, len(lines), step):
+                lines[i] = f"10.{r}.{i >> 8 & 255}.{i & 255} # replaced"
+            open(deny_path, "w").write("\n".join(lines) + "\n")
+            changed_t.append(lab.run(CSF, "-r")[0])
         row = {
             "case": label, "runs": runs,
             "csf_start_cold_s": round(cold, 3),
+            "csf_restart_unchanged_median_s": round(statistics.median(same_t), 3),
+            "csf_restart_1pct_changed_median_s": round(statistics.median(changed_t), 3),
             "csf_restart_median_s": round(statistics.median(csf_t), 3),
             "nft_floor_median_s": round(statistics.median(nft_t), 3),
             "ratio": round(statistics.median(csf_t) / statistics.median(nft_t), 2),

@@ -14,11 +14,34 @@ struct BulkSnapshot: Equatable {
     var setHandle: UInt64
     var keys: [Key]
 
-    /// An element's key in fixed words: hashing a million of them is cheap.
-    struct Key: Hashable {
+    /// An element's key in fixed words, ordered by address: two sorted runs of a million are compared in one pass.
+    struct Key: Hashable, Comparable {
         var firstHi: UInt64, firstLo: UInt64, lastHi: UInt64, lastLo: UInt64
         /// 4/6 for the family; +16 for a network (last = its last address), +32 for a range.
         var tag: UInt8
+
+        static func < (a: Key, b: Key) -> Bool {
+            if a.firstHi != b.firstHi { return a.firstHi < b.firstHi }
+            if a.firstLo != b.firstLo { return a.firstLo < b.firstLo }
+            if a.lastHi != b.lastHi { return a.lastHi < b.lastHi }
+            if a.lastLo != b.lastLo { return a.lastLo < b.lastLo }
+            return a.tag < b.tag
+        }
+    }
+
+    /// A set's elements as sorted keys (compiled lists usually are sorted already: then no sort runs); nil when
+    /// an element has no key of this kind (port sets are never bulk).
+    static func sortedKeys(_ elements: [SetChange.Element]) -> [Key]? {
+        var keys: [Key] = []
+        keys.reserveCapacity(elements.count)
+        var sorted = true
+        for e in elements {
+            guard let k = key(e.key) else { return nil }
+            if sorted, let last = keys.last, !(last < k) { sorted = false }
+            keys.append(k)
+        }
+        if !sorted { keys.sort() }
+        return keys
     }
 
     static func key(_ k: SetChange.Key) -> Key? {
@@ -50,18 +73,24 @@ struct BulkSnapshot: Equatable {
         }
     }
 
-    /// The changes that turn `self` into `elements` of `set`: adds first, then deletes, one batch.
-    func changes(to elements: [SetChange.Element], table: String, set: String) -> [SetChange]? {
-        var old = Set(keys)
-        var adds: [SetChange.Element] = []
-        for e in elements {
-            guard let k = Self.key(e.key) else { return nil }
-            if old.remove(k) == nil { adds.append(SetChange.Element(e.key)) }
-        }
-        var deletes: [SetChange.Element] = []
-        for k in old {
-            guard let e = Self.element(k) else { return nil }
-            deletes.append(e)
+    /// The changes that turn `self` into `keys` (sorted, as `sortedKeys` gives them) of `set`: adds first, then
+    /// deletes, one batch. The snapshot's keys are sorted too: one merge pass.
+    func changes(to keys: [Key], table: String, set: String) -> [SetChange]? {
+        var adds: [SetChange.Element] = [], deletes: [SetChange.Element] = []
+        var i = 0, j = 0
+        while i < keys.count || j < self.keys.count {
+            if j == self.keys.count || (i < keys.count && keys[i] < self.keys[j]) {
+                guard let e = Self.element(keys[i]) else { return nil }
+                adds.append(e)
+                i += 1
+            } else if i == keys.count || self.keys[j] < keys[i] {
+                guard let e = Self.element(self.keys[j]) else { return nil }
+                deletes.append(e)
+                j += 1
+            } else {
+                i += 1
+                j += 1
+            }
         }
         return [SetChange(.add, table: table, set: set, elements: adds), SetChange(.deleteIfPresent, table: table, set: set, elements: deletes)]
     }

@@ -65,19 +65,26 @@ public final class NftablesKernel: KernelPort {
             try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.declarations(missing) }, operation: "declare sets")
             try apply(table.fill(missing))
         }
+        // Each bulk set's contents as sorted keys, for the difference and the next snapshot.
+        var keys: [String: [BulkSnapshot.Key]] = [:]
+        if bulkStateDirectory != nil {
+            for set in table.table.sets where table.bulkSets.contains(set.name) {
+                keys[set.name] = BulkSnapshot.sortedKeys(SetContents.elements(of: set))
+            }
+        }
         if let before {
             try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted()),
                             operation: "replace table")
             var changes: [SetChange] = []
-            for set in table.table.sets where table.bulkSets.contains(set.name) && before.sets[set.name] != nil {
-                changes += difference(set, table: before.table, handle: before.sets[set.name]) ?? table.fill([set.name])
+            for name in table.bulkSets where before.sets[name] != nil {
+                changes += difference(name, keys[name], table: before.table, handle: before.sets[name]) ?? table.fill([name])
             }
             try apply(changes)
         } else {
             // The declarations created the table: replace what is in it, bulk sets declared again.
             try nft().apply(table.reloadScript(runningChains: [], runningSets: table.bulkSets), operation: "replace table")
         }
-        recordBulkSets(table)
+        recordBulkSets(table, keys)
     }
 
     /// Where the last bulk load of each set is kept (csf's /var/lib/csf); nil: every reload sends whole sets.
@@ -85,22 +92,21 @@ public final class NftablesKernel: KernelPort {
     public var bulkStateDirectory: String?
 
     /// Only what changed since the last load, when the set running is the one that load filled.
-    private func difference(_ set: NftSet, table: UInt64, handle: UInt64?) -> [SetChange]? {
-        guard let directory = bulkStateDirectory, let handle,
-              let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set.name)),
+    private func difference(_ set: String, _ keys: [BulkSnapshot.Key]?, table: UInt64, handle: UInt64?) -> [SetChange]? {
+        guard let directory = bulkStateDirectory, let keys, let handle,
+              let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set)),
               snapshot.tableHandle == table, snapshot.setHandle == handle else { return nil }
-        return snapshot.changes(to: SetContents.elements(of: set), table: CsfTableLayout.tableName, set: set.name)
+        return snapshot.changes(to: keys, table: CsfTableLayout.tableName, set: set)
     }
 
     /// After a load: each bulk set's contents with the handles that identify it. A snapshot that cannot be
     /// written is removed, so the next reload sends whole sets rather than trust it.
-    private func recordBulkSets(_ table: RenderedTable) {
+    private func recordBulkSets(_ table: RenderedTable, _ sortedKeys: [String: [BulkSnapshot.Key]]) {
         guard let directory = bulkStateDirectory else { return }
         let after = try? runningObjects()
-        for set in table.table.sets where table.bulkSets.contains(set.name) {
-            let path = BulkSnapshot.path(directory, set: set.name)
-            let keys = SetContents.elements(of: set).compactMap { BulkSnapshot.key($0.key) }
-            guard let after, let handle = after.sets[set.name], keys.count == set.elements.count else {
+        for name in table.bulkSets {
+            let path = BulkSnapshot.path(directory, set: name)
+            guard let after, let handle = after.sets[name], let keys = sortedKeys[name] else {
                 FileSystem.remove(path)
                 continue
             }

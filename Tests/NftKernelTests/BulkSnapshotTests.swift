@@ -23,9 +23,11 @@ import CsfTestSupport
     }
 
     @Test func theDifferenceAddsNewElementsAndDeletesGoneOnesTolerantly() {
-        let snapshot = BulkSnapshot(tableHandle: 1, setHandle: 1, keys: Self.keys.compactMap(BulkSnapshot.key))
-        let new = [Self.keys[0], Self.keys[2], .address(IPAddress("192.0.2.99")!)].map { SetChange.Element($0) }
-        let changes = snapshot.changes(to: new, table: "csf", set: "deny4")
+        let snapshot = BulkSnapshot(tableHandle: 1, setHandle: 1, keys: BulkSnapshot.sortedKeys(Self.keys.map { SetChange.Element($0) })!)
+        let new = [.address(IPAddress("192.0.2.99")!), Self.keys[2], Self.keys[0]].map { SetChange.Element($0) }
+        let keys = BulkSnapshot.sortedKeys(new)!
+        #expect(keys == keys.sorted() && keys.count == 3, "unsorted input is sorted")
+        let changes = snapshot.changes(to: keys, table: "csf", set: "deny4")
         #expect(changes?.map(\.operation) == [.add, .deleteIfPresent])
         #expect(changes?[0].elements.map(\.key) == [.address(IPAddress("192.0.2.99")!)])
         #expect(Set(changes?[1].elements.map(\.key) ?? []) == [Self.keys[1], Self.keys[3]])
