@@ -6,9 +6,8 @@ import NftRuleset
 
 /// What the last table load put into a bulk set, kept beside csf's state (never read back from the kernel: a
 /// million-element listing takes seconds). A reload sends only the difference when the running set is the very
-/// set it describes (same table and set handles): adds, and deletes that tolerate an element already gone, in one
-/// batch. Changes made since by csf -d/-dr, lfd and list refreshes are in the lists themselves, so the
-/// difference still lands on exactly the new contents.
+/// set it describes (same table and set handles) and nothing has changed it since — csf -d/-dr, lfd and list
+/// refreshes remove the snapshot of a set they touch — as deletes and adds in one batch.
 struct BulkSnapshot: Equatable {
     var tableHandle: UInt64
     var setHandle: UInt64
@@ -73,8 +72,8 @@ struct BulkSnapshot: Equatable {
         }
     }
 
-    /// The changes that turn `self` into `keys` (sorted, as `sortedKeys` gives them) of `set`: adds first, then
-    /// deletes, one batch. The snapshot's keys are sorted too: one merge pass.
+    /// The changes that turn `self` into `keys` (sorted, as `sortedKeys` gives them) of `set`, one batch. The
+    /// snapshot's keys are sorted too: one merge pass.
     func changes(to keys: [Key], table: String, set: String) -> [SetChange]? {
         var adds: [SetChange.Element] = [], deletes: [SetChange.Element] = []
         var i = 0, j = 0
@@ -92,7 +91,9 @@ struct BulkSnapshot: Equatable {
                 j += 1
             }
         }
-        return [SetChange(.add, table: table, set: set, elements: adds), SetChange(.deleteIfPresent, table: table, set: set, elements: deletes)]
+        // Deletes first: in an interval set a new network may overlap one that goes, and the kernel refuses an
+        // overlap. The snapshot stands only while nothing else changed the set, so every delete finds its element.
+        return [SetChange(.delete, table: table, set: set, elements: deletes), SetChange(.add, table: table, set: set, elements: adds)]
     }
 
     // MARK: the file: a header line, then 33-byte records
