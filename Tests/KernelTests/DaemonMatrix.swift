@@ -54,6 +54,24 @@ enum DaemonMatrix {
             .filter { only.isEmpty || $0.testDescription.contains(only) }
     }
 
+    /// A private BIND's named.conf: authoritative for `zone` from `file`, on the namespace's 127.0.0.1:53 only,
+    /// every file of its own in `directory`.
+    static func writeNamedConf(_ directory: String, zone: String, file: String) throws {
+        try write("""
+        options {
+          directory "\(directory)";
+          pid-file "\(directory)/named.pid";
+          session-keyfile "\(directory)/session.key";
+          managed-keys-directory "\(directory)";
+          listen-on port 53 { 127.0.0.1; };
+          listen-on-v6 { none; };
+          recursion no;
+          dnssec-validation no;
+        };
+        zone "\(zone)" { type primary; file "\(file)"; };
+        """, directory + "/named.conf")
+    }
+
     static func write(_ text: String, _ path: String, mode: Int = 0o644) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])

@@ -27,19 +27,7 @@ struct DynDnsKernelTests {
         let d = host.dir + "/bind"
         try DaemonMatrix.mkdir(d, mode: 0o777)
         try DaemonMatrix.write(Self.zone(p1.v4, serial: 1), d + "/dyn.zone")
-        try DaemonMatrix.write("""
-        options {
-          directory "\(d)";
-          pid-file "\(d)/named.pid";
-          session-keyfile "\(d)/session.key";
-          managed-keys-directory "\(d)";
-          listen-on port 53 { 127.0.0.1; };
-          listen-on-v6 { none; };
-          recursion no;
-          dnssec-validation no;
-        };
-        zone "dyn.test" { type primary; file "\(d)/dyn.zone"; };
-        """, d + "/named.conf")
+        try DaemonMatrix.writeNamedConf(d, zone: "dyn.test", file: d + "/dyn.zone")
         try lab.setConfig(["TCP_IN": "80", "DYNDNS": "300", "DYNDNS_IGNORE": "1", "LF_PARSE": "1"])
         try lab.write("csf.dyndns", "# home office\nHome.dyn.test\ntcp|in|d=22|s=office.dyn.test\nbad$name\n")
         try lab.serve(in: lab.fw, tcp: [22], udp: [])

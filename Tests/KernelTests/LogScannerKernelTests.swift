@@ -94,19 +94,7 @@ struct LogScannerKernelTests {
         \(reversed(p2.v4)) IN TXT "abuse@net-two.example\\010Bcc: everyone@example.org"
 
         """, d + "/abusix.zone")
-        try DaemonMatrix.write("""
-        options {
-          directory "\(d)";
-          pid-file "\(d)/named.pid";
-          session-keyfile "\(d)/session.key";
-          managed-keys-directory "\(d)";
-          listen-on port 53 { 127.0.0.1; };
-          listen-on-v6 { none; };
-          recursion no;
-          dnssec-validation no;
-        };
-        zone "abuse-contacts.abusix.org" { type primary; file "\(d)/abusix.zone"; };
-        """, d + "/named.conf")
+        try DaemonMatrix.writeNamedConf(d, zone: "abuse-contacts.abusix.org", file: d + "/abusix.zone")
         let auth = "/var/log/auth.log"
         try lab.setConfig(["SSHD_LOG": auth, "LF_SSHD": "2", "LF_SSHD_PERM": "60", "X_ARF": "1", "X_ARF_TO": "desk@example.net",
                            "X_ARF_FROM": "noc@example.org", "X_ARF_ABUSE": "1", "LF_EMAIL_ALERT": "0", "LF_PARSE": "1"])
