@@ -73,11 +73,9 @@ extension ListCommands {
             }
             for name in CsfTableLayout.SetName.remoteSets(source.list, family) { out[name] = setting }
         }
-        if config.int("DYNDNS") > 0 {
-            for name in CsfTableLayout.SetName.remoteSets(.dyndns, family) { out[name] = "DYNDNS file:\(paths.etc("csf.dyndns"))" }
-        }
-        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty {
-            for name in CsfTableLayout.SetName.remoteSets(.globalDyndns, family) { out[name] = "GLOBAL_DYNDNS" }
+        for list in RemoteList.resolvedLists(config) {
+            let setting = list == .dyndns ? "DYNDNS file:\(paths.etc("csf.dyndns"))" : "GLOBAL_DYNDNS"
+            for name in CsfTableLayout.SetName.remoteSets(list, family) { out[name] = setting }
         }
         let keys: [CsfTableLayout.CountryKind: String] = [.allow: "CC_ALLOW", .deny: "CC_DENY", .allowFilter: "CC_ALLOW_FILTER",
                                                           .allowPorts: "CC_ALLOW_PORTS", .denyPorts: "CC_DENY_PORTS"]

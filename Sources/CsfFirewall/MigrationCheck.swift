@@ -134,7 +134,7 @@ public struct MigrationCheck {
             }
         }
         // An advanced filter in csf.dyndns is an allow csf would make and nftcsf does not.
-        if config.int("DYNDNS") > 0 {
+        if RemoteList.resolvedLists(config).contains(.dyndns) {
             for d in DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns"))).problems where d.message.contains("advanced filters") {
                 out.append(Finding(key: "csf.dyndns:\(d.line)", value: "", kind: .notImplemented, losesSecurity: false,
                                    reason: "\(d.message); that host is filtered like everyone else"))

@@ -13,10 +13,7 @@ public enum PolicyLoader {
         for source in RemoteList.sources(config: config, blocklists: inputs.blocklists) where source.list != .globalIgnore {
             inputs.remoteLists[source.list] = RemoteList.cached(source.list, paths: paths)
         }
-        if config.int("DYNDNS") > 0 { inputs.remoteLists[.dyndns] = RemoteList.cached(.dyndns, paths: paths) }
-        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty {
-            inputs.remoteLists[.globalDyndns] = RemoteList.cached(.globalDyndns, paths: paths)
-        }
+        for list in RemoteList.resolvedLists(config) { inputs.remoteLists[list] = RemoteList.cached(list, paths: paths) }
         loadCountryData(into: &inputs, paths: paths, config: config)
         return inputs
     }

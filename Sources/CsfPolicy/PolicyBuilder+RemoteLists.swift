@@ -17,7 +17,8 @@ extension PolicyBuilder {
         }
         if !config["GLOBAL_ALLOW"].trimmingWhitespace().isEmpty { p.globalAllow = loaded(.globalAllow) }
         if !config["GLOBAL_DENY"].trimmingWhitespace().isEmpty { p.globalDeny = loaded(.globalDeny) }
-        if config.int("DYNDNS") > 0 { p.dyndns = loaded(.dyndns) }
-        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty { p.globalDyndns = loaded(.globalDyndns) }
+        for list in RemoteList.resolvedLists(config) {
+            if list == .dyndns { p.dyndns = loaded(list) } else { p.globalDyndns = loaded(list) }
+        }
     }
 }

@@ -28,16 +28,12 @@ final class DynDnsRefresh {
 
     /// csf's clamps: DYNDNS and GLOBAL_DYNDNS_INTERVAL below 60 become 300.
     static func plans(_ config: CsfConfig) -> [Plan] {
-        func clamped(_ seconds: Int) -> Int { seconds < 60 ? 300 : seconds }
-        var out: [Plan] = []
-        if config.int("DYNDNS") > 0 { out.append(Plan(list: .dyndns, interval: clamped(config.int("DYNDNS")))) }
-        let url = config["GLOBAL_DYNDNS"].trimmingWhitespace()
-        if !url.isEmpty {
-            let every = config.int("LF_GLOBAL")
-            out.append(Plan(list: .globalDyndns, interval: clamped(config.int("GLOBAL_DYNDNS_INTERVAL")), url: url,
-                            downloadInterval: every <= 0 ? 0 : every < 60 ? 300 : every))
+        func clamped(_ key: String) -> Int { config.int(key) < 60 ? 300 : config.int(key) }
+        return RemoteList.resolvedLists(config).map { list in
+            list == .dyndns ? Plan(list: list, interval: clamped("DYNDNS"))
+                : Plan(list: list, interval: clamped("GLOBAL_DYNDNS_INTERVAL"), url: config["GLOBAL_DYNDNS"].trimmingWhitespace(),
+                       downloadInterval: RemoteList.globalInterval(config))
         }
-        return out
     }
 
     /// Every list is looked up at once after a start or a reload: names may have moved while lfd was down.

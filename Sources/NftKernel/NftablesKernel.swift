@@ -44,8 +44,11 @@ public final class NftablesKernel: KernelPort {
     /// repaired by the whole table as one text transaction.
     @discardableResult
     public func replace(_ table: RenderedTable) throws(CsfError) -> String? {
+        let wholeScript = { () throws(CsfError) in
+            try self.nft().apply(try self.render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+        }
         guard !table.bulkSets.isEmpty else {
-            try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+            try wholeScript()
             return nil
         }
         do {
@@ -53,7 +56,7 @@ public final class NftablesKernel: KernelPort {
             return nil
         } catch {
             if case .forbiddenNamespace = error { throw error }
-            try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+            try wholeScript()
             return error.description
         }
     }

@@ -38,11 +38,9 @@ public final class IPLookup: Sendable {
     /// The address's ISO country code, nil when unknown or not looked up (IPv6 only with CC6_LOOKUPS, as csf).
     public func country(_ address: IPAddress) -> String? {
         if address.family == .v6 && !v6Lookups { return nil }
-        guard let v4Data else {
-            guard let v6Data, address.family == .v6 else { return nil }
-            return withExtendedLifetime(v6Data) { CountryData.country(of: address, v4: UnsafeBufferPointer(start: nil, count: 0), v6: v6Data.buffer) }
+        return withExtendedLifetime((v4Data, v6Data)) {
+            CountryData.country(of: address, v4: v4Data?.buffer ?? UnsafeBufferPointer(start: nil, count: 0), v6: v6Data?.buffer)
         }
-        return withExtendedLifetime((v4Data, v6Data)) { CountryData.country(of: address, v4: v4Data.buffer, v6: v6Data?.buffer) }
     }
 
     /// csf's `iplookup(ip)` text: the address and its note.

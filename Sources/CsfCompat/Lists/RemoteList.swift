@@ -43,12 +43,25 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
     /// (below 60: 300, as csf), and never when LF_GLOBAL is 0 (interval 0: the cached copy only).
     public static func sources(config: CsfConfig, blocklists: [Blocklist]) -> [Source] {
         var out = blocklists.map { Source(list: .blocklist($0.name), url: $0.url, interval: $0.interval, max: $0.max) }
-        let every = config.int("LF_GLOBAL")
-        let interval = every <= 0 ? 0 : every < 60 ? 300 : every
+        let interval = globalInterval(config)
         for (key, list) in [("GLOBAL_ALLOW", RemoteList.globalAllow), ("GLOBAL_DENY", .globalDeny), ("GLOBAL_IGNORE", .globalIgnore)] {
             let url = config[key].trimmingWhitespace()
             if !url.isEmpty { out.append(Source(list: list, url: url, interval: interval, max: 0)) }
         }
+        return out
+    }
+
+    /// LF_GLOBAL's download interval: below 60 it is 300, as csf; 0 or less, never (the cached copies only).
+    public static func globalInterval(_ config: CsfConfig) -> Int {
+        let every = config.int("LF_GLOBAL")
+        return every <= 0 ? 0 : every < 60 ? 300 : every
+    }
+
+    /// The resolved lists the settings turn on: DYNDNS above 0, GLOBAL_DYNDNS set.
+    public static func resolvedLists(_ config: CsfConfig) -> [RemoteList] {
+        var out: [RemoteList] = []
+        if config.int("DYNDNS") > 0 { out.append(.dyndns) }
+        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty { out.append(.globalDyndns) }
         return out
     }
 

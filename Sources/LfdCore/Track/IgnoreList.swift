@@ -36,10 +36,7 @@ public struct IgnoreList: Sendable {
 
     /// DYNDNS_IGNORE and GLOBAL_DYNDNS_IGNORE: the last resolved addresses (csf.tempdyn, csf.tempgdyn) are ignored.
     public static func dyndnsIgnored(_ config: CsfConfig) -> [RemoteList] {
-        var out: [RemoteList] = []
-        if config.int("DYNDNS") > 0 && config.bool("DYNDNS_IGNORE") { out.append(.dyndns) }
-        if !config["GLOBAL_DYNDNS"].trimmingWhitespace().isEmpty && config.bool("GLOBAL_DYNDNS_IGNORE") { out.append(.globalDyndns) }
-        return out
+        RemoteList.resolvedLists(config).filter { config.bool($0 == .dyndns ? "DYNDNS_IGNORE" : "GLOBAL_DYNDNS_IGNORE") }
     }
 
     /// CC_IGNORE's two-letter codes; ASNs (`AS1234`) need ASN data, which there is none of yet.
