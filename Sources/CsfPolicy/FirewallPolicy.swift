@@ -52,6 +52,8 @@ public struct FirewallPolicy: Sendable {
     public var ipv6 = false
     public var spi = true
     public var spi6 = true
+    /// CT_MARK_FASTPATH (nftcsf): established connections checked since the lists last changed skip the lists.
+    public var ctMarkFastPath = true
     public var ethIn: InterfaceScope = .allButLoopback
     public var ethIn6: InterfaceScope = .allButLoopback
     public var skipDevices: [InterfaceName] = []

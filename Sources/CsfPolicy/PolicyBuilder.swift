@@ -92,6 +92,7 @@ public struct PolicyBuilder {
         p.ipv6 = config.bool("IPV6")
         p.spi = config.bool("LF_SPI")
         p.spi6 = config.bool("IPV6_SPI")
+        p.ctMarkFastPath = config.bool("CT_MARK_FASTPATH")
         p.ethIn = scope(config["ETH_DEVICE"])
         p.ethIn6 = config["ETH6_DEVICE"].isEmpty ? p.ethIn : scope(config["ETH6_DEVICE"])
         for name in config.list("ETH_DEVICE_SKIP") {

@@ -55,7 +55,7 @@ struct BulkSnapshot: Equatable {
         case .address(let a): (first, last, shape) = (a, a, 0)
         case .network(let n): (first, last, shape) = (n.address, n.lastAddress, 16)
         case .range(let r): (first, last, shape) = (r.first, r.last, 32)
-        case .port: return nil
+        case .port, .scalar: return nil
         }
         let (fh, fl) = words(first), (lh, ll) = words(last)
         return Key(firstHi: fh, firstLo: fl, lastHi: lh, lastLo: ll, tag: (first.family == .v4 ? 4 : 6) + shape)

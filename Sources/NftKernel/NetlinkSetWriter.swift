@@ -98,6 +98,7 @@ final class NetlinkSetWriter {
         for part in parts(element.key) {
             size += nested + nested + attribute + padded(part.key.count) + flags
             if let end = part.keyEnd { size += nested + attribute + padded(end.count) }
+            if let data = part.data { size += nested + attribute + padded(data.count) }
         }
         if timeouts {
             if element.timeoutMs != nil { size += attribute + 8 }
@@ -122,6 +123,9 @@ final class NetlinkSetWriter {
                 nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), &key, UInt32(key.count))
                 if var end = part.keyEnd {
                     nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY_END), &end, UInt32(end.count))
+                }
+                if var data = part.data {
+                    nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_DATA), &data, UInt32(data.count))
                 }
                 if part.intervalEnd {
                     // The kernel refuses a timeout or user data on an interval-end element.
@@ -153,6 +157,8 @@ final class NetlinkSetWriter {
         var key: [UInt8]
         var keyEnd: [UInt8]?
         var intervalEnd: Bool
+        /// A map element's value.
+        var data: [UInt8]? = nil
     }
 
     /// The netlink elements one logical element becomes: a network in an interval set is a start element and
@@ -175,7 +181,14 @@ final class NetlinkSetWriter {
             let tail: [UInt8] = [proto.number, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
             return [Part(key: n.address.masked(to: n.prefix).networkBytes + tail,
                          keyEnd: n.lastAddress.networkBytes + tail, intervalEnd: false)]
+        case .scalar(let value, let data):
+            return [Part(key: hostOrder(value), keyEnd: nil, intervalEnd: false, data: data.map(hostOrder))]
         }
+    }
+
+    /// Marks and ct states are compared in the CPU's byte order, not the network's.
+    static func hostOrder(_ value: UInt32) -> [UInt8] {
+        withUnsafeBytes(of: value) { Array($0) }
     }
 
     private func send(_ messages: [Message]) throws(CsfError) {
@@ -235,10 +248,12 @@ final class NetlinkSetWriter {
         var failure: (seq: UInt32, code: Int32)?
         var buffer = [UInt8](repeating: 0, count: Int(cnft_mnl_socket_buffer_size()))
         let fd = mnl_socket_get_fd(socket)
-        while acks < bySequence.count && failure == nil {
+        // Every ack is read, also after a failure: the kernel sends them all at the end of the batch, and one
+        // left in the socket would answer the next batch.
+        while acks < bySequence.count {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             // The kernel answers once the whole batch is processed: a million interval elements take seconds.
-            guard poll(&pfd, 1, 120_000) > 0 else { break }
+            guard poll(&pfd, 1, failure == nil ? 120_000 : 1_000) > 0 else { break }
             let n = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
             buffer.withUnsafeBytes { raw in

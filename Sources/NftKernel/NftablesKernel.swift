@@ -76,7 +76,8 @@ public final class NftablesKernel: KernelPort {
             }
         }
         if let before {
-            try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted()),
+            try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted(),
+                                               runningMaps: before.maps),
                             operation: "replace table")
             var changes: [SetChange] = []
             for name in table.bulkSets where before.sets[name] != nil {
@@ -122,16 +123,17 @@ public final class NftablesKernel: KernelPort {
     }
 
     /// The running table's handle, chains and sets (with their handles), from a terse listing with handles.
-    private func runningObjects() throws(CsfError) -> (table: UInt64, chains: [String], sets: [String: UInt64])? {
+    private func runningObjects() throws(CsfError) -> (table: UInt64, chains: [String], sets: [String: UInt64], maps: [String])? {
         let listing = try NftContext(terse: true, handles: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list")
         let text = TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true)
         guard let header = text.split(separator: "\n").first, let table = TableExtract.handle(header) else { return nil }
-        var chains: [String] = [], sets: [String: UInt64] = [:]
+        var chains: [String] = [], sets: [String: UInt64] = [:], maps: [String] = []
         for line in text.split(separator: "\n") {
             if let (name, _) = TableExtract.object(line, kind: "chain") { chains.append(name) }
             if let (name, handle) = TableExtract.object(line, kind: "set") { sets[name] = handle }
+            if let (name, _) = TableExtract.object(line, kind: "map") { maps.append(name) }
         }
-        return (table, chains, sets)
+        return (table, chains, sets, maps)
     }
 
     private func render(_ body: () throws(NftRenderer.RenderError) -> String) throws(CsfError) -> String {
@@ -165,7 +167,17 @@ public final class NftablesKernel: KernelPort {
             for set in Set(effective.map(\.set)) { FileSystem.remove(BulkSnapshot.path(directory, set: set)) }
         }
         if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
-        try writer?.apply(effective)
+        guard let writer else { return }
+        // Every change moves connections to a new generation in the same batch (CT_MARK_FASTPATH). A table loaded
+        // without it has no generation to move: the batch is sent again without, which only such tables pay.
+        do {
+            try writer.apply(effective + ConnectionMark.fresh().changes())
+        } catch {
+            guard case .kernel(let operation, _, let code) = error, code == ENOENT,
+                  operation.hasSuffix(" " + ConnectionMark.checkedSet) || operation.hasSuffix(" " + ConnectionMark.markMap)
+            else { throw error }
+            try writer.apply(effective)
+        }
     }
 
     /// `full: false` leaves set elements out (terse): a million-element set would take minutes to print.

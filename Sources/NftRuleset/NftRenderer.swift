@@ -33,6 +33,7 @@ public struct NftRenderer {
     static func render(_ table: NftTable, into out: inout String) throws(RenderError) {
         out += "table \(table.family) \(try identifier(table.name)) {\n"
         for set in table.sets { try render(set, into: &out) }
+        if let mark = table.connectionMark { out += mark.declarations() }
         for chain in table.chains { try render(chain, into: &out) }
         out += "}\n"
     }
@@ -114,6 +115,7 @@ public struct NftRenderer {
             return "add @\(try identifier(set)) { \(addressKeyword(f)) saddr ct count over \(limit) }"
         case .addressPortInSet(let f, let source, let set):
             return "\(addressKeyword(f)) \(source ? "saddr" : "daddr") . meta l4proto . th dport @\(try identifier(set))"
+        case .ctMarkIn(let set): return "ct mark @\(try identifier(set))"
         case .ctDirectionOriginal(let original): return "ct direction \(original ? "original" : "reply")"
         case .ctState(let states):
             guard !states.isEmpty else { throw RenderError(description: "empty ct state match") }
@@ -139,6 +141,7 @@ public struct NftRenderer {
     static func statement(_ s: NftStatement) throws(RenderError) -> String {
         switch s {
         case .counter: return "counter"
+        case .ctMarkSetFromState(let map): return "ct mark set ct state map @\(try identifier(map))"
         case .log(let prefix, let uid, let group):
             if let group { return "log prefix \(try quoted(prefix)) group \(group)" }
             return "log prefix \(try quoted(prefix))\(uid ? " flags skuid" : "")"

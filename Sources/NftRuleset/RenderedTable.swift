@@ -57,11 +57,12 @@ public struct RenderedTable: Sendable {
     /// Replaces a running table's rules, chains and small sets in one transaction while its bulk sets keep their
     /// elements (they are swapped afterwards by `fill`): every rule flushed, every chain and every other set
     /// deleted, then the table declared again.
-    public func reloadScript(runningChains: [String], runningSets: [String]) -> String {
+    public func reloadScript(runningChains: [String], runningSets: [String], runningMaps: [String] = []) -> String {
         let keep = Set(bulkSets)
         var out = "flush table \(head)\n"
         for chain in runningChains { out += "delete chain \(head) \(chain)\n" }
         for set in runningSets where !keep.contains(set) { out += "delete set \(head) \(set)\n" }
+        for map in runningMaps { out += "delete map \(head) \(map)\n" }
         return out + declaredBody
     }
 

@@ -18,6 +18,8 @@ public struct SetChange: Sendable {
         case range(AddressRange)
         /// `addr . inet_proto . inet_service` in a concatenated interval set.
         case port(IPNetwork, proto: IPProtocol, port: UInt16)
+        /// A 32-bit value in host order (a `mark` or `ct_state` key), with a map's value when `data` is set.
+        case scalar(UInt32, data: UInt32?)
     }
 
     public struct Element: Sendable, Hashable {

@@ -338,6 +338,7 @@ public enum SetContents {
             case .network(let n): return (n, 0, 0)
             case .range(let r): return (IPNetwork(host: r.first), 0, 0)
             case .port(let n, let proto, let port): return (n, proto.number, port)
+            case .scalar(let v, _): return (IPNetwork(host: .v4(v)), 0, 0)
             }
         }
         let (x, y) = (parts(a.key), parts(b.key))

@@ -47,12 +47,36 @@ import CsfTestSupport
         #expect(fast.contains("ip saddr @deny4 jump LOCALINPUT comment \"listed: full csf check\""), "a hit re-runs allow then deny")
         #expect(fast.contains("ip saddr . meta l4proto . th dport @tempdeny_in4_port jump LOCALINPUT comment \"listed: full csf check\""))
         #expect(!fast.contains { $0.contains("allow") || $0.contains("ip6 ") }, "\(fast)")
-        #expect(fast.suffix(2) == ["meta l4proto tcp jump INVALID comment \"PACKET_FILTER\"", "accept comment \"LF_SPI\""])
+        #expect(fast.suffix(3) == ["meta l4proto tcp jump INVALID comment \"PACKET_FILTER\"",
+                                   "ct mark set ct state map @conn_mark comment \"CT_MARK_FASTPATH: checked\"",
+                                   "accept comment \"LF_SPI\""])
         #expect(try rules(table, "ESTABLISHEDIN6").contains("ip6 saddr @deny6 jump LOCALINPUT comment \"listed: full csf check\""))
         let filtered = RulesetCompiler.compile(try policy(deny: "tcp|in|d=22|s=192.0.2.9\n"))
         #expect(try rules(filtered, "ESTABLISHEDIN").contains("jump LOCALINPUT comment \"csf.deny has filters: full csf check\""))
         let noSpi = RulesetCompiler.compile(try policy("LF_SPI = \"0\""))
         #expect(noSpi.chain("ESTABLISHEDIN") == nil)
+        #expect(noSpi.connectionMark == nil, "no mark without the established path that sets it")
+    }
+
+    /// CT_MARK_FASTPATH: a connection marked with the current generation skips everything after loopback; only
+    /// established packets (an ICMP error is related and comes from any router); every compile draws a new one.
+    @Test func checkedConnectionsAreAcceptedOnTheirMarkAlone() throws {
+        let table = RulesetCompiler.compile(try policy("IPV6 = \"1\""), connectionMark: ConnectionMark(generation: 0xabc))
+        let input = try rules(table, "INPUT")
+        let fast = try #require(input.firstIndex(of: "ct state established ct mark @conn_checked accept comment \"CT_MARK_FASTPATH: checked since the lists last changed\""))
+        #expect(input[fast - 1] == "iif \"lo\" accept comment \"loopback\"")
+        #expect(input[fast + 1] == "ct state established,related jump ESTABLISHEDIN comment \"LF_SPI: established traffic\"")
+        #expect(table.connectionMark == ConnectionMark(generation: 0xabc))
+        let text = try NftRenderer.render(table)
+        #expect(text.contains("elements = { 0x00000abc }") && text.contains("elements = { established : 0x00000abc, related : 0x00000abc }"))
+        #expect(RulesetCompiler.compile(try policy()).connectionMark != RulesetCompiler.compile(try policy()).connectionMark)
+        let off = RulesetCompiler.compile(try policy("CT_MARK_FASTPATH = \"0\""))
+        #expect(off.connectionMark == nil)
+        #expect(try !rules(off, "INPUT").contains { $0.contains("ct mark") } && !rules(off, "ESTABLISHEDIN").contains { $0.contains("ct mark") })
+        // The bump a netlink batch carries: the set and the map emptied and given the new generation.
+        let bump = ConnectionMark(generation: 7).changes()
+        #expect(bump.map(\.set) == ["conn_checked", "conn_checked", "conn_mark", "conn_mark"])
+        #expect(bump[3].elements.map(\.key) == [.scalar(2, data: 7), .scalar(4, data: 7)])
     }
 
     @Test func allowIsCheckedBeforeDeny() throws {

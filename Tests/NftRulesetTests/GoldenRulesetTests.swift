@@ -24,7 +24,8 @@ struct NoAccounts: AccountDirectory {
                                   accounts: NoAccounts())
         let outcome = PolicyBuilder.build(inputs)
         #expect(!outcome.hasErrors, "\(outcome.diagnostics)")
-        return try NftRenderer.render(RulesetCompiler.compile(outcome.policy))
+        // A fixed generation: every real load draws a new one.
+        return try NftRenderer.render(RulesetCompiler.compile(outcome.policy, connectionMark: ConnectionMark(generation: 0x6e66_7463)))
     }
 
     @Test(arguments: GoldenVariant.all.map(\.name))

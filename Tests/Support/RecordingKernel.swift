@@ -124,6 +124,7 @@ public final class RecordingKernel: KernelPort {
                 case .network(let n): return port == nil && n.contains(network)
                 case .range(let r): return port == nil && r.first <= network.address && network.lastAddress <= r.last
                 case .port(let n, let proto, let number): return port?.proto == proto && port?.port == number && n.contains(network)
+                case .scalar: return false
                 }
             }
         }

@@ -428,6 +428,7 @@ extension ConfigSchema {
         KeySpec("DIRECTADMIN_LOG", .text, default: "/var/log/directadmin/login.log", section: additionsSection),
         KeySpec("SYNFLOOD_PER_SOURCE", .bool, default: "0", section: additionsSection),
         KeySpec("NFLOG_GROUP", .integer, default: "10", section: additionsSection),
+        KeySpec("CT_MARK_FASTPATH", .bool, default: "1", section: additionsSection),
         KeySpec("LF_QUEUE_COMMAND", .text, default: "", section: additionsSection),
     ]
 

@@ -19,6 +19,12 @@ extension RulesetCompiler {
         }
         // csf accepts lo after LOCALINPUT, which lo never enters: the same verdicts, one compare earlier.
         chain.add(NftRule([.iifLoopback], [], .accept, comment: "loopback"))
+        if markFastPath {
+            // Not related: an ICMP error shares its connection's mark but comes from any router, so it takes the
+            // full path as ICMP always has.
+            chain.add(NftRule([.ctState([.established]), .ctMarkIn(ConnectionMark.checkedSet)], [], .accept,
+                              comment: "CT_MARK_FASTPATH: checked since the lists last changed"))
+        }
         if establishedFastPath {
             chain.add(NftRule([.ctState([.established, .related])], [], .jump(C.establishedIn), comment: "LF_SPI: established traffic"))
         }
@@ -49,6 +55,11 @@ extension RulesetCompiler {
     /// echo requests conntrack calls established), and so does every connection when csf.deny has filters.
     var establishedFastPath: Bool { policy.spi && (!policy.ipv6 || policy.spi6) }
 
+    /// A connection that passed ESTABLISHEDIN is marked with the lists' generation; until they change, its
+    /// packets are accepted on that mark alone. csf's INVALID checks can be skipped too: conntrack calls a TCP
+    /// packet with impossible flags invalid, never established.
+    var markFastPath: Bool { establishedFastPath && policy.ctMarkFastPath }
+
     /// One chain per family, so an IPv4 packet meets no IPv6 rule (each costs a compare per packet).
     func establishedInChains() -> [NftChain] {
         var head = NftChain(name: C.establishedIn)
@@ -75,6 +86,10 @@ extension RulesetCompiler {
         }
         if policy.packetFilter {
             chain.add(NftRule(scoped + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER"))
+        }
+        if markFastPath {
+            // A statement of its own: with the map empty (a generation being set up) the rule stops, the accept stays.
+            chain.add(NftRule([], [.ctMarkSetFromState(ConnectionMark.markMap)], nil, comment: "CT_MARK_FASTPATH: checked"))
         }
         chain.add(NftRule([], [], .accept, comment: "LF_SPI"))
         return chain

@@ -16,14 +16,18 @@ public struct RulesetCompiler {
 
     let denyFilters: [(AdvancedFilter, AccessEntry)]
 
-    public init(policy: FirewallPolicy) {
+    /// CT_MARK_FASTPATH's generation: new for every load, so no connection keeps a mark from the last one.
+    let connectionMark: ConnectionMark
+
+    public init(policy: FirewallPolicy, connectionMark: ConnectionMark = .fresh()) {
         self.policy = policy
+        self.connectionMark = connectionMark
         allowFilters = policy.allow.filters
         denyFilters = policy.deny.filters
     }
 
-    public static func compile(_ policy: FirewallPolicy) -> NftTable {
-        RulesetCompiler(policy: policy).compile()
+    public static func compile(_ policy: FirewallPolicy, connectionMark: ConnectionMark = .fresh()) -> NftTable {
+        RulesetCompiler(policy: policy, connectionMark: connectionMark).compile()
     }
 
     public func compile() -> NftTable {
@@ -33,6 +37,7 @@ public struct RulesetCompiler {
                         localInput(), localOutput(), allowIn(), allowOut(), denyIn(), denyOut(),
                         logDropIn(), logDropOut()] + remoteListChains() + countryChains()
         if establishedFastPath { table.chains += establishedInChains() }
+        if markFastPath { table.connectionMark = connectionMark }
         if policy.packetFilter && (policy.spi || (policy.ipv6 && policy.spi6)) {
             table.chains += [invalidChain(), invalidDropChain()]
         }
