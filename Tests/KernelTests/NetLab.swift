@@ -146,7 +146,16 @@ final class NetLab {
 
     /// Stateless (`nft -s`): every rule has a counter, and a ruleset compared before and after
     /// a command must not differ by the packets the test itself sent.
-    var ruleset: String { (try? nft("-s", "list", "ruleset").stdout) ?? "" }
+    /// The ruleset as nft lists it, CT_MARK_FASTPATH's generation (new on every load) shown as `0xGENERATION`, so
+    /// two loads of the same files list the same.
+    var ruleset: String { Self.generationMasked((try? nft("-s", "list", "ruleset").stdout) ?? "") }
+
+    static func generationMasked(_ listing: String) -> String {
+        guard let set = listing.firstRange(of: "set conn_checked {"),
+              let at = listing[set.upperBound...].firstRange(of: "elements = { ") else { return listing }
+        let generation = String(listing[at.upperBound...].prefix(10))
+        return listing.replacingOccurrences(of: generation, with: "0xGENERATION")
+    }
 
     // MARK: lfd
 
