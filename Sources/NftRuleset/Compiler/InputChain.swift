@@ -4,6 +4,13 @@ import CsfPolicy
 extension RulesetCompiler {
     func inputChain() -> NftChain {
         var chain = NftChain(name: C.input, base: .init(kind: .filter, hook: .input, priority: "filter", policy: .drop))
+        if markFastPath {
+            // First: every rule before it only accepts, and only ESTABLISHEDIN marks (loopback and the bypasses
+            // never get there). Not related: an ICMP error shares its connection's mark but comes from any router,
+            // so it takes the full path as ICMP always has.
+            chain.add(NftRule([.ctState([.established]), .ctMarkIn(ConnectionMark.checkedSet)], [], .accept,
+                              comment: "CT_MARK_FASTPATH: checked since the lists last changed"))
+        }
         chain.rules += ipv6Bypass
         for dev in policy.skipDevices {
             chain.add(NftRule([.iifname(dev, negated: false)], [], .accept, comment: "ETH_DEVICE_SKIP"))
@@ -19,12 +26,6 @@ extension RulesetCompiler {
         }
         // csf accepts lo after LOCALINPUT, which lo never enters: the same verdicts, one compare earlier.
         chain.add(NftRule([.iifLoopback], [], .accept, comment: "loopback"))
-        if markFastPath {
-            // Not related: an ICMP error shares its connection's mark but comes from any router, so it takes the
-            // full path as ICMP always has.
-            chain.add(NftRule([.ctState([.established]), .ctMarkIn(ConnectionMark.checkedSet)], [], .accept,
-                              comment: "CT_MARK_FASTPATH: checked since the lists last changed"))
-        }
         if establishedFastPath {
             chain.add(NftRule([.ctState([.established, .related])], [], .jump(C.establishedIn), comment: "LF_SPI: established traffic"))
         }
