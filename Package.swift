@@ -24,6 +24,7 @@ let package = Package(
                        providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "CsfCompat", dependencies: ["CSys"]),
         .target(name: "CsfPolicy", dependencies: ["CsfCompat"]),
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "CsfFirewall", dependencies: ["NftKernel", "NftRuleset", "CsfPolicy", "CsfCompat"]),
         .target(name: "LfdCore", dependencies: ["CsfCompat", "CPCRE2", "CSys"]),
         .target(name: "LfdService", dependencies: [
-            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto", "CCurl",
+            "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto", "CCurl", "CZlib",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

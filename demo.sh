@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 . tools/swift-on-path.sh
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (it creates network namespaces)" >&2; exit 1; }
 
-pkgs="libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev nftables iproute2 python3"
+pkgs="libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev nftables iproute2 python3"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
 fi

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # Tripwire: csf refuses to touch the firewall of the namespace the tests were started from.
 export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).
-bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev nftables iproute2 iputils-ping \
+bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
     dovecot-imapd dovecot-pop3d rpm
 # Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.

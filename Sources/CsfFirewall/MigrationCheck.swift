@@ -42,7 +42,7 @@ public struct MigrationCheck {
 
     static let rules: [Rule] = [
         Rule(keys: ["CC_SRC"], related: ["MM_LICENSE_KEY", "CC_INTERVAL"], kind: .different, losesSecurity: false,
-             reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); nothing is downloaded", whenChanged: true),
+             reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); only the ASN data (CC_ASN_URL, csf's CC_SRC 2 source) is downloaded", whenChanged: true),
         Rule(keys: ["CC_ALLOW_SMTPAUTH"], related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
              reason: "countries are not used for SMTP AUTH or the messenger yet"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],

@@ -20,7 +20,19 @@ public enum PolicyLoader {
 
     /// Only the countries the settings name are read (a single pass over tor-geoipdb's files).
     static func loadCountryData(into inputs: inout PolicyInputs, paths: CsfPaths, config: CsfConfig) {
-        let codes = PolicyBuilder.countryCodes(config)
+        let all = PolicyBuilder.countryCodes(config)
+        let asns = Set(all.compactMap(AsnData.number))
+        if !asns.isEmpty {
+            do {
+                let data = try MappedBytes(path: paths.lib(AsnData.file))
+                inputs.asnRanges = withExtendedLifetime(data) {
+                    AsnData.ranges(data.buffer, asns: asns, v6: config.bool("IPV6") && config.bool("CC6_LOOKUPS"))
+                }
+            } catch {
+                inputs.asnDataMissing = "\(paths.lib(AsnData.file)): \(error.description)"
+            }
+        }
+        let codes = all.filter { AsnData.number($0) == nil }
         guard !codes.isEmpty else { return }
         let v4: MappedBytes
         do {
@@ -33,6 +45,11 @@ public enum PolicyLoader {
         inputs.countryRanges = withExtendedLifetime((v4, v6)) {
             CountryData.ranges(v4: v4.buffer, v6: v6?.buffer, countries: codes)
         }
+    }
+
+    /// Whether a CC_* setting names an ASN (`AS1234`): lfd then keeps the ASN data.
+    public static func namesAsn(_ config: CsfConfig) -> Bool {
+        PolicyBuilder.countryCodes(config).contains { AsnData.number($0) != nil }
     }
 
     /// csf.blocklists' good lines (`csf --check` reports the others).

@@ -15,7 +15,7 @@ extension PolicyBuilder {
         var diags: [Diagnostic] = []
         let codes = Self.countryCodes(config)
         guard !codes.isEmpty else { return [] }
-        if let missing = inputs.countryDataMissing {
+        if let missing = inputs.countryDataMissing, codes.contains(where: { AsnData.number($0) == nil }) {
             let key = Self.countryKeys.first { !config.list($0).isEmpty } ?? "CC_DENY"
             diags.append(config.diagnostic(.warning, key, "no country data (\(missing)); install tor-geoipdb: \(Self.countryKeys.filter { !config.list($0).isEmpty }.joined(separator: ", ")) match nothing"))
         }
@@ -25,8 +25,14 @@ extension PolicyBuilder {
             guard !names.isEmpty else { return nil }
             var all: [AddressRange] = []
             for name in names {
-                if name.hasPrefix("AS"), name.count > 2, name.dropFirst(2).allSatisfy(\.isNumber) {
-                    diags.append(config.diagnostic(.warning, key, "\(key): \(name): ASN data is not available yet; that network is not matched"))
+                if let asn = AsnData.number(name) {
+                    if let r = inputs.asnRanges[asn] {
+                        all += r
+                    } else if let missing = inputs.asnDataMissing {
+                        diags.append(config.diagnostic(.warning, key, "\(key): \(name): no ASN data yet (\(missing)); lfd downloads CC_ASN_URL, and restarts the firewall with it"))
+                    } else {
+                        diags.append(config.diagnostic(.warning, key, "\(key): \(name) has no ranges in the ASN data; nothing is matched for it"))
+                    }
                     continue
                 }
                 guard let r = inputs.countryRanges[name] else {

@@ -17,6 +17,9 @@ public struct PolicyInputs: Sendable {
     /// country data could be read at all.
     public var countryRanges: [String: [AddressRange]] = [:]
     public var countryDataMissing: String?
+    /// The ranges of each ASN the CC_* settings name (AsnData), and why there are none when the file is missing.
+    public var asnRanges: [UInt32: [AddressRange]] = [:]
+    public var asnDataMissing: String?
     /// The text of resolv.conf, nil when it could not be read.
     public var resolvConf: String?
     public var host: HostAddresses

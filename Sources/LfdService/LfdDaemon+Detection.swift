@@ -256,6 +256,12 @@ extension LfdDaemon {
             case .remoteListFinished(let list, let loaded):
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
+            case .asnFinished(let updated):
+                asn.finished(updated: updated, now: Double(SystemTime.wallSeconds))
+                if updated {
+                    let actions = self.actions
+                    firewallWorker.submit { actions.restartFirewall(reason: "with new ASN data") }
+                }
             case .dynDnsFinished(let list, let changed):
                 dynDns.finished(list, now: SystemTime.monotonic)
                 if changed && IgnoreList.dyndnsIgnored(config).contains(list) {

@@ -9,6 +9,7 @@ extension LfdDaemon {
         let settings = RemoteListLoader.Settings(proxy: config["URLPROXY"].trimmingWhitespace(), ipv6: config.bool("IPV6"))
         remoteLists.configure(sources, settings: settings, paths: paths, now: Double(SystemTime.wallSeconds))
         dynDns.configure(config, settings: settings)
+        asn.configure(config, now: Double(SystemTime.wallSeconds))
         if initial || !blocklists.isEmpty {
             logger.info("(csf.blocklists): \(blocklists.count) entries")
         }

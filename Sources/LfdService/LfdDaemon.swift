@@ -62,6 +62,7 @@ public final class LfdDaemon {
     let hostWatch: HostWatch
     let remoteLists: RemoteListRefresh
     let dynDns: DynDnsRefresh
+    let asn: AsnRefresh
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -90,6 +91,8 @@ public final class LfdDaemon {
         /// A csf.blocklists or GLOBAL_* download ended; `loaded`: the new copy is cached and in the kernel.
         case remoteListFinished(RemoteList, loaded: Bool)
         case dynDnsFinished(RemoteList, changed: Bool)
+        /// The ASN data's download ended; `updated`: a new copy is in place.
+        case asnFinished(updated: Bool)
     }
 
     public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
@@ -112,6 +115,7 @@ public final class LfdDaemon {
         self.hostWatch = HostWatch(logger: logger, notify: notify)
         self.remoteLists = RemoteListRefresh(paths: paths, logger: logger)
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
+        self.asn = AsnRefresh(paths: paths, logger: logger)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -215,6 +219,7 @@ public final class LfdDaemon {
         hostWatch.stop()
         remoteLists.stop()
         dynDns.stop()
+        asn.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -470,6 +475,7 @@ public final class LfdDaemon {
         let mailbox = self.mailbox
         remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, loaded: $1)) }
         dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, changed: $1)) }
+        asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.asnFinished(updated: $0)) }
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox

@@ -32,8 +32,7 @@ final class RemoteListRefresh {
         loader.settings.withLock { $0 = settings }
         var next: [RemoteList: Double] = [:]
         for source in sources where source.interval > 0 {
-            var st = stat()
-            let cached = stat(paths.lib(source.list.cacheName), &st) == 0 ? Double(st.st_mtim.tv_sec) : 0
+            let cached = Double(FileSystem.modificationTime(paths.lib(source.list.cacheName)) ?? 0)
             next[source.list] = due[source.list].map { min($0, cached + Double(source.interval)) } ?? cached + Double(source.interval)
         }
         due = next

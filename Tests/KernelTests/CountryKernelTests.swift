@@ -68,8 +68,49 @@ struct CountryKernelTests {
         #expect(try lab.tcpOpen(from: lab.peers[0], port: 22))
         try Self.fixture.write(toFile: lab.root + "/usr/share/tor/geoip", atomically: true, encoding: .utf8)
         r = try lab.csf("-r")
-        #expect(r.status == 0 && r.stderr.contains("AS64500: ASN data is not available yet"), "\(r)")
+        #expect(r.status == 0 && r.stderr.contains("AS64500: no ASN data yet"), "\(r)")
         #expect(try !lab.tcpOpen(from: lab.peers[0], port: 22))
+    }
+
+    /// AS entries: lfd fetches the ASN data (gzip, as iptoasn serves it), keeps it decompressed and restarts the
+    /// firewall with it; CC_LOOKUPS 3 names the network; csf -r reads the kept copy without lfd; a damaged download
+    /// keeps it.
+    @Test func anAsnIsFetchedByLfdAndItsNetworksDropped() throws {
+        let (lab, web, server) = try RemoteListKernelTests.labWithServer(peers: 3)
+        let (listed, clean) = (lab.peers[0], lab.peers[1])
+        try FileManager.default.createDirectory(atPath: lab.root + "/usr/share/tor", withIntermediateDirectories: true)
+        try Self.fixture.write(toFile: lab.root + "/usr/share/tor/geoip", atomically: true, encoding: .utf8)
+        try "192.0.2.0\t192.0.2.255\t64500\tZZ\tEXAMPLE-NET documentation\n198.51.100.0\t198.51.100.255\t64501\tZZ\tOTHER-NET\n"
+            .write(toFile: web + "/ip2asn.tsv", atomically: true, encoding: .utf8)
+        try Shell.check(["gzip", "-kf", web + "/ip2asn.tsv"])
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080", "LF_PARSE": "1", "CC_DENY": "AS64500", "CC_LOOKUPS": "3",
+                           "CC_ASN_URL": "http://\(server.v4):8080/ip2asn.tsv.gz"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        var r = try lab.csf("-s")
+        #expect(r.status == 0 && r.stderr.contains("AS64500: no ASN data yet"), "\(r)")
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("csf restarted with new ASN data") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("CC: Retrieving ASN database [http://\(server.v4):8080/ip2asn.tsv.gz]"))
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "AS64500's network is dropped")
+        #expect(try lab.tcpOpen(from: clean, port: 22), "AS64501 is not named")
+        #expect(try lab.nft("list", "set", "inet", "csf", "cc_deny4").stdout.contains("192.0.2.0/24"))
+        r = try lab.csf("-i", listed.v4)
+        #expect(r.stdout.contains("[AS64500 EXAMPLE-NET documentation]"), "\(r)")
+        let kept = lab.root + "/var/lib/csf/Geo/ip2asn-combined.tsv"
+        #expect((try? String(contentsOfFile: kept, encoding: .utf8))?.hasPrefix("192.0.2.0\t") == true)
+
+        // A download that is not the data keeps the last copy.
+        lab.stopLfd()
+        try "<html>moved</html>\n".write(toFile: web + "/ip2asn.tsv.gz", atomically: true, encoding: .utf8)
+        try Shell.check(["touch", "-d", "30 days ago", kept])
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("CC Error: Unable to retrieve ASN database") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("not ip2asn data"), "\(lab.lfdLog)")
+        lab.stopLfd()
+        lab.stopServers()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept copy")
     }
 
     /// The real data (tor-geoipdb, installed by Tests/run.sh): CN and RU load as ranges.

@@ -77,13 +77,53 @@ import CsfTestSupport
         #expect(o.policy.countries.allowPorts?.count == 1 && o.policy.countries.allowPortsTcp == [PortRange(8022)])
         #expect(o.policy.countries.allow == nil && o.policy.countries.allowFilter == nil)
         let text = o.diagnostics.map(\.message)
-        #expect(text.contains { $0.contains("AS64500: ASN data is not available yet") }, "\(text)")
+        #expect(text.contains { $0.contains("AS64500 has no ranges in the ASN data") }, "\(text)")
         #expect(text.contains { $0.contains("QQ is not a country of the data") }, "\(text)")
         let v6 = Self.policy(["CC_DENY": "XA", "CC6_LOOKUPS": "1"], ipv6: true)
         #expect(v6.policy.countries.deny?.count == 2)
         var missing = PolicyInputs(config: CsfConfig(values: ["CC_DENY": "CN"]))
         missing.countryDataMissing = "/usr/share/tor/geoip: no such file"
         #expect(PolicyBuilder.build(missing).diagnostics.contains { $0.message.contains("install tor-geoipdb: CC_DENY match nothing") })
+    }
+
+    static let asn = """
+        1.0.0.0	1.0.0.255	13335	US	CLOUDFLARENET
+        192.0.2.0	192.0.2.127	64500	ZZ	"EXAMPLE-NET, documentation"
+        192.0.2.128	192.0.2.255	64500	ZZ	EXAMPLE-NET
+        198.51.100.0	198.51.100.255	0	None	Not routed
+        203.0.113.0	203.0.113.63	64501	ZZ	OTHER
+        bad line
+        2001:db8::	2001:db8:ffff:ffff:ffff:ffff:ffff:ffff	64500	ZZ	EXAMPLE-NET
+        """
+
+    /// AS entries from iptoasn's file: only the named ASNs' ranges, merged; a lookup bisects it (IPv4 lines
+    /// sort before IPv6 ones); ASN 0 is not routed.
+    @Test func asnRangesAndLookups() {
+        let bytes = Array(Self.asn.utf8)
+        bytes.withUnsafeBufferPointer { data in
+            let found = AsnData.ranges(data, asns: [64500, 99], v6: false)
+            #expect(found[64500]?.map(\.description) == ["192.0.2.0-192.0.2.255"] && found[99] == nil && found[64501] == nil)
+            #expect(AsnData.ranges(data, asns: [64500], v6: true)[64500]?.count == 2)
+            #expect(AsnData.entry(of: IPAddress("192.0.2.5")!, in: data) == .init(range: AddressRange(first: IPAddress("192.0.2.0")!, last: IPAddress("192.0.2.127")!), asn: 64500, name: "EXAMPLE-NET, documentation"))
+            #expect(AsnData.entry(of: IPAddress("203.0.113.9")!, in: data)?.asn == 64501)
+            #expect(AsnData.entry(of: IPAddress("198.51.100.9")!, in: data) == nil, "ASN 0: not routed")
+            #expect(AsnData.entry(of: IPAddress("10.0.0.1")!, in: data) == nil)
+            #expect(AsnData.entry(of: IPAddress("2001:db8::9")!, in: data)?.asn == 64500)
+            #expect(AsnData.looksValid(data))
+        }
+        #expect(!Array("<html>Not found</html>\n".utf8).withUnsafeBufferPointer(AsnData.looksValid))
+        #expect(AsnData.number("as64500") == 64500 && AsnData.number("AS") == nil && AsnData.number("CN") == nil && AsnData.number("AS1x") == nil)
+
+        var inputs = PolicyInputs(config: CsfConfig(values: ["CC_DENY": "XA,AS64500", "IPV6": "0"]))
+        inputs.countryRanges = Self.withData { CountryData.ranges(v4: $0, v6: $1, countries: ["XA"]) }
+        inputs.asnRanges = bytes.withUnsafeBufferPointer { AsnData.ranges($0, asns: [64500], v6: false) }
+        let o = PolicyBuilder.build(inputs)
+        #expect(o.policy.countries.deny?.map(\.description) == ["192.0.2.0-192.0.3.255"], "AS64500's /24 joins XA's ranges")
+        #expect(!o.diagnostics.contains { $0.message.contains("CC_") || $0.message.contains("AS") }, "\(o.diagnostics)")
+        var missing = PolicyInputs(config: CsfConfig(values: ["CC_DENY": "AS64500"]))
+        missing.asnDataMissing = "/var/lib/csf/Geo/ip2asn-combined.tsv: no such file"
+        let m = PolicyBuilder.build(missing).diagnostics.map(\.message)
+        #expect(m.contains { $0.contains("AS64500: no ASN data yet") } && !m.contains { $0.contains("tor-geoipdb") }, "\(m)")
     }
 
     @Test func chainsFollowCsfsOrderAndRepliesPass() throws {

@@ -429,6 +429,7 @@ extension ConfigSchema {
         KeySpec("SYNFLOOD_PER_SOURCE", .bool, default: "0", section: additionsSection),
         KeySpec("NFLOG_GROUP", .integer, default: "10", section: additionsSection),
         KeySpec("CT_MARK_FASTPATH", .bool, default: "1", section: additionsSection),
+        KeySpec("CC_ASN_URL", .text, default: "https://iptoasn.com/data/ip2asn-combined.tsv.gz", section: additionsSection),
         KeySpec("LF_QUEUE_COMMAND", .text, default: "", section: additionsSection),
     ]
 

@@ -10,6 +10,8 @@ public final class IPLookup: Sendable {
     private let v6Lookups: Bool
     private let v4Data: MappedBytes?
     private let v6Data: MappedBytes?
+    /// CC_LOOKUPS 3: lfd's ASN data (AsnData), when it has been fetched.
+    private let asnData: MappedBytes?
     private let names: [String: String]
 
     public static let namesFile = "/usr/share/zoneinfo/iso3166.tab"
@@ -20,6 +22,7 @@ public final class IPLookup: Sendable {
         let wanted = level > 0 || !config.list("CC_IGNORE").isEmpty
         v4Data = wanted ? try? MappedBytes(path: paths.path(CountryData.v4File)) : nil
         v6Data = wanted && v6Lookups ? try? MappedBytes(path: paths.path(CountryData.v6File)) : nil
+        asnData = level == 3 ? try? MappedBytes(path: paths.lib(AsnData.file)) : nil
         names = level > 0 ? Self.countryNames((try? TextFile.read(paths.path(Self.namesFile))) ?? "") : [:]
     }
 
@@ -29,6 +32,7 @@ public final class IPLookup: Sendable {
         v6Lookups = false
         v4Data = nil
         v6Data = nil
+        asnData = nil
         names = [:]
     }
 
@@ -43,6 +47,12 @@ public final class IPLookup: Sendable {
         }
     }
 
+    /// The network holding the address, from the ASN data (CC_LOOKUPS 3 only).
+    public func asn(_ address: IPAddress) -> AsnData.Entry? {
+        guard let asnData else { return nil }
+        return withExtendedLifetime(asnData) { AsnData.entry(of: address, in: asnData.buffer) }
+    }
+
     /// csf's `iplookup(ip)` text: the address and its note.
     public func tip(_ address: IPAddress) -> String { "\(address) \(note(address))" }
 
@@ -53,7 +63,7 @@ public final class IPLookup: Sendable {
         let name = names[code] ?? "-"
         let fields: [String]
         switch level {
-        case 3: fields = [code, name, "-", "-", host, "-"]
+        case 3: fields = [code, name, "-", "-", host, asn(address).map { "[AS\($0.asn) \($0.name.filter { $0 != "/" && $0 != "(" && $0 != ")" })]" } ?? "-"]
         case 2, 4: fields = [code, name, "-", "-", host]
         default: fields = [code, name, host]
         }

@@ -1,0 +1,132 @@
+/// ASN ranges for `AS1234` entries of the CC_* settings, from the file csf's lfd downloads for CC_SRC 2:
+/// iptoasn.com's `ip2asn-combined.tsv` (`FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME`, IPv4 then IPv6, each sorted),
+/// kept decompressed in /var/lib/csf/Geo. lfd fetches it (`CC_ASN_URL`) every CC_INTERVAL days; csf reads the
+/// ASNs its settings name in one pass at a start.
+public enum AsnData {
+    /// csf's own path for it.
+    public static let file = "Geo/ip2asn-combined.tsv"
+
+    /// One range and its network.
+    public struct Entry: Sendable, Equatable {
+        public var range: AddressRange
+        public var asn: UInt32
+        public var name: String
+    }
+
+    /// `AS1234` (any case) → 1234; nil for anything else (a country code).
+    public static func number(_ code: String) -> UInt32? {
+        let u = code.uppercased()
+        guard u.hasPrefix("AS"), u.count > 2, u.count <= 12 else { return nil }
+        let digits = u.dropFirst(2)
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt32(digits)
+    }
+
+    /// The ranges of each wanted ASN, merged; IPv6 ranges only with `v6`. Only the ASN field of other lines is
+    /// read, so the 600k lines of the file cost a start little.
+    public static func ranges(_ data: UnsafeBufferPointer<UInt8>, asns: Set<UInt32>, v6: Bool) -> [UInt32: [AddressRange]] {
+        guard !asns.isEmpty else { return [:] }
+        var found: [UInt32: [AddressRange]] = [:]
+        scan(data) { line in
+            guard let fields = split(line), let asn = integer(line[fields.asn]), asns.contains(asn),
+                  let range = range(line, fields), v6 || range.first.family == .v4 else { return }
+            found[asn, default: []].append(range)
+        }
+        return found.mapValues { AddressRanges.merge(ranges: $0) }
+    }
+
+    /// The network `address` belongs to, by bisecting the sorted lines (IPv4 lines before IPv6 ones); nil when
+    /// no range holds it or it is not routed (ASN 0).
+    public static func entry(of address: IPAddress, in data: UnsafeBufferPointer<UInt8>) -> Entry? {
+        var low = 0, high = data.count
+        while low < high {
+            let mid = (low + high) / 2
+            var start = mid
+            while start > low && data[start - 1] != 0x0A { start -= 1 }
+            var end = mid
+            while end < high && data[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
+            let line = UnsafeBufferPointer(rebasing: data[start..<stop])
+            guard let fields = split(line), let r = range(line, fields) else {
+                low = end + 1
+                continue
+            }
+            if before(address, r.first) {
+                high = start
+            } else if before(r.last, address) {
+                low = end + 1
+            } else {
+                guard let asn = integer(line[fields.asn]), asn != 0 else { return nil }
+                let name = String(decoding: line[fields.name...], as: UTF8.self).filter { $0 != "\"" }
+                return Entry(range: r, asn: asn, name: name)
+            }
+        }
+        return nil
+    }
+
+    /// The file's order: every IPv4 address before every IPv6 one.
+    private static func before(_ a: IPAddress, _ b: IPAddress) -> Bool {
+        a.family == b.family ? a < b : a.family == .v4
+    }
+
+    /// Whether `data` reads as the file at all (a download that is an error page or another format is refused).
+    public static func looksValid(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
+        var good = 0, lines = 0
+        scan(data) { line in
+            guard lines < 100 else { return }
+            lines += 1
+            if let f = split(line), range(line, f) != nil, integer(line[f.asn]) != nil { good += 1 }
+        }
+        return good > 0 && good * 2 >= lines
+    }
+
+    // MARK: parsing
+
+    struct Fields {
+        var first: Range<Int>, last: Range<Int>, asn: Range<Int>
+        var name: Int
+    }
+
+    private static func split(_ line: UnsafeBufferPointer<UInt8>) -> Fields? {
+        var tabs: [Int] = []
+        tabs.reserveCapacity(4)
+        for (i, c) in line.enumerated() where c == 0x09 {
+            tabs.append(i)
+            if tabs.count == 4 { break }
+        }
+        guard tabs.count >= 3 else { return nil }
+        return Fields(first: 0..<tabs[0], last: (tabs[0] + 1)..<tabs[1], asn: (tabs[1] + 1)..<tabs[2],
+                      name: tabs.count == 4 ? tabs[3] + 1 : line.count)
+    }
+
+    private static func range(_ line: UnsafeBufferPointer<UInt8>, _ f: Fields) -> AddressRange? {
+        guard let a = IPAddress(Substring(decoding: line[f.first], as: UTF8.self)),
+              let b = IPAddress(Substring(decoding: line[f.last], as: UTF8.self)),
+              a.family == b.family, a <= b else { return nil }
+        return AddressRange(first: a, last: b)
+    }
+
+    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
+        guard !digits.isEmpty, digits.count <= 10 else { return nil }
+        var n: UInt64 = 0
+        for d in digits {
+            guard d >= 0x30 && d <= 0x39 else { return nil }
+            n = n * 10 + UInt64(d - 0x30)
+        }
+        return n <= UInt64(UInt32.max) ? UInt32(n) : nil
+    }
+
+    private static func scan(_ data: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let base = data.baseAddress else { return }
+        var start = 0
+        while start < data.count {
+            var end = start
+            while end < data.count && data[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
+            if stop > start && data[start] != 0x23 { body(UnsafeBufferPointer(start: base + start, count: stop - start)) }
+            start = end + 1
+        }
+    }
+}
