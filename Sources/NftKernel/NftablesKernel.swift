@@ -174,7 +174,7 @@ public final class NftablesKernel: KernelPort {
             try writer.apply(effective + ConnectionMark.fresh().changes())
         } catch {
             guard case .kernel(let operation, _, let code) = error, code == ENOENT,
-                  operation.hasSuffix(" " + ConnectionMark.checkedSet) || operation.hasSuffix(" " + ConnectionMark.markMap)
+                  [ConnectionMark.checkedSet, ConnectionMark.generationSet, ConnectionMark.markMap].contains(where: { operation.hasSuffix(" " + $0) })
             else { throw error }
             try writer.apply(effective)
         }

@@ -146,8 +146,8 @@ public enum NftMatch: Sendable {
     /// `ip saddr . meta l4proto . th dport @set` (source side) or the destination-address form.
     case addressPortInSet(IPAddress.Family, source: Bool, set: String)
     case ctState([NftCtState])
-    /// `ct mark @set`: the connection's mark is in the set.
-    case ctMarkIn(String)
+    /// `ct mark & mask == @set` (`!=` when negated).
+    case ctMark(mask: UInt32, set: String, negated: Bool)
     /// `ct direction original`: the packet travels as the connection's first packet did (true), or is a reply.
     case ctDirectionOriginal(Bool)
     case icmpType(IPAddress.Family, [String])
@@ -162,6 +162,8 @@ public enum NftStatement: Sendable {
     case counter
     /// `ct mark set ct state map @map`.
     case ctMarkSetFromState(String)
+    /// `ct mark set ct mark | bits`.
+    case ctMarkOr(UInt32)
     /// `log prefix P [flags skuid]` to the kernel log, or `log prefix P group N` to NFLOG (lfd reads it there).
     case log(prefix: String, uid: Bool, group: UInt16?)
     /// `update @set { ip saddr limit rate R burst B packets }`: true while the source's own bucket has tokens.

@@ -115,7 +115,8 @@ public struct NftRenderer {
             return "add @\(try identifier(set)) { \(addressKeyword(f)) saddr ct count over \(limit) }"
         case .addressPortInSet(let f, let source, let set):
             return "\(addressKeyword(f)) \(source ? "saddr" : "daddr") . meta l4proto . th dport @\(try identifier(set))"
-        case .ctMarkIn(let set): return "ct mark @\(try identifier(set))"
+        case .ctMark(let mask, let set, let negated):
+            return "ct mark & \(ConnectionMark.hex(mask)) \(negated ? "!=" : "==") @\(try identifier(set))"
         case .ctDirectionOriginal(let original): return "ct direction \(original ? "original" : "reply")"
         case .ctState(let states):
             guard !states.isEmpty else { throw RenderError(description: "empty ct state match") }
@@ -142,6 +143,7 @@ public struct NftRenderer {
         switch s {
         case .counter: return "counter"
         case .ctMarkSetFromState(let map): return "ct mark set ct state map @\(try identifier(map))"
+        case .ctMarkOr(let bits): return "ct mark set ct mark | \(ConnectionMark.hex(bits))"
         case .log(let prefix, let uid, let group):
             if let group { return "log prefix \(try quoted(prefix)) group \(group)" }
             return "log prefix \(try quoted(prefix))\(uid ? " flags skuid" : "")"

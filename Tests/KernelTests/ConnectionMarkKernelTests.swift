@@ -10,10 +10,12 @@ import CsfTestSupport
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))
 struct ConnectionMarkKernelTests {
     /// A connection that echoes every `interval` for `seconds`; it exits non-zero on the first lost echo.
-    func hold(_ lab: NetLab, _ peer: NetLab.Peer, seconds: Double = 5, interval: Double = 0.05) throws -> Process {
+    func hold(_ lab: NetLab, _ peer: NetLab.Peer, seconds: Double = 5, interval: Double = 0.05, outbound: Bool = false) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", peer.ns, "python3", NetLab.peerScript, "hold-tcp", peer.fwV4, "9000", "\(seconds)", "\(interval)"]
+        // Outbound: the firewall host holds a connection to the peer's server.
+        let (ns, target, port) = outbound ? (lab.fw, peer.v4, "9090") : (peer.ns, peer.fwV4, "9000")
+        p.arguments = ["netns", "exec", ns, "python3", NetLab.peerScript, "hold-tcp", target, port, "\(seconds)", "\(interval)"]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         return p
@@ -35,7 +37,7 @@ struct ConnectionMarkKernelTests {
 
     func started(_ config: [String: String] = [:], deny: String = "") throws -> NetLab {
         let lab = try NetLab(peers: 2)
-        try lab.setConfig(["TCP_IN": "22,9000", "DENY_IP_LIMIT": "0"].merging(config) { $1 })
+        try lab.setConfig(["TCP_IN": "22,9000", "TCP_OUT": "9090", "DENY_IP_LIMIT": "0"].merging(config) { $1 })
         if !deny.isEmpty { try lab.write("csf.deny", deny) }
         try lab.serve(in: lab.fw, tcp: [9000], udp: [])
         let r = try lab.csf("-s")
@@ -44,7 +46,7 @@ struct ConnectionMarkKernelTests {
     }
 
     static let fastRule = "CT_MARK_FASTPATH: checked since the lists last changed"
-    static let markRule = "CT_MARK_FASTPATH: checked"
+    static let markRule = "CT_MARK_FASTPATH: inbound checked"
 
     @Test func checkedConnectionsTakeTheMarkUntilTheListsChangeAndABanStillCutsThem() throws {
         let lab = try started()
@@ -69,6 +71,25 @@ struct ConnectionMarkKernelTests {
         kept.waitUntilExit()
         #expect(banned.terminationStatus != 0, "the ban cut the marked connection")
         #expect(kept.terminationStatus == 0, "the other connection survived every new generation")
+    }
+
+    /// The server's own connections: their outbound packets skip LOCALOUTPUT once checked, and a ban cuts them.
+    @Test func outboundConnectionsTakeTheMarkAndABanCutsThem() throws {
+        let lab = try started()
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        try lab.serve(in: p1.ns, tcp: [9090], udp: [])
+        try lab.serve(in: p2.ns, tcp: [9090], udp: [])
+        let banned = try hold(lab, p1, outbound: true), kept = try hold(lab, p2, outbound: true)
+        usleep(1_000_000)
+        let fast = try packets(lab, chain: "OUTPUT", comment: Self.fastRule)
+        let marked = try packets(lab, chain: "OUTPUT", comment: "CT_MARK_FASTPATH: outbound checked")
+        #expect(fast > 20 && marked >= 2 && marked <= 6, "outbound: \(fast) on the mark, \(marked) checked")
+        #expect(try packets(lab, chain: "INPUT", comment: Self.fastRule) > 20, "the replies take the inbound mark")
+        #expect(try lab.csf("-d", p1.v4, "cut").status == 0)
+        banned.waitUntilExit()
+        kept.waitUntilExit()
+        #expect(banned.terminationStatus != 0, "the ban cut the server's own connection")
+        #expect(kept.terminationStatus == 0)
     }
 
     /// Turned off, the table has neither the set nor the rules, and list changes still reach the kernel. Turned

@@ -151,10 +151,13 @@ final class NetLab {
     var ruleset: String { Self.generationMasked((try? nft("-s", "list", "ruleset").stdout) ?? "") }
 
     static func generationMasked(_ listing: String) -> String {
-        guard let set = listing.firstRange(of: "set conn_checked {"),
-              let at = listing[set.upperBound...].firstRange(of: "elements = { ") else { return listing }
-        let generation = String(listing[at.upperBound...].prefix(10))
-        return listing.replacingOccurrences(of: generation, with: "0xGENERATION")
+        guard let set = listing.firstRange(of: "set conn_gen {"),
+              let at = listing[set.upperBound...].firstRange(of: "elements = { 0x"),
+              let generation = UInt32(listing[at.upperBound...].prefix(8), radix: 16) else { return listing }
+        func hex(_ v: UInt32) -> String { let d = String(v, radix: 16); return "0x" + String(repeating: "0", count: 8 - d.count) + d }
+        return listing.replacingOccurrences(of: hex(generation | 1), with: "0xGENERATION|in")
+            .replacingOccurrences(of: hex(generation | 2), with: "0xGENERATION|out")
+            .replacingOccurrences(of: hex(generation), with: "0xGENERATION")
     }
 
     // MARK: lfd

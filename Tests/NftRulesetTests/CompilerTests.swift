@@ -47,8 +47,9 @@ import CsfTestSupport
         #expect(fast.contains("ip saddr @deny4 jump LOCALINPUT comment \"listed: full csf check\""), "a hit re-runs allow then deny")
         #expect(fast.contains("ip saddr . meta l4proto . th dport @tempdeny_in4_port jump LOCALINPUT comment \"listed: full csf check\""))
         #expect(!fast.contains { $0.contains("allow") || $0.contains("ip6 ") }, "\(fast)")
-        #expect(fast.suffix(3) == ["meta l4proto tcp jump INVALID comment \"PACKET_FILTER\"",
-                                   "ct mark set ct state map @conn_mark comment \"CT_MARK_FASTPATH: checked\"",
+        #expect(fast.suffix(4) == ["meta l4proto tcp jump INVALID comment \"PACKET_FILTER\"",
+                                   "ct mark & 0xfffffffc != @conn_gen ct mark set ct state map @conn_mark comment \"CT_MARK_FASTPATH: a new generation\"",
+                                   "ct mark set ct mark | 0x00000001 comment \"CT_MARK_FASTPATH: inbound checked\"",
                                    "accept comment \"LF_SPI\""])
         #expect(try rules(table, "ESTABLISHEDIN6").contains("ip6 saddr @deny6 jump LOCALINPUT comment \"listed: full csf check\""))
         let filtered = RulesetCompiler.compile(try policy(deny: "tcp|in|d=22|s=192.0.2.9\n"))
@@ -61,22 +62,33 @@ import CsfTestSupport
     /// CT_MARK_FASTPATH: a connection marked with the current generation skips everything after loopback; only
     /// established packets (an ICMP error is related and comes from any router); every compile draws a new one.
     @Test func checkedConnectionsAreAcceptedOnTheirMarkAlone() throws {
-        let table = RulesetCompiler.compile(try policy("IPV6 = \"1\""), connectionMark: ConnectionMark(generation: 0xabc))
+        let table = RulesetCompiler.compile(try policy("IPV6 = \"1\""), connectionMark: ConnectionMark(generation: 0xabc0))
         let input = try rules(table, "INPUT")
-        #expect(input.prefix(3) == ["ct state established ct mark @conn_checked accept comment \"CT_MARK_FASTPATH: checked since the lists last changed\"",
+        #expect(input.prefix(3) == ["ct state established ct mark & 0xfffffffd == @conn_checked accept comment \"CT_MARK_FASTPATH: checked since the lists last changed\"",
                                     "iif \"lo\" accept comment \"loopback\"",
                                     "ct state established,related jump ESTABLISHEDIN comment \"LF_SPI: established traffic\""])
-        #expect(table.connectionMark == ConnectionMark(generation: 0xabc))
+        #expect(table.connectionMark == ConnectionMark(generation: 0xabc0))
         let text = try NftRenderer.render(table)
-        #expect(text.contains("elements = { 0x00000abc }") && text.contains("elements = { established : 0x00000abc, related : 0x00000abc }"))
+        #expect(text.contains("elements = { 0x0000abc1, 0x0000abc2 }") && text.contains("elements = { 0x0000abc0 }")
+                && text.contains("elements = { established : 0x0000abc0, related : 0x0000abc0 }"))
+        // Outbound: the same first rule with the other direction's bit, and the mark written just before LF_SPI's
+        // accept (after LOCALOUTPUT and everything else that can drop an established packet).
+        let output = try rules(table, "OUTPUT")
+        #expect(output.first == "ct state established ct mark & 0xfffffffe == @conn_checked accept comment \"CT_MARK_FASTPATH: checked since the lists last changed\"")
+        let spi = try #require(output.firstIndex(of: "ct state established,related accept comment \"LF_SPI\""))
+        #expect(Array(output[(spi - 2)..<spi]) == ["ct state established ct mark & 0xfffffffc != @conn_gen ct mark set ct state map @conn_mark comment \"CT_MARK_FASTPATH: a new generation\"",
+                                                 "ct state established ct mark set ct mark | 0x00000002 comment \"CT_MARK_FASTPATH: outbound checked\""])
+        #expect(output.firstIndex { $0.contains("jump LOCALOUTPUT") }! < spi - 2)
         #expect(RulesetCompiler.compile(try policy()).connectionMark != RulesetCompiler.compile(try policy()).connectionMark)
         let off = RulesetCompiler.compile(try policy("CT_MARK_FASTPATH = \"0\""))
         #expect(off.connectionMark == nil)
         #expect(try !rules(off, "INPUT").contains { $0.contains("ct mark") } && !rules(off, "ESTABLISHEDIN").contains { $0.contains("ct mark") })
         // The bump a netlink batch carries: the set and the map emptied and given the new generation.
-        let bump = ConnectionMark(generation: 7).changes()
-        #expect(bump.map(\.set) == ["conn_checked", "conn_checked", "conn_mark", "conn_mark"])
-        #expect(bump[3].elements.map(\.key) == [.scalar(2, data: 7), .scalar(4, data: 7)])
+        let bump = ConnectionMark(generation: 28).changes()
+        #expect(bump.map(\.set) == ["conn_checked", "conn_checked", "conn_gen", "conn_gen", "conn_mark", "conn_mark"])
+        #expect(bump[1].elements.map(\.key) == [.scalar(29, data: nil), .scalar(30, data: nil)])
+        #expect(bump[5].elements.map(\.key) == [.scalar(2, data: 28), .scalar(4, data: 28)])
+        #expect((0..<100).allSatisfy { _ in let g = ConnectionMark.fresh().generation; return g != 0 && g & 3 == 0 })
     }
 
     @Test func allowIsCheckedBeforeDeny() throws {

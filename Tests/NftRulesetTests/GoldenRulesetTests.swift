@@ -25,7 +25,7 @@ struct NoAccounts: AccountDirectory {
         let outcome = PolicyBuilder.build(inputs)
         #expect(!outcome.hasErrors, "\(outcome.diagnostics)")
         // A fixed generation: every real load draws a new one.
-        return try NftRenderer.render(RulesetCompiler.compile(outcome.policy, connectionMark: ConnectionMark(generation: 0x6e66_7463)))
+        return try NftRenderer.render(RulesetCompiler.compile(outcome.policy, connectionMark: ConnectionMark(generation: 0x6e66_7460)))
     }
 
     @Test(arguments: GoldenVariant.all.map(\.name))

@@ -8,8 +8,7 @@ extension RulesetCompiler {
             // First: every rule before it only accepts, and only ESTABLISHEDIN marks (loopback and the bypasses
             // never get there). Not related: an ICMP error shares its connection's mark but comes from any router,
             // so it takes the full path as ICMP always has.
-            chain.add(NftRule([.ctState([.established]), .ctMarkIn(ConnectionMark.checkedSet)], [], .accept,
-                              comment: "CT_MARK_FASTPATH: checked since the lists last changed"))
+            chain.add(ConnectionMark.accept(inbound: true))
         }
         chain.rules += ipv6Bypass
         for dev in policy.skipDevices {
@@ -88,10 +87,8 @@ extension RulesetCompiler {
         if policy.packetFilter {
             chain.add(NftRule(scoped + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER"))
         }
-        if markFastPath {
-            // A statement of its own: with the map empty (a generation being set up) the rule stops, the accept stays.
-            chain.add(NftRule([], [.ctMarkSetFromState(ConnectionMark.markMap)], nil, comment: "CT_MARK_FASTPATH: checked"))
-        }
+        // Statements without a verdict: with the map empty (a generation being set up) a rule stops, the accept stays.
+        if markFastPath { chain.rules += ConnectionMark.record(inbound: true) }
         chain.add(NftRule([], [], .accept, comment: "LF_SPI"))
         return chain
     }

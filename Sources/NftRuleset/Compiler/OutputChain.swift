@@ -4,6 +4,7 @@ import CsfPolicy
 extension RulesetCompiler {
     func outputChain() -> NftChain {
         var chain = NftChain(name: C.output, base: .init(kind: .filter, hook: .output, priority: "filter", policy: .drop))
+        if markFastPath { chain.add(ConnectionMark.accept(inbound: false)) }
         chain.rules += ipv6Bypass
         for dev in policy.skipDevices {
             chain.add(NftRule([.oifname(dev, negated: false)], [], .accept, comment: "ETH_DEVICE_SKIP"))
@@ -37,6 +38,8 @@ extension RulesetCompiler {
         chain.add(NftRule([.oifname(Self.loopback, negated: false)], [], .accept, comment: "loopback"))
         chain.rules += packetFilterJump(inbound: false)
         chain.rules += icmpOut()
+        // An established packet that got here passed LOCALOUTPUT and everything else that can drop it.
+        if markFastPath { chain.rules += ConnectionMark.record(inbound: false, matches: [.ctState([.established])]) }
         chain.rules += stateRules(inbound: false)
         chain.rules += portRules(inbound: false)
         for f in families where !(f == .v4 ? policy.spi : policy.spi6) {
