@@ -9,7 +9,9 @@ deletes, on a throwaway CSF_ROOT; the feed is served by python's http.server on 
    its log line, and lfd's peak RSS (VmHWM). Targets: under 2.5 s, under 200 MB.
 3. `csf -d` / `csf -dr` latency while that refresh runs (each command timed end to end by a loop running inside
    the namespace, samples started between the refresh's start and its log line). Target: p99 under 15 ms.
-Usage: python3 bench/lists_bench.py [--quick]   (results: stdout + bench/out/lists.json)
+4. ASNs: `csf -r` with CC_DENY="AS64500" against CC_DENY="" on a synthetic ip2asn-combined.tsv of the real file's
+   shape (450,000 IPv4 + 120,000 IPv6 lines, 70,000 ASNs; AS64500 holds 600 ranges), medians of N runs.
+Usage: python3 bench/lists_bench.py [--quick] [--only countries,blocklist,asn]   (results: stdout + bench/out/lists.json)
 """
 import json
 import os
@@ -230,13 +232,52 @@ def refresh(count):
     return result
 
 
+def asn_file(path):
+    """The shape of iptoasn's combined file: sorted IPv4 ranges of /24 size, then IPv6 /48s; every 750th line AS64500."""
+    import random
+    rnd = random.Random(7)
+    with open(path, "w") as f:
+        for i in range(450_000):
+            a = 0x0B000000 + i * 512
+            asn = 64500 if i % 750 == 0 else rnd.randint(1, 70_000)
+            f.write(f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.0\t{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.255\t{asn}\tZZ\tNET-{asn}\n")
+        for i in range(120_000):
+            asn = 64500 if i % 750 == 0 else rnd.randint(1, 70_000)
+            f.write(f"2001:{i >> 16:x}:{i & 0xffff:x}::\t2001:{i >> 16:x}:{i & 0xffff:x}:ffff:ffff:ffff:ffff:ffff\t{asn}\tZZ\tNET-{asn}\n")
+
+
+def asn(runs):
+    lab = Lab({})
+    try:
+        os.makedirs(lab.root + "/var/lib/csf/Geo", exist_ok=True)
+        asn_file(lab.root + "/var/lib/csf/Geo/ip2asn-combined.tsv")
+        lab.csf("-s")
+        results = {}
+        for label, value in [("none", ""), ("as64500", "AS64500")]:
+            lab.configure({"CC_DENY": value})
+            lab.csf("-r")
+            results[label] = statistics.median(lab.csf("-r") for _ in range(runs))
+        ranges = lab.nft("list", "set", "inet", "csf", "cc_deny4").count("-") + lab.nft("list", "set", "inet", "csf", "cc_deny4").count("/")
+    finally:
+        lab.close()
+    return {"runs": runs, "csf_r_without_s": round(results["none"], 4), "csf_r_as64500_s": round(results["as64500"], 4),
+            "as64500_cost_s": round(results["as64500"] - results["none"], 4), "cc_deny4_elements": ranges}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    only = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")),
+                "countries,blocklist,asn").split(",")
     results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
-    results["countries"] = countries(3 if QUICK else 10)
-    print(json.dumps(results["countries"]), flush=True)
-    results["blocklist"] = refresh(100_000 if QUICK else 1_000_000)
-    print(json.dumps(results["blocklist"]), flush=True)
+    if "countries" in only:
+        results["countries"] = countries(3 if QUICK else 10)
+        print(json.dumps(results["countries"]), flush=True)
+    if "asn" in only:
+        results["asn"] = asn(3 if QUICK else 10)
+        print(json.dumps(results["asn"]), flush=True)
+    if "blocklist" in only:
+        results["blocklist"] = refresh(100_000 if QUICK else 1_000_000)
+        print(json.dumps(results["blocklist"]), flush=True)
     with open(os.path.join(OUT, "lists.json"), "w") as f:
         json.dump(results, f, indent=2)
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// ASN ranges for `AS1234` entries of the CC_* settings, from the file csf's lfd downloads for CC_SRC 2:
 /// iptoasn.com's `ip2asn-combined.tsv` (`FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME`, IPv4 then IPv6, each sorted),
 /// kept decompressed in /var/lib/csf/Geo. lfd fetches it (`CC_ASN_URL`) every CC_INTERVAL days; csf reads the
@@ -88,16 +92,18 @@ public enum AsnData {
         var name: Int
     }
 
+    /// The offset of the next tab at or after `from`, by memchr (570k lines are scanned at a start).
+    private static func tab(_ line: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = line.baseAddress, from < line.count,
+              let hit = memchr(base + from, 0x09, line.count - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func split(_ line: UnsafeBufferPointer<UInt8>) -> Fields? {
-        var tabs: [Int] = []
-        tabs.reserveCapacity(4)
-        for (i, c) in line.enumerated() where c == 0x09 {
-            tabs.append(i)
-            if tabs.count == 4 { break }
-        }
-        guard tabs.count >= 3 else { return nil }
-        return Fields(first: 0..<tabs[0], last: (tabs[0] + 1)..<tabs[1], asn: (tabs[1] + 1)..<tabs[2],
-                      name: tabs.count == 4 ? tabs[3] + 1 : line.count)
+        guard let t1 = tab(line, from: 0), let t2 = tab(line, from: t1 + 1) else { return nil }
+        let t3 = tab(line, from: t2 + 1) ?? line.count
+        let name = tab(line, from: min(t3 + 1, line.count)).map { $0 + 1 } ?? line.count
+        return Fields(first: 0..<t1, last: (t1 + 1)..<t2, asn: (t2 + 1)..<t3, name: name)
     }
 
     private static func range(_ line: UnsafeBufferPointer<UInt8>, _ f: Fields) -> AddressRange? {
@@ -121,8 +127,7 @@ public enum AsnData {
         guard let base = data.baseAddress else { return }
         var start = 0
         while start < data.count {
-            var end = start
-            while end < data.count && data[end] != 0x0A { end += 1 }
+            let end = memchr(base + start, 0x0A, data.count - start).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? data.count
             var stop = end
             if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
             if stop > start && data[start] != 0x23 { body(UnsafeBufferPointer(start: base + start, count: stop - start)) }
