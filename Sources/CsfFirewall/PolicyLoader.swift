@@ -11,7 +11,9 @@ public enum PolicyLoader {
                                   resolvConf: try? TextFile.read(paths.resolvConf), host: host, accounts: accounts, now: now)
         inputs.blocklists = blocklists(paths)
         for source in RemoteList.sources(config: config, blocklists: inputs.blocklists) where source.list != .globalIgnore {
-            inputs.remoteLists[source.list] = RemoteList.cached(source.list, paths: paths)
+            let feed = RemoteList.cachedFeed(source.list, paths: paths)
+            inputs.remoteLists[source.list] = feed.networks
+            if !feed.filters.isEmpty { inputs.remoteFilters[source.list] = feed.filters }
         }
         for list in RemoteList.resolvedLists(config) { inputs.remoteLists[list] = RemoteList.cached(list, paths: paths) }
         loadCountryData(into: &inputs, paths: paths, config: config)

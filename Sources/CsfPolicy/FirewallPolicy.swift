@@ -128,6 +128,8 @@ public struct FirewallPolicy: Sendable {
         public var ranges: [AddressRange]
         /// LF_BOGON_SKIP: a blocklist named BOGON does not apply to packets arriving on these interfaces.
         public var skipDevices: [InterfaceName] = []
+        /// GLOBAL_ALLOW / GLOBAL_DENY: csf's advanced filters, one rule each in the list's chains.
+        public var filters: [AdvancedFilter] = []
 
         public init(list: RemoteList, ranges: [AddressRange], skipDevices: [InterfaceName] = []) {
             self.list = list

@@ -7,7 +7,9 @@ extension PolicyBuilder {
         func loaded(_ list: RemoteList) -> FirewallPolicy.LoadedList {
             let networks = inputs.remoteLists[list] ?? []
             let ranges = AddressRanges.merge(p.ipv6 ? networks : networks.filter { $0.family == .v4 })
-            return FirewallPolicy.LoadedList(list: list, ranges: ranges)
+            var loaded = FirewallPolicy.LoadedList(list: list, ranges: ranges)
+            loaded.filters = inputs.remoteFilters[list] ?? []
+            return loaded
         }
         let bogonSkip = config.list("LF_BOGON_SKIP").compactMap { InterfaceName(csf: $0) }
         p.blocklists = inputs.blocklists.map { entry in

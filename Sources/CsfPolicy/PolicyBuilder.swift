@@ -19,6 +19,8 @@ public struct PolicyInputs: Sendable {
     public var countryDataMissing: String?
     /// The ranges of each ASN the CC_* settings name (AsnData), and why there are none when the file is missing.
     public var asnRanges: [UInt32: [AddressRange]] = [:]
+    /// GLOBAL_ALLOW / GLOBAL_DENY advanced filters from their cached copies.
+    public var remoteFilters: [RemoteList: [AdvancedFilter]] = [:]
     public var asnDataMissing: String?
     /// The text of resolv.conf, nil when it could not be read.
     public var resolvConf: String?

@@ -253,8 +253,13 @@ extension LfdDaemon {
                 expiryInFlight = false
             case .queueTold:
                 mail.queueToldAt = SystemTime.monotonic
-            case .remoteListFinished(let list, let loaded):
+            case .remoteListFinished(let list, let outcome):
+                let loaded = outcome.loaded
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
+                if outcome.filtersChanged {
+                    let actions = self.actions
+                    firewallWorker.submit { actions.restartFirewall(reason: "with \(list)'s new advanced filters") }
+                }
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
             case .asnFinished(let updated):
                 asn.finished(updated: updated, now: Double(SystemTime.wallSeconds))

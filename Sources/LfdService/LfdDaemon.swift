@@ -89,7 +89,7 @@ public final class LfdDaemon {
         /// LF_QUEUE_ALERT told (the next is due after LF_FLUSH).
         case queueTold
         /// A csf.blocklists or GLOBAL_* download ended; `loaded`: the new copy is cached and in the kernel.
-        case remoteListFinished(RemoteList, loaded: Bool)
+        case remoteListFinished(RemoteList, RemoteListLoader.Outcome)
         case dynDnsFinished(RemoteList, changed: Bool)
         /// The ASN data's download ended; `updated`: a new copy is in place.
         case asnFinished(updated: Bool)
@@ -473,7 +473,7 @@ public final class LfdDaemon {
         restrictSyslogSocket()
         tracker.prune(now: SystemTime.wallSeconds)
         let mailbox = self.mailbox
-        remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, loaded: $1)) }
+        remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, $1)) }
         dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, changed: $1)) }
         asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.asnFinished(updated: $0)) }
         if !expiryInFlight {

@@ -39,7 +39,7 @@ final class RemoteListRefresh {
     }
 
     /// Starts the downloads that are due; `done` is called on the worker with the list and whether it loaded.
-    func start(now: Double, done: @escaping @Sendable (RemoteList, Bool) -> Void) {
+    func start(now: Double, done: @escaping @Sendable (RemoteList, RemoteListLoader.Outcome) -> Void) {
         for source in sources where source.interval > 0 && !inFlight.contains(source.list) {
             guard let at = due[source.list], at <= now else { continue }
             inFlight.insert(source.list)
@@ -77,33 +77,41 @@ final class RemoteListLoader: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// True when the list was downloaded and is now the cached (and, if the firewall runs, the loaded) one.
-    func refresh(_ source: RemoteList.Source) -> Bool {
+    /// `loaded`: the list was downloaded and is now the cached (and, if the firewall runs, the loaded) one;
+    /// `filtersChanged`: its advanced filters differ from the last copy's, which only a restart puts in the rules.
+    struct Outcome: Sendable, Equatable {
+        var loaded: Bool
+        var filtersChanged = false
+    }
+
+    func refresh(_ source: RemoteList.Source) -> Outcome {
         let settings = self.settings.withLock { $0 }
         let started = SystemTime.monotonic
+        let oldFilters = source.list.takesFilters ? RemoteList.cachedFeed(source.list, paths: paths).filters.map(\.text) : []
         // The body, the parsed list and the cache text are gone before the kernel load: only the ranges stay.
-        guard let (entries, ranges) = downloadAndCache(source, settings) else { return false }
+        guard let (entries, ranges, filters) = downloadAndCache(source, settings) else { return Outcome(loaded: false) }
+        let outcome = Outcome(loaded: true, filtersChanged: filters.map(\.text) != oldFilters)
         let loading = SystemTime.monotonic
         do {
             if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }
         } catch {
             logger.error("*Error* \(source.list): \(error.description)")
-            return false
+            return Outcome(loaded: false, filtersChanged: outcome.filtersChanged)
         }
         let verb = source.list == .globalIgnore ? "ignoring" : source.list == .globalAllow ? "allowing" : "blocking"
         let took = SystemTime.monotonic - started, loaded = SystemTime.monotonic - loading
-        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s) in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s)")
-        return true
+        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s)\(filters.isEmpty ? "" : " and \(filters.count) advanced filter(s)") in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s)")
+        return outcome
     }
 
     /// Downloads and parses the list and writes its cached copy; nil (logged) when it must not replace the last one.
-    private func downloadAndCache(_ source: RemoteList.Source, _ settings: Settings) -> (Int, [AddressRange])? {
+    private func downloadAndCache(_ source: RemoteList.Source, _ settings: Settings) -> (Int, [AddressRange], [AdvancedFilter])? {
         let parsed: BlocklistFeed.Parsed
         switch Download.fetch(source.url, proxy: settings.proxy, timeoutSeconds: settings.timeoutSeconds) {
         case .success(let body):
             let name: String
             if case .blocklist(let n) = source.list { name = n } else { name = "" }
-            parsed = body.withUnsafeBufferPointer { BlocklistFeed.parse(bytes: $0, name: name, max: source.max) }
+            parsed = body.withUnsafeBufferPointer { BlocklistFeed.parse(bytes: $0, name: name, max: source.max, filters: source.list.takesFilters) }
         case .failure(let failure):
             logger.warning("Unable to retrieve \(source.list) - \(failure); the last good copy stays in use")
             return nil
@@ -111,14 +119,14 @@ final class RemoteListLoader: @unchecked Sendable {
         if parsed.skipped > 0 {
             logger.warning("\(source.list): \(parsed.skipped) line(s) without an address skipped, e.g. \(parsed.examples.joined(separator: " | "))")
         }
-        guard !parsed.networks.isEmpty else {
+        guard !parsed.networks.isEmpty || !parsed.filters.isEmpty else {
             logger.warning("\(source.list): the download holds no address; the last good copy stays in use")
             return nil
         }
         if parsed.truncated { logger.info("\(source.list): MAX \(source.max) reached; the rest of the list is left out") }
-        guard writeCache(source.list, bytes: RemoteList.cacheText(parsed.networks)) else { return nil }
+        guard writeCache(source.list, bytes: RemoteList.cacheText(parsed.networks, filters: parsed.filters)) else { return nil }
         let ranges = AddressRanges.merge(settings.ipv6 ? parsed.networks : parsed.networks.filter { $0.family == .v4 })
-        return (parsed.networks.count, ranges)
+        return (parsed.networks.count, ranges, parsed.filters)
     }
 
     /// csf's lock only around the cache write: a `csf -r` holds it from reading the copies to loading the table,

@@ -123,6 +123,40 @@ struct RemoteListKernelTests {
         }
     }
 
+    /// csf's advanced filters in GLOBAL_DENY's list become rules in GDENYIN; a refresh that changes them restarts
+    /// the firewall with the new ones; csf -r loads them from the cached copy.
+    @Test func globalDenyAdvancedFiltersBecomeRules() throws {
+        let (lab, web, server) = try Self.labWithServer(peers: 3)
+        let (target, clean) = (lab.peers[0], lab.peers[1])
+        try "tcp|in|d=22|s=\(target.v4) # no ssh from there\n198.18.7.7\ntcp|in|d=x|s=1.2.3.4\n"
+            .write(toFile: web + "/deny.txt", atomically: true, encoding: .utf8)
+        try lab.setConfig(["TCP_IN": "22,80", "TCP_OUT": "8080", "LF_PARSE": "1", "LF_GLOBAL": "3600",
+                           "GLOBAL_DENY": "http://\(server.v4):8080/deny.txt"])
+        try lab.serve(in: lab.fw, tcp: [22, 80], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("csf restarted with GLOBAL_DENY's new advanced filters") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("Retrieved and blocking GLOBAL_DENY: 1 entries as 1 range(s) and 1 advanced filter(s)"), "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("GLOBAL_DENY: 1 line(s) without an address skipped, e.g. tcp|in|d=x|s=1.2.3.4"), "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: target, port: 22) && lab.tcpOpen(from: target, port: 80), "only the filtered port is closed")
+        #expect(try lab.tcpOpen(from: clean, port: 22))
+        #expect(try lab.nft("list", "chain", "inet", "csf", "GDENYIN").stdout.contains("ip saddr \(target.v4) tcp dport 22"))
+
+        // The list's filter moves to port 80: the refresh restarts the firewall with it.
+        try "tcp|in|d=80|s=\(target.v4)\n198.18.7.7\n".write(toFile: web + "/deny.txt", atomically: true, encoding: .utf8)
+        try Self.aged(lab.root + "/var/lib/csf/csf.gdeny")
+        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        #expect(try eventually(within: 10) {
+            lab.lfdLog.components(separatedBy: "csf restarted with GLOBAL_DENY's new advanced filters").count == 3
+        }, "\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: target, port: 22) && !lab.tcpOpen(from: target, port: 80))
+        lab.stopLfd()
+        lab.stopServers()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: target, port: 80, timeout: 0.5), "csf -r loads the cached filter")
+    }
+
     /// A steady stream from a listed source while lfd refreshes a 100,000-entry list 20 times: not one datagram
     /// gets through. The source alternates between a single address (hash set) and its /24 (interval set), and
     /// the other 100,000 entries change every time (the first load replaces everything in one transaction, the

@@ -93,6 +93,32 @@ import CsfTestSupport
         #expect(established.contains { $0.contains("ip saddr @gdeny4_net ") && $0.contains("jump LOCALINPUT") })
     }
 
+    /// GLOBAL_ALLOW / GLOBAL_DENY advanced filters: parsed only for those lists, kept in the cache after the
+    /// networks, one rule each in the list's chains (numbered: the text came from a download); with GLOBAL_DENY
+    /// filters every established packet takes the full check, as with csf.deny's.
+    @Test func globalListFiltersBecomeRules() throws {
+        let text = "192.0.2.1\ntcp|in|d=22|s=198.51.100.9 # ssh\ntcp|out|d=25|d=203.0.113.0/24\ntcp|in|d=x|s=1.2.3.4\n"
+        let feed = BlocklistFeed.parse(text, name: "", filters: true)
+        #expect(feed.networks.map(\.description) == ["192.0.2.1"] && feed.filters.map(\.text) == ["tcp|in|d=22|s=198.51.100.9", "tcp|out|d=25|d=203.0.113.0/24"])
+        #expect(feed.skipped == 1, "a damaged filter is a skipped line")
+        #expect(BlocklistFeed.parse(text, name: "X").filters.isEmpty, "blocklists take no filters")
+        let cache = String(decoding: RemoteList.cacheText(feed.networks, filters: feed.filters), as: UTF8.self)
+        #expect(cache == "192.0.2.1\ntcp|in|d=22|s=198.51.100.9\ntcp|out|d=25|d=203.0.113.0/24\n")
+        #expect(BlocklistFeed.parse(cache, name: "", filters: true).filters == feed.filters)
+        #expect(RemoteList.globalDeny.takesFilters && RemoteList.globalAllow.takesFilters && !RemoteList.globalIgnore.takesFilters)
+
+        var p = FirewallPolicy()
+        p.globalDeny = .init(list: .globalDeny, ranges: [])
+        p.globalDeny?.filters = feed.filters
+        let table = RulesetCompiler.compile(p)
+        let gin = try #require(table.chain("GDENYIN")).rules.map { try NftRenderer.render($0).replacingCounter() }
+        #expect(gin.contains { $0.hasPrefix("ip saddr 198.51.100.9 tcp dport 22 ") && $0.hasSuffix("comment \"GLOBAL_DENY filter 1\"") }, "\(gin)")
+        let gout = try #require(table.chain("GDENYOUT")).rules.map { try NftRenderer.render($0).replacingCounter() }
+        #expect(gout.contains { $0.hasPrefix("ip daddr 203.0.113.0/24 tcp dport 25 ") && $0.hasSuffix("comment \"GLOBAL_DENY filter 2\"") }, "\(gout)")
+        let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0).replacingCounter() }
+        #expect(established.contains("jump LOCALINPUT comment \"GLOBAL_DENY has filters: full csf check\""), "\(established)")
+    }
+
     @Test func dyndnsListsTakeHostNamesAndAddressesAndReportTheRest() {
         let reader = ListReader.read(text: "# office\nHome.Example.net\n192.0.2.7\nhome.example.net\ntcp|in|d=22|s=x.example\nbad$name\n-lead.example\n", path: "csf.dyndns")
         let parsed = DynDnsNames.parse(reader)

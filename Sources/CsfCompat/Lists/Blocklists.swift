@@ -56,16 +56,18 @@ public enum BlocklistFeed {
         public var examples: [String] = []
         /// MAX stopped the reading.
         public var truncated = false
+        /// GLOBAL_ALLOW / GLOBAL_DENY only: csf's advanced filters (`tcp|in|d=22|s=192.0.2.9`), as written.
+        public var filters: [AdvancedFilter] = []
     }
 
-    public static func parse(_ text: String, name: String, max: Int = 0) -> Parsed {
+    public static func parse(_ text: String, name: String, max: Int = 0, filters: Bool = false) -> Parsed {
         var text = text
-        return text.withUTF8 { parse(bytes: $0, name: name, max: max) }
+        return text.withUTF8 { parse(bytes: $0, name: name, max: max, filters: filters) }
     }
 
     /// The same from bytes (a download, a mapped cache): a million lines in well under a second. Duplicates are
     /// kept (merging into ranges removes them); MAX counts entries as csf counted lines.
-    public static func parse(bytes: UnsafeBufferPointer<UInt8>, name: String, max: Int = 0) -> Parsed {
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, name: String, max: Int = 0, filters: Bool = false) -> Parsed {
         var out = Parsed()
         let dshield = name == "DSHIELD"
         var start = 0
@@ -80,6 +82,10 @@ public enum BlocklistFeed {
             guard a < b else { continue }
             let first = bytes[a]
             if first == 0x23 || first == 0x3B || (b - a == 1 && (first == 0x5B || first == 0x5D)) { continue }
+            if filters, let filter = filter(bytes, a, b) {
+                out.filters.append(filter)
+                continue
+            }
             guard var network = firstNetwork(bytes, a, b) else {
                 out.skipped += 1
                 if out.examples.count < 5 { out.examples.append(shown(String(decoding: bytes[a..<b], as: UTF8.self), limit: 120)) }
@@ -97,6 +103,14 @@ public enum BlocklistFeed {
     }
 
     private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+
+    /// The line's first token as an advanced filter, when it is one (it holds a `|` and parses).
+    private static func filter(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> AdvancedFilter? {
+        var end = a
+        while end < b && !isSpace(bytes[end]) && bytes[end] != 0x23 { end += 1 }
+        guard bytes[a..<end].contains(0x7C) else { return nil }
+        return try? AdvancedFilter.parse(Substring(decoding: bytes[a..<end], as: UTF8.self))
+    }
 
     private static func isSeparator(_ c: UInt8) -> Bool {
         // space, tab, CR, `,` `;` `"` `|` `{` `}`

@@ -65,18 +65,28 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
+    /// GLOBAL_ALLOW and GLOBAL_DENY may hold csf's advanced filters, which become rules in their chains.
+    public var takesFilters: Bool { self == .globalAllow || self == .globalDeny }
+
     /// The cached networks (empty when there is no cache yet).
-    public static func cached(_ list: RemoteList, paths: CsfPaths) -> [IPNetwork] {
-        guard let mapped = try? MappedBytes(path: paths.lib(list.cacheName)) else { return [] }
-        return withExtendedLifetime(mapped) { BlocklistFeed.parse(bytes: mapped.buffer, name: "").networks }
+    public static func cached(_ list: RemoteList, paths: CsfPaths) -> [IPNetwork] { cachedFeed(list, paths: paths).networks }
+
+    /// The cached copy parsed: networks, and filters for the lists that take them.
+    public static func cachedFeed(_ list: RemoteList, paths: CsfPaths) -> BlocklistFeed.Parsed {
+        guard let mapped = try? MappedBytes(path: paths.lib(list.cacheName)) else { return .init() }
+        return withExtendedLifetime(mapped) { BlocklistFeed.parse(bytes: mapped.buffer, name: "", filters: list.takesFilters) }
     }
 
-    /// The cache file's bytes: one network per line, csf's format.
-    public static func cacheText(_ networks: [IPNetwork]) -> [UInt8] {
+    /// The cache file's bytes: one network per line, csf's format, then the filters as they were written.
+    public static func cacheText(_ networks: [IPNetwork], filters: [AdvancedFilter] = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(networks.count * 16)
         for n in networks {
             n.appendText(to: &out)
+            out.append(0x0A)
+        }
+        for f in filters {
+            out += Array(f.text.utf8)
             out.append(0x0A)
         }
         return out

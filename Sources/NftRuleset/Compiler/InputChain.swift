@@ -73,7 +73,9 @@ extension RulesetCompiler {
         var chain = chain
         chain.add(NftRule([.l4proto(f == .v4 ? .icmp : .icmpv6)], [], .return, comment: "ICMP: full path"))
         let scoped = inScope(scope(f))
-        if denyFilters.isEmpty {
+        // A filter matches on ports and directions no set lookup can stand for: such a list sends every established
+        // packet through the full check.
+        if denyFilters.isEmpty && (policy.globalDeny?.filters.isEmpty ?? true) {
             for m in setMatches(.deny, f, source: true) + tempMatches(.deny, inbound: true, family: f) {
                 chain.add(NftRule(scoped + m, [], .jump(C.localInput), comment: "listed: full csf check"))
             }
@@ -82,7 +84,7 @@ extension RulesetCompiler {
             }
             chain.rules += remoteEstablishedRules(f, scoped: scoped)
         } else {
-            chain.add(NftRule(scoped, [], .jump(C.localInput), comment: "csf.deny has filters: full csf check"))
+            chain.add(NftRule(scoped, [], .jump(C.localInput), comment: denyFilters.isEmpty ? "GLOBAL_DENY has filters: full csf check" : "csf.deny has filters: full csf check"))
         }
         if policy.packetFilter {
             chain.add(NftRule(scoped + [.l4proto(.tcp)], [], .jump(C.invalid), comment: "PACKET_FILTER"))

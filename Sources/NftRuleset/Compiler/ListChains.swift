@@ -85,17 +85,16 @@ extension RulesetCompiler {
                 for m in setMatches(kind, f, source: direction == .in) { chain.add(NftRule(m, [], verdict, comment: file)) }
             }
         }
-        chain.rules += filterRules(filters, direction: direction, verdict: verdict, file: file)
+        chain.rules += filterRules(filters.map { ($0.0, "\(file):\($0.1.line)") }, direction: direction, verdict: verdict)
         if temp == .deny { tempRules() }
         return chain
     }
 
     /// Advanced filters for one chain: address filters of that direction, and owner filters (always OUTPUT).
-    func filterRules(_ filters: [(AdvancedFilter, AccessEntry)], direction: AdvancedFilter.Direction,
-                             verdict: NftVerdict, file: String) -> [NftRule] {
+    func filterRules(_ filters: [(AdvancedFilter, comment: String)], direction: AdvancedFilter.Direction,
+                     verdict: NftVerdict) -> [NftRule] {
         var rules: [NftRule] = []
-        for (filter, entry) in filters {
-            let comment = "\(file):\(entry.line)"
+        for (filter, comment) in filters {
             switch filter.effect {
             case .ownerRule:
                 guard direction == .out, let owner = filter.owner else { continue }

@@ -41,6 +41,10 @@ extension RulesetCompiler {
                 chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
             }
         }
+        let filters = (list == .globalAllow ? policy.globalAllow : list == .globalDeny ? policy.globalDeny : nil)?.filters ?? []
+        // Numbered, not quoted: the filter's text came from a download.
+        chain.rules += filterRules(filters.enumerated().map { ($0.element, "\(list) filter \($0.offset + 1)") },
+                                   direction: inbound ? .in : .out, verdict: verdict)
         return chain
     }
 
