@@ -6,7 +6,7 @@ public enum ListChecks {
     public static func auxiliary(_ paths: CsfPaths) -> [Diagnostic] {
         ignore(paths.ignore) + rignore(paths.etc("csf.rignore")) + uidignore(paths.etc("csf.uidignore"))
             + SmtpAuthRestrict.text(paths).1 + blocklists(paths.etc("csf.blocklists"))
-            + DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns"))).problems
+            + DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).problems
     }
 
     /// csf.ignore: addresses and CIDRs lfd never blocks and `csf -d` refuses.

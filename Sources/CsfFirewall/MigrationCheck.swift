@@ -133,9 +133,9 @@ public struct MigrationCheck {
                                    reason: "\(d.message); this list is not loaded"))
             }
         }
-        // An advanced filter in csf.dyndns is an allow csf would make and nftcsf does not.
+        // An advanced filter in csf.dyndns nftcsf cannot read is an allow csf would make and nftcsf does not.
         if RemoteList.resolvedLists(config).contains(.dyndns) {
-            for d in DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns"))).problems where d.message.contains("advanced filters") {
+            for d in DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).problems where d.message.contains("advanced filter") {
                 out.append(Finding(key: "csf.dyndns:\(d.line)", value: "", kind: .notImplemented, losesSecurity: false,
                                    reason: "\(d.message); that host is filtered like everyone else"))
             }

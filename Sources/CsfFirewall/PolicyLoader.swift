@@ -16,6 +16,12 @@ public enum PolicyLoader {
             if !feed.filters.isEmpty { inputs.remoteFilters[source.list] = feed.filters }
         }
         for list in RemoteList.resolvedLists(config) { inputs.remoteLists[list] = RemoteList.cached(list, paths: paths) }
+        if RemoteList.resolvedLists(config).contains(.dyndns) {
+            inputs.dyndnsFilters = DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).filters
+            if !inputs.dyndnsFilters.isEmpty {
+                inputs.dyndnsFilterAnswers = DynDnsFilterCache.parse((try? TextFile.read(paths.lib(DynDnsFilterCache.name))) ?? "")
+            }
+        }
         loadCountryData(into: &inputs, paths: paths, config: config)
         return inputs
     }

@@ -163,6 +163,8 @@ public struct FirewallPolicy: Sendable {
     /// The last addresses lfd resolved for csf.dyndns (DYNDNS > 0) and GLOBAL_DYNDNS's names (csf.tempdyn,
     /// csf.tempgdyn): allowed in ALLOWDYNIN/OUT and GDYNIN/OUT.
     public var dyndns: LoadedList?
+    /// csf.dyndns's advanced filters, in file order, each with the addresses its host name resolved to.
+    public var dyndnsFilters: [(filter: AdvancedFilter, addresses: [IPAddress])] = []
     public var globalDyndns: LoadedList?
     public var redirects: [RedirectRule] = []
     /// csf.tempallow / csf.tempban entries, loaded with the time they are measured against.

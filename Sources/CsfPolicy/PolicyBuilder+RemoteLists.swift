@@ -20,7 +20,14 @@ extension PolicyBuilder {
         if !config["GLOBAL_ALLOW"].trimmingWhitespace().isEmpty { p.globalAllow = loaded(.globalAllow) }
         if !config["GLOBAL_DENY"].trimmingWhitespace().isEmpty { p.globalDeny = loaded(.globalDeny) }
         for list in RemoteList.resolvedLists(config) {
-            if list == .dyndns { p.dyndns = loaded(list) } else { p.globalDyndns = loaded(list) }
+            if list == .dyndns {
+                p.dyndns = loaded(list)
+                p.dyndnsFilters = inputs.dyndnsFilters.map { f in
+                    (f.filter, (inputs.dyndnsFilterAnswers[f.text] ?? []).filter { p.ipv6 || $0.family == .v4 })
+                }
+            } else {
+                p.globalDyndns = loaded(list)
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ public struct PolicyInputs: Sendable {
     public var asnRanges: [UInt32: [AddressRange]] = [:]
     /// GLOBAL_ALLOW / GLOBAL_DENY advanced filters from their cached copies.
     public var remoteFilters: [RemoteList: [AdvancedFilter]] = [:]
+    /// csf.dyndns's advanced filters and their last answers (csf.tempdynf), by filter text.
+    public var dyndnsFilters: [DynDnsFilter] = []
+    public var dyndnsFilterAnswers: [String: [IPAddress]] = [:]
     public var asnDataMissing: String?
     /// The text of resolv.conf, nil when it could not be read.
     public var resolvConf: String?

@@ -1,4 +1,5 @@
 import CsfCompat
+import NftRuleset
 import Logging
 
 /// DYNDNS and GLOBAL_DYNDNS (reference §4.1.11): csf.dyndns's host names resolved every DYNDNS seconds, and
@@ -45,7 +46,7 @@ final class DynDnsRefresh {
         due = [:]
     }
 
-    func start(now: Double, done: @escaping @Sendable (RemoteList, Bool) -> Void) {
+    func start(now: Double, done: @escaping @Sendable (RemoteList, DynDnsResolver.Outcome) -> Void) {
         for plan in plans where !inFlight.contains(plan.list) && (due[plan.list] ?? 0) <= now {
             inFlight.insert(plan.list)
             let resolver = self.resolver
@@ -71,6 +72,9 @@ final class DynDnsResolver: @unchecked Sendable {
     private var answers: [RemoteList: [String: [IPAddress]]] = [:]
     /// What the list holds now (its cached copy, which csf -s loaded).
     private var current: [RemoteList: [IPNetwork]] = [:]
+    /// csf.dyndns's filters as the running rules have them (those csf -s read), and each one's last answer.
+    private var compiledFilters: [String]?
+    private var filterAnswers: [String: [IPAddress]] = [:]
     private var downloadedAt: Double = 0
 
     init(paths: CsfPaths, logger: Logger) {
@@ -81,6 +85,10 @@ final class DynDnsResolver: @unchecked Sendable {
 
     func configure(_ plans: [Plan], settings: RemoteListLoader.Settings) {
         loader.settings.withLock { $0 = settings }
+        if compiledFilters == nil, plans.contains(where: { $0.list == .dyndns }) {
+            compiledFilters = DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).filters.map(\.text)
+            filterAnswers = DynDnsFilterCache.parse((try? TextFile.read(paths.lib(DynDnsFilterCache.name))) ?? "")
+        }
         for plan in plans where current[plan.list] == nil {
             let cached = RemoteList.cached(plan.list, paths: paths)
             current[plan.list] = cached
@@ -90,11 +98,18 @@ final class DynDnsResolver: @unchecked Sendable {
 
     typealias Plan = DynDnsRefresh.Plan
 
-    /// True when the list's addresses changed (and were cached and loaded).
-    func refresh(_ plan: Plan) -> Bool {
-        let names = self.names(plan)
+    /// `changed`: the list's addresses changed (and were cached and loaded); `restart`: csf.dyndns's filters are
+    /// not those of the running rules, so the firewall must be started again (their answers are cached first).
+    struct Outcome: Sendable, Equatable {
+        var changed = false
+        var restart = false
+    }
+
+    func refresh(_ plan: Plan) -> Outcome {
+        let parsed = self.names(plan)
+        let names = parsed.names
         var known = answers[plan.list] ?? [:]
-        for name in names {
+        for name in parsed.allNames {
             switch HostResolver.addresses(name) {
             case .success(let addresses): known[name] = addresses
             case .failure:
@@ -102,22 +117,61 @@ final class DynDnsResolver: @unchecked Sendable {
                 logger.warning("\(plan.list == .dyndns ? "DynDNS" : "GDynDNS"): Lookup for [\(name)] failed")
             }
         }
-        known = known.filter { names.contains($0.key) }
+        let all = Set(parsed.allNames)
+        known = known.filter { all.contains($0.key) }
         answers[plan.list] = known
-        let networks = Set(known.values.joined()).sorted().map { IPNetwork(host: $0) }
+        var outcome = Outcome()
+        if plan.list == .dyndns { outcome.restart = refreshFilters(parsed.filters, known) }
+        let plain = known.filter { names.contains($0.key) }
+        let networks = Set(plain.values.joined()).sorted().map { IPNetwork(host: $0) }
         let previous = current[plan.list] ?? []
         // Names that never resolved since lfd started leave the cached copy (what csf -s loaded) in place.
-        guard networks != previous, !known.isEmpty || names.isEmpty else { return false }
-        guard loader.replace(plan.list, with: networks) else { return false }
+        guard networks != previous, !plain.isEmpty || names.isEmpty else { return outcome }
+        guard loader.replace(plan.list, with: networks) else { return outcome }
         current[plan.list] = networks
         let added = Set(networks).subtracting(previous).count, removed = Set(previous).subtracting(networks).count
         logger.info("\(plan.list): allowing \(networks.count) address(es) of \(names.count) host name(s) (\(added) added, \(removed) removed)")
-        return true
+        outcome.changed = true
+        return outcome
+    }
+
+    /// Each filter's answer into its own sets (a filter whose name never resolved keeps its cached answer); true
+    /// when the filters themselves changed, which only a restart puts into the rules.
+    private func refreshFilters(_ filters: [DynDnsFilter], _ known: [String: [IPAddress]]) -> Bool {
+        var next: [String: [IPAddress]] = [:]
+        for f in filters { next[f.text] = known[f.host].map { Array(Set($0)).sorted() } ?? filterAnswers[f.text] ?? [] }
+        let texts = filters.map(\.text)
+        let restart = texts != compiledFilters
+        guard restart || next != filterAnswers.filter({ texts.contains($0.key) }) else { return false }
+        let cache = DynDnsFilterCache.text(filters.map { ($0.text, next[$0.text] ?? []) })
+        guard loader.writeCache(.dyndns, bytes: Array(cache.utf8), name: DynDnsFilterCache.name) else { return false }
+        filterAnswers = next
+        if restart {
+            compiledFilters = texts
+            logger.info("DYNDNS: csf.dyndns has \(filters.count) advanced filter(s) the running rules do not; restarting the firewall")
+            return true
+        }
+        let ipv6 = loader.settings.withLock { $0.ipv6 }
+        var changes: [SetChange] = []
+        for (i, f) in filters.enumerated() {
+            for family in ipv6 ? [IPAddress.Family.v4, .v6] : [.v4] {
+                let set = CsfTableLayout.SetName.dyndnsFilter(i + 1, family)
+                changes.append(SetChange(.flush, set: set))
+                changes.append(SetChange(.add, set: set, elements: (next[f.text] ?? []).filter { $0.family == family }.map { SetChange.Element($0) }))
+            }
+        }
+        do {
+            try loader.apply(changes)
+            for f in filters { logger.info("DYNDNS: allowing \((next[f.text] ?? []).map(\.description).joined(separator: ", ")) for [\(f.text)]") }
+        } catch {
+            logger.error("*Error* DYNDNS filters: \(error.description)")
+        }
+        return false
     }
 
     /// csf.dyndns, or GLOBAL_DYNDNS's list (downloaded when its copy is older than LF_GLOBAL; a failed download
     /// keeps the copy).
-    private func names(_ plan: Plan) -> [String] {
+    private func names(_ plan: Plan) -> DynDnsNames.Parsed {
         let path: String
         if plan.list == .dyndns {
             path = paths.etc("csf.dyndns")
@@ -127,9 +181,9 @@ final class DynDnsResolver: @unchecked Sendable {
                 download(url, into: path)
             }
         }
-        let parsed = DynDnsNames.parse(ListReader.read(path))
+        let parsed = DynDnsNames.parse(ListReader.read(path), filters: plan.list == .dyndns)
         for p in parsed.problems { logger.warning("\(p.description)") }
-        return parsed.names
+        return parsed
     }
 
     private func download(_ url: String, into path: String) {

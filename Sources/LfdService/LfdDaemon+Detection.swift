@@ -267,7 +267,12 @@ extension LfdDaemon {
                     let actions = self.actions
                     firewallWorker.submit { actions.restartFirewall(reason: "with new ASN data") }
                 }
-            case .dynDnsFinished(let list, let changed):
+            case .dynDnsFinished(let list, let outcome):
+                let changed = outcome.changed
+                if outcome.restart {
+                    let actions = self.actions
+                    firewallWorker.submit { actions.restartFirewall(reason: "with csf.dyndns's advanced filters") }
+                }
                 dynDns.finished(list, now: SystemTime.monotonic)
                 if changed && IgnoreList.dyndnsIgnored(config).contains(list) {
                     ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)

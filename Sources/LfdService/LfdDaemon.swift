@@ -90,7 +90,7 @@ public final class LfdDaemon {
         case queueTold
         /// A csf.blocklists or GLOBAL_* download ended; `loaded`: the new copy is cached and in the kernel.
         case remoteListFinished(RemoteList, RemoteListLoader.Outcome)
-        case dynDnsFinished(RemoteList, changed: Bool)
+        case dynDnsFinished(RemoteList, DynDnsResolver.Outcome)
         /// The ASN data's download ended; `updated`: a new copy is in place.
         case asnFinished(updated: Bool)
     }
@@ -474,7 +474,7 @@ public final class LfdDaemon {
         tracker.prune(now: SystemTime.wallSeconds)
         let mailbox = self.mailbox
         remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, $1)) }
-        dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, changed: $1)) }
+        dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, $1)) }
         asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.asnFinished(updated: $0)) }
         if !expiryInFlight {
             expiryInFlight = true

@@ -158,6 +158,11 @@ final class RemoteListLoader: @unchecked Sendable {
         }
     }
 
+    /// Set changes this loader computed itself (csf.dyndns's filters), in one batch.
+    func apply(_ changes: [SetChange]) throws(CsfError) {
+        try runningKernel()?.apply(changes)
+    }
+
     /// What csf -s loaded from the cached copy is what the kernel holds: the next load sends only a difference.
     func assumeLoaded(_ list: RemoteList, _ networks: [IPNetwork]) {
         let ipv6 = settings.withLock { $0.ipv6 }
@@ -168,13 +173,19 @@ final class RemoteListLoader: @unchecked Sendable {
     /// after lfd starts, and after any failure (a `csf -f`, an edit by hand): the next load replaces everything.
     private var loaded: [RemoteList: [AddressRange]] = [:]
 
-    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
+    /// The loader's own kernel handles; nil when the firewall is not running.
+    private func runningKernel() throws(CsfError) -> NftablesKernel? {
         if kernel == nil {
             let k = NftablesKernel(deferCloseAfterDeletes: false)
             k.bulkStateDirectory = paths.libDir
             kernel = k
         }
-        guard let kernel, try kernel.isRunning() else {
+        guard let kernel, try kernel.isRunning() else { return nil }
+        return kernel
+    }
+
+    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
+        guard let kernel = try runningKernel() else {
             loaded[list] = nil
             return
         }

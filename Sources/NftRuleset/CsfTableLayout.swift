@@ -103,6 +103,9 @@ public enum CsfTableLayout {
             [remote(list, family), remote(list, family, networks: true)]
         }
 
+        /// csf.dyndns's advanced filter number `index` (from 1): the addresses its host name resolved to.
+        public static func dyndnsFilter(_ index: Int, _ family: IPAddress.Family) -> String { "dyn\(suffix(family))_f\(index)" }
+
         public static func country(_ kind: CountryKind, _ family: IPAddress.Family) -> String { "cc_\(kind.rawValue)\(suffix(family))" }
 
         public static func portFlood(_ family: IPAddress.Family, port: UInt16, proto: IPProtocol, meter: String) -> String {

@@ -123,10 +123,38 @@ import CsfTestSupport
         let reader = ListReader.read(text: "# office\nHome.Example.net\n192.0.2.7\nhome.example.net\ntcp|in|d=22|s=x.example\nbad$name\n-lead.example\n", path: "csf.dyndns")
         let parsed = DynDnsNames.parse(reader)
         #expect(parsed.names == ["home.example.net", "192.0.2.7"], "lower case, once each")
-        #expect(parsed.problems.map(\.line) == [5, 6, 7] && parsed.problems[0].message.contains("advanced filters"), "\(parsed.problems)")
+        #expect(parsed.problems.map(\.line) == [5, 6, 7] && parsed.problems[0].message.contains("advanced filters are not supported in GLOBAL_DYNDNS lists"), "\(parsed.problems)")
         #expect(!DynDnsNames.isHostName(String(repeating: "a", count: 64) + ".example") && DynDnsNames.isHostName("a_b.example"))
         #expect(!DynDnsNames.isHostName("1234") && !DynDnsNames.isHostName("a..example") && !DynDnsNames.isHostName("a.example\n"))
         #expect(RemoteList.dyndns.cacheName == "csf.tempdyn" && RemoteList.globalDyndns.cacheName == "csf.tempgdyn")
+    }
+
+    /// csf.dyndns's advanced filters: one host name in place of the address, resolved like the others, matched in
+    /// a set of the filter's own; the answers cached as `ADDRESS FILTER` lines.
+    @Test func dyndnsFiltersTakeAHostNameAndASetOfTheirOwn() throws {
+        let text = "home.example.net\nTCP|in|d=22|s=Office.example.net\ntcp|out|d=25|d=mail.example.net\ntcp|in|d=22\ntcp|in|d=22|s=a.example|s=b.example\n"
+        let parsed = DynDnsNames.parse(ListReader.read(text: text, path: "csf.dyndns"), filters: true)
+        #expect(parsed.names == ["home.example.net"])
+        #expect(parsed.filters.map(\.text) == ["tcp|in|d=22|s=office.example.net", "tcp|out|d=25|d=mail.example.net"])
+        #expect(parsed.filters.map(\.host) == ["office.example.net", "mail.example.net"])
+        #expect(parsed.allNames == ["home.example.net", "office.example.net", "mail.example.net"])
+        #expect(parsed.problems.map(\.line) == [4, 5], "no host, or two: \(parsed.problems)")
+        #expect(DynDnsNames.parse(ListReader.read(text: text, path: "gdyndns")).filters.isEmpty, "GLOBAL_DYNDNS takes names only")
+
+        let answers: [(filter: String, addresses: [IPAddress])] = [(parsed.filters[0].text, [IPAddress("198.51.100.7")!, IPAddress("2001:db8::7")!])]
+        let cache = DynDnsFilterCache.text(answers)
+        #expect(cache == "198.51.100.7 tcp|in|d=22|s=office.example.net\n2001:db8::7 tcp|in|d=22|s=office.example.net\n")
+        #expect(DynDnsFilterCache.parse(cache + "junk\n") == [parsed.filters[0].text: [IPAddress("198.51.100.7")!, IPAddress("2001:db8::7")!]])
+
+        var p = FirewallPolicy()
+        p.dyndns = .init(list: .dyndns, ranges: [])
+        p.dyndnsFilters = parsed.filters.map { ($0.filter, [IPAddress("198.51.100.7")!]) }
+        let table = RulesetCompiler.compile(p)
+        #expect(table.set("dyn4_f1")?.elements.map(\.network.description) == ["198.51.100.7"])
+        let dynIn = try #require(table.chain("ALLOWDYNIN")).rules.map { try NftRenderer.render($0).replacingCounter() }
+        #expect(dynIn.contains("ip saddr @dyn4_f1 tcp dport 22 accept comment \"csf.dyndns filter 1\""), "\(dynIn)")
+        let dynOut = try #require(table.chain("ALLOWDYNOUT")).rules.map { try NftRenderer.render($0).replacingCounter() }
+        #expect(dynOut.contains("ip daddr @dyn4_f2 tcp dport 25 accept comment \"csf.dyndns filter 2\""), "\(dynOut)")
     }
 
     @Test func globalListsAreLoadedWhenTheirUrlIsSetAndDownloadedOnlyWithLfGlobal() {

@@ -8,7 +8,15 @@ import CsfPolicy
 extension RulesetCompiler {
     func remoteListSets() -> [NftSet] {
         let lists = policy.blocklists + [policy.globalAllow, policy.globalDeny, policy.dyndns, policy.globalDyndns].compactMap { $0 }
-        return lists.flatMap { SetContents.remote($0.list, $0.ranges, families: families) }
+        var sets = lists.flatMap { SetContents.remote($0.list, $0.ranges, families: families) }
+        for (i, entry) in policy.dyndnsFilters.enumerated() {
+            for f in families {
+                sets.append(NftSet(name: S.dyndnsFilter(i + 1, f), keyType: f == .v4 ? .ipv4 : .ipv6,
+                                   comment: "csf.dyndns filter \(i + 1)",
+                                   elements: entry.addresses.filter { $0.family == f }.map { NftSetElement(IPNetwork(host: $0)) }))
+            }
+        }
+        return sets
     }
 
     func remoteListChains() -> [NftChain] {
@@ -41,11 +49,26 @@ extension RulesetCompiler {
                 chain.add(NftRule([inbound ? .saddr(f, .set(set)) : .daddr(f, .set(set))], [], verdict, comment: "\(list)"))
             }
         }
+        if list == .dyndns { chain.rules += dyndnsFilterRules(inbound: inbound) }
         let filters = (list == .globalAllow ? policy.globalAllow : list == .globalDeny ? policy.globalDeny : nil)?.filters ?? []
         // Numbered, not quoted: the filter's text came from a download.
         chain.rules += filterRules(filters.enumerated().map { ($0.element, "\(list) filter \($0.offset + 1)") },
                                    direction: inbound ? .in : .out, verdict: verdict)
         return chain
+    }
+
+    /// csf.dyndns's filters: the filter's ports and protocol, its address side matched against its own set.
+    private func dyndnsFilterRules(inbound: Bool) -> [NftRule] {
+        var rules: [NftRule] = []
+        for (i, entry) in policy.dyndnsFilters.enumerated() where entry.filter.direction == (inbound ? .in : .out) {
+            guard let side = entry.filter.address?.side else { continue }
+            for f in families {
+                let set = S.dyndnsFilter(i + 1, f)
+                let address: NftMatch = side == .source ? .saddr(f, .set(set)) : .daddr(f, .set(set))
+                rules.append(NftRule([address] + protoAndPort(entry.filter, family: f), [], .accept, comment: "csf.dyndns filter \(i + 1)"))
+            }
+        }
+        return rules
     }
 
     /// The first entries of LOCALINPUT/LOCALOUTPUT (csf's order): GDYNIN, then ALLOWDYNIN — the resolved
