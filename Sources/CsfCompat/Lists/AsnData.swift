@@ -31,8 +31,8 @@ public enum AsnData {
     public static func ranges(_ data: UnsafeBufferPointer<UInt8>, asns: Set<UInt32>, v6: Bool) -> [UInt32: [AddressRange]] {
         guard !asns.isEmpty else { return [:] }
         var found: [UInt32: [AddressRange]] = [:]
-        scan(data) { line in
-            guard let fields = split(line), let asn = integer(line[fields.asn]), asns.contains(asn),
+        LineBytes.forEach(data) { line in
+            guard let fields = split(line), let asn = LineBytes.uint32(line[fields.asn]), asns.contains(asn),
                   let range = range(line, fields), v6 || range.first.family == .v4 else { return }
             found[asn, default: []].append(range)
         }
@@ -61,7 +61,7 @@ public enum AsnData {
             } else if before(r.last, address) {
                 low = end + 1
             } else {
-                guard let asn = integer(line[fields.asn]), asn != 0 else { return nil }
+                guard let asn = LineBytes.uint32(line[fields.asn]), asn != 0 else { return nil }
                 let name = String(decoding: line[fields.name...], as: UTF8.self).filter { $0 != "\"" }
                 return Entry(range: r, asn: asn, name: name)
             }
@@ -77,10 +77,10 @@ public enum AsnData {
     /// Whether `data` reads as the file at all (a download that is an error page or another format is refused).
     public static func looksValid(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
         var good = 0, lines = 0
-        scan(data) { line in
+        LineBytes.forEach(data) { line in
             guard lines < 100 else { return }
             lines += 1
-            if let f = split(line), range(line, f) != nil, integer(line[f.asn]) != nil { good += 1 }
+            if let f = split(line), range(line, f) != nil, LineBytes.uint32(line[f.asn]) != nil { good += 1 }
         }
         return good > 0 && good * 2 >= lines
     }
@@ -111,27 +111,5 @@ public enum AsnData {
               let b = IPAddress(Substring(decoding: line[f.last], as: UTF8.self)),
               a.family == b.family, a <= b else { return nil }
         return AddressRange(first: a, last: b)
-    }
-
-    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
-        guard !digits.isEmpty, digits.count <= 10 else { return nil }
-        var n: UInt64 = 0
-        for d in digits {
-            guard d >= 0x30 && d <= 0x39 else { return nil }
-            n = n * 10 + UInt64(d - 0x30)
-        }
-        return n <= UInt64(UInt32.max) ? UInt32(n) : nil
-    }
-
-    private static func scan(_ data: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        guard let base = data.baseAddress else { return }
-        var start = 0
-        while start < data.count {
-            let end = memchr(base + start, 0x0A, data.count - start).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? data.count
-            var stop = end
-            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
-            if stop > start && data[start] != 0x23 { body(UnsafeBufferPointer(start: base + start, count: stop - start)) }
-            start = end + 1
-        }
     }
 }

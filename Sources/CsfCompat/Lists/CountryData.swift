@@ -24,7 +24,7 @@ public enum CountryData {
         }
         var byCountry: [UInt16: [AddressRange]] = [:]
         for (data, v6file) in [(v4, false), (v6 ?? UnsafeBufferPointer(start: nil, count: 0), true)] {
-            scan(data) { line in
+            LineBytes.forEach(data) { line in
                 let n = line.count
                 guard n > 3, line[n - 3] == 0x2C else { return }
                 let key = UInt16(line[n - 2]) << 8 | UInt16(line[n - 1])
@@ -83,19 +83,6 @@ public enum CountryData {
 
     // MARK: parsing
 
-    private static func scan(_ data: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        guard let base = data.baseAddress else { return }
-        var start = 0
-        while start < data.count {
-            var end = start
-            while end < data.count && data[end] != 0x0A { end += 1 }
-            var stop = end
-            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
-            if stop > start && data[start] != 0x23 { body(UnsafeBufferPointer(start: base + start, count: stop - start)) }
-            start = end + 1
-        }
-    }
-
     static func parse(_ line: UnsafeBufferPointer<UInt8>, v6: Bool) -> Entry? {
         let n = line.count
         guard n > 3, let cc = code(line[n - 2], line[n - 1]), let range = parseRange(line, v6: v6) else { return nil }
@@ -111,21 +98,11 @@ public enum CountryData {
                   let b = IPAddress(Substring(decoding: line[(c1 + 1)..<c2], as: UTF8.self)), a.family == .v6, b.family == .v6 else { return nil }
             (first, last) = (a, b)
         } else {
-            guard let a = integer(line[..<c1]), let b = integer(line[(c1 + 1)..<c2]) else { return nil }
+            guard let a = LineBytes.uint32(line[..<c1]), let b = LineBytes.uint32(line[(c1 + 1)..<c2]) else { return nil }
             (first, last) = (.v4(a), .v4(b))
         }
         guard first <= last else { return nil }
         return AddressRange(first: first, last: last)
-    }
-
-    private static func integer(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
-        guard !digits.isEmpty, digits.count <= 10 else { return nil }
-        var n: UInt64 = 0
-        for d in digits {
-            guard d >= 0x30 && d <= 0x39 else { return nil }
-            n = n * 10 + UInt64(d - 0x30)
-        }
-        return n <= UInt64(UInt32.max) ? UInt32(n) : nil
     }
 
     /// Two upper-case letters (or `??`), as a String.
