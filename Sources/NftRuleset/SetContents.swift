@@ -82,11 +82,10 @@ public enum SetContents {
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
         families.flatMap { family -> [NftSet] in
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            let (hosts, nets) = split(ranges, family)
             return [NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
-                           elements: hosts.map { NftSetElement(IPNetwork(host: $0)) }),
+                           elements: hosts(ranges, family).map { NftSetElement(IPNetwork(host: $0)) }),
                     NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval], comment: "\(list) networks",
-                           elements: nets.map { NftSetElement($0) })]
+                           elements: networks(ranges, family).map { NftSetElement($0) })]
         }
     }
 
@@ -101,18 +100,18 @@ public enum SetContents {
         var plan = RefreshPlan(batch: batch)
         for family in families {
             let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
-            let (newHosts, newNets) = split(ranges, family)
+            let newNets = networks(ranges, family)
             guard let loaded else {
                 plan.whole += [SetChange(.flush, set: hostsName), SetChange(.flush, set: netsName),
-                               SetChange(.add, set: hostsName, elements: newHosts.map { SetChange.Element($0) }),
+                               SetChange(.add, set: hostsName, elements: hosts(ranges, family).map { SetChange.Element($0) }),
                                SetChange(.add, set: netsName, elements: newNets.map(netElement))]
                 continue
             }
-            let (oldHosts, oldNets) = split(loaded, family)
-            if oldNets != newNets {
+            if networks(loaded, family) != newNets {
                 plan.nets += [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
             }
-            let (added, removed) = sortedDifference(old: oldHosts, new: newHosts)
+            // Straight from the two lists: a million-address list is not copied twice more on the way.
+            let (added, removed) = sortedDifference(old: hosts(loaded, family), new: hosts(ranges, family))
             if !added.isEmpty { plan.adds.append((hostsName, added)) }
             if !removed.isEmpty { plan.deletes.append((hostsName, removed)) }
         }
@@ -165,12 +164,14 @@ public enum SetContents {
         }
     }
 
-    private static func split(_ ranges: [AddressRange], _ family: IPAddress.Family) -> (hosts: [IPAddress], nets: [AddressRange]) {
-        var hosts: [IPAddress] = [], nets: [AddressRange] = []
-        for r in ranges where r.family == family {
-            if r.first == r.last { hosts.append(r.first) } else { nets.append(r) }
-        }
-        return (hosts, nets)
+    /// The single addresses of `family` (the hash set's share of a list), in order, without a copy.
+    private static func hosts(_ ranges: [AddressRange], _ family: IPAddress.Family) -> some Sequence<IPAddress> {
+        ranges.lazy.filter { $0.family == family && $0.first == $0.last }.map(\.first)
+    }
+
+    /// The ranges of `family` that are more than one address (the interval set's share).
+    private static func networks(_ ranges: [AddressRange], _ family: IPAddress.Family) -> [AddressRange] {
+        ranges.filter { $0.family == family && $0.first != $0.last }
     }
 
     private static func netElement(_ r: AddressRange) -> SetChange.Element {
@@ -178,19 +179,28 @@ public enum SetContents {
     }
 
     /// What is in `new` and not in `old`, and the reverse; both sorted and without duplicates (merged ranges are).
-    static func sortedDifference(old: [IPAddress], new: [IPAddress]) -> (added: [IPAddress], removed: [IPAddress]) {
+    static func sortedDifference(old: some Sequence<IPAddress>, new: some Sequence<IPAddress>) -> (added: [IPAddress], removed: [IPAddress]) {
         var added: [IPAddress] = [], removed: [IPAddress] = []
-        var i = 0, j = 0
-        while i < old.count || j < new.count {
-            if j == new.count || (i < old.count && old[i] < new[j]) {
-                removed.append(old[i]); i += 1
-            } else if i == old.count || new[j] < old[i] {
-                added.append(new[j]); j += 1
-            } else {
-                i += 1; j += 1
+        var olds = old.makeIterator(), news = new.makeIterator()
+        var o = olds.next(), n = news.next()
+        while true {
+            switch (o, n) {
+            case (nil, nil):
+                return (added, removed)
+            case (let a?, nil):
+                removed.append(a); o = olds.next()
+            case (nil, let b?):
+                added.append(b); n = news.next()
+            case (let a?, let b?):
+                if a < b {
+                    removed.append(a); o = olds.next()
+                } else if b < a {
+                    added.append(b); n = news.next()
+                } else {
+                    o = olds.next(); n = news.next()
+                }
             }
         }
-        return (added, removed)
     }
 
     // MARK: csf.tempallow / csf.tempban
