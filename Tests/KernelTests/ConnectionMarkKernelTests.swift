@@ -92,6 +92,27 @@ struct ConnectionMarkKernelTests {
         #expect(kept.terminationStatus == 0)
     }
 
+    /// The kernel times a temporary allow out on its own, with no new generation. A connection that passed only on
+    /// the allow (its address is also in csf.deny) was accepted inside LOCALINPUT and so never marked: it is cut as
+    /// soon as the allow is gone. Only connections no list spoke for carry the mark.
+    @Test func anExpiredTemporaryAllowNoLongerCarriesAMarkedConnection() throws {
+        let lab = try started(["LF_PARSE": "1"])
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        #expect(try lab.csf("-ta", p1.v4, "6").status == 0)
+        try lab.write("csf.deny", "\(p1.v4) # also denied\n")
+        #expect(try lab.csf("-r").status == 0)
+        let allowed = try hold(lab, p1, seconds: 12), other = try hold(lab, p2, seconds: 12)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        usleep(1_500_000)
+        #expect(try packets(lab, chain: "INPUT", comment: Self.fastRule) > 20, "the other connection takes the mark")
+        allowed.waitUntilExit()
+        other.waitUntilExit()
+        #expect(allowed.terminationStatus != 0, "cut once the allow timed out")
+        #expect(lab.lfdLog.contains("Incoming IP \(p1.v4) temporary allow removed"), "\(lab.lfdLog)")
+        #expect(other.terminationStatus == 0)
+    }
+
     /// Turned off, the table has neither the set nor the rules, and list changes still reach the kernel. Turned
     /// off in csf.conf without a restart, the running table still has them, and a ban still moves the generation.
     @Test func switchedOffOrChangedWithoutARestartBansStillCut() throws {
