@@ -46,6 +46,7 @@ install: $(if $(NOBUILD),,build)
 	install -d -m 0755 $(DESTDIR)$(TPLDIR)
 	install -m 0755 -s $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
 	install -m 0755 -s $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
+	install -m 0755 -s $(BUILD)/csf-fleet $(DESTDIR)$(SBINDIR)/csf-fleet
 	@# An admin's configuration and lists are never overwritten.
 	@for f in compat/etc/csf/*; do \
 		[ -f "$$f" ] || continue; \
@@ -79,7 +80,7 @@ install: $(if $(NOBUILD),,build)
 uninstall:
 	@# The firewall goes first, while csf is still there; a staging tree (DESTDIR) has no firewall.
 	@if [ -z "$(DESTDIR)" ] && [ -x $(SBINDIR)/csf ]; then $(SBINDIR)/csf --stop || true; fi
-	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd
+	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd $(DESTDIR)$(SBINDIR)/csf-fleet
 	rm -f $(DESTDIR)$(UNITDIR)/csf.service $(DESTDIR)$(UNITDIR)/lfd.service $(DESTDIR)$(ROTATE)/lfd
 	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz
 	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \

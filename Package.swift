@@ -10,10 +10,14 @@ let package = Package(
     products: [
         .executable(name: "csf", targets: ["csf"]),
         .executable(name: "lfd", targets: ["lfd"]),
+        .executable(name: "csf-fleet", targets: ["csf-fleet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Only the fleet service (csf-fleet) links these: csf and lfd stay free of SwiftNIO.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Minimal C shims: only what Swift cannot call directly.
@@ -37,6 +41,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // The fleet (issue 19): PostgreSQL through postgres-nio, in its own program so csf and lfd stay small.
+        .target(name: "CsfFleet", dependencies: [
+            "CsfFirewall", "NftKernel", "CsfCompat",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "csf-fleet", dependencies: [
+            "CsfFleet", "CsfFirewall", "CsfCompat",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/csf-fleet"),
+
         .executableTarget(name: "csf", dependencies: [
             "CsfFirewall", "CsfCompat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,12 +70,13 @@ let package = Package(
         .testTarget(name: "NftRulesetTests", dependencies: ["NftRuleset", "CsfPolicy", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "NftKernelTests", dependencies: ["NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "CsfFirewallTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "CsfFleetTests", dependencies: ["CsfFleet", "CsfFirewall", "CsfCompat"]),
         .testTarget(name: "LfdCoreTests", dependencies: ["LfdCore", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "LfdServiceTests", dependencies: ["LfdService", "LfdCore", "CsfFirewall", "CsfCompat", "CsfTestSupport"]),
         // Test-only helper run as a child process inside a test's network namespace.
         .executableTarget(name: "NetlinkProbe", dependencies: ["NftKernel", "NftRuleset", "CsfCompat"],
                           path: "Tests/NetlinkProbe"),
-        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport", "csf", "NetlinkProbe"],
+        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport", "csf", "csf-fleet", "lfd", "NetlinkProbe"],
                     exclude: ["Support"]),
     ]
 )

@@ -31,6 +31,7 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
             apache2) systemctl disable --now apache2.service apache-htcacheclean.service >/dev/null 2>&1 || true ;;
             nginx) systemctl disable --now nginx.service >/dev/null 2>&1 || true ;;
             bind9) systemctl disable --now named.service >/dev/null 2>&1 || true ;;
+            postgresql-15|postgresql) systemctl disable --now postgresql.service 'postgresql@*' >/dev/null 2>&1 || true ;;
             tor|tor-geoipdb) systemctl disable --now tor.service >/dev/null 2>&1 || true ;;
         esac
     done

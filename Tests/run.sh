@@ -9,6 +9,8 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
     dovecot-imapd dovecot-pop3d rpm
+# The fleet's database (issue 19): Debian's PostgreSQL, started privately by the tests in a namespace of their own.
+bash Tests/apt-install-quietly.sh postgresql-15 postgresql-client-15 openssl
 # Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.
 bash Tests/apt-install-quietly.sh tor-geoipdb
 # The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.

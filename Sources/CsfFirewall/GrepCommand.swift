@@ -28,6 +28,28 @@ public struct GrepReport: Sendable {
     public var settings: [String: String] = [:]
 
     public var found: Bool { !lists.isEmpty || !temporary.isEmpty || !(kernelSets ?? []).isEmpty }
+
+    /// `csf -g`'s output (also a fleet node's answer to `csf -cg`).
+    public var lines: [String] {
+        var out: [String] = []
+        if let sets = kernelSets {
+            if sets.isEmpty { out.append("No matches found for \(target) in nftables") }
+            for s in sets { out.append("nftables: table inet csf, set \(s) holds \(target)" + (settings[s].map { " (Setting:\($0))" } ?? "")) }
+        } else {
+            out.append("csf: the firewall is not running (no table inet csf)")
+        }
+        for t in temporary {
+            let label = t.kind == .allow ? "Temporary Allows" : "Temporary Blocks"
+            out.append("\(label): IP:\(t.entry.target) Port:\(t.entry.portsText) Dir:\(t.entry.direction.rawValue) TTL:\(t.entry.ttl) Remaining:\(TempTTL.format(t.remaining)) (\(t.entry.comment))")
+        }
+        for h in lists {
+            let name = h.list == .allow ? "csf.allow" : "csf.deny"
+            let label = h.exact ? name : (h.list == .allow ? "Permanent Allows (csf.allow)" : "Permanent Blocks (csf.deny)")
+            out.append("\(label): \(h.file):\(h.line): \(h.text)")
+        }
+        if !found { out.append("csf: No matches found for \(target)") }
+        return out
+    }
 }
 
 extension ListCommands {

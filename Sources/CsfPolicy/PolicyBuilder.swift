@@ -190,8 +190,12 @@ public struct PolicyBuilder {
         for key in Self.notYetImplemented where config.bool(key) {
             warn(key, "\(key) is set but not implemented yet by nftcsf; it has no effect")
         }
+        for key in ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"] where !config[key].isEmpty && config["CLUSTER_DB"].isEmpty {
+            warn(key, "\(key) has no effect without CLUSTER_DB: nftcsf's fleet shares decisions through PostgreSQL, not csf's port \(config["CLUSTER_PORT"])")
+        }
 
         p.allow = inputs.allow
+        p.allow.entries += Self.fleetDatabaseAccess(config).entries
         p.deny = inputs.deny
         let settingCount = diags.count
         diags += p.allow.diagnostics + p.deny.diagnostics
@@ -306,10 +310,19 @@ public struct PolicyBuilder {
         return (out, diags)
     }
 
+    /// CLUSTER_DB: the node's connection to the fleet database is let out (csf opened CLUSTER_PORT to its members
+    /// the same way): to the database's address, or to its port anywhere when it is named by a host name (the
+    /// policy resolves no names).
+    static func fleetDatabaseAccess(_ config: CsfConfig) -> AccessList {
+        guard let db = config.clusterDatabase else { return AccessList() }
+        let destination = IPAddress(db.host).map { "|d=\($0)" } ?? ""
+        return AccessList.parse(text: "tcp|out|d=\(db.port)\(destination) # CLUSTER_DB\n", path: "csf.conf (CLUSTER_DB)")
+    }
+
     /// Firewall settings csf honours that this version does not build yet: said out loud, never ignored silently.
     static let notYetImplemented = [
         "USE_FTPHELPER", "MESSENGER",
-        "GLOBAL_DYNDNS", "DYNDNS", "CLUSTER_RECVFROM", "SMTPAUTH_RESTRICT", "LFDSTART",
+        "GLOBAL_DYNDNS", "DYNDNS", "SMTPAUTH_RESTRICT", "LFDSTART",
     ]
 
     private func scope(_ value: String) -> FirewallPolicy.InterfaceScope {

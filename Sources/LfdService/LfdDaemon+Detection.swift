@@ -246,7 +246,10 @@ extension LfdDaemon {
             case .blockFinished(let key, let outcome):
                 // A failed block is kept and retried; anything else is final and the tracker may forget it.
                 guard let entry = pending.finished(key, outcome, now: SystemTime.monotonic) else { continue }
-                if outcome == .blocked { board.banned(entry.block, target: key, now: now) }
+                if outcome == .blocked {
+                    board.banned(entry.block, target: key, now: now)
+                    fleet.share(entry.block, message: entry.block.message(lookup.note))
+                }
                 guard entry.tracked else { continue }
                 tracker.committed(entry.block.ip)
             case .expiryFinished:

@@ -63,6 +63,8 @@ public final class LfdDaemon {
     let remoteLists: RemoteListRefresh
     let dynDns: DynDnsRefresh
     let asn: AsnRefresh
+    /// CLUSTER_DB: the fleet follower (csf-fleet) as lfd's child.
+    let fleet: FleetChild
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -116,6 +118,7 @@ public final class LfdDaemon {
         self.remoteLists = RemoteListRefresh(paths: paths, logger: logger)
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
         self.asn = AsnRefresh(paths: paths, logger: logger)
+        self.fleet = FleetChild(logger: logger)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -220,6 +223,7 @@ public final class LfdDaemon {
         remoteLists.stop()
         dynDns.stop()
         asn.stop()
+        fleet.stop()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -343,6 +347,7 @@ public final class LfdDaemon {
         if hostPlan.directories.enabled { logger.info("(csf.fignore): \(hostPlan.directories.ignore.count) entries") }
         if hostPlan.entries.enabled { logger.info("(csf.dirwatch): \(hostPlan.entries.entries.count) entries") }
         hostWatch.configure(hostPlan)
+        fleet.configure(config, now: SystemTime.monotonic)
     }
 
     /// LF_DIRWATCH (csf.fignore), LF_DIRWATCH_FILE (csf.dirwatch), LF_INTEGRITY. A bad csf.fignore line is an
@@ -463,6 +468,7 @@ public final class LfdDaemon {
             let actions = self.actions
             firewallWorker.submit { actions.restartFirewallIfMissing() }
         }
+        fleet.supervise(now: SystemTime.monotonic)
         checkConnections()
         checkLoad()
         checkSyslog()

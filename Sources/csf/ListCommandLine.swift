@@ -97,49 +97,8 @@ struct ListCommandLine {
         if let w = words.first { throw UsageError(message: "csf: unexpected argument '\(w)'") }
     }
 
-    /// `ip ttl [-p ports] [-d dir] [comment]`. As in csf, a missing TTL (the options follow the address directly)
-    /// means 3600 seconds; anything else that is not a TTL is refused rather than guessed at.
     func tempRequest() throws -> TempRequest {
-        let ip = try first()
-        var rest = Array(words.dropFirst())
-        var ttl = 3600
-        if let t = rest.first, t != "-p", t != "-d" {
-            guard let seconds = TempTTL.parse(t) else {
-                throw UsageError(message: "csf: invalid TTL '\(t)': use seconds, or a number with m, h or d (e.g. 3600, 30m, 2h, 1d)")
-            }
-            ttl = seconds
-            rest.removeFirst()
-        } else if rest.isEmpty {
-            throw UsageError(message: "csf: missing TTL: csf \(verb == .tempdeny ? "-td" : "-ta") IP TTL [-p ports] [-d in|out|inout] [comment]")
-        }
-        var request = TempRequest(target: ip, ttl: ttl)
-        var comment: [String] = []
-        var i = 0
-        while i < rest.count {
-            switch rest[i] {
-            case "-p":
-                // An empty list would mean every port: that takes an explicit '*' (or no -p at all).
-                guard i + 1 < rest.count, !rest[i + 1].trimmingWhitespace().isEmpty else {
-                    throw UsageError(message: "csf: -p needs a port list (e.g. 22 or 22,53;udp); leave -p out or give '*' for every port")
-                }
-                do { request.ports = try TempEntry.parsePorts(rest[i + 1]) } catch {
-                    throw UsageError(message: "csf: \(error) in port list '\(rest[i + 1])'")
-                }
-                i += 2
-            case "-d":
-                guard i + 1 < rest.count, let d = TempEntry.Direction(rawValue: rest[i + 1]) else {
-                    throw UsageError(message: "csf: -d needs a direction: in, out or inout")
-                }
-                request.direction = d
-                i += 2
-            default:
-                comment.append(rest[i])
-                i += 1
-            }
-        }
-        let text = comment.joined(separator: " ").trimmingWhitespace()
-        request.comment = text.isEmpty ? nil : text
-        return request
+        do { return try TempRequest.parse(words, option: verb == .tempdeny ? "-td" : "-ta") } catch { throw UsageError(message: error.message) }
     }
 
     // MARK: output
@@ -187,22 +146,7 @@ struct ListCommandLine {
             reporter.emit(Response.Grep(r))
             return
         }
-        if let sets = r.kernelSets {
-            if sets.isEmpty { print("No matches found for \(r.target) in nftables") }
-            for s in sets { print("nftables: table inet csf, set \(s) holds \(r.target)" + (r.settings[s].map { " (Setting:\($0))" } ?? "")) }
-        } else {
-            print("csf: the firewall is not running (no table inet csf)")
-        }
-        for t in r.temporary {
-            let label = t.kind == .allow ? "Temporary Allows" : "Temporary Blocks"
-            print("\(label): IP:\(t.entry.target) Port:\(t.entry.portsText) Dir:\(t.entry.direction.rawValue) TTL:\(t.entry.ttl) Remaining:\(TempTTL.format(t.remaining)) (\(t.entry.comment))")
-        }
-        for h in r.lists {
-            let name = h.list == .allow ? "csf.allow" : "csf.deny"
-            let label = h.exact ? name : (h.list == .allow ? "Permanent Allows (csf.allow)" : "Permanent Blocks (csf.deny)")
-            print("\(label): \(h.file):\(h.line): \(h.text)")
-        }
-        if !r.found { print("csf: No matches found for \(r.target)") }
+        for line in r.lines { print(line) }
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

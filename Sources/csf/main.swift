@@ -1,4 +1,5 @@
 import ArgumentParser
+import CsfFirewall
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,10 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 arguments.removeAll { $0 == "--json" }
 if let first = arguments.first, first.hasPrefix("-") { arguments[0] = first.lowercased() }
+
+if let first = arguments.first, ClusterVerb.spellings[first] != nil || first == "--cluster" {
+    exit(FleetHandOff.exec(arguments + (json ? ["--json"] : []), json: json))
+}
 
 if let first = arguments.first, let verb = ListVerb.spellings[first] {
     exit(ListCommandLine(verb: verb, words: Array(arguments.dropFirst()), json: json).run())

@@ -26,7 +26,7 @@ struct PackagingTests {
         try "TCP_IN = \"2222\"\n".write(toFile: root + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
         var r = try make("install", "DESTDIR=\(root)")
         #expect(r.status == 0, "\(r.stderr)")
-        for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
+        for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/sbin/csf-fleet", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
                   "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz",
                   "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
                   "etc/csf/tpl/alert.txt", "etc/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny",
@@ -43,6 +43,9 @@ struct PackagingTests {
         #expect(!ldd.contains("libswift") && !ldd.contains("not found") && ldd.contains("libnftables"), "\(ldd)")
         // Only lfd's detectors need PCRE2; csf stays a small command.
         #expect(!ldd.contains("libpcre2") && !ldd.contains("libcrypto") && !ldd.contains("libcurl"), "csf links PCRE2, libcrypto or libcurl: \(ldd)")
+        // The PostgreSQL client (SwiftNIO) lives in csf-fleet only: csf stays a small, fast command.
+        let sizes = try [root + "/usr/sbin/csf", root + "/usr/sbin/csf-fleet"].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int ?? 0 }
+        #expect(sizes[0] * 3 / 2 < sizes[1], "csf \(sizes[0]) bytes, csf-fleet \(sizes[1])")
         #expect(try Shell.run(["ldd", root + "/usr/sbin/lfd"]).stdout.contains("libpcre2"))
         #expect(try Shell.run([root + "/usr/sbin/csf", "-v"]).stdout.hasPrefix("csf: v"))
 

@@ -317,7 +317,7 @@ extension ConfigSchema {
         KeySpec("RECAPTCHA_NAT", .addressList, default: "", section: "Messenger service"),
         KeySpec("CLUSTER_SENDTO", .text, default: "", section: "lfd Clustering"),
         KeySpec("CLUSTER_RECVFROM", .text, default: "", section: "lfd Clustering"),
-        KeySpec("CLUSTER_MASTER", .address, default: "", section: "lfd Clustering"),
+        KeySpec("CLUSTER_MASTER", .text, default: "", section: "lfd Clustering"),
         KeySpec("CLUSTER_NAT", .address, default: "", section: "lfd Clustering"),
         KeySpec("CLUSTER_LOCALADDR", .address, default: "", section: "lfd Clustering"),
         KeySpec("CLUSTER_PORT", .port, default: "7777", section: "lfd Clustering"),
@@ -431,6 +431,8 @@ extension ConfigSchema {
         KeySpec("CT_MARK_FASTPATH", .bool, default: "1", section: additionsSection),
         KeySpec("CC_ASN_URL", .text, default: "https://iptoasn.com/data/ip2asn-combined.tsv.gz", section: additionsSection),
         KeySpec("LF_QUEUE_COMMAND", .text, default: "", section: additionsSection),
+        KeySpec("CLUSTER_DB", .databaseURL, default: "", section: additionsSection),
+        KeySpec("CLUSTER_DB_PASSFILE", .text, default: "/etc/csf/cluster.pass", section: additionsSection),
     ]
 
     /// Keys read by csf on control-panel installs or derived internally; accepted without a warning.

@@ -24,6 +24,7 @@ public enum ConfigSchema {
         case portKnockList
         case octal
         case text
+        case databaseURL
     }
 
     public struct KeySpec: Sendable {
@@ -56,6 +57,9 @@ public enum ConfigSchema {
     public static func problem(with value: String, kind: ValueKind) -> String? {
         switch kind {
         case .text: return nil
+        case .databaseURL:
+            if value.isEmpty { return nil }
+            do { _ = try ClusterDatabase.parse(value); return nil } catch { return error.reason }
         case .bool:
             return value == "0" || value == "1" ? nil : "expected 0 or 1"
         case .integer, .permOrSeconds:

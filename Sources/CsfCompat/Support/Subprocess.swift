@@ -119,6 +119,23 @@ public enum Subprocess {
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
 
+    /// Starts a helper that lives as long as lfd (in lfd's process group, so a stop of the service stops it too):
+    /// `input` becomes its stdin (lfd's end of a pipe: end of file tells it lfd is gone), its output is discarded.
+    public static func spawnChild(_ argv: [String], input: Int32, extraEnvironment: [String: String] = [:]) -> pid_t? {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, cleanSignals(&attr))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
+    }
+
     /// A child starts with no signal blocked and the default action for the signals lfd handles itself (lfd
     /// blocks SIGTERM/SIGINT/SIGHUP for its signalfd, and a mask is inherited across exec): a hook script,
     /// sendmail or the watchdog must stop when told to. Returns the flags that make posix_spawn apply this.

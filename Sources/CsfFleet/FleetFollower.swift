@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CsfCompat
+import Logging
+import PostgresNIO
+
+/// The node side of the fleet, run by lfd (as `csf-fleet follow`): it LISTENs on the decisions channel, applies
+/// every new row it trusts through the same path as a local command, and records the last id it applied, in
+/// `/var/lib/csf/csf.fleet` and in the database. After any disconnect (database down, node restarted) it catches
+/// up from that id, so nothing is lost and nothing is applied twice. The local files and kernel stay the node's
+/// truth: with the database away, the firewall and local commands keep working.
+public final class FleetFollower: @unchecked Sendable {
+    let endpoint: FleetEndpoint
+    let members: FleetMembers
+    let applier: FleetApplier
+    let paths: CsfPaths
+    let log: @Sendable (String) -> Void
+    let logger: Logger
+    /// Called when csf.ignore changed (lfd rereads it).
+    let ignoreChanged: @Sendable () -> Void
+    let version: String
+    /// lfd's own blocks to share (CLUSTER_BLOCK).
+    let shares: ShareQueue
+    /// Rows fetched per query while catching up.
+    static let batch = 1000
+
+    public init(endpoint: FleetEndpoint, members: FleetMembers, applier: FleetApplier, paths: CsfPaths, version: String,
+                shares: ShareQueue = ShareQueue(), logger: Logger, log: @escaping @Sendable (String) -> Void,
+                ignoreChanged: @escaping @Sendable () -> Void) {
+        self.shares = shares
+        self.endpoint = endpoint
+        self.members = members
+        self.applier = applier
+        self.paths = paths
+        self.version = version
+        self.logger = logger
+        self.log = log
+        self.ignoreChanged = ignoreChanged
+    }
+
+    var me: String { endpoint.database.nodeName }
+    var statePath: String { paths.lib("csf.fleet") }
+
+    /// The last id applied, from the node's own file (the database may be the one that is away).
+    func lastApplied() -> Int64 {
+        guard let text = try? TextFile.read(statePath), let id = Int64(text.trimmingWhitespace()), id >= 0 else { return 0 }
+        return id
+    }
+
+    func record(_ id: Int64) {
+        do { try FileSystem.writeAtomically(statePath, "\(id)\n", mode: 0o600, sync: false) } catch {
+            log("*Error* Fleet: cannot record the last decision applied (\(error.description))")
+        }
+    }
+
+    /// Runs until cancelled: connect, follow, and on any failure reconnect with a growing pause (1 s to 30 s).
+    public func run() async {
+        var pause = 1
+        var wasDown = false
+        while !Task.isCancelled {
+            do {
+                try await follow(onConnected: {
+                    if wasDown { self.log("Fleet: connected to the fleet database again, catching up") }
+                    wasDown = false
+                    pause = 1
+                })
+            } catch is CancellationError {
+                return
+            } catch {
+                if !wasDown { log("*Error* Fleet: \(describe(error)); local bans keep working, retrying") }
+                wasDown = true
+            }
+            try? await Task.sleep(for: .seconds(pause))
+            pause = min(pause * 2, 30)
+        }
+    }
+
+    func follow(onConnected: () -> Void) async throws {
+        let connection = try await endpoint.connect(logger: logger)
+        do {
+            try await follow(connection, onConnected: onConnected)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func follow(_ connection: PostgresConnection, onConnected: () -> Void) async throws {
+        let store = FleetStore(connection: connection, logger: logger)
+        try await store.requireCurrentSchema()
+        try await store.register(version: version)
+        onConnected()
+        try await connection.listen(on: FleetSchema.channel) { notifications in
+            // Listening before the first catch-up: a row committed in between wakes the loop below.
+            let first = try await catchUp(store, from: lastApplied())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.heartbeats(store) }
+                group.addTask { try await self.publishShares(store) }
+                group.addTask {
+                    var last = first
+                    for try await _ in notifications { last = try await self.catchUp(store, from: last) }
+                    throw FleetStore.SchemaProblem(description: "the database closed the notification channel")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Applies every row after `id`, in order, in batches; returns the new last id.
+    func catchUp(_ store: FleetStore, from start: Int64) async throws -> Int64 {
+        var id = start
+        if id > 0, try await store.newestID() < id {
+            log("*WARNING* Fleet: the database holds fewer decisions than this node applied (\(id)): it was replaced; following it from the start")
+            id = 0
+        }
+        while true {
+            let rows = try await store.decisions(after: id, for: me, limit: Self.batch)
+            for d in rows {
+                try await handle(d, store)
+                id = d.id
+            }
+            if !rows.isEmpty {
+                record(id)
+                try await store.heartbeat(applied: id)
+            }
+            if rows.count < Self.batch { return id }
+        }
+    }
+
+    func handle(_ row: Decision, _ store: FleetStore) async throws {
+        guard row.origin != me else { return }
+        guard members.trusts(row.origin) else {
+            log("*WARNING* Fleet: decision \(row.id) from \(shown(row.origin)) refused: not in CLUSTER_RECVFROM")
+            return
+        }
+        let d: Decision
+        do { d = try row.validated() } catch {
+            log("*WARNING* Fleet: decision \(row.id) from \(shown(row.origin)) refused: \(error.description)")
+            return
+        }
+        switch applier.apply(d) {
+        case .applied(let messages):
+            log("Fleet: \(d.localComment)" + (messages.isEmpty ? "" : " - applied"))
+        case .unchanged(let why):
+            log("Fleet: \(d.localComment) - no change: \(why)")
+        case .refused(let why):
+            log("*WARNING* Fleet: \(d.localComment) - refused: \(why)")
+        case .ignoreChanged:
+            log("Fleet: \(d.localComment) - csf.ignore updated")
+            ignoreChanged()
+        case .reply(let text):
+            if d.action == .ping { log("Cluster member \(shown(d.origin)) said PING!") }
+            try await store.reply(to: d.id, text)
+        }
+    }
+
+    /// CLUSTER_BLOCK: lfd's blocks, written as this node's decisions (the other nodes apply them; this one skips
+    /// its own rows). Looked at every 20 ms; a batch the database refused goes back to the queue.
+    func publishShares(_ store: FleetStore) async throws {
+        while true {
+            let batch = shares.take()
+            for (i, d) in batch.enumerated() {
+                do {
+                    let id = try await store.publish(d)
+                    log("Cluster: \(d.action.csfWord) \(d.target) sent to the fleet (decision \(id))")
+                } catch {
+                    shares.putBack(Array(batch[i...]))
+                    throw error
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func heartbeats(_ store: FleetStore) async throws {
+        var pruned = 0
+        while true {
+            try await Task.sleep(for: .seconds(5))
+            try await store.heartbeat(applied: lastApplied())
+            pruned += 5
+            if pruned >= 3600 {
+                pruned = 0
+                // Members may lack the right; pruning is the owner's function and failing it is harmless.
+                if let n = try? await store.prune(keepDays: 30), n > 0 { log("Fleet: pruned \(n) old decisions") }
+            }
+        }
+    }
+
+    func describe(_ error: any Error) -> String {
+        FleetErrors.describe(error, endpoint: endpoint.database)
+    }
+}
