@@ -54,6 +54,22 @@ public struct FleetApplier {
         }
     }
 
+    /// A run of permanent denies in one go (a node catching up): one outcome per decision, in order.
+    public func denyMany(_ ds: [Decision]) -> [Outcome] {
+        do {
+            let results = try commands().denyMany(ds.map { ListCommands.BatchItem(target: $0.target, comment: $0.localComment) })
+            return results.map {
+                switch $0 {
+                case .added: return .applied([])
+                case .alreadyListed: return .unchanged("already in csf.deny")
+                case .refused(let why): return .refused(why)
+                }
+            }
+        } catch {
+            return ds.map { _ in .refused(error.description) }
+        }
+    }
+
     /// The remaining time from the row's expiry (never the sender's TTL: the row may be replayed much later).
     func temporary(_ d: Decision) throws(CsfError) -> TempRequest? {
         guard let expires = d.expires else { return nil }

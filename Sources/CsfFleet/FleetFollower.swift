@@ -108,7 +108,8 @@ public final class FleetFollower: @unchecked Sendable {
         }
     }
 
-    /// Applies every row after `id`, in order, in batches; returns the new last id.
+    /// Applies every row after `id`, in order, in batches; returns the new last id. Runs of permanent denies (the
+    /// bulk of a catch-up) go to the kernel together; everything else one by one.
     func catchUp(_ store: FleetStore, from start: Int64) async throws -> Int64 {
         var id = start
         if id > 0, try await store.newestID() < id {
@@ -117,11 +118,19 @@ public final class FleetFollower: @unchecked Sendable {
         }
         while true {
             let rows = try await store.decisions(after: id, for: me, limit: Self.batch)
-            for d in rows {
+            var denies: [Decision] = []
+            for row in rows {
+                guard let d = accepted(row) else { continue }
+                if d.action == .deny {
+                    denies.append(d)
+                    continue
+                }
+                applyDenies(&denies)
                 try await handle(d, store)
-                id = d.id
             }
-            if !rows.isEmpty {
+            applyDenies(&denies)
+            if let last = rows.last {
+                id = last.id
                 record(id)
                 try await store.heartbeat(applied: id)
             }
@@ -129,31 +138,51 @@ public final class FleetFollower: @unchecked Sendable {
         }
     }
 
-    func handle(_ row: Decision, _ store: FleetStore) async throws {
-        guard row.origin != me else { return }
+    /// The row as a decision this node will act on: not its own, from a trusted node, every field valid.
+    func accepted(_ row: Decision) -> Decision? {
+        guard row.origin != me else { return nil }
         guard members.trusts(row.origin) else {
             log("*WARNING* Fleet: decision \(row.id) from \(shown(row.origin)) refused: not in CLUSTER_RECVFROM")
-            return
+            return nil
         }
-        let d: Decision
-        do { d = try row.validated() } catch {
+        do { return try row.validated() } catch {
             log("*WARNING* Fleet: decision \(row.id) from \(shown(row.origin)) refused: \(error.description)")
-            return
+            return nil
         }
-        switch applier.apply(d) {
-        case .applied(let messages):
-            log("Fleet: \(d.localComment)" + (messages.isEmpty ? "" : " - applied"))
-        case .unchanged(let why):
-            log("Fleet: \(d.localComment) - no change: \(why)")
-        case .refused(let why):
-            log("*WARNING* Fleet: \(d.localComment) - refused: \(why)")
+    }
+
+    /// A run of denies in one batch; each logged as a single one would be (a long run in one summary line).
+    func applyDenies(_ denies: inout [Decision]) {
+        guard !denies.isEmpty else { return }
+        let outcomes = applier.denyMany(denies)
+        var added = 0
+        for (d, outcome) in zip(denies, outcomes) {
+            if case .applied = outcome { added += 1 }
+            if denies.count <= 20 || !(outcome == .applied([])) { report(d, outcome) }
+        }
+        if denies.count > 20, let first = denies.first, let last = denies.last {
+            log("Fleet: \(added) of \(denies.count) DENY decisions applied (\(first.id)-\(last.id))")
+        }
+        denies.removeAll()
+    }
+
+    func report(_ d: Decision, _ outcome: FleetApplier.Outcome) {
+        switch outcome {
+        case .applied: log("Fleet: \(d.localComment) - applied")
+        case .unchanged(let why): log("Fleet: \(d.localComment) - no change: \(why)")
+        case .refused(let why): log("*WARNING* Fleet: \(d.localComment) - refused: \(why)")
         case .ignoreChanged:
             log("Fleet: \(d.localComment) - csf.ignore updated")
             ignoreChanged()
-        case .reply(let text):
-            if d.action == .ping { log("Cluster member \(shown(d.origin)) said PING!") }
-            try await store.reply(to: d.id, text)
+        case .reply: break
         }
+    }
+
+    func handle(_ d: Decision, _ store: FleetStore) async throws {
+        let outcome = applier.apply(d)
+        guard case .reply(let text) = outcome else { return report(d, outcome) }
+        if d.action == .ping { log("Cluster member \(shown(d.origin)) said PING!") }
+        try await store.reply(to: d.id, text)
     }
 
     /// CLUSTER_BLOCK: lfd's blocks, written as this node's decisions (the other nodes apply them; this one skips
