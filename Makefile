@@ -34,7 +34,8 @@ DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
 all: build
 
 build:
-	$(SWIFT) build -c release --static-swift-stdlib
+	@# Our three programs only: a plain build would also build the example programs of SwiftNIO's packages.
+	for p in csf lfd csf-fleet; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
 
 # NOBUILD=1 installs the binaries already in .build/release (the tests do: a nested swift build would wait on
 # the running test's lock on .build).

@@ -26,8 +26,9 @@ if [ ! -x .build/ansible-venv/bin/ansible-lint ]; then
         [ "${CI:-}" = true ] && exit 1
     fi
 fi
-# The release build (static Swift runtime) is what the packaging tests install and package.
-swift build -c release --static-swift-stdlib
+# The release build (static Swift runtime) is what the packaging tests install and package: our three programs
+# only (a plain build would also build the example programs of SwiftNIO's packages).
+for product in csf lfd csf-fleet; do swift build -c release --static-swift-stdlib --product "$product"; done
 swift build --build-tests
 swift test --skip-build
 # ansible-test sanity on the Ansible collection (its own venv; pip from PyPI).

@@ -53,7 +53,12 @@ public struct FleetEndpoint: Sendable {
             case .verifyCA: t.certificateVerification = .noHostnameVerification
             case .verifyFull: t.certificateVerification = .fullVerification
             }
-            if !database.sslRootCert.isEmpty { t.trustRoots = .file(database.sslRootCert) }
+            if !database.sslRootCert.isEmpty {
+                t.trustRoots = .file(database.sslRootCert)
+            } else if database.sslMode == .prefer || database.sslMode == .require {
+                // Nothing is verified in these modes (libpq's meaning): do not read the system's CA bundle.
+                t.trustRoots = .certificates([])
+            }
             let context = try NIOSSLContext(configuration: t)
             tls = database.sslMode == .prefer ? .prefer(context) : .require(context)
         }
