@@ -5,6 +5,8 @@ import CsfCompat
 public enum ClusterVerb: String, Sendable, CaseIterable {
     case deny = "-cd", tempdeny = "-ctd", allow = "-ca", tempallow = "-cta", remove = "-cr", allowremove = "-car"
     case ignore = "-ci", ignoreremove = "-cir", ping = "-cp", grep = "-cg"
+    /// The master's configuration push: a setting, a file of /etc/csf, a restart.
+    case config = "-cc", file = "-cf", restart = "-crs"
 
     /// Long spellings (csf's): `--cdeny`, `--ctempdeny`, ...
     public static let spellings: [String: ClusterVerb] = {
@@ -12,7 +14,8 @@ public enum ClusterVerb: String, Sendable, CaseIterable {
         for c in allCases { map[c.rawValue] = c }
         let long: [String: ClusterVerb] = ["--cdeny": .deny, "--ctempdeny": .tempdeny, "--callow": .allow, "--ctempallow": .tempallow,
                                             "--crm": .remove, "--carm": .allowremove, "--cignore": .ignore, "--cirm": .ignoreremove,
-                                            "--cping": .ping, "--cgrep": .grep]
+                                            "--cping": .ping, "--cgrep": .grep,
+                                            "--cconfig": .config, "--cfile": .file, "--crestart": .restart]
         map.merge(long) { a, _ in a }
         return map
     }()

@@ -1,4 +1,5 @@
 import CsfCompat
+import CsfFirewall
 
 /// One row of the fleet's `nftcsf_decisions` table: what a node asked every other node to do. csf's cluster
 /// commands (`-cd -ctd -ca -cta -cr -car -ci -cir -cp -cg`) each write one. A row is untrusted input for the
@@ -12,6 +13,9 @@ public struct Decision: Sendable, Equatable {
         case ignore, ignoreremove
         /// `PING` and `G`: nothing changes; nodes answer in `nftcsf_replies`.
         case ping, grep
+        /// `C`, `FILE`, `RESTART`: the master's configuration push (`-cc`, `-cf`, `-crs`), only applied from
+        /// CLUSTER_MASTER on nodes with CLUSTER_CONFIG = 1.
+        case config, file, restart
 
         /// The word csf's cluster logs use (`Cluster member X said, DENY ...`).
         public var csfWord: String {
@@ -26,10 +30,14 @@ public struct Decision: Sendable, Equatable {
             case .ignoreremove: return "IGNOREREMOVE"
             case .ping: return "PING"
             case .grep: return "GREP"
+            case .config: return "CONFIG"
+            case .file: return "FILE"
+            case .restart: return "RESTART"
             }
         }
 
-        var needsTarget: Bool { self != .ping }
+        var needsTarget: Bool { !isPush && self != .ping }
+        public var isPush: Bool { self == .config || self == .file || self == .restart }
         var isTemporary: Bool { self == .tempdeny || self == .tempallow }
     }
 
@@ -48,6 +56,8 @@ public struct Decision: Sendable, Equatable {
     public var created: Int
     /// Nodes the row is for (CLUSTER_SENDTO); empty = every node.
     public var recipients: [String]
+    /// What a push carries: `KEY\nVALUE` for config, `NAME\ncontent` for file.
+    public var payload: String = ""
     /// The action as stored when this build does not know it (a newer node's): the row is skipped.
     var unknownAction: String?
 
@@ -86,6 +96,11 @@ public struct Decision: Sendable, Equatable {
         } else if !target.isEmpty {
             throw Invalid(description: "\(action.csfWord) takes no address")
         }
+        if action.isPush {
+            _ = try pushed()
+        } else if !payload.isEmpty {
+            throw Invalid(description: "\(action.csfWord) carries no payload")
+        }
         if !ports.isEmpty {
             do { _ = try TempEntry.parsePorts(ports) } catch { throw Invalid(description: "invalid ports '\(shown(ports))'") }
         }
@@ -109,6 +124,19 @@ public struct Decision: Sendable, Equatable {
             }
         }
         return out.trimmingWhitespace()
+    }
+
+    /// The push as the change a node applies (its fields checked again).
+    public func pushed() throws(Invalid) -> PushedChange {
+        let parts = payload.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        do throws(PushedChange.Invalid) {
+            switch action {
+            case .config: return try PushedChange.setting(parts[0], parts.count > 1 ? parts[1] : "")
+            case .file: return try PushedChange.file(parts[0], parts.count > 1 ? parts[1] : "")
+            case .restart: return .restart
+            default: throw PushedChange.Invalid("\(action.csfWord) is not a push")
+            }
+        } catch { throw Invalid(description: error.description) }
     }
 
     /// The comment written with the change on the receiving node, in csf's words.

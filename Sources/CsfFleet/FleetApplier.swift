@@ -17,13 +17,17 @@ public struct FleetApplier {
         case reply(String)
         /// csf.ignore changed: lfd must reread its ignore lists.
         case ignoreChanged([String])
+        /// The master's push was applied (settings or a file changed, the firewall restarted): lfd rereads too.
+        case pushed(String)
     }
 
     let commands: () throws(CsfError) -> ListCommands
+    let firewall: () -> Firewall
     let clock: () -> Int
 
     public init(paths: CsfPaths, kernel: any KernelPort = NftablesKernel(), clock: @escaping () -> Int = { SystemTime.wallSeconds }) {
         self.commands = { () throws(CsfError) in try ListCommands(paths: paths, kernel: kernel, clock: clock) }
+        self.firewall = { Firewall(paths: paths, kernel: kernel, clock: clock, log: { _ in }) }
         self.clock = clock
     }
 
@@ -48,6 +52,9 @@ public struct FleetApplier {
                 return change.changed ? .ignoreChanged(change.messages) : .unchanged(change.messages.joined(separator: " "))
             case .ping: return .reply("PONG!")
             case .grep: return .reply(try c.grep(d.target).lines.joined(separator: "\n"))
+            case .config, .file, .restart:
+                guard let change = try? d.pushed() else { return .refused("not a valid push") }
+                return .pushed(try firewall().applyPushed(change))
             }
         } catch {
             return .refused(error.description)

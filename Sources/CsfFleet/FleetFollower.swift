@@ -141,7 +141,12 @@ public final class FleetFollower: @unchecked Sendable {
     /// The row as a decision this node will act on: not its own, from a trusted node, every field valid.
     func accepted(_ row: Decision) -> Decision? {
         guard row.origin != me else { return nil }
-        guard members.trusts(row.origin) else {
+        if row.action.isPush, let why = members.pushRefusal(from: row.origin) {
+            log("*WARNING* Fleet: configuration request \(row.id) from \(shown(row.origin)) refused: \(why)")
+            return nil
+        }
+        // The master's pushes are taken whatever CLUSTER_RECVFROM says (csf's CLUSTER_MASTER rule).
+        guard row.action.isPush || members.trusts(row.origin) else {
             log("*WARNING* Fleet: decision \(row.id) from \(shown(row.origin)) refused: not in CLUSTER_RECVFROM")
             return nil
         }
@@ -170,9 +175,14 @@ public final class FleetFollower: @unchecked Sendable {
         switch outcome {
         case .applied: log("Fleet: \(d.localComment) - applied")
         case .unchanged(let why): log("Fleet: \(d.localComment) - no change: \(why)")
+        case .refused(let why) where d.action.isPush:
+            log("*WARNING* Fleet: Cluster member \(shown(d.origin)) said \(d.action.csfWord) - refused, nothing changed: \(why)")
         case .refused(let why): log("*WARNING* Fleet: \(d.localComment) - refused: \(why)")
         case .ignoreChanged:
             log("Fleet: \(d.localComment) - csf.ignore updated")
+            ignoreChanged()
+        case .pushed(let what):
+            log("Fleet: Cluster member \(shown(d.origin)) said \(d.action.csfWord): \(what)")
             ignoreChanged()
         case .reply: break
         }

@@ -9,7 +9,7 @@
 ///   a follower that has seen id N can never later meet a smaller id committed after it (a plain bigserial
 ///   commits out of order under concurrent writers, and "catch up from the last id" would skip rows).
 enum FleetSchema {
-    static let current = 1
+    static let current = 2
     static let channel = "nftcsf_decisions"
     /// The advisory lock key for migrations (ids use a second one).
     static let migrationLock: Int64 = 0x6e66_7463_7366_0001
@@ -105,6 +105,15 @@ enum FleetSchema {
             "GRANT SELECT, INSERT, UPDATE ON nftcsf_nodes TO PUBLIC",
             "GRANT USAGE ON SEQUENCE nftcsf_decisions_id_seq TO PUBLIC",
             "GRANT SELECT ON nftcsf_schema TO PUBLIC",
+        ],
+        // 2: the master's configuration push (csf's C, FILE and RESTART)
+        [
+            "ALTER TABLE nftcsf_decisions DROP CONSTRAINT nftcsf_decisions_action_check",
+            """
+            ALTER TABLE nftcsf_decisions ADD CONSTRAINT nftcsf_decisions_action_check CHECK (action IN ('deny','tempdeny','allow',
+                'tempallow','remove','allowremove','ignore','ignoreremove','ping','grep','config','file','restart'))
+            """,
+            "ALTER TABLE nftcsf_decisions ADD COLUMN payload text NOT NULL DEFAULT '' CHECK (length(payload) <= 1100000)",
         ],
     ]
 }

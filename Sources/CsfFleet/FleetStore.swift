@@ -61,9 +61,9 @@ public struct FleetStore: Sendable {
     public func publish(_ d: Decision) async throws -> Int64 {
         let expires: Int64? = d.expires.map(Int64.init)
         let rows = try await connection.query("""
-            INSERT INTO nftcsf_decisions (action, target, ports, direction, expires_at, reason, recipients)
+            INSERT INTO nftcsf_decisions (action, target, ports, direction, expires_at, reason, recipients, payload)
             VALUES (\(d.action.rawValue), \(d.target), \(d.ports), \(d.direction.rawValue),
-                    to_timestamp(\(expires)::double precision), \(d.reason), \(d.recipients))
+                    to_timestamp(\(expires)::double precision), \(d.reason), \(d.recipients), \(d.payload))
             RETURNING id
             """, logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
@@ -74,18 +74,19 @@ public struct FleetStore: Sendable {
     func decisions(after id: Int64, for node: String, limit: Int) async throws -> [Decision] {
         let rows = try await connection.query("""
             SELECT id, action, target, ports, direction, extract(epoch FROM expires_at)::bigint, reason, origin,
-                   extract(epoch FROM created_at)::bigint, recipients
+                   extract(epoch FROM created_at)::bigint, recipients, payload
             FROM nftcsf_decisions
             WHERE id > \(id) AND (cardinality(recipients) = 0 OR \(node) = ANY(recipients))
             ORDER BY id LIMIT \(limit)
             """, logger: logger)
         var out: [Decision] = []
-        for try await (id, action, target, ports, direction, expires, reason, origin, created, recipients)
-            in rows.decode((Int64, String, String, String, String, Int64?, String, String, Int64, [String]).self) {
+        for try await (id, action, target, ports, direction, expires, reason, origin, created, recipients, payload)
+            in rows.decode((Int64, String, String, String, String, Int64?, String, String, Int64, [String], String).self) {
             // A value this build does not know (a newer node's action) is kept as an invalid row to skip, not a stop.
-            let d = Decision(id: id, action: Decision.Action(rawValue: action) ?? .ping, target: target, ports: ports,
+            var d = Decision(id: id, action: Decision.Action(rawValue: action) ?? .ping, target: target, ports: ports,
                              direction: TempEntry.Direction(rawValue: direction) ?? .in, expires: expires.map(Int.init),
                              reason: reason, origin: origin, created: Int(created), recipients: recipients)
+            d.payload = payload
             out.append(Decision.Action(rawValue: action) == nil ? d.unknown(action) : d)
         }
         return out

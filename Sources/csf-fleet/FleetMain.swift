@@ -34,6 +34,9 @@ struct FleetMain {
             exit(await cluster(Array(args.dropFirst()), client: client, json: json))
         }
         guard let command = ClusterVerb.spellings[first.lowercased()] else { exit(fail(usage, json: json, code: 2)) }
+        if [.config, .file, .restart].contains(command), !members.acceptsConfig {
+            exit(fail("No configuration setting requests allowed (CLUSTER_CONFIG is off)", json: json))
+        }
         exit(await send(command, Array(args.dropFirst()), client: client, json: json))
     }
 
@@ -41,6 +44,7 @@ struct FleetMain {
         csf-fleet: csf's cluster commands on the fleet database (CLUSTER_DB)
           csf -cd|-ca|-ci IP [reason]     csf -ctd|-cta IP TTL [-p ports] [-d in|out|inout] [reason]
           csf -cr|-car|-cir|-cg IP        csf -cp
+          csf -cc KEY VALUE | -cf FILE | -crs   (the master's push; CLUSTER_CONFIG = 1)
           csf --cluster init|status [--json]
         """
 
@@ -53,7 +57,7 @@ struct FleetMain {
 
     static func send(_ command: ClusterVerb, _ words: [String], client: FleetClient, json: Bool) async -> Int32 {
         let decision: Decision
-        do { decision = try command.decision(words, now: SystemTime.wallSeconds) } catch {
+        do { decision = try command.decision(words, now: SystemTime.wallSeconds, readFile: { try? TextFile.read($0) }) } catch {
             return fail(error.message, json: json, code: 2)
         }
         do {
@@ -66,6 +70,7 @@ struct FleetMain {
                 return 0
             }
             print("csf: \(decision.action.csfWord) \(decision.target) sent to the fleet (decision \(id))".replacingDoubleSpace())
+            if decision.action.isPush { print("csf: nodes apply it only from CLUSTER_MASTER and with CLUSTER_CONFIG = 1; see each node's lfd.log") }
             for d in deliveries { print(line(for: d, command: command)) }
             if deliveries.isEmpty { print("csf: no other node has joined the fleet yet; each will apply it when it does") }
             return 0

@@ -62,3 +62,32 @@ struct DecisionTests {
         #expect(FleetMembers.names(" node_a , node_b,") == ["node_a", "node_b"])
     }
 }
+
+struct PushTests {
+    @Test func pushesCarryACheckedPayload() throws {
+        var d = try ClusterVerb.config.decision(["TCP_IN", "22,80"], now: 1)
+        #expect(try d.pushed() == .setting(key: "TCP_IN", value: "22,80"))
+        d = try ClusterVerb.config.decision(["TCP_IN", "\"22\"", "=80"], now: 1)
+        #expect(try d.pushed() == .setting(key: "TCP_IN", value: "22 80"), "quotes and = are stripped, as csf did")
+        #expect(throws: TempRequest.ArgumentError.self) { try ClusterVerb.config.decision(["tcp_in;rm", "1"], now: 1) }
+        d = try ClusterVerb.file.decision(["/root/x/csf.allow"], now: 1, readFile: { _ in "192.0.2.1\n" })
+        #expect(try d.pushed() == .file(name: "csf.allow", content: "192.0.2.1\n"))
+        #expect(throws: TempRequest.ArgumentError.self) { try ClusterVerb.file.decision(["/nope"], now: 1) }
+        var forged = Decision(action: .file, target: "")
+        forged.payload = "../../etc/passwd\nroot::0:0"
+        #expect(throws: Decision.Invalid.self) { try forged.validated() }
+        forged.payload = ".hidden\nx"
+        #expect(throws: Decision.Invalid.self) { try forged.validated() }
+        var deny = Decision(action: .deny, target: "192.0.2.1")
+        deny.payload = "x"
+        #expect(throws: Decision.Invalid.self) { try deny.validated() }
+    }
+
+    @Test func onlyTheMasterAndOnlyWithClusterConfig() {
+        let m = FleetMembers(master: "node_a", acceptsConfig: true)
+        #expect(m.pushRefusal(from: "node_a") == nil)
+        #expect(m.pushRefusal(from: "node_b") != nil)
+        #expect(FleetMembers(master: "node_a", acceptsConfig: false).pushRefusal(from: "node_a") != nil)
+        #expect(FleetMembers(master: "", acceptsConfig: true).pushRefusal(from: "") != nil)
+    }
+}

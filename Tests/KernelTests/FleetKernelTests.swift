@@ -184,4 +184,45 @@ struct FleetKernelTests {
         #expect(try eventually(within: 45) { b.file("csf.deny").contains("203.0.113.50 # Cluster member node_a said, DENY 203.0.113.50") },
                 "shared once the database is back: \(a.lfdLog)")
     }
+
+    @Test func theMastersPushIsCheckedOnEveryNodeAndABadOneChangesNothing() throws {
+        let fleet = try FleetLab(nodes: 2, config: ["CLUSTER_MASTER": "node_a", "CLUSTER_CONFIG": "1"])
+        let (a, b) = (fleet.nodes[0], fleet.nodes[1])
+        try b.serve(in: b.fw, tcp: [2222], udp: [])
+        for i in 0..<2 { try fleet.start(i) }
+        #expect(try fleet.allJoined())
+        #expect(try !b.tcpOpen(from: b.peers[0], port: 2222, timeout: 0.3))
+
+        var r = try a.csf("-cc", "TCP_IN", "22,2222")
+        #expect(r.status == 0, "\(r)")
+        #expect(try eventually(within: 5) { try b.tcpOpen(from: b.peers[0], port: 2222, timeout: 0.3) }, "\(b.lfdLog)")
+        #expect(b.file("csf.conf").contains("TCP_IN = \"22,2222\""))
+        #expect(b.lfdLog.contains("Fleet: Cluster member node_a said CONFIG: TCP_IN set to \"22,2222\" and csf restarted"), "\(b.lfdLog)")
+
+        // A value csf --check refuses: nothing changes on the node, the firewall keeps running as it was.
+        r = try a.csf("-cc", "TCP_IN", "22,99999")
+        #expect(r.status == 0, "\(r)")
+        #expect(try eventually(within: 5) { b.lfdLog.contains("said CONFIG - refused, nothing changed") }, "\(b.lfdLog)")
+        #expect(b.lfdLog.contains("TCP_IN"), "the refusal names the setting: \(b.lfdLog)")
+        #expect(b.file("csf.conf").contains("TCP_IN = \"22,2222\"") && !b.file("csf.conf").contains("99999"))
+        #expect(try b.tcpOpen(from: b.peers[0], port: 2222))
+
+        // A file of /etc/csf, pushed whole.
+        let local = a.root + "/pushed/csf.allow"
+        try FileManager.default.createDirectory(atPath: a.root + "/pushed", withIntermediateDirectories: true)
+        try "203.0.113.5 # pushed by the master\n".write(toFile: local, atomically: true, encoding: .utf8)
+        r = try a.csf("-cf", local)
+        #expect(r.status == 0, "\(r)")
+        #expect(try eventually(within: 5) { b.file("csf.allow") == "203.0.113.5 # pushed by the master\n" }, "\(b.lfdLog)")
+        #expect(try eventually(within: 3) { try b.nft("list", "set", "inet", "csf", "allow4").stdout.contains("203.0.113.5") })
+
+        // Only the master: node_b's push is refused on node_a.
+        r = try b.csf("-cc", "TCP_IN", "22")
+        #expect(try eventually(within: 5) { a.lfdLog.contains("refused: node_b is not CLUSTER_MASTER") }, "\(a.lfdLog)")
+        #expect(!a.lfdLog.contains("said CONFIG: TCP_IN set to"))
+        // And not from a node whose CLUSTER_CONFIG is off.
+        try a.setConfig(["CLUSTER_CONFIG": "0"])
+        r = try a.csf("-cc", "TCP_IN", "22")
+        #expect(r.status == 1 && r.stderr.contains("No configuration setting requests allowed"), "\(r)")
+    }
 }
