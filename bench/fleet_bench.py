@@ -5,11 +5,12 @@ the database listens only inside its namespace and is deleted afterwards.
 
 1. Propagation: `csf -cd ADDR` on node A (a new process each time: connect, TLS, insert) until `nft monitor` in
    node B's and node C's namespace reports ADDR added to deny4. p50/p90/p99 over N bans.
-2. Throughput: 10,000 bans written by node A (100 statements of 100 rows), until the last is in B's and C's
-   kernel: bans/s per node.
+2. Throughput: 10,000 bans written by node A (100 statements of 100 rows, each a psql run: the writer is the
+   limit), until the last is in B's and C's kernel: bans/s per node; then 10,000 more in one statement (a
+   burst: the nodes are the limit).
 3. Catch-up: node B's lfd stopped, 100,000 decisions written, lfd started; the time until B has applied them all
    (its csf.fleet holds the last id) and its peak RSS.
-Usage: python3 bench/fleet_bench.py [--quick]   (results: stdout + bench/out/fleet.json)
+Usage: python3 bench/fleet_bench.py [--quick] [--catch-up-only]   (results: stdout + bench/out/fleet.json)
 """
 import glob
 import json
@@ -24,6 +25,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
 QUICK = "--quick" in sys.argv
+CATCH_UP_ONLY = "--catch-up-only" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
 OUT = os.path.join(REPO, "bench", "out")
 PG = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
@@ -181,7 +183,7 @@ def main():
         time.sleep(2)
 
         # 1. propagation
-        count = 30 if QUICK else 200
+        count = 0 if CATCH_UP_ONLY else 30 if QUICK else 200
         samples = []
         quiet = dict(a.env, NFTCSF_FLEET_WAIT="0")
         cli = []
@@ -197,12 +199,13 @@ def main():
                 if ip in m.seen:
                     samples.append((m.seen[ip] - t0) * 1000)
             time.sleep(0.02)
-        res["propagation"] = {"bans": count, "samples": len(samples), "p50_ms": q(samples, 0.5), "p90_ms": q(samples, 0.9),
-                              "p99_ms": q(samples, 0.99), "max_ms": round(max(samples), 1), "csf_cd_p50_ms": q(cli, 0.5)}
-        print("propagation", res["propagation"], flush=True)
+        if count:
+            res["propagation"] = {"bans": count, "samples": len(samples), "p50_ms": q(samples, 0.5), "p90_ms": q(samples, 0.9),
+                                  "p99_ms": q(samples, 0.99), "max_ms": round(max(samples), 1), "csf_cd_p50_ms": q(cli, 0.5)}
+            print("propagation", res["propagation"], flush=True)
 
         # 2. throughput: 10,000 bans written by node A
-        total = 2000 if QUICK else 10_000
+        total = 100 if CATCH_UP_ONLY else 2000 if QUICK else 10_000
         last_ip = None
         t0 = time.perf_counter()
         for s in range(0, total, 100):
@@ -221,8 +224,25 @@ def main():
         res["throughput"] = {"bans": total, "write_seconds": round(written, 2), "nodes": per_node}
         print("throughput", res["throughput"], flush=True)
 
+        # 2b. the same number in one statement: what a node applies when the writer is not the limit
+        t0 = time.perf_counter()
+        db.sql("INSERT INTO nftcsf_decisions (action, target, reason) SELECT 'deny', '12.' || (i / 65536) || '.' || (i / 256 % 256) || '.' || (i % 256), 'bench'"
+               f" FROM generate_series(0, {total - 1}) AS i", db="fleet", user="node_a")
+        written = time.perf_counter() - t0
+        last_ip = f"12.{(total - 1) // 65536}.{(total - 1) // 256 % 256}.{(total - 1) % 256}"
+        deadline = time.perf_counter() + 120
+        while not all(last_ip in m.seen for m in monitors) and time.perf_counter() < deadline:
+            time.sleep(0.005)
+        per_node = {}
+        for node, m in zip((b, c), monitors):
+            got = sum(1 for ip in m.seen if ip.startswith("12."))
+            done = m.seen.get(last_ip, time.perf_counter()) - t0
+            per_node[node.name] = {"applied": got, "seconds": round(done, 2), "bans_per_second": int(got / done)}
+        res["burst"] = {"bans": total, "write_seconds": round(written, 2), "nodes": per_node}
+        print("burst", res["burst"], flush=True)
+
         # 3. catch-up: node B down while 100,000 decisions are written
-        missed = 20_000 if QUICK else 100_000
+        missed = int(os.environ.get("FLEET_MISSED", 20_000 if QUICK else 100_000))
         b.stop()
         db.sql("INSERT INTO nftcsf_decisions (action, target, reason) SELECT 'deny', '11.' || (i / 65536) || '.' || (i / 256 % 256) || '.' || (i % 256), 'missed'"
                f" FROM generate_series(0, {missed - 1}) AS i", db="fleet", user="node_a")

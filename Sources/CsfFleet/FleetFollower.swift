@@ -23,7 +23,7 @@ public final class FleetFollower: @unchecked Sendable {
     /// lfd's own blocks to share (CLUSTER_BLOCK).
     let shares: ShareQueue
     /// Rows fetched per query while catching up.
-    static let batch = 1000
+    static let batch = 10_000
 
     public init(endpoint: FleetEndpoint, members: FleetMembers, applier: FleetApplier, paths: CsfPaths, version: String,
                 shares: ShareQueue = ShareQueue(), logger: Logger, log: @escaping @Sendable (String) -> Void,
