@@ -266,11 +266,12 @@ def main():
                            "csf_deny_lines": deny_lines, "lfd_hwm_mb": round(hwm / 1024, 1), "follower_hwm_mb": round(child_hwm / 1024, 1)}
         print("catch_up", res["catch_up"], flush=True)
     finally:
-        for m in monitors:
-            m.close()
-        for n in nodes:
-            n.close()
-        db.close()
+        # Every part is taken down even if another's teardown fails: nothing of the bench may outlive it.
+        for part in monitors + nodes + [db]:
+            try:
+                part.close()
+            except Exception as e:
+                print(f"teardown: {e}", file=sys.stderr)
     with open(os.path.join(OUT, "fleet.json"), "w") as f:
         json.dump(res, f, indent=2)
     print(json.dumps(res, indent=2))
