@@ -128,16 +128,23 @@ public struct FleetStore: Sendable {
         public let lastApplied: Int64
         public let appliedAt: Int?
         public let version: String
+        /// How old the oldest decision for this node that it has not applied is (0: it is up to date).
+        public let lagSeconds: Int
     }
 
     public func nodes() async throws -> [NodeState] {
         let rows = try await connection.query("""
-            SELECT name, extract(epoch FROM last_seen)::bigint, last_applied, extract(epoch FROM applied_at)::bigint, version
-            FROM nftcsf_nodes ORDER BY name
+            SELECT n.name, extract(epoch FROM n.last_seen)::bigint, n.last_applied, extract(epoch FROM n.applied_at)::bigint, n.version,
+                   coalesce((SELECT extract(epoch FROM now() - d.created_at)::bigint FROM nftcsf_decisions d
+                             WHERE d.id > n.last_applied AND d.origin <> n.name
+                               AND (cardinality(d.recipients) = 0 OR n.name = ANY(d.recipients))
+                             ORDER BY d.id LIMIT 1), 0)
+            FROM nftcsf_nodes n ORDER BY n.name
             """, logger: logger)
         var out: [NodeState] = []
-        for try await (name, seen, applied, at, version) in rows.decode((String, Int64, Int64, Int64?, String).self) {
-            out.append(NodeState(name: name, lastSeen: Int(seen), lastApplied: applied, appliedAt: at.map(Int.init), version: version))
+        for try await (name, seen, applied, at, version, lag) in rows.decode((String, Int64, Int64, Int64?, String, Int64).self) {
+            out.append(NodeState(name: name, lastSeen: Int(seen), lastApplied: applied, appliedAt: at.map(Int.init), version: version,
+                                 lagSeconds: Int(max(0, lag))))
         }
         return out
     }

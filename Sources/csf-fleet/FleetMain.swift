@@ -115,7 +115,7 @@ struct FleetMain {
                 if json {
                     let nodes = s.nodes.map { n in
                         "{\"name\": \(JSONText.quote(n.name)), \"last_seen_ago\": \(max(0, s.now - n.lastSeen)), \"last_applied\": \(n.lastApplied), "
-                            + "\"behind\": \(max(0, s.newest - n.lastApplied)), \"lag_seconds\": \(n.appliedAt.map { String(max(0, s.now - $0)) } ?? "null"), "
+                            + "\"behind\": \(max(0, s.newest - n.lastApplied)), \"lag_seconds\": \(n.lagSeconds), "
                             + "\"version\": \(JSONText.quote(n.version))}"
                     }
                     print("{\"ok\": true, \"newest\": \(s.newest), \"nodes\": [\(nodes.joined(separator: ", "))]}")
@@ -123,7 +123,8 @@ struct FleetMain {
                     print("Fleet: newest decision \(s.newest), \(s.nodes.count) node(s)")
                     for n in s.nodes {
                         let behind = max(0, s.newest - n.lastApplied)
-                        print("  \(n.name): last seen \(max(0, s.now - n.lastSeen))s ago, applied \(n.lastApplied) (\(behind) behind), nftcsf \(n.version)")
+                        let lag = n.lagSeconds > 0 ? ", oldest unapplied \(n.lagSeconds)s old" : ""
+                        print("  \(n.name): last seen \(max(0, s.now - n.lastSeen))s ago, applied \(n.lastApplied) (\(behind) behind\(lag)), nftcsf \(n.version)")
                     }
                 }
                 return 0

@@ -143,6 +143,17 @@ struct FleetKernelTests {
         r = try b.csf("-cg", "198.51.100.77")
         #expect(r.stdout.contains("Sent request to node_a, reply:\n") && r.stdout.contains("csf.deny: "), "\(r)")
         #expect(r.stdout.contains("Sent request to node_c: no answer (node_c does not take requests from this node)"), "\(r)")
+
+        // Pruning (a member may run it; it is the owner's function): what no node needs again goes, once every
+        // node has applied it; permanent decisions stay for nodes that join later.
+        try fleet.db.sql("UPDATE nftcsf_decisions SET created_at = now() - interval '40 days'", database: "fleet")
+        let before = try fleet.db.sql("SELECT count(*) FROM nftcsf_decisions WHERE action IN ('ping', 'grep', 'tempdeny')", database: "fleet")
+        #expect(Int(before) ?? 0 >= 3)
+        #expect(try eventually(within: 10) {
+            _ = try fleet.db.sql("SELECT nftcsf_prune(30)", database: "fleet", user: "node_b")
+            return try fleet.db.sql("SELECT count(*) FROM nftcsf_decisions WHERE action IN ('ping', 'grep', 'tempdeny')", database: "fleet") == "0"
+        }, "\(before) to prune")
+        #expect(try fleet.db.sql("SELECT count(*) FROM nftcsf_decisions WHERE action = 'deny' AND target = '198.51.100.77'", database: "fleet") == "1")
     }
 
     @Test func aNodeThatWasDownCatchesUpWithEveryDecisionOnce() throws {
@@ -158,6 +169,9 @@ struct FleetKernelTests {
             """, database: "fleet", user: "node_a")
         try fleet.db.sql("INSERT INTO nftcsf_decisions (action, target, reason) VALUES ('deny', '\(peer)', 'the peer')", database: "fleet", user: "node_a")
         #expect(try b.tcpOpen(from: b.peers[0], port: 22))
+        let status = try a.csf("--cluster", "status", "--json").stdout
+        #expect(status.contains("\"name\": \"node_b\"") && status.contains("\"behind\": 1000"), "\(status)")
+        #expect(try a.csf("--cluster", "status").stdout.contains("node_b: last seen"))
         #expect(try b.lfd().status == 0)
         #expect(try eventually(within: 60) { try fleet.applied(seenFrom: 0)["node_b"] == 1000 }, "\(b.lfdLog.suffix(2000))")
         #expect(try !b.tcpOpen(from: b.peers[0], port: 22, timeout: 0.5), "the catch-up reached the kernel")
