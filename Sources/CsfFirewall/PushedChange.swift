@@ -24,10 +24,19 @@ public enum PushedChange: Sendable, Equatable {
         return .setting(key: key, value: value)
     }
 
+    /// The files of /etc/csf a master may push: csf's settings and lists. Not hook scripts (csfpre.sh, csfpost.sh),
+    /// not the fleet's own password file, nothing else that happens to live there.
+    public static let pushableFiles: Set<String> = [
+        "csf.conf", "csf.allow", "csf.deny", "csf.ignore", "csf.pignore", "csf.rignore", "csf.fignore", "csf.signore",
+        "csf.mignore", "csf.uidignore", "csf.dirwatch", "csf.dyndns", "csf.blocklists", "csf.logfiles", "csf.logignore",
+        "csf.redirect", "csf.sips", "csf.syslogs", "csf.syslogusers", "csf.smtpauth", "csf.rblconf", "csf.cloudflare",
+        "regex.custom",
+    ]
+
     public static func file(_ name: String, _ content: String) throws(Invalid) -> PushedChange {
-        guard !name.isEmpty, name.utf8.count <= 64, !name.hasPrefix("."),
-              name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 46 || $0 == 45 })
-        else { throw Invalid("invalid file name '\(shown(name))' (a name in /etc/csf, without a directory)") }
+        guard pushableFiles.contains(name) else {
+            throw Invalid("\(shown(name)) may not be pushed (csf's settings and list files only: \(pushableFiles.sorted().joined(separator: ", ")))")
+        }
         guard content.utf8.count <= 1 << 20 else { throw Invalid("\(name) is larger than 1 MiB") }
         return .file(name: name, content: content)
     }

@@ -78,6 +78,10 @@ struct PushTests {
         #expect(throws: Decision.Invalid.self) { try forged.validated() }
         forged.payload = ".hidden\nx"
         #expect(throws: Decision.Invalid.self) { try forged.validated() }
+        for hook in ["csfpre.sh", "csfpost.sh", "cluster.pass", "csf.conf.sh"] {
+            forged.payload = hook + "\n#!/bin/sh"
+            #expect(throws: Decision.Invalid.self, "\(hook)") { try forged.validated() }
+        }
         var deny = Decision(action: .deny, target: "192.0.2.1")
         deny.payload = "x"
         #expect(throws: Decision.Invalid.self) { try deny.validated() }
