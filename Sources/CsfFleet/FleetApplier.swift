@@ -19,14 +19,18 @@ public struct FleetApplier {
         case ignoreChanged([String])
         /// The master's push was applied (settings or a file changed, the firewall restarted): lfd rereads too.
         case pushed(String)
+        /// csf's lock stayed taken (a long `csf -r`): nothing was done; the decision is tried again later.
+        case busy(String)
     }
 
     let commands: () throws(CsfError) -> ListCommands
     let firewall: () -> Firewall
     let clock: () -> Int
 
-    public init(paths: CsfPaths, kernel: any KernelPort = NftablesKernel(), clock: @escaping () -> Int = { SystemTime.wallSeconds }) {
-        self.commands = { () throws(CsfError) in try ListCommands(paths: paths, kernel: kernel, clock: clock) }
+    /// `lockTimeout`: how long a decision waits for csf's lock before the follower stops and comes back to it.
+    public init(paths: CsfPaths, kernel: any KernelPort = NftablesKernel(), clock: @escaping () -> Int = { SystemTime.wallSeconds },
+                lockTimeout: Double = 10) {
+        self.commands = { () throws(CsfError) in try ListCommands(paths: paths, kernel: kernel, clock: clock, lockTimeout: lockTimeout) }
         self.firewall = { Firewall(paths: paths, kernel: kernel, clock: clock, log: { _ in }) }
         self.clock = clock
     }
@@ -57,6 +61,7 @@ public struct FleetApplier {
                 return .pushed(try firewall().applyPushed(change))
             }
         } catch {
+            if case .locked(let why) = error { return .busy(why) }
             return .refused(error.description)
         }
     }
@@ -73,6 +78,7 @@ public struct FleetApplier {
                 }
             }
         } catch {
+            if case .locked(let why) = error { return ds.map { _ in .busy(why) } }
             return ds.map { _ in .refused(error.description) }
         }
     }

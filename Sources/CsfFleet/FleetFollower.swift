@@ -67,6 +67,8 @@ public final class FleetFollower: @unchecked Sendable {
                 })
             } catch is CancellationError {
                 return
+            } catch let busy as Busy {
+                log("*WARNING* Fleet: csf's lock is held (\(busy.description)); trying again")
             } catch {
                 if !wasDown { log("*Error* Fleet: \(describe(error)); local bans keep working, retrying") }
                 wasDown = true
@@ -118,24 +120,46 @@ public final class FleetFollower: @unchecked Sendable {
         }
         while true {
             let rows = try await store.decisions(after: id, for: me, limit: Self.batch)
+            // `done`: the last row whose effect is in place; a busy lock stops here and the rest waits.
+            var done = id
             var denies: [Decision] = []
-            for row in rows {
-                guard let d = accepted(row) else { continue }
-                if d.action == .deny {
-                    denies.append(d)
-                    continue
+            var runStart = 0
+            do {
+                for (i, row) in rows.enumerated() {
+                    let d = accepted(row)
+                    if let d, d.action == .deny {
+                        if denies.isEmpty { runStart = i }
+                        denies.append(d)
+                        continue
+                    }
+                    if !denies.isEmpty {
+                        try applyDenies(&denies)
+                    }
+                    done = i > 0 ? rows[i - 1].id : id
+                    if let d { try await handle(d, store) }
+                    done = row.id
                 }
-                applyDenies(&denies)
-                try await handle(d, store)
+                if !denies.isEmpty { try applyDenies(&denies) }
+                done = rows.last?.id ?? id
+            } catch let busy as Busy {
+                if !denies.isEmpty { done = runStart > 0 ? rows[runStart - 1].id : id }
+                if done > id { record(done) }
+                throw busy
             }
-            applyDenies(&denies)
-            if let last = rows.last {
-                id = last.id
+            if done > id {
+                id = done
                 record(id)
                 try await store.heartbeat(applied: id)
             }
             if rows.count < Self.batch { return id }
         }
+    }
+
+    /// csf's lock stayed taken past its timeout (a long `csf -r`): the follower stops where it is and comes back.
+    struct Busy: Error, CustomStringConvertible {
+        let id: Int64
+        let why: String
+        var description: String { "decision \(id) waits: \(why)" }
     }
 
     /// The row as a decision this node will act on: not its own, from a trusted node, every field valid.
@@ -157,9 +181,10 @@ public final class FleetFollower: @unchecked Sendable {
     }
 
     /// A run of denies in one batch; each logged as a single one would be (a long run in one summary line).
-    func applyDenies(_ denies: inout [Decision]) {
+    func applyDenies(_ denies: inout [Decision]) throws(Busy) {
         guard !denies.isEmpty else { return }
         let outcomes = applier.denyMany(denies)
+        if case .busy(let why) = outcomes.first, let first = denies.first { throw Busy(id: first.id, why: why) }
         var added = 0
         for (d, outcome) in zip(denies, outcomes) {
             if case .applied = outcome { added += 1 }
@@ -181,6 +206,7 @@ public final class FleetFollower: @unchecked Sendable {
         case .ignoreChanged:
             log("Fleet: \(d.localComment) - csf.ignore updated")
             ignoreChanged()
+        case .busy: break
         case .pushed(let what):
             log("Fleet: Cluster member \(shown(d.origin)) said \(d.action.csfWord): \(what)")
             ignoreChanged()
@@ -190,6 +216,7 @@ public final class FleetFollower: @unchecked Sendable {
 
     func handle(_ d: Decision, _ store: FleetStore) async throws {
         let outcome = applier.apply(d)
+        if case .busy(let why) = outcome { throw Busy(id: d.id, why: why) }
         guard case .reply(let text) = outcome else { return report(d, outcome) }
         if d.action == .ping { log("Cluster member \(shown(d.origin)) said PING!") }
         try await store.reply(to: d.id, text)

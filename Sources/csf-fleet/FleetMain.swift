@@ -149,7 +149,10 @@ struct FleetMain {
         // Run by lfd: its blocks arrive on stdin, and end of file means lfd is gone.
         if parent != nil { LineReader.start(fd: 0, onLine: { if let d = ShareQueue.parse($0, now: SystemTime.wallSeconds) { shares.add(d) } },
                                             onEnd: { exit(0) }) }
-        let follower = FleetFollower(endpoint: endpoint, members: members, applier: FleetApplier(paths: paths), paths: paths,
+        // NFTCSF_FLEET_LOCK_TIMEOUT: a test hook (the wait for csf's lock before a decision is tried again later).
+        let lockTimeout = Environment.value("NFTCSF_FLEET_LOCK_TIMEOUT").flatMap(Double.init) ?? 10
+        let applier = FleetApplier(paths: paths, lockTimeout: lockTimeout)
+        let follower = FleetFollower(endpoint: endpoint, members: members, applier: applier, paths: paths,
                                      version: NftcsfVersion.string, shares: shares, logger: logger, log: { logFile.write($0) },
                                      ignoreChanged: { if let parent { kill(parent, SIGHUP) } })
         await follower.run()

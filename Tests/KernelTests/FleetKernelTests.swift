@@ -184,6 +184,20 @@ struct FleetKernelTests {
         usleep(2_000_000)
         #expect(b.file("csf.deny").split(separator: "\n").filter { $0.contains("Cluster member node_a said") }.count == 1000)
 
+        // csf's lock held (a long csf -r): the decision waits, nothing is skipped, and it lands once the lock is free.
+        b.stopLfd()
+        #expect(try b.lfd(env: ["NFTCSF_FLEET_LOCK_TIMEOUT": "0.5"]).status == 0)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [b.root + "/var/lib/csf/csf.lock", "sleep", "3"]
+        try holder.run()
+        usleep(200_000)
+        #expect(try a.csf("-cd", "198.51.100.123", "while locked").status == 0)
+        #expect(try eventually(within: 3) { b.lfdLog.contains("csf's lock is held (decision ") }, "\(b.lfdLog.suffix(1500))")
+        #expect(!b.file("csf.deny").contains("198.51.100.123"))
+        holder.waitUntilExit()
+        #expect(try eventually(within: 10) { b.file("csf.deny").contains("198.51.100.123 # Cluster member node_a said") }, "\(b.lfdLog.suffix(1500))")
+
         // The database away: local work goes on; lfd's own block is shared once it is back.
         fleet.db.stop()
         #expect(try b.csf("-d", "198.51.100.99", "local").status == 0, "csf -d needs no database")
