@@ -68,6 +68,7 @@ install: $(if $(NOBUILD),,build)
 	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
 	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz
 	gzip -9n -c compat/man/lfd.8 > $(DESTDIR)$(MANDIR)/lfd.8.gz
+	gzip -9n -c compat/man/csf-fleet.8 > $(DESTDIR)$(MANDIR)/csf-fleet.8.gz
 	install -m 0644 packaging/debian/copyright $(DESTDIR)$(DOCDIR)/copyright
 	gzip -9n -c packaging/debian/changelog > $(DESTDIR)$(DOCDIR)/changelog.gz
 	@# bash-completion files are sourced, not run: no #! line.
@@ -83,7 +84,7 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -x $(SBINDIR)/csf ]; then $(SBINDIR)/csf --stop || true; fi
 	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd $(DESTDIR)$(SBINDIR)/csf-fleet
 	rm -f $(DESTDIR)$(UNITDIR)/csf.service $(DESTDIR)$(UNITDIR)/lfd.service $(DESTDIR)$(ROTATE)/lfd
-	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz
+	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz $(DESTDIR)$(MANDIR)/csf-fleet.8.gz
 	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \
 		$(DESTDIR)$(FISHDIR)/csf.fish $(DESTDIR)$(FISHDIR)/lfd.fish
 	rm -rf $(DESTDIR)$(PREFIX)/share/nftcsf $(DESTDIR)$(DOCDIR)

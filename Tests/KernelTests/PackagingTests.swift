@@ -27,7 +27,7 @@ struct PackagingTests {
         var r = try make("install", "DESTDIR=\(root)")
         #expect(r.status == 0, "\(r.stderr)")
         for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/sbin/csf-fleet", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
-                  "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz",
+                  "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz", "usr/share/man/man8/csf-fleet.8.gz",
                   "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
                   "etc/csf/tpl/alert.txt", "etc/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny",
                   "usr/share/doc/nftcsf/copyright", "usr/share/doc/nftcsf/changelog.gz",
