@@ -160,6 +160,27 @@ def q(samples, p):
     return round(s[min(len(s) - 1, int(p * len(s)))], 1)
 
 
+def applied_rate(db, monitors, nodes, first_octet, total, per_statement):
+    """Writes `total` denies as node_a (`first_octet`.x.y.z), `per_statement` rows per psql run, and measures
+    when each node's kernel holds the last one."""
+    insert = ("INSERT INTO nftcsf_decisions (action, target, reason) SELECT 'deny', "
+              f"'{first_octet}.' || (i / 65536) || '.' || (i / 256 % 256) || '.' || (i % 256), 'bench' FROM generate_series({{}}, {{}}) AS i")
+    t0 = time.perf_counter()
+    for s in range(0, total, per_statement):
+        db.sql(insert.format(s, min(total, s + per_statement) - 1), db="fleet", user="node_a")
+    written = time.perf_counter() - t0
+    last_ip = f"{first_octet}.{(total - 1) // 65536}.{(total - 1) // 256 % 256}.{(total - 1) % 256}"
+    deadline = time.perf_counter() + 120
+    while not all(last_ip in m.seen for m in monitors) and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    per_node = {}
+    for node, m in zip(nodes, monitors):
+        got = sum(1 for ip in m.seen if ip.startswith(first_octet + "."))
+        done = m.seen.get(last_ip, time.perf_counter()) - t0
+        per_node[node.name] = {"applied": got, "seconds": round(done, 2), "bans_per_second": int(got / done)}
+    return {"bans": total, "write_seconds": round(written, 2), "nodes": per_node}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     db = Database()
@@ -204,41 +225,12 @@ def main():
                                   "p99_ms": q(samples, 0.99), "max_ms": round(max(samples), 1), "csf_cd_p50_ms": q(cli, 0.5)}
             print("propagation", res["propagation"], flush=True)
 
-        # 2. throughput: 10,000 bans written by node A
+        # 2. throughput: 10,000 bans written by node A as 100 statements (the writer's pace), then 10,000 more in
+        # one statement (the nodes' pace)
         total = 100 if CATCH_UP_ONLY else 2000 if QUICK else 10_000
-        last_ip = None
-        t0 = time.perf_counter()
-        for s in range(0, total, 100):
-            db.sql("INSERT INTO nftcsf_decisions (action, target, reason) SELECT 'deny', '10.' || (i / 65536) || '.' || (i / 256 % 256) || '.' || (i % 256), 'bench'"
-                   f" FROM generate_series({s}, {s + 99}) AS i", db="fleet", user="node_a")
-        written = time.perf_counter() - t0
-        last_ip = f"10.{(total - 1) // 65536}.{(total - 1) // 256 % 256}.{(total - 1) % 256}"
-        deadline = time.perf_counter() + 120
-        while not all(last_ip in m.seen for m in monitors) and time.perf_counter() < deadline:
-            time.sleep(0.005)
-        per_node = {}
-        for node, m in zip((b, c), monitors):
-            got = sum(1 for ip in m.seen if ip.startswith("10."))
-            done = m.seen.get(last_ip, time.perf_counter()) - t0
-            per_node[node.name] = {"applied": got, "seconds": round(done, 2), "bans_per_second": int(got / done)}
-        res["throughput"] = {"bans": total, "write_seconds": round(written, 2), "nodes": per_node}
+        res["throughput"] = applied_rate(db, monitors, (b, c), "10", total, per_statement=100)
         print("throughput", res["throughput"], flush=True)
-
-        # 2b. the same number in one statement: what a node applies when the writer is not the limit
-        t0 = time.perf_counter()
-        db.sql("INSERT INTO nftcsf_decisions (action, target, reason) SELECT 'deny', '12.' || (i / 65536) || '.' || (i / 256 % 256) || '.' || (i % 256), 'bench'"
-               f" FROM generate_series(0, {total - 1}) AS i", db="fleet", user="node_a")
-        written = time.perf_counter() - t0
-        last_ip = f"12.{(total - 1) // 65536}.{(total - 1) // 256 % 256}.{(total - 1) % 256}"
-        deadline = time.perf_counter() + 120
-        while not all(last_ip in m.seen for m in monitors) and time.perf_counter() < deadline:
-            time.sleep(0.005)
-        per_node = {}
-        for node, m in zip((b, c), monitors):
-            got = sum(1 for ip in m.seen if ip.startswith("12."))
-            done = m.seen.get(last_ip, time.perf_counter()) - t0
-            per_node[node.name] = {"applied": got, "seconds": round(done, 2), "bans_per_second": int(got / done)}
-        res["burst"] = {"bans": total, "write_seconds": round(written, 2), "nodes": per_node}
+        res["burst"] = applied_rate(db, monitors, (b, c), "12", total, per_statement=total)
         print("burst", res["burst"], flush=True)
 
         # 3. catch-up: node B down while 100,000 decisions are written
