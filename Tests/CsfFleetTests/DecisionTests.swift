@@ -95,3 +95,16 @@ struct PushTests {
         #expect(FleetMembers(master: "", acceptsConfig: true).pushRefusal(from: "") != nil)
     }
 }
+
+struct PasswordFileTests {
+    @Test func aPasswordFileOthersCanReadIsRefused() throws {
+        let path = "/tmp/nftcsf-passfile-\(UInt32.random(in: 0...UInt32.max))"
+        defer { FileSystem.remove(path) }
+        try FileSystem.writeAtomically(path, "secret\nignored\n", mode: 0o644)
+        #expect(throws: FleetEndpoint.Problem.self) { try FleetEndpoint.readPassword(path) }
+        FileSystem.remove(path)
+        try FileSystem.writeAtomically(path, "secret\nignored\n", mode: 0o600)
+        #expect(try FleetEndpoint.readPassword(path) == "secret")
+        #expect(try FleetEndpoint.readPassword(path + ".missing") == nil, "no file: the database decides (trust, or it asks)")
+    }
+}
