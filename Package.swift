@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "csf", targets: ["csf"]),
         .executable(name: "lfd", targets: ["lfd"]),
         .executable(name: "csf-fleet", targets: ["csf-fleet"]),
+        .executable(name: "csf-ui", targets: ["csf-ui"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,10 @@ let package = Package(
         // Only the fleet service (csf-fleet) links these: csf and lfd stay free of SwiftNIO.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The web service (csf-ui) only: an HTTP server on SwiftNIO.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // lfd's counters, written in Prometheus's exposition format (no SwiftNIO: atomics and swift-metrics only).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Minimal C shims: only what Swift cannot call directly.
@@ -39,6 +44,7 @@ let package = Package(
         .target(name: "LfdService", dependencies: [
             "LfdCore", "CsfFirewall", "NftKernel", "CsfCompat", "CSys", "CCrypto", "CCurl", "CZlib",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // The fleet (issue 19): PostgreSQL through postgres-nio, in its own program so csf and lfd stay small.
@@ -47,11 +53,19 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "csf-fleet", dependencies: [
             "CsfFleet", "CsfFirewall", "CsfCompat",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/csf-fleet"),
+
+        // The web service (issue 18): unprivileged, on Hummingbird; lfd answers it on a local socket.
+        .executableTarget(name: "csf-ui", dependencies: [
+            "CsfCompat",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/csf-ui"),
 
         .executableTarget(name: "csf", dependencies: [
             "CsfFirewall", "CsfCompat",
@@ -76,7 +90,7 @@ let package = Package(
         // Test-only helper run as a child process inside a test's network namespace.
         .executableTarget(name: "NetlinkProbe", dependencies: ["NftKernel", "NftRuleset", "CsfCompat"],
                           path: "Tests/NetlinkProbe"),
-        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport", "csf", "csf-fleet", "lfd", "NetlinkProbe"],
+        .testTarget(name: "KernelTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport", "csf", "csf-fleet", "csf-ui", "lfd", "NetlinkProbe"],
                     exclude: ["Support"]),
     ]
 )

@@ -37,24 +37,28 @@ public struct Alerts: Sendable {
     }
 
     /// `to`/`from` replace LF_ALERT_TO/LF_ALERT_FROM when given.
-    public func send(_ template: String, _ values: [String: String], to: String? = nil, from: String? = nil) {
-        guard let message = message(template, values, to: to, from: from) else { return }
+    /// True when the mail was handed over, false when that failed; nil when there was nothing to send.
+    @discardableResult
+    public func send(_ template: String, _ values: [String: String], to: String? = nil, from: String? = nil) -> Bool? {
+        guard let message = message(template, values, to: to, from: from) else { return nil }
         let from = AlertTemplate.header("From", of: message), to = AlertTemplate.header("To", of: message)
         let smtp = config["LF_ALERT_SMTP"].trimmingWhitespace()
         if !smtp.isEmpty {
             if let error = SmtpClient.send(server: smtp, from: from, to: to, message: message) {
                 logger.error("*Error* alert via SMTP \(smtp) failed: \(error)")
+                return false
             }
-            return
+            return true
         }
         let sendmail = config["SENDMAIL"].trimmingWhitespace()
         guard !sendmail.isEmpty, FileSystem.isExecutableFile(sendmail) else {
             logger.error("*Error* SENDMAIL (\(sendmail)) is not executable; alert not sent")
-            return
+            return false
         }
         if case .exited(0) = Subprocess.run([sendmail, "-f", from, "-t"], input: message + "\n", timeout: 10, quiet: true) {
-            return
+            return true
         }
         logger.error("*Error* alert via \(sendmail) failed")
+        return false
     }
 }

@@ -78,12 +78,14 @@ final class FirewallActions: @unchecked Sendable {
 
     /// lfd's expiry pass (reference §6.8): lines of entries the kernel has already expired leave the files,
     /// DENY_TEMP_IP_LIMIT releases the oldest bans, each with csf's log line and UNBLOCK_REPORT.
-    func expire() {
-        guard let commands = blocker?.commands else { return }
+    /// Returns how many entries left each list ("deny", "allow") for the metrics.
+    @discardableResult
+    func expire() -> [(String, Int)] {
+        guard let commands = blocker?.commands else { return [] }
         let gone: [(kind: TempEntry.Kind, entry: TempEntry)]
         do { gone = try commands.expireTemporary() } catch {
             logger.error("*Error* expiring temporary entries: \(error.description)")
-            return
+            return []
         }
         let script = commands.config["UNBLOCK_REPORT"].trimmingWhitespace()
         for (kind, entry) in gone {
@@ -98,6 +100,8 @@ final class FirewallActions: @unchecked Sendable {
             if entry.ports.isEmpty { notify(.report(script: script, arguments: [entry.target.description])) }
             for p in entry.ports { notify(.report(script: script, arguments: [entry.target.description, String(p.port)])) }
         }
+        let denied = gone.filter { $0.kind == .deny }.count
+        return [("deny", denied), ("allow", gone.count - denied)].filter { $0.1 > 0 }
     }
 }
 
@@ -109,6 +113,8 @@ struct PendingBlocks {
         /// From the failure tracker (which forgets the address only once the block is in place).
         var tracked: Bool
         var attempts = 0
+        /// When the detection was made (monotonic), for the detection latency the metrics report.
+        var detectedAt = SystemTime.monotonic
         var inFlight = false
         var retryAt = 0.0
     }

@@ -37,6 +37,7 @@ extension LfdDaemon {
             run.count += 1
         }
         counts[run.path, default: 0] += run.count
+        for (path, count) in counts { metrics.linesRead(source: path, count) }
         let limit = max(1, config.int("LF_PARSE")) * 1000
         for (path, count) in counts {
             let before = linesSinceTick[path] ?? 0
@@ -89,6 +90,7 @@ extension LfdDaemon {
     /// The ignore decision, then counting. csf.rignore needs reverse DNS: a detection from an address not looked
     /// up yet waits for the resolver worker instead of holding up the loop.
     func consider(_ d: Detection, line: String, now: Int) {
+        metrics.detected(trigger: d.rule.trigger)
         if ignore.ignores(d.ip) {
             logger.info("\(d.rule.text) \(d.ip) - ignored")
             return
@@ -169,6 +171,7 @@ extension LfdDaemon {
 
     func process(_ logged: [LoggedPacket]) {
         let now = SystemTime.wallSeconds
+        if !logged.isEmpty { metrics.packetsRead(logged.count) }
         for p in logged {
             switch packets.record(p, now: now, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
             case .portScan(let block)?:
@@ -247,6 +250,8 @@ extension LfdDaemon {
                 // A failed block is kept and retried; anything else is final and the tracker may forget it.
                 guard let entry = pending.finished(key, outcome, now: SystemTime.monotonic) else { continue }
                 if outcome == .blocked {
+                    metrics.banned(trigger: entry.block.trigger, temporary: entry.block.seconds != nil,
+                                   latency: SystemTime.monotonic - entry.detectedAt)
                     board.banned(entry.block, target: key, now: now)
                     fleet.share(entry.block, message: entry.block.message(lookup.note))
                 }
@@ -259,6 +264,7 @@ extension LfdDaemon {
             case .remoteListFinished(let list, let outcome):
                 let loaded = outcome.loaded
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
+                metrics.remoteListRefreshed(list.description, entries: loaded ? outcome.entries : nil, now: Double(SystemTime.wallSeconds))
                 if outcome.filtersChanged {
                     let actions = self.actions
                     firewallWorker.submit { actions.restartFirewall(reason: "with \(list)'s new advanced filters") }

@@ -65,6 +65,11 @@ public final class LfdDaemon {
     let asn: AsnRefresh
     /// CLUSTER_DB: the fleet follower (csf-fleet) as lfd's child.
     let fleet: FleetChild
+    /// METRICS: lfd's counters, the socket scrapes arrive on, and what a scrape reads besides.
+    let metrics: LfdMetrics
+    var metricsSocket: MetricsSocket?
+    let listSizes: ListSizes
+    let metricsKernel = NftablesKernel()
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -105,10 +110,13 @@ public final class LfdDaemon {
         let alertsBox = AlertsBox()
         let notifyWorker = Worker(name: "notify", capacity: 10_000)
         self.notifyWorker = notifyWorker
+        let metrics = LfdMetrics()
+        self.metrics = metrics
+        self.listSizes = ListSizes(paths: paths)
         self.alerts = Alerts(paths: paths, config: CsfConfig(), logger: logger)
         let notify: @Sendable (Notice) -> Void = { notice in
             let alerts = alertsBox.current
-            let queued = notifyWorker.submit { Self.deliver(notice, alerts: alerts) }
+            let queued = notifyWorker.submit { Self.deliver(notice, alerts: alerts, metrics: metrics) }
             if !queued { alerts?.logger.error("*Error* too many alerts waiting; one was dropped") }
         }
         self.alertsBox = alertsBox
@@ -187,6 +195,8 @@ public final class LfdDaemon {
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
             let accountIndex = fds.count
             if accountWatch.fd >= 0 { fds.append(pollfd(fd: accountWatch.fd, events: Int16(POLLIN), revents: 0)) }
+            let metricsIndex = fds.count
+            if let metricsSocket { fds.append(pollfd(fd: metricsSocket.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
             let wake = min(lastTick + tickEvery, accountWatch.due ?? .infinity)
             let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((wake - SystemTime.monotonic) * 1000))
@@ -203,6 +213,7 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
+            if let metricsSocket, fds.count > metricsIndex, fds[metricsIndex].revents != 0 { metricsSocket.serve(renderMetrics) }
             accountWatch.poll(now: SystemTime.monotonic, readable: fds.count > accountIndex && fds[accountIndex].revents != 0)
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {
@@ -224,6 +235,7 @@ public final class LfdDaemon {
         dynDns.stop()
         asn.stop()
         fleet.stop()
+        metricsSocket?.shutdown()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
     }
@@ -280,6 +292,7 @@ public final class LfdDaemon {
         lookup = IPLookup(config: config, paths: paths)
         ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
         configureRemoteLists(config, initial: initial)
+        configureMetrics(config)
         rignore.reset(entries: ListReader.read(paths.etc("csf.rignore")).lines.map(\.token))
         let settings = FailureTracker.Settings(config: config)
         if initial { tracker = FailureTracker(settings: settings) } else { tracker.update(settings) }
@@ -455,6 +468,7 @@ public final class LfdDaemon {
         linesSinceTick.removeAll(keepingCapacity: true)
         savePositions()
         publishStatus()
+        writeMetricsTextfile()
         if TextFile.exists(Firewall.restartRequest(paths)) {
             FileSystem.remove(Firewall.restartRequest(paths))
             let actions = self.actions
@@ -485,7 +499,11 @@ public final class LfdDaemon {
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox
-            if !firewallWorker.submit({ actions.expire(); mailbox.post(.expiryFinished) }) { expiryInFlight = false }
+            let metrics = self.metrics
+            if !firewallWorker.submit({
+                for (kind, count) in actions.expire() { metrics.unbanned(kind: kind, count: count) }
+                mailbox.post(.expiryFinished)
+            }) { expiryInFlight = false }
         }
     }
 
@@ -554,10 +572,10 @@ public final class LfdDaemon {
     }
 
     /// Carries out a notice on the notify worker.
-    static func deliver(_ notice: Notice, alerts: Alerts?) {
+    static func deliver(_ notice: Notice, alerts: Alerts?, metrics: LfdMetrics? = nil) {
         switch notice {
         case .alert(let template, let values):
-            alerts?.send(template, values)
+            if let sent = alerts?.send(template, values) { metrics?.alert(sent: sent) }
         case .mail(let template, var values, var to, let from, let abuseOf):
             if let ip = abuseOf {
                 let contacts = AbuseContact.lookup(ip)
@@ -566,7 +584,7 @@ public final class LfdDaemon {
                     values["abuseip"] = AbuseContact.note(ip, contacts)
                 }
             }
-            alerts?.send(template, values, to: to, from: from)
+            if let sent = alerts?.send(template, values, to: to, from: from) { metrics?.alert(sent: sent) }
         case .report(let script, let arguments):
             guard FileSystem.isExecutableFile(script) else { return }
             // Detached and killed after 10 seconds, as csf runs them (reference §6.10).

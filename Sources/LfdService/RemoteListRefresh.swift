@@ -82,6 +82,8 @@ final class RemoteListLoader: @unchecked Sendable {
     struct Outcome: Sendable, Equatable {
         var loaded: Bool
         var filtersChanged = false
+        /// What the list held when it loaded (for the metrics).
+        var entries = 0
     }
 
     func refresh(_ source: RemoteList.Source) -> Outcome {
@@ -90,7 +92,7 @@ final class RemoteListLoader: @unchecked Sendable {
         let oldFilters = source.list.takesFilters ? RemoteList.cachedFeed(source.list, paths: paths).filters.map(\.text) : []
         // The body, the parsed list and the cache text are gone before the kernel load: only the ranges stay.
         guard let (entries, ranges, filters) = downloadAndCache(source, settings) else { return Outcome(loaded: false) }
-        let outcome = Outcome(loaded: true, filtersChanged: filters.map(\.text) != oldFilters)
+        let outcome = Outcome(loaded: true, filtersChanged: filters.map(\.text) != oldFilters, entries: entries)
         let loading = SystemTime.monotonic
         do {
             if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }

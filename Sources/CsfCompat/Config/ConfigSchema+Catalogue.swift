@@ -433,6 +433,11 @@ extension ConfigSchema {
         KeySpec("LF_QUEUE_COMMAND", .text, default: "", section: additionsSection),
         KeySpec("CLUSTER_DB", .databaseURL, default: "", section: additionsSection),
         KeySpec("CLUSTER_DB_PASSFILE", .text, default: "/etc/csf/cluster.pass", section: additionsSection),
+        KeySpec("METRICS", .bool, default: "0", section: additionsSection),
+        KeySpec("METRICS_IP", .address, default: "127.0.0.1", section: additionsSection),
+        KeySpec("METRICS_PORT", .port, default: "9386", section: additionsSection),
+        KeySpec("METRICS_TEXTFILE", .text, default: "", section: additionsSection),
+        KeySpec("UI_RUNAS", .text, default: "nobody", section: additionsSection),
     ]
 
     /// Keys read by csf on control-panel installs or derived internally; accepted without a warning.

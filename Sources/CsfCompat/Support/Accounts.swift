@@ -23,6 +23,12 @@ public enum Accounts {
         return pw.pointee.pw_uid
     }
 
+    /// The account's login group (its passwd entry's gid); nil when there is no such account.
+    public static func primaryGroup(of name: String) -> UInt32? {
+        guard isPlausibleName(name), let pw = getpwnam(name) else { return nil }
+        return pw.pointee.pw_gid
+    }
+
     /// Reentrant: lfd's watch threads ask at the same time.
     public static func name(ofUID uid: UInt32) -> String? {
         var entry = passwd()

@@ -21,6 +21,8 @@ public struct CsfPaths: Sendable {
     public var etcDir: String { path("/etc/csf") }
     public var libDir: String { path("/var/lib/csf") }
     public var lfdLog: String { path("/var/log/lfd.log") }
+    /// Where lfd answers metrics requests (csf-ui reads it); its directory is searchable by UI_RUNAS.
+    public var metricsSocket: String { path("/run/csf/lfd.metrics.sock") }
     public var usrLocalCsfBin: String { path("/usr/local/csf/bin") }
     public var resolvConf: String { path("/etc/resolv.conf") }
 

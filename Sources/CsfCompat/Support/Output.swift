@@ -8,4 +8,10 @@ public enum Output {
         let text = line + "\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
     }
+
+    /// A line on stdout, written at once: a service's lines reach its log while it runs.
+    public static func out(_ line: String) {
+        let text = line + "\n"
+        _ = text.withCString { write(1, $0, strlen($0)) }
+    }
 }

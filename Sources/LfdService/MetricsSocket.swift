@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSys
+import CsfCompat
+
+/// The local socket lfd answers metrics on: a client connects and reads the exposition text until lfd closes.
+/// There is no request to parse, so nothing a client sends can steer lfd. The socket is mode 0660, owned by
+/// root and UI_RUNAS's group, in a directory only root writes: the unprivileged web service (csf-ui) reads it,
+/// other local accounts cannot.
+final class MetricsSocket {
+    let fd: Int32
+    let path: String
+
+    /// Binds the socket, replacing a stale one; nil (with the reason) when it cannot be made.
+    static func open(path: String, group: UInt32?) -> Result<MetricsSocket, CsfError> {
+        let dir = FileSystem.dirname(path)
+        do { try FileSystem.makeDirectories(dir) } catch { return .failure(error) }
+        chmod(dir, 0o755)
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { return .failure(.io(path: path, reason: String(cString: strerror(errno)))) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd)
+            return .failure(.io(path: path, reason: "path too long for a Unix socket"))
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        // Created 0600 (umask), then opened to the group: never a moment when any account could connect.
+        let oldMask = umask(0o177)
+        let bound = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        umask(oldMask)
+        guard bound == 0, listen(fd, 16) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            return .failure(.io(path: path, reason: message))
+        }
+        if let group, chown(path, 0, group) == 0 { chmod(path, 0o660) }
+        return .success(MetricsSocket(fd: fd, path: path))
+    }
+
+    private init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Answers every waiting client with `render()`'s text. A client that does not read within two seconds
+    /// is dropped rather than allowed to hold the loop.
+    func serve(_ render: () -> [UInt8]) {
+        while true {
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let text = render()
+            text.withUnsafeBytes { raw in
+                var sent = 0
+                while sent < raw.count {
+                    let n = send(client, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                    if n <= 0 { break }
+                    sent += n
+                }
+            }
+            close(client)
+        }
+    }
+
+    func shutdown() {
+        close(fd)
+        unlink(path)
+    }
+}
