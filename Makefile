@@ -34,8 +34,8 @@ DEB      := dist/nftcsf_$(VERSION)_$(ARCH).deb
 all: build
 
 build:
-	@# Our three programs only: a plain build would also build the example programs of SwiftNIO's packages.
-	for p in csf lfd csf-fleet; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
+	@# Our four programs only: a plain build would also build the example programs of SwiftNIO's packages.
+	for p in csf lfd csf-fleet csf-ui; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
 
 # NOBUILD=1 installs the binaries already in .build/release (the tests do: a nested swift build would wait on
 # the running test's lock on .build).
@@ -48,6 +48,7 @@ install: $(if $(NOBUILD),,build)
 	install -m 0755 -s $(BUILD)/csf $(DESTDIR)$(SBINDIR)/csf
 	install -m 0755 -s $(BUILD)/lfd $(DESTDIR)$(SBINDIR)/lfd
 	install -m 0755 -s $(BUILD)/csf-fleet $(DESTDIR)$(SBINDIR)/csf-fleet
+	install -m 0755 -s $(BUILD)/csf-ui $(DESTDIR)$(SBINDIR)/csf-ui
 	@# An admin's configuration and lists are never overwritten.
 	@for f in compat/etc/csf/*; do \
 		[ -f "$$f" ] || continue; \
@@ -64,11 +65,12 @@ install: $(if $(NOBUILD),,build)
 	@# csf --profile apply NAME (an existing csf installation's /usr/local/csf/profiles are read too).
 	install -d $(DESTDIR)$(PROFILEDIR)
 	install -m 0644 compat/profiles/*.conf $(DESTDIR)$(PROFILEDIR)/
-	install -m 0644 compat/systemd/csf.service compat/systemd/lfd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 compat/systemd/csf.service compat/systemd/lfd.service compat/systemd/csf-ui.service $(DESTDIR)$(UNITDIR)/
 	install -m 0644 compat/logrotate/lfd $(DESTDIR)$(ROTATE)/lfd
 	gzip -9n -c compat/man/csf.8 > $(DESTDIR)$(MANDIR)/csf.8.gz
 	gzip -9n -c compat/man/lfd.8 > $(DESTDIR)$(MANDIR)/lfd.8.gz
 	gzip -9n -c compat/man/csf-fleet.8 > $(DESTDIR)$(MANDIR)/csf-fleet.8.gz
+	gzip -9n -c compat/man/csf-ui.8 > $(DESTDIR)$(MANDIR)/csf-ui.8.gz
 	install -m 0644 packaging/debian/copyright $(DESTDIR)$(DOCDIR)/copyright
 	gzip -9n -c packaging/debian/changelog > $(DESTDIR)$(DOCDIR)/changelog.gz
 	@# bash-completion files are sourced, not run: no #! line.
@@ -82,9 +84,9 @@ install: $(if $(NOBUILD),,build)
 uninstall:
 	@# The firewall goes first, while csf is still there; a staging tree (DESTDIR) has no firewall.
 	@if [ -z "$(DESTDIR)" ] && [ -x $(SBINDIR)/csf ]; then $(SBINDIR)/csf --stop || true; fi
-	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd $(DESTDIR)$(SBINDIR)/csf-fleet
-	rm -f $(DESTDIR)$(UNITDIR)/csf.service $(DESTDIR)$(UNITDIR)/lfd.service $(DESTDIR)$(ROTATE)/lfd
-	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz $(DESTDIR)$(MANDIR)/csf-fleet.8.gz
+	rm -f $(DESTDIR)$(SBINDIR)/csf $(DESTDIR)$(SBINDIR)/lfd $(DESTDIR)$(SBINDIR)/csf-fleet $(DESTDIR)$(SBINDIR)/csf-ui
+	rm -f $(DESTDIR)$(UNITDIR)/csf.service $(DESTDIR)$(UNITDIR)/lfd.service $(DESTDIR)$(UNITDIR)/csf-ui.service $(DESTDIR)$(ROTATE)/lfd
+	rm -f $(DESTDIR)$(MANDIR)/csf.8.gz $(DESTDIR)$(MANDIR)/lfd.8.gz $(DESTDIR)$(MANDIR)/csf-fleet.8.gz $(DESTDIR)$(MANDIR)/csf-ui.8.gz
 	rm -f $(DESTDIR)$(BASHDIR)/csf $(DESTDIR)$(BASHDIR)/lfd $(DESTDIR)$(ZSHDIR)/_csf $(DESTDIR)$(ZSHDIR)/_lfd \
 		$(DESTDIR)$(FISHDIR)/csf.fish $(DESTDIR)$(FISHDIR)/lfd.fish
 	rm -rf $(DESTDIR)$(PREFIX)/share/nftcsf $(DESTDIR)$(DOCDIR)

@@ -26,8 +26,8 @@ struct PackagingTests {
         try "TCP_IN = \"2222\"\n".write(toFile: root + "/etc/csf/csf.conf", atomically: true, encoding: .utf8)
         var r = try make("install", "DESTDIR=\(root)")
         #expect(r.status == 0, "\(r.stderr)")
-        for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/sbin/csf-fleet", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
-                  "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz", "usr/share/man/man8/csf-fleet.8.gz",
+        for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/sbin/csf-fleet", "usr/sbin/csf-ui", "usr/lib/systemd/system/csf-ui.service", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
+                  "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz", "usr/share/man/man8/csf-fleet.8.gz", "usr/share/man/man8/csf-ui.8.gz",
                   "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
                   "etc/csf/tpl/alert.txt", "etc/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny",
                   "usr/share/doc/nftcsf/copyright", "usr/share/doc/nftcsf/changelog.gz",
