@@ -24,11 +24,13 @@ public final class FleetFollower: @unchecked Sendable {
     let shares: ShareQueue
     /// Rows fetched per query while catching up.
     static let batch = 10_000
+    public let metrics: FleetMetrics
 
     public init(endpoint: FleetEndpoint, members: FleetMembers, applier: FleetApplier, paths: CsfPaths, version: String,
                 shares: ShareQueue = ShareQueue(), logger: Logger, log: @escaping @Sendable (String) -> Void,
                 ignoreChanged: @escaping @Sendable () -> Void) {
         self.shares = shares
+        self.metrics = FleetMetrics(paths: paths)
         self.endpoint = endpoint
         self.members = members
         self.applier = applier
@@ -73,6 +75,8 @@ public final class FleetFollower: @unchecked Sendable {
                 if !wasDown { log("*Error* Fleet: \(describe(error)); local bans keep working, retrying") }
                 wasDown = true
             }
+            metrics.position(behind: 0, connected: false)
+            metrics.write()
             try? await Task.sleep(for: .seconds(pause))
             pause = min(pause * 2, 30)
         }
@@ -165,6 +169,15 @@ public final class FleetFollower: @unchecked Sendable {
     /// The row as a decision this node will act on: not its own, from a trusted node, every field valid.
     func accepted(_ row: Decision) -> Decision? {
         guard row.origin != me else { return nil }
+        metrics.count(.received)
+        guard let d = trusted(row) else {
+            metrics.count(.refused)
+            return nil
+        }
+        return d
+    }
+
+    private func trusted(_ row: Decision) -> Decision? {
         if row.action.isPush, let why = members.pushRefusal(from: row.origin) {
             log("*WARNING* Fleet: configuration request \(row.id) from \(shown(row.origin)) refused: \(why)")
             return nil
@@ -187,6 +200,7 @@ public final class FleetFollower: @unchecked Sendable {
         if case .busy(let why) = outcomes.first, let first = denies.first { throw Busy(id: first.id, why: why) }
         var added = 0
         for (d, outcome) in zip(denies, outcomes) {
+            metrics.tally(outcome)
             if case .applied = outcome { added += 1 }
             if denies.count <= 20 || !(outcome == .applied([])) { report(d, outcome) }
         }
@@ -217,6 +231,7 @@ public final class FleetFollower: @unchecked Sendable {
     func handle(_ d: Decision, _ store: FleetStore) async throws {
         let outcome = applier.apply(d)
         if case .busy(let why) = outcome { throw Busy(id: d.id, why: why) }
+        metrics.tally(outcome)
         guard case .reply(let text) = outcome else { return report(d, outcome) }
         if d.action == .ping { log("Cluster member \(shown(d.origin)) said PING!") }
         try await store.reply(to: d.id, text)
@@ -244,7 +259,10 @@ public final class FleetFollower: @unchecked Sendable {
         var pruned = 0
         while true {
             try await Task.sleep(for: .seconds(5))
-            try await store.heartbeat(applied: lastApplied())
+            let applied = lastApplied()
+            try await store.heartbeat(applied: applied)
+            metrics.position(behind: try await store.newestID() - applied, connected: true)
+            metrics.write()
             pruned += 5
             if pruned >= 3600 {
                 pruned = 0

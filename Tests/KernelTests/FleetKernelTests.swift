@@ -89,7 +89,7 @@ struct FleetKernelTests {
 
     @Test func aBanOnOneNodeDropsThePeerOnEveryOtherNode() throws {
         // node_c takes decisions from node_a only; 203.0.113.9 is in its csf.allow.
-        let fleet = try FleetLab(nodes: 3, perNode: [2: ["CLUSTER_RECVFROM": "node_a"]])
+        let fleet = try FleetLab(nodes: 3, perNode: [2: ["CLUSTER_RECVFROM": "node_a", "METRICS": "1"]])
         let (a, b, c) = (fleet.nodes[0], fleet.nodes[1], fleet.nodes[2])
         try c.write("csf.allow", "203.0.113.9 # a partner\n")
         for i in 0..<3 { try fleet.start(i) }
@@ -134,6 +134,25 @@ struct FleetKernelTests {
                                   database: "fleet", user: "node_b")
         #expect(try fleet.db.sql("SELECT origin FROM nftcsf_decisions WHERE id = \(id)", database: "fleet") == "node_b")
         #expect(try eventually(within: 3) { c.lfdLog.contains("decision \(id) from node_b refused: not in CLUSTER_RECVFROM") })
+        // node_c's metrics (lfd's socket) carry its follower's counters: 3 applied (deny, removal, temp ban),
+        // 4 refused (node_b twice, the partner, node_c itself), nothing left behind.
+        var scraped = ""
+        #expect(try eventually(within: 15, every: 0.5) {
+            scraped = try Shell.run(["python3", "-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); b = b''
+            while True:
+                d = s.recv(65536)
+                if not d: break
+                b += d
+            sys.stdout.write(b.decode())
+            """, c.root + "/run/csf/lfd.metrics.sock"]).stdout
+            return MetricsKernelTests.value(scraped, "nftcsf_fleet_lag_decisions") == 0
+                && MetricsKernelTests.value(scraped, "nftcsf_fleet_decisions_total{result=\"refused\"}") == 4
+        }, "\(scraped)")
+        #expect(MetricsKernelTests.value(scraped, "nftcsf_fleet_decisions_total{result=\"applied\"}") == 3, "\(scraped)")
+        #expect(MetricsKernelTests.value(scraped, "nftcsf_fleet_decisions_total{result=\"received\"}") == 7, "\(scraped)")
+        #expect(MetricsKernelTests.value(scraped, "nftcsf_fleet_connected") == 1)
         // Nor delete what others wrote.
         #expect(throws: (any Error).self) { try fleet.db.sql("DELETE FROM nftcsf_decisions", database: "fleet", user: "node_b") }
 
