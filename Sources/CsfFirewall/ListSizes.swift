@@ -39,7 +39,9 @@ public final class ListSizes {
         return n
     }
 
+    /// memchr finds each line's end: a million-line csf.deny is counted in milliseconds.
     static func countEntries(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = b.baseAddress else { return 0 }
         var n = 0, i = 0
         while i < b.count {
             var j = i
@@ -48,8 +50,8 @@ public final class ListSizes {
                !Self.isInclude(b, at: j) {
                 n += 1
             }
-            while j < b.count, b[j] != UInt8(ascii: "\n") { j += 1 }
-            i = j + 1
+            guard j < b.count, let nl = memchr(base + j, 0x0A, b.count - j) else { break }
+            i = base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
         }
         return n
     }

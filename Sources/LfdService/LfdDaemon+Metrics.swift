@@ -14,7 +14,10 @@ extension LfdDaemon {
         let account = config["UI_RUNAS"].trimmingWhitespace()
         let group = Accounts.primaryGroup(of: account)
         switch MetricsSocket.open(path: paths.metricsSocket, group: group) {
-        case .success(let socket): metricsSocket = socket
+        case .success(let socket):
+            metricsSocket = socket
+            // Counted now, so the first scrape does not wait for a million-line csf.deny.
+            _ = listSizes.counts()
         case .failure(let error): logger.error("*Error* METRICS: \(error.description)")
         }
     }
