@@ -4,7 +4,7 @@ import Glibc
 
 /// Reads lines from a descriptor on a thread of its own (a blocking read must not hold one of the few threads
 /// Swift's concurrency runs on).
-enum LineReader {
+public enum LineReader {
     private final class Job: @unchecked Sendable {
         let fd: Int32
         let onLine: @Sendable (Substring) -> Void
@@ -34,7 +34,7 @@ enum LineReader {
         }
     }
 
-    static func start(fd: Int32, onLine: @escaping @Sendable (Substring) -> Void, onEnd: @escaping @Sendable () -> Void) {
+    public static func start(fd: Int32, onLine: @escaping @Sendable (Substring) -> Void, onEnd: @escaping @Sendable () -> Void) {
         let job = Unmanaged.passRetained(Job(fd: fd, onLine: onLine, onEnd: onEnd)).toOpaque()
         var thread = pthread_t()
         pthread_create(&thread, nil, { arg in
