@@ -55,6 +55,12 @@ install: $(if $(NOBUILD),,build)
 		t=$(DESTDIR)$(ETCDIR)/$$(basename $$f); \
 		if [ -e "$$t" ]; then echo "kept $$t"; else install -m 0600 "$$f" "$$t"; fi; \
 	done
+	@# The messenger's pages (MESSENGER): read by lfd's messenger child as root before it drops to MESSENGER_USER.
+	install -d -m 0700 $(DESTDIR)$(ETCDIR)/messenger
+	@for f in compat/etc/csf/messenger/*; do \
+		t=$(DESTDIR)$(ETCDIR)/messenger/$$(basename $$f); \
+		[ -e "$$t" ] || install -m 0600 "$$f" "$$t"; \
+	done
 	@for f in compat/tpl/*; do \
 		t=$(DESTDIR)$(TPLDIR)/$$(basename $$f); \
 		[ -e "$$t" ] || install -m 0644 "$$f" "$$t"; \

@@ -116,6 +116,27 @@ public struct FirewallPolicy: Sendable {
     }
 
     public var portFloods: [PortFlood] = []
+
+    /// MESSENGER: new connections from listed (csf.deny) and temporarily banned sources to the `inbound` ports
+    /// are redirected to the local messenger servers, which tell the visitor why; everything else from them stays
+    /// dropped.
+    public struct Messenger: Sendable, Equatable {
+        public struct Service: Sendable, Equatable {
+            /// The local port the messenger server listens on.
+            public var port: UInt16
+            /// The ports a blocked source's connections are redirected from.
+            public var inbound: [PortRange]
+        }
+        public var html: Service?
+        public var text: Service?
+        public var permanent: Bool
+        public var temporary: Bool
+        public var rate: Rate
+        public var burst: Int
+        public var services: [Service] { [html, text].compactMap { $0 } }
+    }
+
+    public var messenger: Messenger?
     public var synFlood: SynFlood?
     public var connLimits: [ConnLimit] = []
     public var connLimitLogging = false

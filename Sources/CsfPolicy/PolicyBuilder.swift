@@ -178,6 +178,11 @@ public struct PolicyBuilder {
         for k in knocks where PortList.contains(p.ports4.tcpIn, k.port) && k.proto == .tcp {
             warn("PORTKNOCKING", "PORTKNOCKING port \(k.port) is also in TCP_IN, so it is open without knocking")
         }
+        if config.bool("MESSENGER") {
+            let (messenger, messengerDiags) = messenger(config)
+            p.messenger = messenger
+            diags += messengerDiags
+        }
         let group = config.int("NFLOG_GROUP")
         p.nflogGroup = group > 0 && group <= 65535 ? UInt16(group) : nil
         // lfd's packet checks only see what the firewall logs.
@@ -270,6 +275,38 @@ public struct PolicyBuilder {
         return (out, diags)
     }
 
+    /// MESSENGER: the HTML and TEXT servers' ports and what is redirected to them. As csf, it stays off when
+    /// MESSENGER_USER is missing or root, or an _IN list names more than 15 ports. MESSENGER_HTTPS is not served
+    /// yet: its _IN ports from blocked sources stay dropped, and --check says so.
+    private func messenger(_ config: CsfConfig) -> (FirewallPolicy.Messenger?, [Diagnostic]) {
+        var diags: [Diagnostic] = []
+        let user = config["MESSENGER_USER"].trimmingWhitespace()
+        guard let uid = accounts.uid(named: user), uid != 0 else {
+            return (nil, [config.diagnostic(.warning, "MESSENGER_USER", "MESSENGER_USER '\(user)' \(user == "root" ? "is root" : "does not exist"): the messenger stays off (a blocked source's connections are dropped)")])
+        }
+        func service(_ portKey: String, _ inKey: String) -> FirewallPolicy.Messenger.Service? {
+            let inbound = config.ports(inKey)
+            guard !inbound.isEmpty else { return nil }
+            guard inbound.count <= 15 else {
+                diags.append(config.diagnostic(.warning, inKey, "\(inKey) lists more than 15 ports; that messenger is off, as in csf"))
+                return nil
+            }
+            let port = config.int(portKey)
+            guard port > 0, port <= 65535 else { return nil }
+            return .init(port: UInt16(port), inbound: inbound)
+        }
+        guard let rate = config.rate("MESSENGER_RATE"), config.int("MESSENGER_BURST") > 0 else {
+            return (nil, [config.diagnostic(.error, "MESSENGER_RATE", "MESSENGER needs MESSENGER_RATE like \"100/s\" and a positive MESSENGER_BURST")])
+        }
+        let m = FirewallPolicy.Messenger(html: service("MESSENGER_HTML", "MESSENGER_HTML_IN"), text: service("MESSENGER_TEXT", "MESSENGER_TEXT_IN"),
+                                         permanent: config.bool("MESSENGER_PERM"), temporary: config.bool("MESSENGER_TEMP"),
+                                         rate: rate, burst: config.int("MESSENGER_BURST"))
+        if !config.ports("MESSENGER_HTTPS_IN").isEmpty {
+            diags.append(config.diagnostic(.warning, "MESSENGER_HTTPS_IN", "MESSENGER_HTTPS is not served by nftcsf yet: blocked sources' connections to MESSENGER_HTTPS_IN stay dropped (set it to \"\" to silence this)"))
+        }
+        return (m.services.isEmpty ? nil : m, diags)
+    }
+
     /// UDPFLOOD_LIMIT / _BURST / _ALLOWUSER (names or uids) / UDPFLOOD_LOGGING.
     private func udpFlood(_ config: CsfConfig) -> (FirewallPolicy.UdpFlood?, [Diagnostic]) {
         guard let rate = config.rate("UDPFLOOD_LIMIT"), config.int("UDPFLOOD_BURST") > 0 else {
@@ -321,7 +358,7 @@ public struct PolicyBuilder {
 
     /// Firewall settings csf honours that this version does not build yet: said out loud, never ignored silently.
     static let notYetImplemented = [
-        "USE_FTPHELPER", "MESSENGER",
+        "USE_FTPHELPER",
         "GLOBAL_DYNDNS", "DYNDNS", "SMTPAUTH_RESTRICT", "LFDSTART",
     ]
 

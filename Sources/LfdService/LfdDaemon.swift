@@ -65,6 +65,8 @@ public final class LfdDaemon {
     let asn: AsnRefresh
     /// CLUSTER_DB: the fleet follower (csf-fleet) as lfd's child.
     let fleet: FleetChild
+    /// MESSENGER: csf-ui --messenger as lfd's child.
+    let messenger: MessengerChild
     /// METRICS: lfd's counters, the socket scrapes arrive on, and what a scrape reads besides.
     let metrics: LfdMetrics
     var metricsSocket: MetricsSocket?
@@ -127,6 +129,7 @@ public final class LfdDaemon {
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
         self.asn = AsnRefresh(paths: paths, logger: logger)
         self.fleet = FleetChild(logger: logger)
+        self.messenger = MessengerChild(logger: logger)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }
@@ -235,6 +238,7 @@ public final class LfdDaemon {
         dynDns.stop()
         asn.stop()
         fleet.stop()
+        messenger.stop()
         metricsSocket?.shutdown()
         firewallWorker.shutdown(waitingUpTo: 3)
         notifyWorker.shutdown(waitingUpTo: 1)
@@ -361,6 +365,7 @@ public final class LfdDaemon {
         if hostPlan.entries.enabled { logger.info("(csf.dirwatch): \(hostPlan.entries.entries.count) entries") }
         hostWatch.configure(hostPlan)
         fleet.configure(config, now: SystemTime.monotonic)
+        messenger.configure(config, now: SystemTime.monotonic)
     }
 
     /// LF_DIRWATCH (csf.fignore), LF_DIRWATCH_FILE (csf.dirwatch), LF_INTEGRITY. A bad csf.fignore line is an
@@ -483,6 +488,7 @@ public final class LfdDaemon {
             firewallWorker.submit { actions.restartFirewallIfMissing() }
         }
         fleet.supervise(now: SystemTime.monotonic)
+        messenger.supervise(now: SystemTime.monotonic)
         checkConnections()
         checkLoad()
         checkSyslog()

@@ -114,6 +114,8 @@ public enum CsfTableLayout {
 
         public static func connLimit(_ family: IPAddress.Family, port: UInt16) -> String { "connlimit\(suffix(family))_\(port)" }
         public static func synFlood(_ family: IPAddress.Family) -> String { "synflood\(suffix(family))" }
+        /// MESSENGER_RATE's per-source budget.
+        public static func messenger(_ family: IPAddress.Family) -> String { "messenger\(suffix(family))" }
         /// NFLOG_GROUP's per-source budget.
         public static func nflog(_ family: IPAddress.Family) -> String { "nflog\(suffix(family))" }
 

@@ -150,6 +150,8 @@ public enum NftMatch: Sendable {
     case ctMark(mask: UInt32, set: String, negated: Bool)
     /// `ct direction original`: the packet travels as the connection's first packet did (true), or is a reply.
     case ctDirectionOriginal(Bool)
+    /// `ct status dnat`: the connection's destination was rewritten here (a REDIRECT or DNAT in prerouting).
+    case ctStatusDnat
     case icmpType(IPAddress.Family, [String])
     case tcpFlags(mask: NftTcpFlags, equals: NftTcpFlags, negated: Bool)
     case skuid(UInt32)

@@ -118,6 +118,7 @@ public struct NftRenderer {
         case .ctMark(let mask, let set, let negated):
             return "ct mark & \(ConnectionMark.hex(mask)) \(negated ? "!=" : "==") @\(try identifier(set))"
         case .ctDirectionOriginal(let original): return "ct direction \(original ? "original" : "reply")"
+        case .ctStatusDnat: return "ct status dnat"
         case .ctState(let states):
             guard !states.isEmpty else { throw RenderError(description: "empty ct state match") }
             return "ct state \(states.map(\.rawValue).joined(separator: ","))"

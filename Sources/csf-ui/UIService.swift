@@ -14,15 +14,15 @@ enum UIService {
         var metricsSocket: String
     }
 
-    enum Start { case exit(Int32), serve(Settings) }
+    enum Start { case exit(Int32), serve(Settings), messenger(MessengerService.Settings) }
 
     static func prepare(arguments: [String]) -> Start {
         if arguments == ["--version"] || arguments == ["-v"] {
             Output.out("csf-ui: nftcsf \(NftcsfVersion.string)")
             return .exit(0)
         }
-        guard arguments.isEmpty else {
-            Output.err("usage: csf-ui   (settings come from csf.conf: METRICS, METRICS_IP, METRICS_PORT, UI_RUNAS)")
+        guard arguments.isEmpty || arguments == ["--messenger"] else {
+            Output.err("usage: csf-ui [--messenger]   (settings come from csf.conf: METRICS, METRICS_IP, METRICS_PORT, UI_RUNAS; MESSENGER_*)")
             return .exit(2)
         }
         let paths = CsfPaths.fromEnvironment()
@@ -30,6 +30,13 @@ enum UIService {
         if let error = diagnostics.first(where: { $0.severity == .error }) {
             Output.err("csf-ui: \(error)")
             return .exit(1)
+        }
+        if arguments == ["--messenger"] {
+            guard config.bool("MESSENGER") else {
+                Output.err("csf-ui: MESSENGER is 0 in \(paths.config); nothing to serve")
+                return .exit(1)
+            }
+            return MessengerService.prepare(paths: paths, config: config)
         }
         guard config.bool("METRICS") else {
             Output.err("csf-ui: METRICS is 0 in \(paths.config); nothing to serve")

@@ -12,4 +12,6 @@ case .exit(let code):
     exit(code)
 case .serve(let settings):
     exit(await UIService.serve(settings))
+case .messenger(let settings):
+    exit(await MessengerService.serve(settings))
 }

@@ -25,6 +25,7 @@ extension RulesetCompiler {
         }
         // csf accepts lo after LOCALINPUT, which lo never enters: the same verdicts, one compare earlier.
         chain.add(NftRule([.iifLoopback], [], .accept, comment: "loopback"))
+        chain.rules += messengerAccept()
         if establishedFastPath {
             chain.add(NftRule([.ctState([.established, .related])], [], .jump(C.establishedIn), comment: "LF_SPI: established traffic"))
         }

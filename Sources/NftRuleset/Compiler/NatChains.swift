@@ -6,6 +6,7 @@ extension RulesetCompiler {
         var pre = NftChain(name: C.natPrerouting, base: .init(kind: .nat, hook: .prerouting, priority: "dstnat", policy: nil))
         var post = NftChain(name: C.natPostrouting, base: .init(kind: .nat, hook: .postrouting, priority: "srcnat", policy: nil))
         var out = NftChain(name: C.natOutput, base: .init(kind: .nat, hook: .output, priority: "-100", policy: nil))
+        pre.rules += messengerRedirects()
         for r in policy.redirects {
             switch r.action {
             case .redirect(let dest, let from, let to):

@@ -18,6 +18,7 @@ extension RulesetCompiler {
                 }
             }
         }
+        chain.rules += messengerReplies()
         let same = policy.ethIn == policy.ethIn6
         chain.rules += bothFamilies({ f, fm in
             NftRule(fm + ethOut(scope(f)), [], .jump(C.localOutput), comment: "csf allow/deny lists")

@@ -46,6 +46,13 @@ extension RulesetCompiler {
                       defaultTimeout: max(60, refill + 1))
             }
         }
+        if let m = policy.messenger {
+            let refill = Int((Double(m.burst) / m.rate.perSecond).rounded(.up))
+            for family in families {
+                meter(S.messenger(family), family, timeout: true, comment: "MESSENGER_RATE: one \(m.rate) bucket per source",
+                      defaultTimeout: max(60, refill + 1))
+            }
+        }
         if policy.nflogGroup != nil {
             let refill = Int((Double(Self.nflogBurst) / Self.nflogRate.perSecond).rounded(.up))
             for family in families {

@@ -453,6 +453,45 @@ def pty_run(password, argv):
     return os.waitstatus_to_exitcode(status)
 
 
+def fetch(host, port, request, timeout):
+    """Connects, sends `request` (if any), reads until the server closes; the bytes, or None."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((host, port))
+        if request:
+            s.sendall(request)
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out
+            out += d
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+def fetch_many(host, port, request, timeout, count):
+    """`count` connections at once, each sending `request` and reading to the end: prints the first answer and,
+    on stderr, how many answers arrived. Exit 0 when every connection got one."""
+    import threading
+    answers = [None] * count
+    def one(i):
+        answers[i] = fetch(host, port, request, timeout)
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = [a for a in answers if a]
+    print(f"{len(got)} of {count} answered", file=sys.stderr)
+    if got:
+        sys.stdout.write(got[0].decode(errors="replace"))
+    return 0 if len(got) == count else 1
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -496,6 +535,11 @@ def main(argv):
         return proc_events_exec(argv[2:])
     if cmd == "pty-run":
         return pty_run(argv[2], argv[3:])
+    if cmd == "http-get":
+        request = f"GET {argv[5] if len(argv) > 5 else '/'} HTTP/1.0\r\nHost: {argv[2]}\r\n\r\n".encode()
+        return fetch_many(argv[2], int(argv[3]), request, float(argv[4]), int(argv[6]) if len(argv) > 6 else 1)
+    if cmd == "read-tcp":
+        return fetch_many(argv[2], int(argv[3]), b"", float(argv[4]), 1)
     if cmd == "connected-hold":
         return connected_hold(float(argv[2]))
     print("unknown command", file=sys.stderr)

@@ -1,0 +1,93 @@
+import CsfCompat
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The HTML messenger: SwiftNIO's HTTP/1 parser, then one answer per connection and the connection closed, as
+/// csf's messenger did (a blocked visitor holds nothing open). An image of the messenger directory by its exact
+/// name, anything else the block page with status 403 (csf's). Nothing of the request reaches the page but the
+/// client's address; a request that is not done within `idleSeconds` is dropped.
+enum HtmlServer {
+    static func imageType(_ name: String) -> String? {
+        if name.hasSuffix(".png") { return "image/png" }
+        if name.hasSuffix(".gif") { return "image/gif" }
+        if name.hasSuffix(".jpg") { return "image/jpeg" }
+        return nil
+    }
+
+    struct Pages: Sendable {
+        let page: MessengerTemplate
+        let images: [String: [UInt8]]
+        let hostname: String
+    }
+
+    static func bind(host: String, port: Int, pages: Pages, idleSeconds: Int64) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    try ops.addHandler(IdleStateHandler(allTimeout: .seconds(idleSeconds)))
+                    try ops.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try ops.addHandler(HtmlHandler(pages: pages))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+}
+
+final class HtmlHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let pages: HtmlServer.Pages
+    private var path = ""
+    private var answered = false
+
+    init(pages: HtmlServer.Pages) { self.pages = pages }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): path = head.uri
+        case .body: break
+        case .end: answer(context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) }
+    }
+
+    private func answer(_ context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
+        let name = path.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? ""
+        var headers = HTTPHeaders([("Cache-Control", "no-store"), ("Connection", "close")])
+        let status: HTTPResponseStatus
+        var body = context.channel.allocator.buffer(capacity: 1024)
+        if let image = pages.images[name], let type = HtmlServer.imageType(name) {
+            status = .ok
+            headers.add(name: "Content-Type", value: type)
+            body.writeBytes(image)
+        } else {
+            status = .forbidden
+            headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
+            headers.add(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+            let peer = MessengerAddress.text(context.remoteAddress)
+            body.writeString(pages.page.fill(address: peer, hostname: pages.hostname, html: true))
+        }
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+enum MessengerAddress {
+    /// An IPv4 client on the dual-stack socket appears as ::ffff:a.b.c.d; the page shows a.b.c.d.
+    static func text(_ a: SocketAddress?) -> String {
+        guard let ip = a?.ipAddress else { return "unknown" }
+        return ip.hasPrefix("::ffff:") && ip.contains(".") ? String(ip.dropFirst(7)) : ip
+    }
+}

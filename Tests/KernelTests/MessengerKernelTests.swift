@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import CsfTestSupport
+
+/// Issue 18's messenger: a blocked source's web and FTP connections are redirected by set membership to lfd's
+/// messenger child, which tells it why; every other port stays dropped and nobody else is affected.
+@Suite(.serialized, .enabled(if: NetLab.available, "needs root and iproute2"))
+struct MessengerKernelTests {
+    func httpGet(_ lab: NetLab, from peer: NetLab.Peer, port: Int = 80, path: String = "/", count: Int = 1) throws -> Shell.Result {
+        try lab.peerRun(peer, ["http-get", peer.fwV4, String(port), "3", path, String(count)])
+    }
+
+    @Test func aBlockedPeerIsToldWhyOnItsWebAndFtpPortsAndDroppedElsewhere() throws {
+        let lab = try NetLab(peers: 3)
+        defer { lab.stopLfd() }
+        let (p1, p2, p3) = (lab.peers[0], lab.peers[1], lab.peers[2])
+        try lab.setConfig(["TCP_IN": "21,22,80", "MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_HTTPS_IN": "",
+                           "LF_PARSE": "1", "SSHD_LOG": lab.root + "/auth.log", "LF_SSHD": "3", "LF_SSHD_PERM": "300",
+                           "LF_HTACCESS": "0", "LF_MODSEC": "0", "LF_POP3D": "0", "LF_IMAPD": "0", "LF_FTPD": "0", "LF_SMTPAUTH": "0",
+                           "LF_EXIMSYNTAX": "0", "LF_BIND": "0", "LF_SUHOSIN": "0", "LF_WEBMIN": "0"])
+        try "".write(toFile: lab.root + "/auth.log", atomically: true, encoding: .utf8)
+        // A template the test can recognise, and an image the page may use.
+        try lab.write("messenger/index.html", "<html><body><p>blocked: <b>[IPADDRESS]</b> on [HOSTNAME]</p><img src=\"/logo.png\"></body></html>\n")
+        try Data([0x89, 0x50, 0x4E, 0x47, 1, 2, 3]).write(to: URL(fileURLWithPath: lab.etc + "/messenger/logo.png"))
+        try lab.serve(in: lab.fw, tcp: [21, 22, 80], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.csf("-d", p1.v4, "messenger test").status == 0)
+        let r = try lab.lfd()
+        #expect(r.status == 0, "\(r)")
+        #expect(try eventually(within: 5) { lab.lfdLog.contains("Messenger: serving blocked visitors as nobody") }, "\(lab.lfdLog)")
+
+        // The blocked peer: the page on 80 (csf's 403), the text on 21, and port 22 still dropped.
+        var page = Shell.Result(status: 1, stdout: "", stderr: "")
+        #expect(try eventually(within: 5) { page = try httpGet(lab, from: p1); return page.status == 0 },
+                "\(page)\n\((try? Shell.run(["ip", "netns", "exec", lab.fw, "ss", "-ltnp"]).stdout) ?? "")\n\(lab.ruleset)")
+        #expect(page.stdout.hasPrefix("HTTP/1.1 403") && page.stdout.contains("blocked: <b>\(p1.v4)</b> on "), "\(page.stdout)")
+        #expect(page.stdout.lowercased().contains("content-security-policy: default-src 'none'"), "\(page.stdout)")
+        let image = try httpGet(lab, from: p1, path: "/logo.png")
+        #expect(image.stdout.hasPrefix("HTTP/1.1 200") && image.stdout.contains("image/png"), "\(image.stdout)")
+        let text = try lab.peerRun(p1, ["read-tcp", p1.fwV4, "21", "3"])
+        #expect(text.status == 0 && text.stdout.contains("blocking connections from your IP address, \(p1.v4).") && !text.stdout.contains("\n "), "\(text)")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "every other port stays dropped")
+        #expect(try !lab.tcpOpen(from: p1, port: 8888, timeout: 0.5))
+
+        // Nobody else meets the messenger: p3 reaches the real servers, and not the messenger's own port.
+        #expect(try lab.tcpOpen(from: p3, port: 80))
+        #expect(try !httpGet(lab, from: p3).stdout.contains("blocked:"))
+        #expect(try !lab.tcpOpen(from: p3, port: 8888, timeout: 0.5), "only redirected connections reach the messenger")
+
+        // A temporary ban on port 80 only: redirected there, port 22 still served.
+        #expect(try lab.csf("-td", p2.v4, "300", "-p", "80", "web only").status == 0)
+        let temp = try httpGet(lab, from: p2)
+        #expect(temp.stdout.contains("blocked: <b>\(p2.v4)</b>"), "\(temp)")
+        #expect(try lab.tcpOpen(from: p2, port: 22))
+
+        // A blocked visitor flooding the messenger (1,000 connections at once) is held to its own budget: another
+        // visitor is still answered meanwhile, and lfd still bans, and its ban is told on port 80 as well.
+        let flood = Process()
+        flood.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        flood.arguments = ["netns", "exec", p1.ns, "python3", NetLab.peerScript, "http-get", p1.fwV4, "80", "5", "/", "1000"]
+        flood.standardOutput = FileHandle.nullDevice
+        let floodErr = Pipe()
+        flood.standardError = floodErr
+        try flood.run()
+        usleep(300_000)
+        let during = try httpGet(lab, from: p2)
+        #expect(during.stdout.contains("blocked: <b>\(p2.v4)</b>"), "\(during)")
+        try lab.appendLog(lab.root + "/auth.log", (1...3).map {
+            "Jan  5 09:05:0\($0) web1 sshd[22\($0)]: Failed password for root from \(p3.v4) port 5\($0)022 ssh2"
+        })
+        #expect(try eventually(within: 3, every: 0.05) { lab.lfdLog.contains("\(p3.v4) (-): 3 in the last") && lab.lfdLog.contains("*Blocked in csf*") }, "\(lab.lfdLog)")
+        #expect(try eventually(within: 3) { try httpGet(lab, from: p3).stdout.contains("blocked: <b>\(p3.v4)</b>") })
+        flood.waitUntilExit()
+        let floodSummary = String(decoding: floodErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(floodSummary.contains("of 1000 answered"), "\(floodSummary)")
+
+        // The servers hold no root: every thread runs as nobody with no capability.
+        let pids = try Shell.run(["pgrep", "-f", "csf-ui --messenger"]).stdout.split(separator: "\n").compactMap { Int32($0) }
+            .filter { (try? String(contentsOfFile: "/proc/\($0)/environ", encoding: .utf8))?.contains("CSF_ROOT=\(lab.root)") ?? false }
+        #expect(pids.count == 1, "\(pids)")
+        for pid in pids {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            #expect(!tasks.isEmpty)
+            for t in tasks {
+                let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/status", encoding: .utf8)) ?? ""
+                let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") } ?? ""
+                let cap = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") } ?? ""
+                #expect(uid.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().allSatisfy { $0 == "65534" }, "\(uid)")
+                #expect(cap.hasSuffix("0000000000000000"), "\(cap)")
+            }
+        }
+
+        // lfd gone: its messenger goes with it.
+        lab.stopLfd()
+        #expect(try eventually(within: 3) { pids.allSatisfy { kill($0, 0) != 0 } })
+    }
+}

@@ -1,0 +1,50 @@
+import Testing
+@testable import CsfCompat
+@testable import CsfPolicy
+@testable import NftRuleset
+import CsfTestSupport
+
+@Suite struct MessengerRulesTests {
+    let c = CompilerTests()
+
+    @Test func listedAndBannedSourcesAreRedirectedBySetMembership() throws {
+        let p = try c.policy("IPV6 = \"0\"\nMESSENGER = \"1\"\nMESSENGER_USER = \"nobody\"\nMESSENGER_HTTPS_IN = \"\"\nMESSENGER_HTML_IN = \"80,8080\"")
+        let table = RulesetCompiler.compile(p)
+        let pre = try c.rules(table, "PREROUTING")
+        #expect(pre.contains("iifname != \"lo\" ip saddr @deny4 tcp dport { 80, 8080 } redirect to :8888 comment \"MESSENGER\""), "\(pre)")
+        #expect(pre.contains("iifname != \"lo\" ip saddr @deny4 tcp dport 21 redirect to :8889 comment \"MESSENGER\""), "\(pre)")
+        #expect(pre.contains { $0.contains("@tempdeny_in4_port tcp dport 21") }, "a port-specific temporary ban is redirected on that port only")
+        #expect(pre.count == 2 * 5, "five sets (csf.deny addresses and networks, three temporary shapes) × two servers: \(pre)")
+        let input = try c.rules(table, "INPUT")
+        let accept = try #require(input.firstIndex { $0.contains("MESSENGER") })
+        #expect(input[accept] == "tcp dport 8888-8889 ct status dnat update @messenger4 { ip saddr limit rate 100/second burst 150 packets } accept comment \"MESSENGER: MESSENGER_RATE, MESSENGER_BURST per source\"",
+                "\(input[accept])")
+        #expect(accept < (input.firstIndex { $0.contains("jump LOCALINPUT") } ?? 0), "before the lists drop the source")
+        let output = try c.rules(table, "OUTPUT")
+        #expect(output.contains("tcp sport 8888-8889 ct status dnat ct direction reply accept comment \"MESSENGER\""), "\(output)")
+        #expect(table.sets.contains { $0.name == "messenger4" })
+    }
+
+    @Test func temporaryOrPermanentOnlyAndOffWithoutItsAccount() throws {
+        let perm = RulesetCompiler.compile(try c.policy("IPV6 = \"0\"\nMESSENGER = \"1\"\nMESSENGER_USER = \"nobody\"\nMESSENGER_TEMP = \"0\""))
+        #expect(try c.rules(perm, "PREROUTING").allSatisfy { !$0.contains("tempdeny") })
+        let off = try c.policy("MESSENGER = \"1\"\nMESSENGER_USER = \"no-such-account-x\"")
+        #expect(off.messenger == nil)
+        #expect(RulesetCompiler.compile(off).chain("PREROUTING") == nil)
+        #expect(RulesetCompiler.compile(try c.policy()).chain("PREROUTING") == nil, "MESSENGER is off by default")
+    }
+}
+
+@Suite struct MessengerTemplateTests {
+    @Test func placeholdersAreFilledAndEscaped() {
+        let t = MessengerTemplate("<p>[IPADDRESS] on [HOSTNAME]</p>[IPADDRESS]")
+        #expect(t.fill(address: "192.0.2.1", hostname: "<script>x</script>&\"'", html: true)
+                == "<p>192.0.2.1 on &lt;script&gt;x&lt;/script&gt;&amp;&quot;&#39;</p>192.0.2.1")
+        #expect(MessengerTemplate("[HOSTNAME]").fill(address: "", hostname: "a\u{1b}[31mb\n", html: false) == "a[31mb", "no control characters on the text page")
+    }
+
+    @Test func theTextPageIsOneLine() {
+        let t = MessengerTemplate("Blocked: [IPADDRESS].\nAsk the admin of [HOSTNAME].\n")
+        #expect(t.textLine(address: "2001:db8::1", hostname: "web1") == "Blocked: 2001:db8::1. Ask the admin of web1.\r\n")
+    }
+}
