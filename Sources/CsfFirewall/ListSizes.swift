@@ -2,17 +2,18 @@
 import Glibc
 #endif
 import CsfCompat
+import Synchronization
 
 /// How many entries csf's own files hold (csf.allow, csf.deny, csf.ignore, the temporary lists): the set sizes
 /// the metrics report, counted from our state and never by listing a kernel set. A count is kept until the
 /// file's size or modification time changes, so a scrape with a million-line csf.deny costs one stat.
-public final class ListSizes {
+public final class ListSizes: Sendable {
     public struct Count: Sendable, Equatable {
         public var list: String
         public var entries: Int
     }
 
-    private var cache: [String: (size: Int, mtime: Int, nsec: Int, entries: Int)] = [:]
+    private let cache = Mutex<[String: (size: Int, mtime: Int, nsec: Int, entries: Int)]>([:])
     let paths: CsfPaths
 
     public init(paths: CsfPaths) { self.paths = paths }
@@ -32,10 +33,10 @@ public final class ListSizes {
         var st = stat()
         guard stat(path, &st) == 0 else { return 0 }
         let key = (size: Int(st.st_size), mtime: Int(st.st_mtim.tv_sec), nsec: Int(st.st_mtim.tv_nsec))
-        if let c = cache[path], c.size == key.size, c.mtime == key.mtime, c.nsec == key.nsec { return c.entries }
+        if let c = cache.withLock({ $0[path] }), c.size == key.size, c.mtime == key.mtime, c.nsec == key.nsec { return c.entries }
         guard let bytes = try? MappedBytes(path: path) else { return 0 }
         let n = Self.countEntries(bytes.buffer)
-        cache[path] = (key.size, key.mtime, key.nsec, n)
+        cache.withLock { $0[path] = (key.size, key.mtime, key.nsec, n) }
         return n
     }
 

@@ -71,7 +71,8 @@ public final class LfdDaemon {
     let metrics: LfdMetrics
     var metricsSocket: MetricsSocket?
     let listSizes: ListSizes
-    let metricsKernel = NftablesKernel()
+    /// The thread scrapes are answered on.
+    let metricsWorker = Worker(name: "metrics", capacity: 1)
     var load: LoadWatch
     var syslogCheck = SyslogCheck()
     var logScanReports = LogScanReports()
@@ -198,8 +199,6 @@ public final class LfdDaemon {
             if let nflog { fds.append(pollfd(fd: nflog.fd, events: Int16(POLLIN), revents: 0)) }
             let accountIndex = fds.count
             if accountWatch.fd >= 0 { fds.append(pollfd(fd: accountWatch.fd, events: Int16(POLLIN), revents: 0)) }
-            let metricsIndex = fds.count
-            if let metricsSocket { fds.append(pollfd(fd: metricsSocket.fd, events: Int16(POLLIN), revents: 0)) }
             // A burst still being read in batches: look at signals and the mailbox, then read on at once.
             let wake = min(lastTick + tickEvery, accountWatch.due ?? .infinity)
             let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((wake - SystemTime.monotonic) * 1000))
@@ -216,7 +215,6 @@ public final class LfdDaemon {
             process(self.tailer?.poll(now: SystemTime.monotonic) ?? [])
             for j in journals { process(j.poll()) }
             if let nflog { process(nflog.receive()) }
-            if let metricsSocket, fds.count > metricsIndex, fds[metricsIndex].revents != 0 { metricsSocket.serve(renderMetrics) }
             accountWatch.poll(now: SystemTime.monotonic, readable: fds.count > accountIndex && fds[accountIndex].revents != 0)
             retryDueBlocks()
             if SystemTime.monotonic - lastTick >= tickEvery {

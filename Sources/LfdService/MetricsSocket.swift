@@ -7,8 +7,9 @@ import CsfCompat
 /// The local socket lfd answers metrics on: a client connects and reads the exposition text until lfd closes.
 /// There is no request to parse, so nothing a client sends can steer lfd. The socket is mode 0660, owned by
 /// root and UI_RUNAS's group, in a directory only root writes: the unprivileged web service (csf-ui) reads it,
-/// other local accounts cannot.
-final class MetricsSocket {
+/// other local accounts cannot. Scrapes are answered on a thread of their own, so a busy event loop never delays
+/// them and a scrape never delays the loop.
+final class MetricsSocket: @unchecked Sendable {
     let fd: Int32
     let path: String
 
@@ -18,7 +19,7 @@ final class MetricsSocket {
         do { try FileSystem.makeDirectories(dir) } catch { return .failure(error) }
         chmod(dir, 0o755)
         unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(.io(path: path, reason: String(cString: strerror(errno)))) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
@@ -49,20 +50,24 @@ final class MetricsSocket {
         self.path = path
     }
 
-    /// Answers every waiting client with `render()`'s text. A client that does not read within two seconds
-    /// is dropped rather than allowed to hold the loop.
+    /// Answers clients with `render()`'s text until the socket is shut down. A client that does not read
+    /// within two seconds is dropped.
     func serve(_ render: () -> [UInt8]) {
         while true {
             let client = accept(fd, nil, nil)
-            guard client >= 0 else { return }
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let text = render()
             text.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
                 var sent = 0
                 while sent < raw.count {
-                    let n = send(client, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                    let n = send(client, base + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
                     if n <= 0 { break }
                     sent += n
                 }
@@ -71,7 +76,9 @@ final class MetricsSocket {
         }
     }
 
+    /// Ends `serve` (its accept fails) and removes the socket.
     func shutdown() {
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
         unlink(path)
     }
