@@ -1,7 +1,6 @@
 import CsfCompat
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// The HTML messenger: SwiftNIO's HTTP/1 parser, then one answer per connection and the connection closed, as
 /// csf's messenger did (a blocked visitor holds nothing open). An image of the messenger directory by its exact
@@ -22,18 +21,11 @@ enum HtmlServer {
     }
 
     static func bind(host: String, port: Int, pages: Pages, idleSeconds: Int64) async throws -> any Channel {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let ops = channel.pipeline.syncOperations
-                    try ops.addHandler(IdleStateHandler(allTimeout: .seconds(idleSeconds)))
-                    try ops.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-                    try ops.addHandler(HtmlHandler(pages: pages))
-                }
-            }
-            .bind(host: host, port: port).get()
+        try await MessengerListener.bind(host: host, port: port) { ops in
+            try ops.addHandler(IdleStateHandler(allTimeout: .seconds(idleSeconds)))
+            try ops.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+            try ops.addHandler(HtmlHandler(pages: pages))
+        }
     }
 }
 

@@ -1,20 +1,13 @@
 import CsfCompat
 import NIOCore
-import NIOPosix
 
 /// The TEXT messenger: on connect, index.text with the client's address, then close (csf's behaviour). Nothing
 /// the client sends is read.
 enum TextServer {
     static func bind(host: String, port: Int, template: MessengerTemplate, hostname: String) async throws -> any Channel {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(TextHandler(template: template, hostname: hostname))
-                }
-            }
-            .bind(host: host, port: port).get()
+        try await MessengerListener.bind(host: host, port: port) { ops in
+            try ops.addHandler(TextHandler(template: template, hostname: hostname))
+        }
     }
 }
 
