@@ -100,7 +100,8 @@ extension ListCommands {
             for name in CsfTableLayout.SetName.remoteSets(list, family) { out[name] = setting }
         }
         let keys: [CsfTableLayout.CountryKind: String] = [.allow: "CC_ALLOW", .deny: "CC_DENY", .allowFilter: "CC_ALLOW_FILTER",
-                                                          .allowPorts: "CC_ALLOW_PORTS", .denyPorts: "CC_DENY_PORTS"]
+                                                          .allowPorts: "CC_ALLOW_PORTS", .denyPorts: "CC_DENY_PORTS",
+                                                          .messengerAllow: "CC_MESSENGER_ALLOW", .messengerDeny: "CC_MESSENGER_DENY"]
         for (kind, key) in keys where !config.list(key).isEmpty { out[CsfTableLayout.SetName.country(kind, family)] = key }
         return out
     }

@@ -43,8 +43,8 @@ public struct MigrationCheck {
     static let rules: [Rule] = [
         Rule(keys: ["CC_SRC"], related: ["MM_LICENSE_KEY", "CC_INTERVAL"], kind: .different, losesSecurity: false,
              reason: "country data comes from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages); only the ASN data (CC_ASN_URL, csf's CC_SRC 2 source) is downloaded", whenChanged: true),
-        Rule(keys: ["CC_ALLOW_SMTPAUTH"], related: ["CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"], kind: .notImplemented, losesSecurity: false,
-             reason: "countries are not used for SMTP AUTH or the messenger yet"),
+        Rule(keys: ["CC_ALLOW_SMTPAUTH"], kind: .notImplemented, losesSecurity: false,
+             reason: "countries are not used for SMTP AUTH yet"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],
              related: ["CLUSTER_MASTER", "CLUSTER_NAT", "CLUSTER_LOCALADDR", "CLUSTER_PORT", "CLUSTER_KEY", "CLUSTER_BLOCK",
                        "CLUSTER_CONFIG", "CLUSTER_CHILDREN"],

@@ -166,6 +166,9 @@ public struct FirewallPolicy: Sendable {
         public var allowFilter: [AddressRange]?
         public var allowPorts: [AddressRange]?
         public var denyPorts: [AddressRange]?
+        /// CC_MESSENGER_ALLOW / CC_MESSENGER_DENY: only these / never these blocked sources meet the messenger.
+        public var messengerAllow: [AddressRange]?
+        public var messengerDeny: [AddressRange]?
         public var allowPortsTcp: [PortRange] = []
         public var allowPortsUdp: [PortRange] = []
         public var denyPortsTcp: [PortRange] = []

@@ -2,11 +2,13 @@ import CsfCompat
 
 extension PolicyBuilder {
     /// The CC_* settings that name countries (or ASNs) for the firewall.
-    public static let countryKeys = ["CC_ALLOW", "CC_DENY", "CC_ALLOW_FILTER", "CC_ALLOW_PORTS", "CC_DENY_PORTS"]
+    public static let countryKeys = ["CC_ALLOW", "CC_DENY", "CC_ALLOW_FILTER", "CC_ALLOW_PORTS", "CC_DENY_PORTS",
+                                     "CC_MESSENGER_ALLOW", "CC_MESSENGER_DENY"]
 
     /// Every code the firewall settings name, upper-cased (ASNs included, as written).
     public static func countryCodes(_ config: CsfConfig) -> Set<String> {
-        Set(countryKeys.flatMap { config.list($0).map { $0.uppercased() } })
+        let keys = config.bool("MESSENGER") ? countryKeys : countryKeys.filter { !$0.hasPrefix("CC_MESSENGER") }
+        return Set(keys.flatMap { config.list($0).map { $0.uppercased() } })
     }
 
     /// CC_* into ranges. A code with no data, an ASN (no ASN data yet) or missing country data is a warning that
@@ -53,6 +55,10 @@ extension PolicyBuilder {
         p.countries.allowFilter = ranges("CC_ALLOW_FILTER")
         p.countries.allowPorts = ranges("CC_ALLOW_PORTS")
         p.countries.denyPorts = ranges("CC_DENY_PORTS")
+        if config.bool("MESSENGER") {
+            p.countries.messengerAllow = ranges("CC_MESSENGER_ALLOW")
+            p.countries.messengerDeny = ranges("CC_MESSENGER_DENY")
+        }
         p.countries.allowPortsTcp = config.ports("CC_ALLOW_PORTS_TCP")
         p.countries.allowPortsUdp = config.ports("CC_ALLOW_PORTS_UDP")
         p.countries.denyPortsTcp = config.ports("CC_DENY_PORTS_TCP")

@@ -62,7 +62,11 @@ public enum CsfTableLayout {
     /// The shapes a list's entries take in the kernel: plain addresses in hash sets, networks in interval sets
     /// (nft-notes §C2), per-port temporary entries in `addr . inet_proto . inet_service` interval sets.
     /// The CC_* settings with a set each (per family).
-    public enum CountryKind: String, Sendable, CaseIterable { case allow, deny, allowFilter = "allowf", allowPorts = "allowp", denyPorts = "denyp" }
+    public enum CountryKind: String, Sendable, CaseIterable {
+        case allow, deny, allowFilter = "allowf", allowPorts = "allowp", denyPorts = "denyp"
+        /// CC_MESSENGER_ALLOW / _DENY: which blocked sources the messenger tells.
+        case messengerAllow = "msgallow", messengerDeny = "msgdeny"
+    }
 
     public enum Shape: String, Sendable, CaseIterable { case host, network, port }
 

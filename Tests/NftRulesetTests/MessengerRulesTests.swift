@@ -33,6 +33,20 @@ import CsfTestSupport
         #expect(RulesetCompiler.compile(off).chain("PREROUTING") == nil)
         #expect(RulesetCompiler.compile(try c.policy()).chain("PREROUTING") == nil, "MESSENGER is off by default")
     }
+
+    @Test func countriesChooseWhoMeetsTheMessenger() throws {
+        let o = CountryTests.policy(["MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_PERM": "1", "MESSENGER_TEMP": "1",
+                                     "MESSENGER_HTML": "8888", "MESSENGER_HTML_IN": "80", "MESSENGER_TEXT": "8889", "MESSENGER_TEXT_IN": "21",
+                                     "MESSENGER_RATE": "100/s", "MESSENGER_BURST": "150",
+                                     "CC_MESSENGER_DENY": "XA", "CC_MESSENGER_ALLOW": "XB"])
+        let table = RulesetCompiler.compile(o.policy)
+        let pre = try c.rules(table, "PREROUTING")
+        #expect(pre.first == "iifname != \"lo\" ip saddr @cc_msgdeny4 return comment \"CC_MESSENGER_DENY\"", "\(pre)")
+        #expect(pre.count > 1 && pre.dropFirst().allSatisfy { $0.contains("ip saddr @cc_msgallow4 ip saddr ") }, "\(pre)")
+        #expect(table.sets.first { $0.name == "cc_msgdeny4" }?.elements.isEmpty == false)
+        let off = CountryTests.policy(["CC_MESSENGER_DENY": "XA"])
+        #expect(!RulesetCompiler.compile(off.policy).sets.contains { $0.name.hasPrefix("cc_msg") }, "no messenger, no sets for it")
+    }
 }
 
 @Suite struct MessengerTemplateTests {

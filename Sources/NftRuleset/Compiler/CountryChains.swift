@@ -16,6 +16,8 @@ extension RulesetCompiler {
         case .allowFilter: return c.allowFilter
         case .allowPorts: return c.allowPorts
         case .denyPorts: return c.denyPorts
+        case .messengerAllow: return policy.messenger == nil ? nil : c.messengerAllow
+        case .messengerDeny: return policy.messenger == nil ? nil : c.messengerDeny
         }
     }
 
@@ -36,6 +38,8 @@ extension RulesetCompiler {
         case .allowFilter: return "ALLOW_FILTER"
         case .allowPorts: return "ALLOW_PORTS"
         case .denyPorts: return "DENY_PORTS"
+        case .messengerAllow: return "MESSENGER_ALLOW"
+        case .messengerDeny: return "MESSENGER_DENY"
         }
     }
 

@@ -27,16 +27,23 @@ extension RulesetCompiler {
         return [NftRule([.sport(.tcp, ports), .ctStatusDnat, .ctDirectionOriginal(false)], [], .accept, comment: "MESSENGER")]
     }
 
+    /// CC_MESSENGER_DENY's sources leave first; with CC_MESSENGER_ALLOW only its sources are redirected.
     func messengerRedirects() -> [NftRule] {
         guard let m = policy.messenger else { return [] }
         var rules: [NftRule] = []
+        let countries = policy.countries
         for f in families {
+            if countries.messengerDeny != nil {
+                rules.append(NftRule(ethIn(scope(f)) + [.saddr(f, .set(S.country(.messengerDeny, f)))], [], .return,
+                                     comment: "CC_MESSENGER_DENY"))
+            }
+            let allowed: [NftMatch] = countries.messengerAllow == nil ? [] : [.saddr(f, .set(S.country(.messengerAllow, f)))]
             var sources: [[NftMatch]] = []
             if m.permanent { sources += setMatches(.deny, f, source: true) }
             if m.temporary { sources += tempMatches(.deny, inbound: true, family: f) }
             for source in sources {
                 for service in m.services {
-                    rules.append(NftRule(ethIn(scope(f)) + source + [.dport(.tcp, service.inbound)], [],
+                    rules.append(NftRule(ethIn(scope(f)) + allowed + source + [.dport(.tcp, service.inbound)], [],
                                          .redirect(toPort: service.port), comment: "MESSENGER"))
                 }
             }
