@@ -4,8 +4,10 @@ import NIOHTTP1
 
 /// The HTML messenger: SwiftNIO's HTTP/1 parser, then one answer per connection and the connection closed, as
 /// csf's messenger did (a blocked visitor holds nothing open). An image of the messenger directory by its exact
-/// name, anything else the block page with status 403 (csf's). Nothing of the request reaches the page but the
-/// client's address; a request that is not done within `idleSeconds` is dropped.
+/// name, anything else the block page with status 403 (csf's). The answer goes as soon as the request line and
+/// headers are in (NIO caps their size; a body is never read), and a connection is closed `deadlineSeconds` after
+/// it opened whatever it does: a client trickling bytes cannot hold it. Nothing of the request reaches the page
+/// but the client's address.
 enum HtmlServer {
     static func imageType(_ name: String) -> String? {
         if name.hasSuffix(".png") { return "image/png" }
@@ -20,11 +22,10 @@ enum HtmlServer {
         let hostname: String
     }
 
-    static func bind(host: String, port: Int, pages: Pages, idleSeconds: Int64) async throws -> any Channel {
+    static func bind(host: String, port: Int, pages: Pages, deadlineSeconds: Int64) async throws -> any Channel {
         try await MessengerListener.bind(host: host, port: port) { ops in
-            try ops.addHandler(IdleStateHandler(allTimeout: .seconds(idleSeconds)))
             try ops.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-            try ops.addHandler(HtmlHandler(pages: pages))
+            try ops.addHandler(HtmlHandler(pages: pages, deadlineSeconds: deadlineSeconds))
         }
     }
 }
@@ -33,27 +34,28 @@ final class HtmlHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
     let pages: HtmlServer.Pages
-    private var path = ""
+    let deadlineSeconds: Int64
     private var answered = false
 
-    init(pages: HtmlServer.Pages) { self.pages = pages }
+    init(pages: HtmlServer.Pages, deadlineSeconds: Int64) {
+        self.pages = pages
+        self.deadlineSeconds = deadlineSeconds
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(deadlineSeconds)) { channel.close(promise: nil) }
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head): path = head.uri
-        case .body: break
-        case .end: answer(context)
-        }
+        if case .head(let head) = unwrapInboundIn(data) { answer(context, uri: head.uri) }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) }
-    }
-
-    private func answer(_ context: ChannelHandlerContext) {
+    private func answer(_ context: ChannelHandlerContext, uri: String) {
         guard !answered else { return }
         answered = true
-        let name = path.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? ""
+        let name = uri.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? ""
         var headers = HTTPHeaders([("Cache-Control", "no-store"), ("Connection", "close")])
         let status: HTTPResponseStatus
         var body = context.channel.allocator.buffer(capacity: 1024)

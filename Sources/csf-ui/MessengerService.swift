@@ -7,8 +7,9 @@ import NIOPosix
 
 /// `csf-ui --messenger`: csf's messenger (MESSENGER = 1), run by lfd as its child. The HTML server answers every
 /// request with index.html (403, as csf) or one of the messenger directory's images; the TEXT server writes
-/// index.text and closes. Both run as MESSENGER_USER with the templates read (as root) before the switch, bounded
-/// in connections and time, and the process ends when lfd does (its stdin, lfd's pipe, reaches end of file).
+/// index.text and closes. Both run as MESSENGER_USER with the templates read (as root) before the switch; no
+/// connection lives longer than `deadlineSeconds` (csf's 10 s alarm); the process ends when lfd does (its stdin,
+/// lfd's pipe, reaches end of file).
 enum MessengerService {
     struct Settings: Sendable {
         var bind: String
@@ -20,7 +21,7 @@ enum MessengerService {
         var hostname: String
     }
 
-    static let idleSeconds: Int64 = 10
+    static let deadlineSeconds: Int64 = 10
 
     static func prepare(paths: CsfPaths, config: CsfConfig) -> UIService.Start {
         let user = config["MESSENGER_USER"].trimmingWhitespace()
@@ -68,7 +69,7 @@ enum MessengerService {
                 }
                 if let port = s.html {
                     let pages = HtmlServer.Pages(page: s.page, images: s.images, hostname: s.hostname)
-                    let channel = try await HtmlServer.bind(host: s.bind, port: port, pages: pages, idleSeconds: idleSeconds)
+                    let channel = try await HtmlServer.bind(host: s.bind, port: port, pages: pages, deadlineSeconds: deadlineSeconds)
                     group.addTask { try await channel.closeFuture.get() }
                 }
                 try await group.next()

@@ -42,6 +42,11 @@ struct MessengerKernelTests {
         #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "every other port stays dropped")
         #expect(try !lab.tcpOpen(from: p1, port: 8888, timeout: 0.5))
 
+        // A request trickled a byte at a time does not hold its connection past the messenger's 10 s deadline.
+        let slow = try lab.peerRun(p1, ["trickle", p1.fwV4, "80", "20"])
+        let lived = Double(slow.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(slow.status == 0 && lived >= 9 && lived < 13, "\(slow)")
+
         // Nobody else meets the messenger: p3 reaches the real servers, and not the messenger's own port.
         #expect(try lab.tcpOpen(from: p3, port: 80))
         #expect(try !httpGet(lab, from: p3).stdout.contains("blocked:"))

@@ -492,6 +492,32 @@ def fetch_many(host, port, request, timeout, count):
     return 0 if len(got) == count else 1
 
 
+def trickle(host, port, seconds):
+    """Sends an unfinished request a byte every half second until the server closes or `seconds` pass; prints
+    how long the connection lived. Exit 0 when the server closed it."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(0.5)
+    start = time.time()
+    try:
+        s.connect((host, port))
+        s.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+        while time.time() - start < seconds:
+            try:
+                if s.recv(65536) == b"":
+                    print(f"{time.time() - start:.1f}")
+                    return 0
+            except socket.timeout:
+                pass
+            s.sendall(b"a")
+    except OSError:
+        print(f"{time.time() - start:.1f}")
+        return 0
+    finally:
+        s.close()
+    print(f"{time.time() - start:.1f}")
+    return 1
+
+
 def ports(arg):
     return [int(p) for p in arg.split(",") if p]
 
@@ -538,6 +564,8 @@ def main(argv):
     if cmd == "http-get":
         request = f"GET {argv[5] if len(argv) > 5 else '/'} HTTP/1.0\r\nHost: {argv[2]}\r\n\r\n".encode()
         return fetch_many(argv[2], int(argv[3]), request, float(argv[4]), int(argv[6]) if len(argv) > 6 else 1)
+    if cmd == "trickle":
+        return trickle(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "read-tcp":
         return fetch_many(argv[2], int(argv[3]), b"", float(argv[4]), 1)
     if cmd == "connected-hold":
