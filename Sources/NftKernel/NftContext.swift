@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CNftShim
 import CsfCompat
 
@@ -44,6 +47,26 @@ final class NftContext {
             throw .kernel(operation: operation, message: Self.summarize(result.error))
         }
         return result.output
+    }
+
+    /// A read-only listing. A dump can fail transiently — "cache initialization failed: Resource temporarily
+    /// unavailable" was seen while the host was busy with other namespaces' rulesets — so it is asked again, up to
+    /// five times; a listing changes nothing, so asking again is always safe.
+    func list(_ script: String, operation: String) throws(CsfError) -> String {
+        var attempt = 1
+        while true {
+            let result = run(script)
+            if result.ok { return result.output }
+            guard attempt < 5, Self.isTransient(result.error) else {
+                throw .kernel(operation: operation, message: Self.summarize(result.error))
+            }
+            usleep(UInt32(20_000 * attempt))
+            attempt += 1
+        }
+    }
+
+    static func isTransient(_ error: String) -> Bool {
+        error.contains("Resource temporarily unavailable") || error.contains("Interrupted system call")
     }
 
     /// nft echoes the whole offending line, which for a set holds every element; keep it readable.

@@ -33,7 +33,7 @@ public final class NftablesKernel: KernelPort {
     /// A terse ruleset listing: nft 1.0.6 fills its cache with every set element for `list tables` (20 s with a
     /// million-address csf.deny) but not for this.
     public func isRunning() throws(CsfError) -> Bool {
-        let out = try NftContext(terse: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list tables")
+        let out = try NftContext(terse: true).list("list ruleset \(CsfTableLayout.family)", operation: "list tables")
         return out.split(separator: "\n").contains { $0 == "table \(Self.tableRef) {" }
     }
 
@@ -124,7 +124,7 @@ public final class NftablesKernel: KernelPort {
 
     /// The running table's handle, chains and sets (with their handles), from a terse listing with handles.
     private func runningObjects() throws(CsfError) -> (table: UInt64, chains: [String], sets: [String: UInt64], maps: [String])? {
-        let listing = try NftContext(terse: true, handles: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list")
+        let listing = try NftContext(terse: true, handles: true).list("list ruleset \(CsfTableLayout.family)", operation: "list")
         let text = TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true)
         guard let header = text.split(separator: "\n").first, let table = TableExtract.handle(header) else { return nil }
         var chains: [String] = [], sets: [String: UInt64] = [:], maps: [String] = []
@@ -150,7 +150,7 @@ public final class NftablesKernel: KernelPort {
 
     public func snapshot() throws(CsfError) -> String? {
         guard try isRunning() else { return nil }
-        let listing = try nft().apply("list table \(Self.tableRef)", operation: "save current ruleset")
+        let listing = try nft().list("list table \(Self.tableRef)", operation: "save current ruleset")
         return "table \(Self.tableRef)\ndelete table \(Self.tableRef)\n" + listing
     }
 
@@ -183,7 +183,7 @@ public final class NftablesKernel: KernelPort {
     /// `full: false` leaves set elements out (terse): a million-element set would take minutes to print.
     public func listing(json: Bool, full: Bool) throws(CsfError) -> String? {
         guard try isRunning() else { return nil }
-        if full { return try NftContext(json: json).apply("list table \(Self.tableRef)", operation: "list") }
+        if full { return try NftContext(json: json).list("list table \(Self.tableRef)", operation: "list") }
         return try structure(json: json)
     }
 
@@ -191,7 +191,7 @@ public final class NftablesKernel: KernelPort {
     /// (18 s and 650 MB for a million-address csf.deny) but not for a terse `list ruleset`, so the ruleset is
     /// listed and our table taken out of it.
     func structure(json: Bool) throws(CsfError) -> String {
-        let ruleset = try NftContext(json: json, terse: true).apply("list ruleset", operation: "list")
+        let ruleset = try NftContext(json: json, terse: true).list("list ruleset", operation: "list")
         return json ? TableExtract.json(ruleset, family: CsfTableLayout.family, table: CsfTableLayout.tableName)
                     : TableExtract.text(ruleset, header: "table \(Self.tableRef) {")
     }
@@ -210,7 +210,7 @@ public final class NftablesKernel: KernelPort {
         let structure = try structure(json: false)
         var out: [MeterListing] = []
         for (name, comment) in MeterListing.dynamicSets(structure) {
-            let text = try nft().apply("list set \(Self.tableRef) \(name)", operation: "list")
+            let text = try nft().list("list set \(Self.tableRef) \(name)", operation: "list")
             out.append(MeterListing(set: name, comment: comment, entries: MeterListing.elements(text)))
         }
         return out
@@ -254,7 +254,7 @@ public final class NftablesKernel: KernelPort {
         let chain = "\(Self.tableRef) \(CsfTableLayout.Chain.trace)"
         let comment = "csf --trace \(network)"
         // A terse ruleset listing, not `list chain` (which loads every set element first, like `list table`).
-        let listing = try NftContext(terse: true, handles: true).apply("list ruleset \(CsfTableLayout.family)", operation: "list")
+        let listing = try NftContext(terse: true, handles: true).list("list ruleset \(CsfTableLayout.family)", operation: "list")
         let traceChain = TableExtract.chain(TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true),
                                             named: CsfTableLayout.Chain.trace)
         let handles = Self.ruleHandles(traceChain, comment: comment)
