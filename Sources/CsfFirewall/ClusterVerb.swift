@@ -22,8 +22,6 @@ public enum ClusterVerb: String, Sendable, CaseIterable {
 
     /// The program csf runs for these commands: beside csf itself, or NFTCSF_FLEET.
     public static func fleetProgram(beside executable: String) -> String {
-        if let p = Environment.value("NFTCSF_FLEET"), !p.isEmpty { return p }
-        guard let slash = executable.lastIndex(of: "/") else { return "csf-fleet" }
-        return String(executable[...slash]) + "csf-fleet"
+        Subprocess.sibling("csf-fleet", of: executable, override: "NFTCSF_FLEET")
     }
 }

@@ -171,7 +171,7 @@ extension LfdDaemon {
 
     func process(_ logged: [LoggedPacket]) {
         let now = SystemTime.wallSeconds
-        if !logged.isEmpty { metrics.packetsRead(logged.count) }
+        if !logged.isEmpty { metrics.linesRead(source: "nflog", logged.count) }
         for p in logged {
             switch packets.record(p, now: now, isLocal: host.isLocal, ignores: { [ignore] in ignore.ignores($0) }) {
             case .portScan(let block)?:

@@ -46,7 +46,7 @@ extension LfdDaemon {
 
     func writeMetricsTextfile() {
         let path = config["METRICS_TEXTFILE"].trimmingWhitespace()
-        guard config.bool("METRICS") || !path.isEmpty, !path.isEmpty else { return }
+        guard !path.isEmpty else { return }
         do {
             try FileSystem.writeAtomically(path, bytes: metricsRenderer()(), mode: 0o644, sync: false)
         } catch {

@@ -24,11 +24,6 @@ final class LfdMetrics: Sendable {
                              help: "Log lines lfd read, per file or journal source").increment(by: Int64(count))
     }
 
-    func packetsRead(_ count: Int) {
-        registry.makeCounter(name: "nftcsf_lfd_lines_read_total", labels: [("source", "nflog")],
-                             help: "Log lines lfd read, per file or journal source").increment(by: Int64(count))
-    }
-
     func detected(trigger: String) {
         registry.makeCounter(name: "nftcsf_lfd_detections_total", labels: [("trigger", trigger)],
                              help: "Lines a detector matched (before ignore lists and thresholds)").increment()

@@ -13,9 +13,7 @@ final class MessengerChild {
     }
 
     static func program(beside executable: String) -> String {
-        if let p = Environment.value("NFTCSF_UI"), !p.isEmpty { return p }
-        guard let slash = executable.lastIndex(of: "/") else { return "csf-ui" }
-        return String(executable[...slash]) + "csf-ui"
+        Subprocess.sibling("csf-ui", of: executable, override: "NFTCSF_UI")
     }
 
     func configure(_ config: CsfConfig, now: Double) {

@@ -119,6 +119,14 @@ public enum Subprocess {
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
 
+    /// nftcsf's helper program `name` installed beside `executable`; the environment variable `override` names
+    /// another (tests, unusual layouts).
+    public static func sibling(_ name: String, of executable: String, override: String) -> String {
+        if let p = Environment.value(override), !p.isEmpty { return p }
+        guard let slash = executable.lastIndex(of: "/") else { return name }
+        return String(executable[...slash]) + name
+    }
+
     /// Starts a helper that lives as long as lfd (in lfd's process group, so a stop of the service stops it too):
     /// `input` becomes its stdin (lfd's end of a pipe: end of file tells it lfd is gone), its output is discarded.
     public static func spawnChild(_ argv: [String], input: Int32, extraEnvironment: [String: String] = [:]) -> pid_t? {
