@@ -34,6 +34,17 @@ import CsfTestSupport
         #expect(RulesetCompiler.compile(try c.policy()).chain("PREROUTING") == nil, "MESSENGER is off by default")
     }
 
+    @Test func aBadRateIsAnErrorWithItsKeyAndBuildsNothing() {
+        let o = CountryTests.policy(["MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_HTML": "8888", "MESSENGER_HTML_IN": "80",
+                                     "MESSENGER_RATE": "fast; drop", "MESSENGER_BURST": "150"])
+        #expect(o.hasErrors && o.diagnostics.contains { $0.message.contains("MESSENGER_RATE") && $0.severity == .error }, "\(o.diagnostics)")
+        #expect(o.policy.messenger == nil)
+        let tooMany = CountryTests.policy(["MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_HTML": "8888",
+                                           "MESSENGER_HTML_IN": (1...16).map(String.init).joined(separator: ","),
+                                           "MESSENGER_RATE": "100/s", "MESSENGER_BURST": "150"])
+        #expect(tooMany.policy.messenger == nil && tooMany.diagnostics.contains { $0.message.contains("MESSENGER_HTML_IN lists more than 15 ports") })
+    }
+
     @Test func countriesChooseWhoMeetsTheMessenger() throws {
         let o = CountryTests.policy(["MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_PERM": "1", "MESSENGER_TEMP": "1",
                                      "MESSENGER_HTML": "8888", "MESSENGER_HTML_IN": "80", "MESSENGER_TEXT": "8889", "MESSENGER_TEXT_IN": "21",
