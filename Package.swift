@@ -22,6 +22,8 @@ let package = Package(
         // The web service (csf-ui) only: an HTTP server on SwiftNIO.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // lfd's counters, written in Prometheus's exposition format (no SwiftNIO: atomics and swift-metrics only).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -61,10 +63,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/csf-fleet"),
 
-        // The web service (issue 18): unprivileged, on Hummingbird; lfd answers it on a local socket.
+        // The web service (issue 18): unprivileged, on Hummingbird; its root helper (the same program) changes
+        // the firewall through CsfFirewall; lfd answers its metrics on a local socket.
         .executableTarget(name: "csf-ui", dependencies: [
-            "CsfCompat",
+            "CsfCompat", "CsfFirewall", "CSys", "CCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

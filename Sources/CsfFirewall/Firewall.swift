@@ -138,7 +138,13 @@ public struct Firewall {
 
     public struct StartOptions: Sendable {
         public var confirmWithin: Int?
-        public init(confirmWithin: Int? = nil) { self.confirmWithin = confirmWithin }
+        /// csf.conf as it was before this start: an unconfirmed `confirmWithin` puts it back (the web UI's
+        /// editor); nil leaves csf.conf as the admin edited it (the CLI).
+        public var restoreConfig: String?
+        public init(confirmWithin: Int? = nil, restoreConfig: String? = nil) {
+            self.confirmWithin = confirmWithin
+            self.restoreConfig = restoreConfig
+        }
     }
 
     public struct StartReport: Sendable {
@@ -162,6 +168,11 @@ public struct Firewall {
 
         if options.confirmWithin != nil {
             try saveRollback(watchdog)
+            if let text = options.restoreConfig {
+                try FileSystem.writeAtomically(watchdog.rollbackSettingsFilePath, text)
+            } else {
+                FileSystem.remove(watchdog.rollbackSettingsFilePath)
+            }
         }
         if let why = try kernel.replace(prepared.rendered) {
             log("*WARNING* the large sets (\(prepared.rendered.bulkSets.joined(separator: ", "))) could not be loaded over netlink (\(why)); they were loaded through nft's parser instead")
@@ -205,6 +216,7 @@ public struct Firewall {
     public func confirm() -> Bool {
         let pending = watchdog.cancel(.confirm)
         FileSystem.remove(watchdog.rollbackPath)
+        FileSystem.remove(watchdog.rollbackSettingsFilePath)
         return pending
     }
 
@@ -220,7 +232,10 @@ public struct Firewall {
             try kernel.removeTable()
             return "TESTING mode: firewall removed after TESTING_INTERVAL"
         case .confirm:
-            defer { for path in [watchdog.rollbackPath, watchdog.rollbackConfigPath] { FileSystem.remove(path) } }
+            defer { for path in [watchdog.rollbackPath, watchdog.rollbackConfigPath, watchdog.rollbackSettingsFilePath] { FileSystem.remove(path) } }
+            if let text = try? TextFile.read(watchdog.rollbackSettingsFilePath) {
+                try FileSystem.writeAtomically(paths.config, text, mode: 0o600)
+            }
             let saved = (try? TextFile.read(watchdog.rollbackPath)) ?? Watchdog.noTable
             if saved.hasPrefix(Watchdog.noTable) {
                 try kernel.removeTable()

@@ -37,6 +37,8 @@ public struct Watchdog {
     public var rollbackPath: String { paths.lib("csf.rollback.nft") }
     /// The settings of the ruleset a confirm rollback goes back to.
     public var rollbackConfigPath: String { paths.lib("csf.rollback.conf") }
+    /// csf.conf's text to write back on a rollback (only a web UI edit saves it).
+    public var rollbackSettingsFilePath: String { paths.lib("csf.rollback.csf.conf") }
     /// The settings of the ruleset running now (written by every start).
     public var appliedConfigPath: String { paths.lib("csf.applied.conf") }
 

@@ -3,29 +3,50 @@ import Glibc
 #endif
 import CsfCompat
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
+import ServiceLifecycle
 
-/// Reads csf.conf, gives up root for UI_RUNAS, then serves until SIGTERM.
+/// Reads csf.conf as root, starts the root helper (UI = 1), gives up root for UI_RUNAS, then serves the
+/// metrics endpoint (METRICS = 1) and the web UI (UI = 1) until SIGTERM.
 enum UIService {
     struct Settings: Sendable {
-        var host: String
-        var port: Int
         var account: String
-        var metricsSocket: String
+        var metrics: (host: String, port: Int, socket: String)?
+        var web: WebSettings?
     }
 
-    enum Start { case exit(Int32), serve(Settings), messenger(MessengerService.Settings) }
+    enum Start { case exit(Int32), serve(Settings), messenger(MessengerService.Settings), helper(CsfPaths) }
+
+    static let usage = "usage: csf-ui [--messenger | --passwd [--read-only NAME]]   (settings come from csf.conf: UI, UI_*, METRICS*, MESSENGER_*)"
 
     static func prepare(arguments: [String]) -> Start {
         if arguments == ["--version"] || arguments == ["-v"] {
             Output.out("csf-ui: nftcsf \(NftcsfVersion.string)")
             return .exit(0)
         }
-        guard arguments.isEmpty || arguments == ["--messenger"] else {
-            Output.err("usage: csf-ui [--messenger]   (settings come from csf.conf: METRICS, METRICS_IP, METRICS_PORT, UI_RUNAS; MESSENGER_*)")
+        let paths = CsfPaths.fromEnvironment()
+        switch arguments.first {
+        case nil, "--messenger": break
+        case "--passwd": return .exit(PasswordCommand.run(arguments: Array(arguments.dropFirst()), paths: paths))
+        case "--helper" where arguments.count == 1:
+            // Only csf-ui starts it, as root, on a socket pair; run by hand it would just wait on a terminal.
+            var type: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            guard geteuid() == 0, getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &length) == 0, type == Int32(SOCK_SEQPACKET.rawValue) else {
+                Output.err("csf-ui: --helper is started by csf-ui itself")
+                return .exit(2)
+            }
+            return .helper(paths)
+        default:
+            Output.err(usage)
             return .exit(2)
         }
-        let paths = CsfPaths.fromEnvironment()
+        guard arguments.count <= 1 else {
+            Output.err(usage)
+            return .exit(2)
+        }
         let (config, diagnostics) = ConfigParser.load(paths.config)
         if let error = diagnostics.first(where: { $0.severity == .error }) {
             Output.err("csf-ui: \(error)")
@@ -38,37 +59,127 @@ enum UIService {
             }
             return MessengerService.prepare(paths: paths, config: config)
         }
-        guard config.bool("METRICS") else {
-            Output.err("csf-ui: METRICS is 0 in \(paths.config); nothing to serve")
+        let account = config["UI_RUNAS"].trimmingWhitespace()
+        var settings = Settings(account: account)
+        if config.bool("METRICS") {
+            let ip = config["METRICS_IP"].trimmingWhitespace()
+            settings.metrics = (ip.isEmpty ? "127.0.0.1" : ip, config.int("METRICS_PORT"), paths.metricsSocket)
+        }
+        if config.bool("UI") {
+            if config.int("RESTRICT_UI") == 2 {
+                Output.err("csf-ui: UI = 1 but RESTRICT_UI = 2 disables the web UI")
+            } else {
+                switch WebSettings.load(config: config, paths: paths) {
+                case .failure(let why):
+                    Output.err("csf-ui: \(why)")
+                    return .exit(1)
+                case .success(let web):
+                    settings.web = web
+                }
+            }
+        }
+        guard settings.metrics != nil || settings.web != nil else {
+            Output.err("csf-ui: METRICS and UI are 0 in \(paths.config); nothing to serve")
             return .exit(1)
         }
-        let account = config["UI_RUNAS"].trimmingWhitespace()
         if let problem = Privileges.become(account) {
             Output.err("csf-ui: \(problem)")
             return .exit(1)
         }
-        let ip = config["METRICS_IP"].trimmingWhitespace()
-        return .serve(Settings(host: ip.isEmpty ? "127.0.0.1" : ip, port: config.int("METRICS_PORT"), account: account,
-                               metricsSocket: paths.metricsSocket))
+        return .serve(settings)
     }
 
     static func serve(_ settings: Settings) async -> Int32 {
-        let (host, port, account) = (settings.host, settings.port, settings.account)
         var logger = Logger(label: "csf-ui")
         logger.logLevel = .notice
-        let source = MetricsSource(socketPath: settings.metricsSocket)
-        let app = Application(router: Routes.router(metrics: source),
-                              configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                              onServerRunning: { _ in
-                                  Output.out("csf-ui: serving /metrics on \(host):\(port) as \(account)")
-                              },
-                              logger: logger)
+        var services: [any Service] = []
+        if let m = settings.metrics {
+            let source = MetricsSource(socketPath: m.socket)
+            let account = settings.account
+            services.append(Application(router: Routes.router(metrics: source),
+                                        configuration: .init(address: .hostname(m.host, port: m.port), serverName: nil),
+                                        onServerRunning: { _ in Output.out("csf-ui: serving /metrics on \(m.host):\(m.port) as \(account)") },
+                                        logger: logger))
+        }
+        if let web = settings.web {
+            do {
+                services.append(try web.application(account: settings.account, logger: logger))
+            } catch {
+                Output.err("csf-ui: \(error)")
+                return 1
+            }
+        }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            try await app.runService()
+            try await group.run()
             return 0
         } catch {
             Output.err("csf-ui: \(error)")
             return 1
         }
+    }
+}
+
+/// The web UI's settings, read as root: accounts, TLS identity, ui.allow / ui.ban, the helper started.
+struct WebSettings: Sendable {
+    var host: String
+    var port: Int
+    var app: WebApp
+    var certificate: UICertificate
+
+    static func load(config: CsfConfig, paths: CsfPaths) -> Result<WebSettings, StartProblem> {
+        let accounts: UIAccounts
+        switch UIAccounts.load(config: config, paths: paths) {
+        case .failure(let why): return .failure(why)
+        case .success(let a): accounts = a
+        }
+        var allowed: [IPNetwork]?
+        if config.bool("UI_ALLOW") {
+            let list = ClientAccess.readList(paths.etc("ui/ui.allow"))
+            guard !list.isEmpty else {
+                return .failure(StartProblem("UI_ALLOW = 1 but \(paths.etc("ui/ui.allow")) lists no address: nobody could sign in"))
+            }
+            allowed = list
+        }
+        let certPath = config["UI_CERT"].trimmingWhitespace(), keyPath = config["UI_KEY"].trimmingWhitespace()
+        let certificate: UICertificate
+        do throws(CsfError) {
+            certificate = try UICertificate.loadOrCreate(certPath: certPath.isEmpty ? paths.etc("ui/server.crt") : certPath,
+                                                         keyPath: keyPath.isEmpty ? paths.etc("ui/server.key") : keyPath,
+                                                         commonName: LfdLogFile.shortHostname())
+        } catch {
+            return .failure(StartProblem(error.description))
+        }
+        if certificate.generated {
+            Output.out("csf-ui: generated a self-signed certificate, SHA-256 fingerprint \(certificate.fingerprint)")
+        }
+        let helper: HelperClient
+        switch HelperClient.start() {
+        case .failure(let why): return .failure(why)
+        case .success(let h): helper = h
+        }
+        let own = config.bool("UI_BLOCK_PRIVATE_NET") ? Array(HostAddresses.current().addresses) : []
+        let guardian = LoginGuard(retry: config.int("UI_RETRY"), banned: ClientAccess.readList(paths.etc("ui/ui.ban")))
+        let app = WebApp(helper: helper, accounts: accounts, sessions: SessionStore(timeout: config.int("UI_TIMEOUT")),
+                         loginGuard: guardian, access: ClientAccess(allowed: allowed, ownAddresses: own),
+                         showRemaining: config.bool("UI_RETRY_SHOW_REMAINING"), logRefresh: max(2, config.int("UI_LOGS_REFRESH_TIME")))
+        let ip = config["UI_IP"].trimmingWhitespace()
+        let host = !ip.isEmpty ? ip : TextFile.exists("/proc/net/if_inet6") ? "::" : "0.0.0.0"
+        return .success(WebSettings(host: host, port: config.int("UI_PORT"), app: app, certificate: certificate))
+    }
+
+    func application(account: String, logger: Logger) throws -> some Service {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(certificate.certificatePEM).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: certificate.keyPEM, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        let (host, port, fingerprint) = (self.host, self.port, certificate.fingerprint)
+        return Application(router: app.router(), server: try .tls(.http1(), tlsConfiguration: tls),
+                           configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                           onServerRunning: { _ in
+                               Output.out("csf-ui: serving the web UI on https://\(host.contains(":") ? "[\(host)]" : host):\(port)/ as \(account) (certificate SHA-256 \(fingerprint))")
+                           },
+                           logger: logger)
     }
 }

@@ -12,7 +12,11 @@ arguments.removeAll { $0 == "--json" }
 if let first = arguments.first, first.hasPrefix("-") { arguments[0] = first.lowercased() }
 
 if let first = arguments.first, ClusterVerb.spellings[first] != nil || first == "--cluster" {
-    exit(FleetHandOff.exec(arguments + (json ? ["--json"] : []), json: json))
+    exit(HandOff.fleet(arguments + (json ? ["--json"] : []), json: json))
+}
+
+if arguments.first == "--ui-passwd" {
+    exit(HandOff.uiPassword(Array(arguments.dropFirst()), json: json))
 }
 
 if let first = arguments.first, let verb = ListVerb.spellings[first] {

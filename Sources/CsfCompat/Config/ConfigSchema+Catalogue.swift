@@ -2,7 +2,7 @@
 // Every csf.conf key csf knows, with its kind and its generic default.
 
 extension ConfigSchema {
-    static let catalogue: [KeySpec] = [
+    public static let catalogue: [KeySpec] = [
         KeySpec("TESTING", .bool, default: "1", section: "Initial Settings"),
         KeySpec("TESTING_INTERVAL", .integer, default: "5", section: "Initial Settings"),
         KeySpec("RESTRICT_SYSLOG", .intRange(0, 3), default: "0", section: "Initial Settings"),
@@ -438,6 +438,8 @@ extension ConfigSchema {
         KeySpec("METRICS_PORT", .port, default: "9386", section: additionsSection),
         KeySpec("METRICS_TEXTFILE", .text, default: "", section: additionsSection),
         KeySpec("UI_RUNAS", .text, default: "nobody", section: additionsSection),
+        KeySpec("UI_CERT", .text, default: "", section: additionsSection),
+        KeySpec("UI_KEY", .text, default: "", section: additionsSection),
     ]
 
     /// Keys read by csf on control-panel installs or derived internally; accepted without a warning.
