@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(name: "NftKernelTests", dependencies: ["NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "CsfFirewallTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "CsfFleetTests", dependencies: ["CsfFleet", "CsfFirewall", "CsfCompat"]),
+        .testTarget(name: "CsfUITests", dependencies: ["csf-ui", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "LfdCoreTests", dependencies: ["LfdCore", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "LfdServiceTests", dependencies: ["LfdService", "LfdCore", "CsfFirewall", "CsfCompat", "CsfTestSupport"]),
         // Test-only helper run as a child process inside a test's network namespace.

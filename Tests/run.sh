@@ -13,6 +13,14 @@ bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcr
 bash Tests/apt-install-quietly.sh postgresql-15 postgresql-client-15 openssl
 # Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.
 bash Tests/apt-install-quietly.sh tor-geoipdb
+# The web UI's browser test (issue 18): Debian's chromium and its driver, Selenium from PyPI in its own venv.
+bash Tests/apt-install-quietly.sh chromium chromium-driver
+if [ ! -x .build/ui-venv/bin/python ] || ! .build/ui-venv/bin/python -c 'import selenium' 2>/dev/null; then
+    if ! { python3 -m venv .build/ui-venv && .build/ui-venv/bin/pip install -q selenium; }; then
+        echo "Tests/run.sh: Selenium could not be installed; the browser test will be skipped" >&2
+        [ "${CI:-}" = true ] && exit 1
+    fi
+fi
 # The real-daemon matrix (Tests/KernelTests/DaemonMatrix.swift): every daemon runs privately in a test namespace.
 bash Tests/apt-install-quietly.sh dovecot-submissiond rsyslog postfix vsftpd apache2 apache2-utils libapache2-mod-security2 nginx bind9 \
     bind9-dnsutils curl sudo

@@ -45,7 +45,8 @@ struct WebApp: Sendable {
         router.post("quick") { request, context in
             try await signedIn(request, context, change: nil) { s, form, _ in
                 let result = await quick(s, form)
-                return WebPages.html(result.ok ? .ok : .badRequest, WebPages.quick(session: s, result: result))
+                let status: HTTPResponse.Status = result.ok ? .ok : s.readOnly && form["action"] != "search" ? .forbidden : .badRequest
+                return WebPages.html(status, WebPages.quick(session: s, result: result))
             }
         }
         router.get("temp") { request, context in

@@ -12,6 +12,7 @@ ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 jar = http.cookiejar.CookieJar()
+timeout = 8
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -27,7 +28,7 @@ def req(path, data=None, cookie=None):
     if cookie:
         r.add_header("Cookie", cookie)
     try:
-        resp = opener.open(r, timeout=8)
+        resp = opener.open(r, timeout=timeout)
         return resp.status, resp.read().decode(), resp.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(), e.headers
@@ -107,6 +108,7 @@ elif step == "readonly":
     out["config_apply"] = req("/config/apply", {"csrf": token, "key": "DENY_IP_LIMIT", "value": "1", "confirm": "60"})[0]
 elif step == "wrong-passwords":
     user, count = sys.argv[3], int(sys.argv[4])
+    timeout = 2  # once banned, the kernel drops the answers: each try ends at its timeout
     out["answers"] = [login(user, "not the password %d" % i)[0] for i in range(count)]
 elif step == "login-page":
     out["status"] = req("/login")[0]
