@@ -166,8 +166,18 @@ struct WebSettings: Sendable {
                          showRemaining: config.bool("UI_RETRY_SHOW_REMAINING"), logRefresh: max(2, config.int("UI_LOGS_REFRESH_TIME")))
         let ip = config["UI_IP"].trimmingWhitespace()
         let host = !ip.isEmpty ? ip : TextFile.exists("/proc/net/if_inet6") ? "::" : "0.0.0.0"
-        return .success(WebSettings(host: host, port: config.int("UI_PORT"), app: app, certificate: certificate))
+        let port = config.int("UI_PORT")
+        if browserRestrictedPorts.contains(port) {
+            Output.err("csf-ui: warning: browsers refuse UI_PORT \(port) (ERR_UNSAFE_PORT in Chromium, also blocked by Firefox); csf's default 6666 is one of them: choose another, e.g. 6443")
+        }
+        return .success(WebSettings(host: host, port: port, app: app, certificate: certificate))
     }
+
+    /// Ports Chromium and Firefox never connect to (IRC, mail, ...): a UI there cannot be reached by a browser.
+    static let browserRestrictedPorts: Set<Int> = [1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+        101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+        526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190,
+        5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]
 
     func application(account: String, logger: Logger) throws -> some Service {
         var tls = TLSConfiguration.makeServerConfiguration(
