@@ -17,12 +17,12 @@ struct DashboardFacts: Equatable {
 
     static func == (a: DashboardFacts, b: DashboardFacts) -> Bool { a.encoded == b.encoded }
 
-    static func gather(paths: CsfPaths) -> DashboardFacts {
+    static func gather(paths: CsfPaths, sizes: ListSizes) -> DashboardFacts {
         var f = DashboardFacts()
         let firewall = Firewall(paths: paths)
         if firewall.isDisabled { f.firewall = "disabled" } else if (try? firewall.isRunning()) == true { f.firewall = "running" }
         f.lfdRunning = LfdPidFile.running(paths) != nil
-        f.lists = ListSizes(paths: paths).counts().map { ($0.list, $0.entries) }
+        f.lists = sizes.counts().map { ($0.list, $0.entries) }
         f.temporary = (try? ListCommands(paths: paths).tempEntries().count) ?? 0
         let blocks = LogTail.lines(paths.lfdLog, count: 5000, window: 4 << 20).filter { $0.contains("*Blocked in csf*") }
         f.recentBlocks = Array(blocks.suffix(10).reversed())

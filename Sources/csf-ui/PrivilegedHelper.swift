@@ -11,10 +11,13 @@ import CsfFirewall
 struct PrivilegedHelper {
     let paths: CsfPaths
     let audit: AuditLog
+    /// Counted once per file version: a dashboard with a 1M-line csf.deny does not recount it.
+    let listSizes: ListSizes
 
     init(paths: CsfPaths) {
         self.paths = paths
         self.audit = AuditLog(path: paths.path(AuditLog.defaultPath))
+        self.listSizes = ListSizes(paths: paths)
     }
 
     static func run(paths: CsfPaths) -> Int32 {
@@ -63,7 +66,7 @@ struct PrivilegedHelper {
         case .login, .logout:
             return HelperReply(ok: true, text: "")
         case .summary:
-            return HelperReply(ok: true, text: DashboardFacts.gather(paths: paths).encoded)
+            return HelperReply(ok: true, text: DashboardFacts.gather(paths: paths, sizes: listSizes).encoded)
         case .allow(let t, let c):
             return done(try commands().allow(t, comment: c.isEmpty ? nil : c))
         case .deny(let t, let c):
