@@ -1,24 +1,10 @@
+import CsfCompat
+
 /// Every value put into a page goes through `Html.escape`; pages are built from these pieces only, and carry
 /// no script at all (the Content-Security-Policy forbids it), so text from a list, a log line or a form can
 /// never become markup.
 enum Html {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // Control characters (an ESC, a NUL) are shown as U+FFFD rather than passed to the browser.
-                if ch.value < 0x20 && ch != "\t" && ch != "\n" || ch.value == 0x7F { out += "\u{FFFD}" } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// A whole page: the navigation for a signed-in user, csf's title, the body (already escaped markup).
     static func page(title: String, user: String?, readOnly: Bool = false, csrf: String? = nil, refresh: Int? = nil, body: String) -> String {

@@ -19,20 +19,7 @@ public struct MessengerTemplate: Sendable {
         return filled.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ") + "\r\n"
     }
 
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     /// A value on the text page: printable characters only (no terminal escapes reach the visitor's client).
     static func plain(_ s: String) -> String {
