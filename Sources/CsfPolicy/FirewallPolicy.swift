@@ -129,11 +129,12 @@ public struct FirewallPolicy: Sendable {
         }
         public var html: Service?
         public var text: Service?
+        public var https: Service?
         public var permanent: Bool
         public var temporary: Bool
         public var rate: Rate
         public var burst: Int
-        public var services: [Service] { [html, text].compactMap { $0 } }
+        public var services: [Service] { [html, text, https].compactMap { $0 } }
     }
 
     public var messenger: Messenger?

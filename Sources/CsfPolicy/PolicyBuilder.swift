@@ -275,9 +275,8 @@ public struct PolicyBuilder {
         return (out, diags)
     }
 
-    /// MESSENGER: the HTML and TEXT servers' ports and what is redirected to them. As csf, it stays off when
-    /// MESSENGER_USER is missing or root, or an _IN list names more than 15 ports. MESSENGER_HTTPS is not served
-    /// yet: its _IN ports from blocked sources stay dropped, and --check says so.
+    /// MESSENGER: the HTML, TEXT and HTTPS servers' ports and what is redirected to them. As csf, it stays off
+    /// when MESSENGER_USER is missing or root, or an _IN list names more than 15 ports.
     private func messenger(_ config: CsfConfig) -> (FirewallPolicy.Messenger?, [Diagnostic]) {
         var diags: [Diagnostic] = []
         let user = config["MESSENGER_USER"].trimmingWhitespace()
@@ -299,11 +298,8 @@ public struct PolicyBuilder {
             return (nil, [config.diagnostic(.error, "MESSENGER_RATE", "MESSENGER needs MESSENGER_RATE like \"100/s\" and a positive MESSENGER_BURST")])
         }
         let m = FirewallPolicy.Messenger(html: service("MESSENGER_HTML", "MESSENGER_HTML_IN"), text: service("MESSENGER_TEXT", "MESSENGER_TEXT_IN"),
-                                         permanent: config.bool("MESSENGER_PERM"), temporary: config.bool("MESSENGER_TEMP"),
+                                         https: service("MESSENGER_HTTPS", "MESSENGER_HTTPS_IN"), permanent: config.bool("MESSENGER_PERM"), temporary: config.bool("MESSENGER_TEMP"),
                                          rate: rate, burst: config.int("MESSENGER_BURST"))
-        if !config.ports("MESSENGER_HTTPS_IN").isEmpty {
-            diags.append(config.diagnostic(.warning, "MESSENGER_HTTPS_IN", "MESSENGER_HTTPS is not served by nftcsf yet: blocked sources' connections to MESSENGER_HTTPS_IN stay dropped (set it to \"\" to silence this)"))
-        }
         return (m.services.isEmpty ? nil : m, diags)
     }
 

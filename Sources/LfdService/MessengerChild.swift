@@ -18,7 +18,7 @@ final class MessengerChild {
 
     func configure(_ config: CsfConfig, now: Double) {
         child.stop()
-        guard config.bool("MESSENGER"), !config.ports("MESSENGER_HTML_IN").isEmpty || !config.ports("MESSENGER_TEXT_IN").isEmpty else { return }
+        guard config.bool("MESSENGER"), ["MESSENGER_HTML_IN", "MESSENGER_TEXT_IN", "MESSENGER_HTTPS_IN"].contains(where: { !config.ports($0).isEmpty }) else { return }
         // The firewall leaves the messenger off too (csf --check says why): nothing would be redirected to it.
         let user = config["MESSENGER_USER"].trimmingWhitespace()
         guard let uid = Accounts.uid(named: user), uid != 0 else {

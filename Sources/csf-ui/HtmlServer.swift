@@ -1,6 +1,7 @@
 import CsfCompat
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The HTML messenger: SwiftNIO's HTTP/1 parser, then one answer per connection and the connection closed, as
 /// csf's messenger did (a blocked visitor holds nothing open). An image of the messenger directory by its exact
@@ -22,8 +23,10 @@ enum HtmlServer {
         let hostname: String
     }
 
-    static func bind(host: String, port: Int, pages: Pages, deadlineSeconds: Int64) async throws -> any Channel {
+    /// With `tls` the same server speaks HTTPS (the HTTPS messenger), its certificate chosen by SNI.
+    static func bind(host: String, port: Int, pages: Pages, deadlineSeconds: Int64, tls: NIOSSLContext? = nil) async throws -> any Channel {
         try await MessengerListener.bind(host: host, port: port) { ops in
+            if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls)) }
             try ops.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
             try ops.addHandler(HtmlHandler(pages: pages, deadlineSeconds: deadlineSeconds))
         }
@@ -75,6 +78,34 @@ final class HtmlHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}
+
+extension MessengerCertificates {
+    /// One TLS context for every name: the default certificate, replaced during the handshake by the one
+    /// registered for the name the client asked for.
+    func context() throws -> NIOSSLContext? {
+        typealias Source = (chain: [NIOSSLCertificateSource], key: NIOSSLPrivateKeySource)
+        func source(_ id: Identity) throws -> Source {
+            (try NIOSSLCertificate.fromPEMBytes(id.certificate).map { .certificate($0) },
+             .privateKey(try NIOSSLPrivateKey(bytes: id.key, format: .pem)))
+        }
+        guard let base = try (fallback ?? byName.sorted(by: { $0.key < $1.key }).first?.value).map(source) else { return nil }
+        var table: [String: Source] = [:]
+        for (name, id) in byName { table[name] = try source(id) }
+        let (named, defaultSource) = (table, try fallback.map(source))
+        let pick: @Sendable (String?) -> Source? = { MessengerCertificates.lookup($0, in: named, fallback: defaultSource) }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: base.chain, privateKey: base.key)
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.sslContextCallback = { values, promise in
+            var change = NIOSSLContextConfigurationOverride()
+            if let s = pick(values.serverHostname) {
+                change.certificateChain = s.chain
+                change.privateKey = s.key
+            }
+            promise.succeed(change)
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 }
 

@@ -4,9 +4,11 @@ import Glibc
 import CsfCompat
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// `csf-ui --messenger`: csf's messenger (MESSENGER = 1), run by lfd as its child. The HTML server answers every
-/// request with index.html (403, as csf) or one of the messenger directory's images; the TEXT server writes
+/// request with index.html (403, as csf) or one of the messenger directory's images, the HTTPS server the same
+/// over TLS with the certificate of the name asked for (SNI); the TEXT server writes
 /// index.text and closes. Both run as MESSENGER_USER with the templates read (as root) before the switch; no
 /// connection lives longer than `deadlineSeconds` (csf's 10 s alarm); the process ends when lfd does (its stdin,
 /// lfd's pipe, reaches end of file).
@@ -15,6 +17,8 @@ enum MessengerService {
         var bind: String
         var html: Int?
         var text: Int?
+        var https: Int?
+        var certificates: MessengerCertificates
         var page: MessengerTemplate
         var textPage: MessengerTemplate
         var images: [String: [UInt8]]
@@ -30,9 +34,17 @@ enum MessengerService {
             Output.err("csf-ui: the messenger needs \(dir)/index.html and index.text")
             return .exit(1)
         }
+        var https = config.ports("MESSENGER_HTTPS_IN").isEmpty ? nil : Optional(config.int("MESSENGER_HTTPS"))
+        let certificates = https == nil ? MessengerCertificates() : MessengerCertificates.load(config: config)
+        for problem in certificates.problems { Output.err("csf-ui: MESSENGER_HTTPS: \(problem)") }
+        if https != nil && certificates.isEmpty {
+            Output.err("csf-ui: MESSENGER_HTTPS: no certificate (MESSENGER_HTTPS_CRT/_KEY, MESSENGER_HTTPS_CONF); the HTTPS messenger is off")
+            https = nil
+        }
         let settings = Settings(bind: config.bool("IPV6") ? "::" : "0.0.0.0",
                                 html: config.ports("MESSENGER_HTML_IN").isEmpty ? nil : config.int("MESSENGER_HTML"),
                                 text: config.ports("MESSENGER_TEXT_IN").isEmpty ? nil : config.int("MESSENGER_TEXT"),
+                                https: https, certificates: certificates,
                                 page: MessengerTemplate(html), textPage: MessengerTemplate(text),
                                 images: images(in: dir), hostname: hostname())
         if let problem = Privileges.become(user) {
@@ -67,9 +79,13 @@ enum MessengerService {
                     let channel = try await TextServer.bind(host: s.bind, port: port, template: s.textPage, hostname: s.hostname)
                     group.addTask { try await channel.closeFuture.get() }
                 }
+                let pages = HtmlServer.Pages(page: s.page, images: s.images, hostname: s.hostname)
                 if let port = s.html {
-                    let pages = HtmlServer.Pages(page: s.page, images: s.images, hostname: s.hostname)
                     let channel = try await HtmlServer.bind(host: s.bind, port: port, pages: pages, deadlineSeconds: deadlineSeconds)
+                    group.addTask { try await channel.closeFuture.get() }
+                }
+                if let port = s.https, let tls = try s.certificates.context() {
+                    let channel = try await HtmlServer.bind(host: s.bind, port: port, pages: pages, deadlineSeconds: deadlineSeconds, tls: tls)
                     group.addTask { try await channel.closeFuture.get() }
                 }
                 try await group.next()

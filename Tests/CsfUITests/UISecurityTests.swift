@@ -173,3 +173,36 @@ struct UIAccountsTests {
         #expect(accounts.verify(user: "nobody", password: "long enough pw") == nil)
     }
 }
+
+struct MessengerCertificateTests {
+    @Test func apacheVirtualHostsGiveNamesAndFiles() {
+        let conf = """
+        # <VirtualHost *:443> in a comment is not a host
+        <VirtualHost 192.0.2.1:443>
+            ServerName Shop.Example
+            ServerAlias www.shop.example "*.cdn.example"
+            SSLCertificateFile "/etc/ssl/shop.crt"
+            SSLCertificateKeyFile /etc/ssl/shop.key
+        </VirtualHost>
+        <VirtualHost *:443>
+            ServerName bundle.example
+            SSLCertificateFile /etc/ssl/bundle.pem
+        </VirtualHost>
+        ServerName outside.example
+        """
+        let hosts = MessengerCertificates.VirtualHost.parse(conf)
+        #expect(hosts == [
+            .init(names: ["shop.example", "www.shop.example", "*.cdn.example"], certificate: "/etc/ssl/shop.crt", key: "/etc/ssl/shop.key"),
+            .init(names: ["bundle.example"], certificate: "/etc/ssl/bundle.pem", key: nil),
+        ])
+    }
+
+    @Test func aNameFindsItsEntryAWildcardOrTheFallback() {
+        let table = ["shop.example": 1, "*.cdn.example": 2]
+        #expect(MessengerCertificates.lookup("SHOP.example", in: table, fallback: 0) == 1)
+        #expect(MessengerCertificates.lookup("img.cdn.example", in: table, fallback: 0) == 2)
+        #expect(MessengerCertificates.lookup("a.img.cdn.example", in: table, fallback: 0) == 0, "a wildcard covers one label")
+        #expect(MessengerCertificates.lookup(nil, in: table, fallback: 0) == 0)
+        #expect(MessengerCertificates.lookup("other.example", in: table, fallback: nil) == nil)
+    }
+}

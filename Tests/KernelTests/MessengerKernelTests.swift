@@ -10,6 +10,52 @@ struct MessengerKernelTests {
         try lab.peerRun(peer, ["http-get", peer.fwV4, String(port), "3", path, String(count)])
     }
 
+    /// MESSENGER_HTTPS: a blocked visitor on 443 gets the page over TLS, with the certificate of the name it asked
+    /// for (an Apache vhost of MESSENGER_HTTPS_CONF, by ServerName or ServerAlias), the default one otherwise.
+    @Test func theHttpsMessengerAnswersWithTheCertificateOfTheNameAskedFor() throws {
+        let lab = try NetLab(peers: 2)
+        defer { lab.stopLfd() }
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        let tls = lab.root + "/tls"
+        try FileManager.default.createDirectory(atPath: tls, withIntermediateDirectories: true)
+        for name in ["default.example", "shop.example"] {
+            let r = try Shell.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                   "-subj", "/CN=\(name)", "-keyout", "\(tls)/\(name).key", "-out", "\(tls)/\(name).crt"])
+            #expect(r.status == 0, "\(r)")
+        }
+        try """
+        <VirtualHost 192.0.2.1:443>
+            ServerName shop.example
+            ServerAlias www.shop.example mail.shop.example
+            SSLEngine on
+            SSLCertificateFile "\(tls)/shop.example.crt"
+            SSLCertificateKeyFile \(tls)/shop.example.key
+        </VirtualHost>
+
+        """.write(toFile: tls + "/ssl.conf", atomically: true, encoding: .utf8)
+        try lab.setConfig(["TCP_IN": "22", "MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_HTML_IN": "", "MESSENGER_TEXT_IN": "",
+                           "MESSENGER_HTTPS_IN": "443", "MESSENGER_HTTPS_CONF": tls + "/*.conf", "MESSENGER_HTTPS_SKIPMAIL": "1",
+                           "MESSENGER_HTTPS_CRT": tls + "/default.example.crt", "MESSENGER_HTTPS_KEY": tls + "/default.example.key",
+                           "LF_PARSE": "1", "LF_HTACCESS": "0", "LF_MODSEC": "0", "LF_POP3D": "0", "LF_IMAPD": "0", "LF_FTPD": "0",
+                           "LF_SMTPAUTH": "0", "LF_EXIMSYNTAX": "0", "LF_BIND": "0", "LF_SUHOSIN": "0", "LF_WEBMIN": "0", "LF_SSHD": "0"])
+        try lab.write("messenger/index.html", "<p>blocked: <b>[IPADDRESS]</b></p>\n")
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.csf("-d", p1.v4, "https messenger test").status == 0)
+        #expect(try lab.lfd().status == 0)
+        func get(_ peer: NetLab.Peer, _ name: String) throws -> Shell.Result {
+            try lab.peerRun(peer, ["https-get", peer.fwV4, "443", name, "3"])
+        }
+        var shop = Shell.Result(status: 1, stdout: "", stderr: "")
+        #expect(try eventually(within: 5) { shop = try get(p1, "www.shop.example"); return shop.status == 0 }, "\(shop)\n\(lab.lfdLog)")
+        #expect(shop.stdout.hasPrefix("shop.example\nHTTP/1.1 403") && shop.stdout.contains("blocked: <b>\(p1.v4)</b>"), "\(shop.stdout)")
+        #expect(try get(p1, "shop.example").stdout.hasPrefix("shop.example\n"))
+        #expect(try get(p1, "other.example").stdout.hasPrefix("default.example\nHTTP/1.1 403"))
+        #expect(try get(p1, "mail.shop.example").stdout.hasPrefix("default.example\n"), "MESSENGER_HTTPS_SKIPMAIL")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5))
+        // An address that is not blocked never meets the messenger (443 is not open on this server).
+        #expect(try get(p2, "shop.example").status != 0)
+    }
+
     @Test func aBlockedPeerIsToldWhyOnItsWebAndFtpPortsAndDroppedElsewhere() throws {
         let lab = try NetLab(peers: 3)
         defer { lab.stopLfd() }

@@ -7,6 +7,7 @@ import os
 import selectors
 import socket
 import sys
+import subprocess
 import time
 
 
@@ -473,6 +474,34 @@ def fetch(host, port, request, timeout):
         s.close()
 
 
+def https_get(host, port, server_name, timeout):
+    """GET / over TLS sending `server_name` as SNI (the certificate is not checked: the test reads it): prints
+    the certificate's subject common name, then the answer. Exit 1 when no TLS session could be made."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw, ctx.wrap_socket(raw, server_hostname=server_name) as tls:
+            der = tls.getpeercert(binary_form=True)
+            tls.sendall(f"GET / HTTP/1.1\r\nHost: {server_name}\r\n\r\n".encode())
+            out = b""
+            while True:
+                d = tls.recv(65536)
+                if not d:
+                    break
+                out += d
+    except (OSError, ssl.SSLError) as e:
+        print(f"no TLS: {e}", file=sys.stderr)
+        return 1
+    cn = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-nameopt", "multiline"], input=der,
+                        capture_output=True).stdout.decode()
+    name = next((l.split("=", 1)[1].strip() for l in cn.splitlines() if "commonName" in l), "?")
+    print(name)
+    sys.stdout.write(out.decode(errors="replace"))
+    return 0
+
+
 def fetch_many(host, port, request, timeout, count):
     """`count` connections at once, each sending `request` and reading to the end: prints the first answer and,
     on stderr, how many answers arrived. Exit 0 when every connection got one."""
@@ -564,6 +593,8 @@ def main(argv):
     if cmd == "http-get":
         request = f"GET {argv[5] if len(argv) > 5 else '/'} HTTP/1.0\r\nHost: {argv[2]}\r\n\r\n".encode()
         return fetch_many(argv[2], int(argv[3]), request, float(argv[4]), int(argv[6]) if len(argv) > 6 else 1)
+    if cmd == "https-get":
+        return https_get(argv[2], int(argv[3]), argv[4], float(argv[5]))
     if cmd == "trickle":
         return trickle(argv[2], int(argv[3]), float(argv[4]))
     if cmd == "read-tcp":
