@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CsfCompat
 import Hummingbird
-import HummingbirdTLS
+import HummingbirdCore
 import Logging
 import NIOSSL
 import ServiceLifecycle
@@ -127,6 +127,8 @@ struct WebSettings: Sendable {
     var port: Int
     var app: WebApp
     var certificate: UICertificate
+    /// UI_CHILDREN: connections served at once; more wait in the listen queue.
+    var children: Int
 
     static func load(config: CsfConfig, paths: CsfPaths) -> Result<WebSettings, StartProblem> {
         let accounts: UIAccounts
@@ -170,7 +172,7 @@ struct WebSettings: Sendable {
         if browserRestrictedPorts.contains(port) {
             Output.err("csf-ui: warning: browsers refuse UI_PORT \(port) (ERR_UNSAFE_PORT in Chromium, also blocked by Firefox); csf's default 6666 is one of them: choose another, e.g. 6443")
         }
-        return .success(WebSettings(host: host, port: port, app: app, certificate: certificate))
+        return .success(WebSettings(host: host, port: port, app: app, certificate: certificate, children: max(1, config.int("UI_CHILDREN"))))
     }
 
     /// Ports Chromium and Firefox never connect to (IRC, mail, ...): a UI there cannot be reached by a browser.
@@ -184,9 +186,16 @@ struct WebSettings: Sendable {
             certificateChain: try NIOSSLCertificate.fromPEMBytes(certificate.certificatePEM).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: certificate.keyPEM, format: .pem)))
         tls.minimumTLSVersion = .tlsv12
-        let (host, port, fingerprint) = (self.host, self.port, certificate.fingerprint)
-        return Application(router: app.router(), server: try .tls(.http1(), tlsConfiguration: tls),
-                           configuration: .init(address: .hostname(host, port: port), serverName: nil),
+        let context = try NIOSSLContext(configuration: tls)
+        let (host, port, fingerprint, app) = (self.host, self.port, certificate.fingerprint, self.app)
+        // A browser's idle keep-alive connection gives its UI_CHILDREN slot back after 15 s.
+        let server = HTTPServerBuilder { responder in
+            GatedTLSChannel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(15))), tls: context,
+                            access: app.access, loginGuard: app.loginGuard, handshakeSeconds: 10)
+        }
+        return Application(router: app.router(), server: server,
+                           configuration: .init(address: .hostname(host, port: port), serverName: nil,
+                                                availableConnectionsDelegate: MaximumAvailableConnections(children)),
                            onServerRunning: { _ in
                                Output.out("csf-ui: serving the web UI on https://\(host.contains(":") ? "[\(host)]" : host):\(port)/ as \(account) (certificate SHA-256 \(fingerprint))")
                            },

@@ -50,7 +50,7 @@ struct UIKernelTests {
 
     @Test func theUIRefusesWhatItMustAndBansAGuesserInTheKernel() throws {
         let lab = try NetLab(peers: 3)
-        let (_, fingerprint) = try Self.startUI(lab)
+        let (_, fingerprint) = try Self.startUI(lab, extra: ["UI_CHILDREN": "2"])
         let (admin, victim, stranger) = (lab.peers[0], lab.peers[1], lab.peers[2])
         let conf = try String(contentsOfFile: lab.etc + "/csf.conf", encoding: .utf8)
         #expect(conf.contains("UI_PASS = \"$scrypt$ln=15,r=8,p=1$") && !conf.contains(Self.password), "the password is stored as a hash only")
@@ -85,9 +85,17 @@ struct UIKernelTests {
         #expect(ro["search"] as? Int == 200)
         #expect(try !String(contentsOfFile: lab.etc + "/csf.deny", encoding: .utf8).contains("198.51.100.78"))
 
-        // An address outside ui.allow gets no sign-in page.
+        // An address outside ui.allow is closed on accept: no handshake, no page.
         let outsider = try Self.client(lab, from: stranger, ["login-page"])
-        #expect(outsider["status"] as? Int == 403 && (outsider["body"] as? String ?? "").contains("not in ui.allow"), "\(outsider)")
+        #expect(outsider["status"] as? Int == 0, "\(outsider)")
+        #expect(try lab.tcpOpen(from: stranger, port: Self.port), "the port itself is open (TCP_IN): the UI closes the connection")
+
+        // UI_CHILDREN (2 here) connections at once; a connection that never starts TLS is closed after 10 s.
+        let children = try Self.client(lab, from: admin, ["children", "2"])
+        #expect(children["while_full"] as? Int == 0 && children["after_one_closed"] as? Int == 200, "\(children)")
+        let silent = try Self.client(lab, from: admin, ["silent-tcp"])
+        let closedAfter = silent["closed_after"] as? Double ?? 0
+        #expect(closedAfter >= 9 && closedAfter < 14, "\(silent)")
 
         // UI_RETRY (3) wrong passwords: the guesser is in ui.ban and csf.deny, and its packets are dropped.
         #expect(try lab.tcpOpen(from: victim, port: 22))

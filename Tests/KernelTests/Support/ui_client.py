@@ -4,7 +4,7 @@
 usage: ui_client.py BASE_URL STEP [ARGS...]; prints one JSON object. The certificate is self-signed: its
 fingerprint is compared with the one csf-ui printed instead of a CA check.
 """
-import hashlib, http.cookiejar, json, re, socket, ssl, sys, urllib.error, urllib.parse, urllib.request
+import hashlib, http.cookiejar, json, re, socket, ssl, sys, time, urllib.error, urllib.parse, urllib.request
 
 base = sys.argv[1]
 host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
@@ -110,6 +110,28 @@ elif step == "wrong-passwords":
     user, count = sys.argv[3], int(sys.argv[4])
     timeout = 2  # once banned, the kernel drops the answers: each try ends at its timeout
     out["answers"] = [login(user, "not the password %d" % i)[0] for i in range(count)]
+elif step == "children":
+    # UI_CHILDREN connections held open (handshake done, idle): the next request waits until one closes.
+    held = []
+    for _ in range(int(sys.argv[3])):
+        raw = socket.create_connection((host, port), timeout=5)
+        held.append(ctx.wrap_socket(raw))
+    timeout = 2
+    out["while_full"] = req("/login")[0]
+    held.pop().close()
+    timeout = 8
+    out["after_one_closed"] = req("/login")[0]
+    for h in held:
+        h.close()
+elif step == "silent-tcp":
+    # A connection that never starts TLS is closed by the server (its handshake deadline).
+    t0 = time.time()
+    with socket.create_connection((host, port), timeout=30) as s:
+        try:
+            out["read"] = repr(s.recv(10))
+        except OSError as e:
+            out["read"] = type(e).__name__
+    out["closed_after"] = round(time.time() - t0, 1)
 elif step == "login-page":
     out["status"] = req("/login")[0]
     out["body"] = req("/login")[1][:400]

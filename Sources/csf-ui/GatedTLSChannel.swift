@@ -1,0 +1,71 @@
+import CsfCompat
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// The UI's connections, guarded before TLS: a client that is banned, outside ui.allow or one of our own
+/// addresses is closed on accept (it never gets a handshake, so it cannot hold a UI_CHILDREN slot with one),
+/// and a connection that has not finished its TLS handshake within `handshakeSeconds` is closed.
+struct GatedTLSChannel: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+    let base: HTTP1Channel
+    let tls: NIOSSLContext
+    let access: ClientAccess
+    let loginGuard: LoginGuard
+    let handshakeSeconds: Int64
+
+    var responder: HTTPChannelHandler.Responder { base.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            // After the TLS handler, so that its handshake event reaches the gate.
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            try channel.pipeline.syncOperations.addHandler(ConnectionGate(access: access, loginGuard: loginGuard, handshakeSeconds: handshakeSeconds))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let access: ClientAccess
+    let loginGuard: LoginGuard
+    let handshakeSeconds: Int64
+    private var deadline: Scheduled<Void>?
+
+    init(access: ClientAccess, loginGuard: LoginGuard, handshakeSeconds: Int64) {
+        (self.access, self.loginGuard, self.handshakeSeconds) = (access, loginGuard, handshakeSeconds)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let text = context.remoteAddress?.ipAddress ?? ""
+        let client = IPAddress(text).map { $0.unmapped ?? $0 }
+        guard let client, access.refusal(client, guard: loginGuard) == nil else {
+            context.close(promise: nil)
+            return
+        }
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: .seconds(handshakeSeconds)) { channel.close(promise: nil) }
+        context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+}
