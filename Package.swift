@@ -66,7 +66,7 @@ let package = Package(
         // The web service (issue 18): unprivileged, on Hummingbird; its root helper (the same program) changes
         // the firewall through CsfFirewall; lfd answers its metrics on a local socket.
         .executableTarget(name: "csf-ui", dependencies: [
-            "CsfCompat", "CsfFirewall", "CSys", "CCrypto",
+            "CsfCompat", "CsfFirewall", "LfdService", "CSys", "CCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOTLS", package: "swift-nio"),

@@ -15,6 +15,7 @@ struct GatedTLSChannel: ServerChildChannel, HTTPChannelHandler {
     let access: ClientAccess
     let loginGuard: LoginGuard
     let handshakeSeconds: Int64
+    let onRefused: @Sendable (IPAddress, String) -> Void
 
     var responder: HTTPChannelHandler.Responder { base.responder }
 
@@ -22,7 +23,7 @@ struct GatedTLSChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             // After the TLS handler, so that its handshake event reaches the gate.
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-            try channel.pipeline.syncOperations.addHandler(ConnectionGate(access: access, loginGuard: loginGuard, handshakeSeconds: handshakeSeconds))
+            try channel.pipeline.syncOperations.addHandler(ConnectionGate(access: access, loginGuard: loginGuard, handshakeSeconds: handshakeSeconds, onRefused: onRefused))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }
@@ -38,16 +39,22 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
     let access: ClientAccess
     let loginGuard: LoginGuard
     let handshakeSeconds: Int64
+    let onRefused: @Sendable (IPAddress, String) -> Void
     private var deadline: Scheduled<Void>?
 
-    init(access: ClientAccess, loginGuard: LoginGuard, handshakeSeconds: Int64) {
-        (self.access, self.loginGuard, self.handshakeSeconds) = (access, loginGuard, handshakeSeconds)
+    init(access: ClientAccess, loginGuard: LoginGuard, handshakeSeconds: Int64, onRefused: @escaping @Sendable (IPAddress, String) -> Void) {
+        (self.access, self.loginGuard, self.handshakeSeconds, self.onRefused) = (access, loginGuard, handshakeSeconds, onRefused)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let text = context.remoteAddress?.ipAddress ?? ""
         let client = IPAddress(text).map { $0.unmapped ?? $0 }
-        guard let client, access.refusal(client, guard: loginGuard) == nil else {
+        guard let client else {
+            context.close(promise: nil)
+            return
+        }
+        if let why = access.refusal(client, guard: loginGuard) {
+            onRefused(client, why)
             context.close(promise: nil)
             return
         }

@@ -6,6 +6,10 @@ enum HelperRequest: Equatable, Sendable {
 
     case summary
     case login
+    /// A wrong account or password (the envelope's user is the name tried, or "?").
+    case loginFailed
+    /// A client closed on accept: banned, outside ui.allow, or the server's own address (UI_ALERT 4).
+    case accessRefused(String)
     case logout
     case allow(String, comment: String)
     case deny(String, comment: String)
@@ -28,7 +32,7 @@ enum HelperRequest: Equatable, Sendable {
     var changes: Bool {
         switch self {
         case .allow, .deny, .tempDeny, .ignore, .unblock, .tempRemove, .blockClient, .configApply, .configConfirm: return true
-        case .summary, .login, .logout, .search, .temporary, .listPage, .logTail, .settings, .configPreview: return false
+        case .summary, .login, .loginFailed, .accessRefused, .logout, .search, .temporary, .listPage, .logTail, .settings, .configPreview: return false
         }
     }
 
@@ -36,6 +40,8 @@ enum HelperRequest: Equatable, Sendable {
         switch self {
         case .summary: return ["summary"]
         case .login: return ["login"]
+        case .loginFailed: return ["loginfailed"]
+        case .accessRefused(let why): return ["refused", why]
         case .logout: return ["logout"]
         case .allow(let t, let c): return ["allow", t, c]
         case .deny(let t, let c): return ["deny", t, c]
@@ -60,6 +66,8 @@ enum HelperRequest: Equatable, Sendable {
         switch (f.first ?? "", f.count) {
         case ("summary", 1): self = .summary
         case ("login", 1): self = .login
+        case ("loginfailed", 1): self = .loginFailed
+        case ("refused", 2): self = .accessRefused(f[1])
         case ("logout", 1): self = .logout
         case ("allow", 3): self = .allow(f[1], comment: f[2])
         case ("deny", 3): self = .deny(f[1], comment: f[2])

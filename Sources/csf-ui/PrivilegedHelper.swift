@@ -3,6 +3,8 @@ import Glibc
 #endif
 import CsfCompat
 import CsfFirewall
+import Dispatch
+import LfdService
 
 /// The UI's only way to the firewall and to csf's root-only files: a root process started by csf-ui before it
 /// gives up root, reading typed requests from its end of a socket pair (stdin). It runs each through the same
@@ -53,9 +55,11 @@ struct PrivilegedHelper {
         } catch {
             reply = HelperReply(ok: false, text: error.description)
         }
-        if request.changes || request == .login || request == .logout {
-            audit.write(envelope, ok: reply.ok, note: reply.ok ? "" : reply.text)
+        if request.changes || [.login, .logout, .loginFailed].contains(request) {
+            let failed = request == .loginFailed
+            audit.write(envelope, ok: reply.ok && !failed, note: failed ? "wrong account or password" : reply.ok ? "" : reply.text)
         }
+        alert(envelope)
         return reply
     }
 
@@ -63,7 +67,7 @@ struct PrivilegedHelper {
 
     private func perform(_ request: HelperRequest) throws(CsfError) -> HelperReply {
         switch request {
-        case .login, .logout:
+        case .login, .logout, .loginFailed, .accessRefused:
             return HelperReply(ok: true, text: "")
         case .summary:
             return HelperReply(ok: true, text: DashboardFacts.gather(paths: paths, sizes: listSizes).encoded)
@@ -117,6 +121,26 @@ struct PrivilegedHelper {
             return HelperReply(ok: true, text: firewall().confirm() ? "csf: the new ruleset is kept" : "csf: nothing was waiting for confirmation")
         }
     }
+
+    /// UI_ALERT, csf's levels: 1 bans and blocks, 2 and failed sign-ins, 3 and sign-ins, 4 and refused
+    /// connections. Mail goes out on a queue of its own: a slow SMTP server never holds up the UI.
+    private func alert(_ e: HelperEnvelope) {
+        let (level, what): (Int, String)
+        switch e.request {
+        case .blockClient: (level, what) = (1, "UI: too many failed sign-ins; the address was banned from the UI and blocked")
+        case .loginFailed: (level, what) = (2, "UI: failed sign-in for account \(e.user)")
+        case .login: (level, what) = (3, "UI: sign-in by \(e.user)")
+        case .accessRefused(let why): (level, what) = (4, "UI: connection refused: \(why)")
+        default: return
+        }
+        let config = ConfigParser.load(paths.config).0
+        guard config.int("UI_ALERT") >= level else { return }
+        let alerts = Alerts(paths: paths, config: config, logger: LfdLogging.logger(paths: paths, toStandardError: false))
+        let values = ["ip": e.client, "alert": level == 1 ? "block" : level == 2 ? "login failure" : level == 3 ? "login success" : "access", "text": what]
+        Self.mail.async { alerts.send("uialert.txt", values) }
+    }
+
+    private static let mail = DispatchQueue(label: "csf-ui.alerts")
 
     /// The firewall as csf's CLI drives it; its lockout watchdog is csf's (`csf --watchdog`), installed beside us.
     private func firewall() -> Firewall {

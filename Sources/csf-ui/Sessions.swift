@@ -86,6 +86,19 @@ final class LoginGuard: Sendable {
     }
 
     func succeeded(_ address: IPAddress) { failures.withLock { $0[address.description] = nil } }
+
+    private let reported = Mutex<[String: Int]>([:])
+
+    /// True once per address per `interval` seconds (and for at most 10,000 addresses at once).
+    func shouldReport(_ address: IPAddress, now: Int = Int(SystemTime.monotonic), interval: Int = 600) -> Bool {
+        reported.withLock { seen in
+            if let last = seen[address.description], now - last < interval { return false }
+            if seen.count >= 10_000 { seen = seen.filter { now - $0.value < interval } }
+            guard seen.count < 10_000 else { return false }
+            seen[address.description] = now
+            return true
+        }
+    }
 }
 
 /// Who may reach the UI at all: not a banned address (ui.ban, or UI_RETRY reached), with UI_ALLOW only the

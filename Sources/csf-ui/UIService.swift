@@ -191,7 +191,7 @@ struct WebSettings: Sendable {
         // A browser's idle keep-alive connection gives its UI_CHILDREN slot back after 15 s.
         let server = HTTPServerBuilder { responder in
             GatedTLSChannel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(15))), tls: context,
-                            access: app.access, loginGuard: app.loginGuard, handshakeSeconds: 10)
+                            access: app.access, loginGuard: app.loginGuard, handshakeSeconds: 10, onRefused: app.refused)
         }
         return Application(router: app.router(), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: nil,

@@ -111,6 +111,13 @@ struct WebApp: Sendable {
         return router
     }
 
+    /// A connection closed on accept, told to the helper (UI_ALERT 4) at most once per address per 10 minutes.
+    func refused(_ client: IPAddress, _ why: String) {
+        guard loginGuard.shouldReport(client) else { return }
+        let helper = self.helper
+        Task { _ = await helper.ask(HelperEnvelope(user: "-", readOnly: true, client: client.description, request: .accessRefused(why))) }
+    }
+
     private func envelope(_ s: SessionStore.Session, _ request: HelperRequest) -> HelperEnvelope {
         HelperEnvelope(user: s.user, readOnly: s.readOnly, client: s.client, request: request)
     }
@@ -136,6 +143,7 @@ struct WebApp: Sendable {
         guard let account else {
             let (reached, remaining) = loginGuard.failed(client)
             let name = UIAccounts.validName(user) ? user : "?"
+            _ = await helper.ask(HelperEnvelope(user: name, readOnly: false, client: client.description, request: .loginFailed))
             if reached {
                 _ = await helper.ask(HelperEnvelope(user: name, readOnly: false, client: client.description, request: .blockClient(client.description)))
                 return WebPages.plain(.forbidden, "Access denied: too many failed sign-ins")

@@ -28,7 +28,7 @@ struct PasswordHashTests {
 
 struct HelperProtocolTests {
     static let all: [HelperRequest] = [
-        .summary, .login, .logout, .allow("192.0.2.1", comment: "a b"), .deny("2001:db8::/64", comment: ""),
+        .summary, .login, .loginFailed, .accessRefused("not in ui.allow"), .logout, .allow("192.0.2.1", comment: "a b"), .deny("2001:db8::/64", comment: ""),
         .tempDeny("192.0.2.9", ttl: 3600, comment: "x"), .ignore("192.0.2.3", comment: "c"), .unblock("192.0.2.4"),
         .search("192.0.2.5"), .temporary, .tempRemove("192.0.2.6"), .listPage(.deny, query: "198.51", page: 3),
         .logTail(lines: 200), .blockClient("192.0.2.7"), .settings(query: "DENY"), .configPreview(key: "DENY_IP_LIMIT", value: "300"),

@@ -114,6 +114,16 @@ struct UIKernelTests {
         #expect(audit.contains("user=viewer from=\(admin.v4) ok: login"), "\(audit)")
         #expect(audit.contains("from=\(victim.v4) ok: blockclient \(victim.v4)"), "\(audit)")
         #expect(audit.contains("ok: logout"))
+        #expect(audit.contains("user=admin from=\(victim.v4) refused: loginfailed (wrong account or password)"), "\(audit)")
+
+        // UI_ALERT 4 (csf's default): sign-ins, failures, the block and refused connections are mailed (uialert.txt).
+        var mail = ""
+        #expect(try eventually(within: 10) {
+            mail = (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? ""
+            return mail.contains("UI block from \(victim.v4)") && mail.contains("UI access from \(stranger.v4)")
+        }, "\(mail)")
+        #expect(mail.contains("UI login success from \(admin.v4)") && mail.contains("UI login failure from \(victim.v4)"), "\(mail)")
+        #expect(mail.contains("UI: connection refused: your address is not in ui.allow"), "\(mail)")
 
         try Self.expectCredentials(lab)
     }
