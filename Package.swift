@@ -66,7 +66,7 @@ let package = Package(
         // The web service (issue 18): unprivileged, on Hummingbird; its root helper (the same program) changes
         // the firewall through CsfFirewall; lfd answers its metrics on a local socket.
         .executableTarget(name: "csf-ui", dependencies: [
-            "CsfCompat", "CsfFirewall", "LfdService", "CSys", "CCrypto",
+            "CsfCompat", "CsfFirewall", "NftRuleset", "LfdService", "CSys", "CCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOTLS", package: "swift-nio"),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "NftKernelTests", dependencies: ["NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "CsfFirewallTests", dependencies: ["CsfFirewall", "NftKernel", "NftRuleset", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "CsfFleetTests", dependencies: ["CsfFleet", "CsfFirewall", "CsfCompat"]),
-        .testTarget(name: "CsfUITests", dependencies: ["csf-ui", "CsfCompat", "CsfTestSupport"]),
+        .testTarget(name: "CsfUITests", dependencies: ["csf-ui", "CsfCompat", "NftRuleset", "CsfTestSupport"]),
         .testTarget(name: "LfdCoreTests", dependencies: ["LfdCore", "CsfCompat", "CsfTestSupport"]),
         .testTarget(name: "LfdServiceTests", dependencies: ["LfdService", "LfdCore", "CsfFirewall", "CsfCompat", "CsfTestSupport"]),
         // Test-only helper run as a child process inside a test's network namespace.

@@ -4,6 +4,7 @@ import Glibc
 import CSys
 import CsfCompat
 import CsfFirewall
+import NftRuleset
 
 /// What the dashboard shows, gathered by the helper (csf's files are root's): is the firewall up, is lfd, the
 /// list sizes (counted from the files, never by listing sets), lfd's latest blocks and its blocks per hour.
@@ -14,14 +15,24 @@ struct DashboardFacts: Equatable {
     var temporary = 0
     var recentBlocks: [String] = []
     var blocksPerHour: [(hour: String, count: Int)] = []
+    /// The busiest rules: packets and bytes per chain and the setting that made them (from a terse listing).
+    var rules: [RuleCounter] = []
+    /// What lfd watches and its last bans, as `csf --lfd status` prints them.
+    var lfdStatus: [String] = []
 
     static func == (a: DashboardFacts, b: DashboardFacts) -> Bool { a.encoded == b.encoded }
 
     static func gather(paths: CsfPaths, sizes: ListSizes) -> DashboardFacts {
         var f = DashboardFacts()
         let firewall = Firewall(paths: paths)
-        if firewall.isDisabled { f.firewall = "disabled" } else if (try? firewall.isRunning()) == true { f.firewall = "running" }
-        f.lfdRunning = LfdPidFile.running(paths) != nil
+        // A terse listing holds every rule's counter and no set element: milliseconds beside a 1M-entry set.
+        let listing = (try? firewall.kernel.listing(json: false, full: false)) ?? nil
+        if firewall.isDisabled { f.firewall = "disabled" } else if listing != nil { f.firewall = "running" }
+        f.rules = Array((listing.map(RuleCounter.parse) ?? []).filter { $0.packets > 0 }.sorted { $0.packets > $1.packets }.prefix(50))
+        let lfd = LfdControl(paths: paths)
+        let report = lfd.report()
+        f.lfdRunning = report.running
+        f.lfdStatus = LfdControl.lines(report)
         f.lists = sizes.counts().map { ($0.list, $0.entries) }
         f.temporary = (try? ListCommands(paths: paths).tempEntries().count) ?? 0
         let blocks = LogTail.lines(paths.lfdLog, count: 5000, window: 4 << 20).filter { $0.contains("*Blocked in csf*") }
@@ -40,6 +51,8 @@ struct DashboardFacts: Equatable {
         var out = ["firewall\t\(firewall)", "lfd\t\(lfdRunning ? "running" : "stopped")", "temporary\t\(temporary)"]
         out += lists.map { "list\t\($0.entries)\t\($0.name)" }
         out += blocksPerHour.map { "hour\t\($0.count)\t\($0.hour)" }
+        out += rules.map { "rule\t\($0.packets)\t\($0.bytes)\t\($0.chain)\t\($0.setting)" }
+        out += lfdStatus.map { "lfd-status\t\($0)" }
         out += recentBlocks.map { "block\t\($0)" }
         return out.joined(separator: "\n")
     }
@@ -56,6 +69,12 @@ struct DashboardFacts: Equatable {
             case ("list", 3): lists.append((f[2], Int(f[1]) ?? 0))
             case ("hour", 3): blocksPerHour.append((f[2], Int(f[1]) ?? 0))
             case ("block", 2...): recentBlocks.append(f.dropFirst().joined(separator: "\t"))
+            case ("lfd-status", 2...): lfdStatus.append(f.dropFirst().joined(separator: "\t"))
+            case ("rule", 3):
+                let r = f[2].split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+                if r.count == 3, let packets = UInt64(f[1]), let bytes = UInt64(r[0]) {
+                    rules.append(RuleCounter(chain: r[1], setting: r[2], packets: packets, bytes: bytes))
+                }
             default: continue
             }
         }

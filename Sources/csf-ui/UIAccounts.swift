@@ -84,6 +84,8 @@ enum PasswordCommand {
         do throws(CsfError) {
             let lock = try FileLock(path: paths.lock, timeout: 30)
             defer { withExtendedLifetime(lock) {} }
+            // ui.allow, ui.ban, the certificate and the read-only accounts live here (root only).
+            try FileSystem.makeDirectories(paths.etc("ui"))
             if let name = readOnlyName {
                 let path = UIAccounts.readOnlyPath(paths)
                 let old = (try? TextFile.read(path)) ?? ""

@@ -1,4 +1,5 @@
 import Hummingbird
+import NftRuleset
 
 /// The UI's pages, built from `Html`'s pieces. Text from csf's files, lfd.log, the helper or a form is escaped.
 enum WebPages {
@@ -31,7 +32,18 @@ enum WebPages {
         b += "<tr><th>lfd</th><td>\(f.lfdRunning ? "running" : "not running")</td></tr>"
         b += "<tr><th>Temporary entries</th><td>\(f.temporary)</td></tr>"
         for l in f.lists { b += "<tr><th>\(Html.escape(l.name))</th><td>\(l.entries)</td></tr>" }
-        b += "</table><h2>Blocks per hour</h2>" + chart(f.blocksPerHour)
+        b += "</table><h2>Busiest rules</h2>"
+        if f.rules.isEmpty {
+            b += "<p>No rule has matched a packet yet.</p>"
+        } else {
+            b += "<table id=\"rules\"><tr><th>Chain</th><th>Setting</th><th>Packets</th><th>Bytes</th></tr>"
+            for r in f.rules {
+                b += "<tr><td>\(Html.escape(r.chain))</td><td>\(Html.escape(r.setting))</td><td>\(r.packets)</td><td>\(r.bytes)</td></tr>"
+            }
+            b += "</table>"
+        }
+        b += "<h2>Blocks per hour</h2>" + chart(f.blocksPerHour)
+        b += "<h2>lfd</h2>" + Html.pre(f.lfdStatus)
         b += "<h2>Latest blocks by lfd</h2>" + Html.pre(f.recentBlocks.isEmpty ? ["(none in lfd.log)"] : f.recentBlocks)
         return Html.page(title: "Dashboard", user: session.user, readOnly: session.readOnly, csrf: session.csrf, body: b)
     }

@@ -2,6 +2,7 @@ import Testing
 import CsfCompat
 import CsfTestSupport
 @testable import csf_ui
+import NftRuleset
 
 /// The pieces the web UI's security rests on, each alone: hashes, the helper's wire format, escaping,
 /// sessions, the retry guard, access rules.
@@ -147,7 +148,10 @@ struct HelperReadTests {
         f.temporary = 3
         f.recentBlocks = ["Dec  2 10:00:00 h lfd[1]: (sshd) Failed\tlogin from 192.0.2.1 - *Blocked in csf*"]
         f.blocksPerHour = [("Dec  2 10", 4)]
-        #expect(DashboardFacts(decoding: f.encoded) == f)
+        f.rules = [RuleCounter(chain: "DENYIN", setting: "csf.deny", packets: 12, bytes: 720), RuleCounter(chain: "INPUT", setting: "TCP_IN 22", packets: 3, bytes: 180)]
+        f.lfdStatus = ["lfd: running (pid 7) since Wed Dec  2 10:00:00 2026", "reads:\t/var/log/auth.log"]
+        let back = DashboardFacts(decoding: f.encoded)
+        #expect(back == f && back.rules == f.rules && back.lfdStatus == f.lfdStatus)
     }
 }
 

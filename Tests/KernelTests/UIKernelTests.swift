@@ -176,6 +176,8 @@ struct UIKernelTests {
         #expect(b["reachable_before"] as? Bool == true)
         #expect((b["deny_result"] as? String ?? "").contains("Adding \(victim.v4) to csf.deny"), "\(b)")
         #expect(b["reachable_after_deny"] as? Bool == false, "quick deny drops the peer's packets")
+        #expect((b["dashboard_rules"] as? String ?? "").contains("DENYIN csf.deny"), "the drop is counted: \(b["dashboard_rules"] ?? "")")
+        #expect((b["dashboard_lfd"] as? String ?? "").contains("lfd: not running"), "\(b["dashboard_lfd"] ?? "")")
         #expect((b["unblock_result"] as? String ?? "").contains("Removing rule"), "\(b)")
         #expect(b["reachable_after_unblock"] as? Bool == true)
         #expect((b["tempdeny_result"] as? String ?? "").contains("for 7200 seconds"), "\(b)")

@@ -100,6 +100,9 @@ try:
     out["deny_result"] = quick(d, "deny", victim, comment="seen in the browser test")
     shot(d, "quick-deny")
     out["reachable_after_deny"] = reachable()
+    d.get(base + "/")
+    out["dashboard_rules"] = d.find_element(By.ID, "rules").text
+    out["dashboard_lfd"] = d.find_element(By.XPATH, "//h2[text()='lfd']/following-sibling::pre[1]").text
     out["unblock_result"] = quick(d, "unblock", victim)
     out["reachable_after_unblock"] = reachable()
 
