@@ -27,12 +27,14 @@ enum HelperRequest: Equatable, Sendable {
     case configPreview(key: String, value: String)
     case configApply(key: String, value: String, confirmWithin: Int)
     case configConfirm
+    /// ui.allow and ui.ban as they are now.
+    case accessLists
 
     /// Requests that change something: refused for a read-only account, always written to the audit log.
     var changes: Bool {
         switch self {
         case .allow, .deny, .tempDeny, .ignore, .unblock, .tempRemove, .blockClient, .configApply, .configConfirm: return true
-        case .summary, .login, .loginFailed, .accessRefused, .logout, .search, .temporary, .listPage, .logTail, .settings, .configPreview: return false
+        case .summary, .accessLists, .login, .loginFailed, .accessRefused, .logout, .search, .temporary, .listPage, .logTail, .settings, .configPreview: return false
         }
     }
 
@@ -58,6 +60,7 @@ enum HelperRequest: Equatable, Sendable {
         case .configPreview(let k, let v): return ["preview", k, v]
         case .configApply(let k, let v, let s): return ["apply", k, v, String(s)]
         case .configConfirm: return ["confirm"]
+        case .accessLists: return ["access"]
         }
     }
 
@@ -92,6 +95,7 @@ enum HelperRequest: Equatable, Sendable {
             guard let s = int(f[3]) else { return nil }
             self = .configApply(key: f[1], value: f[2], confirmWithin: s)
         case ("confirm", 1): self = .configConfirm
+        case ("access", 1): self = .accessLists
         default: return nil
         }
     }

@@ -117,6 +117,10 @@ struct PrivilegedHelper {
                          "Confirm within \(seconds) seconds, or the previous csf.conf and ruleset come back."]
             lines += report.warnings.map(\.description)
             return HelperReply(ok: true, text: lines.joined(separator: "\n"))
+        case .accessLists:
+            let lines = ClientAccess.readList(paths.etc("ui/ui.allow")).map { "allow\t\($0)" }
+                + ClientAccess.readList(paths.etc("ui/ui.ban")).map { "ban\t\($0)" }
+            return HelperReply(ok: true, text: lines.joined(separator: "\n"))
         case .configConfirm:
             return HelperReply(ok: true, text: firewall().confirm() ? "csf: the new ruleset is kept" : "csf: nothing was waiting for confirmation")
         }

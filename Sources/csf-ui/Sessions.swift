@@ -71,6 +71,9 @@ final class LoginGuard: Sendable {
 
     func isBanned(_ address: IPAddress) -> Bool { banned.withLock { $0.contains { $0.contains(address) } } }
 
+    /// ui.ban as the helper read it now (it holds this process's bans too: the helper appended them).
+    func replaceBanned(_ networks: [IPNetwork]) { banned.withLock { $0 = networks } }
+
     /// Counts a failure; true when this one reached UI_RETRY (the caller bans once).
     func failed(_ address: IPAddress) -> (reached: Bool, remaining: Int) {
         let count = failures.withLock { all -> Int in
@@ -102,14 +105,24 @@ final class LoginGuard: Sendable {
 }
 
 /// Who may reach the UI at all: not a banned address (ui.ban, or UI_RETRY reached), with UI_ALLOW only the
-/// addresses in ui.allow, and with UI_BLOCK_PRIVATE_NET not the server's own addresses.
-struct ClientAccess: Sendable {
-    var allowed: [IPNetwork]?
-    var ownAddresses: [IPAddress]
+/// addresses in ui.allow, and with UI_BLOCK_PRIVATE_NET not the server's own addresses. ui.allow is root's
+/// file: the helper reads it again every few seconds (`replaceAllowed`), so an edit needs no restart.
+final class ClientAccess: Sendable {
+    private let allowed: Mutex<[IPNetwork]?>
+    let ownAddresses: [IPAddress]
+
+    init(allowed: [IPNetwork]?, ownAddresses: [IPAddress]) {
+        self.allowed = Mutex(allowed)
+        self.ownAddresses = ownAddresses
+    }
+
+    var usesAllowList: Bool { allowed.withLock { $0 != nil } }
+
+    func replaceAllowed(_ networks: [IPNetwork]) { allowed.withLock { if $0 != nil { $0 = networks } } }
 
     func refusal(_ address: IPAddress, guard loginGuard: LoginGuard) -> String? {
         if loginGuard.isBanned(address) { return "your address is banned from this interface" }
-        if let allowed, !allowed.contains(where: { $0.contains(address) }) { return "your address is not in ui.allow" }
+        if let list = allowed.withLock({ $0 }), !list.contains(where: { $0.contains(address) }) { return "your address is not in ui.allow" }
         if ownAddresses.contains(address) { return "connections from this server's own addresses are refused (UI_BLOCK_PRIVATE_NET)" }
         return nil
     }

@@ -109,6 +109,7 @@ enum UIService {
                 return 1
             }
         }
+        if let web = settings.web { services.append(AccessListRefresh(app: web.app)) }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
@@ -118,6 +119,14 @@ enum UIService {
             Output.err("csf-ui: \(error)")
             return 1
         }
+    }
+}
+
+/// ui.allow and ui.ban followed while the UI runs (csf read them at every connection).
+struct AccessListRefresh: Service {
+    let app: WebApp
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await app.keepAccessListsFresh() }
     }
 }
 

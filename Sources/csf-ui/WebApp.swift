@@ -111,6 +111,23 @@ struct WebApp: Sendable {
         return router
     }
 
+    /// Reads ui.allow and ui.ban again through the helper every `seconds`, until the task is cancelled.
+    func keepAccessListsFresh(every seconds: Int = 10) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(seconds))
+            let reply = await helper.ask(HelperEnvelope(user: "-", readOnly: true, client: "-", request: .accessLists))
+            guard reply.ok else { continue }
+            var allow: [IPNetwork] = [], ban: [IPNetwork] = []
+            for line in reply.lines {
+                let f = line.split(separator: "\t")
+                guard f.count == 2, let net = IPNetwork(String(f[1])) else { continue }
+                if f[0] == "allow" { allow.append(net) } else if f[0] == "ban" { ban.append(net) }
+            }
+            access.replaceAllowed(allow)
+            loginGuard.replaceBanned(ban)
+        }
+    }
+
     /// A connection closed on accept, told to the helper (UI_ALERT 4) at most once per address per 10 minutes.
     func refused(_ client: IPAddress, _ why: String) {
         guard loginGuard.shouldReport(client) else { return }

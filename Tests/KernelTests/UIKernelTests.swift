@@ -89,6 +89,9 @@ struct UIKernelTests {
         let outsider = try Self.client(lab, from: stranger, ["login-page"])
         #expect(outsider["status"] as? Int == 0, "\(outsider)")
         #expect(try lab.tcpOpen(from: stranger, port: Self.port), "the port itself is open (TCP_IN): the UI closes the connection")
+        // ui.allow is followed while csf-ui runs: the stranger, once listed, gets the sign-in page (no restart).
+        try lab.write("ui/ui.allow", "\(admin.v4) # the admin's desk\n\(victim.v4)/32\n\(stranger.v4)\n")
+        #expect(try eventually(within: 15, every: 1) { try Self.client(lab, from: stranger, ["login-page"])["status"] as? Int == 200 })
 
         // UI_CHILDREN (2 here) connections at once; a connection that never starts TLS is closed after 10 s.
         let children = try Self.client(lab, from: admin, ["children", "2"])
