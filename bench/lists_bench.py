@@ -114,6 +114,29 @@ class Lab:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def summary(times):
+    """Latency figures of a list of seconds, in milliseconds."""
+    times = sorted(times)
+    return {"n": len(times), "p50_ms": round(1000 * statistics.median(times), 2),
+            "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
+
+
+def against_baseline(measure, keys, stat, name):
+    """Runs `measure(0)` (the shipped lists) and `measure(1M)` (100k with --quick) side by side, prints both and
+    the ratio of `stat` for each key, and keeps everything in bench/out/<name>.json."""
+    os.makedirs(OUT, exist_ok=True)
+    results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
+    results["baseline"] = measure(0)
+    print(json.dumps(results["baseline"]), flush=True)
+    results["million"] = measure(100_000 if QUICK else 1_000_000)
+    print(json.dumps(results["million"]), flush=True)
+    for k in keys:
+        results[f"ratio_{k}_{stat}"] = round(results["million"][k][f"{stat}_ms"] / results["baseline"][k][f"{stat}_ms"], 2)
+    print(json.dumps({k: v for k, v in results.items() if k.startswith("ratio")}))
+    with open(os.path.join(OUT, f"{name}.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
 def countries(runs):
     lab = Lab({})
     try:

@@ -14,14 +14,13 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lists_bench import BIN, LINE, OUT, QUICK, Lab, feed  # noqa: E402
+from lists_bench import BIN, LINE, QUICK, Lab, against_baseline, summary, feed  # noqa: E402
 
 N = 50 if QUICK else 300
 
@@ -54,12 +53,6 @@ def socket_scrape(path):
         body += d
     s.close()
     return time.perf_counter() - t0, body
-
-
-def summary(times):
-    times = sorted(times)
-    return {"n": len(times), "p50_ms": round(1000 * statistics.median(times), 2),
-            "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
 
 
 def measure(entries):
@@ -110,17 +103,7 @@ def measure(entries):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
-    results["baseline"] = measure(0)
-    print(json.dumps(results["baseline"]), flush=True)
-    results["million"] = measure(100_000 if QUICK else 1_000_000)
-    print(json.dumps(results["million"]), flush=True)
-    for k in ("socket", "http_keepalive"):
-        results[f"ratio_{k}_p50"] = round(results["million"][k]["p50_ms"] / results["baseline"][k]["p50_ms"], 2)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("ratio")}))
-    with open(os.path.join(OUT, "metrics.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    against_baseline(measure, ("socket", "http_keepalive"), "p50", "metrics")
 
 
 if __name__ == "__main__":

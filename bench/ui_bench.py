@@ -13,13 +13,11 @@ Usage: python3 bench/ui_bench.py [--quick]   (results: stdout + bench/out/ui.jso
 """
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lists_bench import BIN, OUT, QUICK, Lab  # noqa: E402
+from lists_bench import BIN, QUICK, Lab, against_baseline, summary  # noqa: E402
 
 N = 40 if QUICK else 200
 PASSWORD = "bench password long enough"
@@ -62,12 +60,6 @@ for i in range(max(1, n // 5)):
     s, body, t = call("GET", "/list/deny?page=10000"); assert s == 200, s; out["list_page"].append(t)
 print(json.dumps(out))
 """
-
-
-def summary(times):
-    times = sorted(times)
-    return {"n": len(times), "p50_ms": round(1000 * statistics.median(times), 2),
-            "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
 
 
 def measure(entries):
@@ -113,17 +105,7 @@ def measure(entries):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
-    results["baseline"] = measure(0)
-    print(json.dumps(results["baseline"]), flush=True)
-    results["million"] = measure(100_000 if QUICK else 1_000_000)
-    print(json.dumps(results["million"]), flush=True)
-    for k in ("dashboard", "deny", "unblock"):
-        results[f"ratio_{k}_p99"] = round(results["million"][k]["p99_ms"] / results["baseline"][k]["p99_ms"], 2)
-    print(json.dumps({k: v for k, v in results.items() if k.startswith("ratio")}))
-    with open(os.path.join(OUT, "ui.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    against_baseline(measure, ("dashboard", "deny", "unblock"), "p99", "ui")
 
 
 if __name__ == "__main__":
