@@ -174,7 +174,8 @@ struct WebSettings: Sendable {
         let guardian = LoginGuard(retry: config.int("UI_RETRY"), banned: ClientAccess.readList(paths.etc("ui/ui.ban")))
         let app = WebApp(helper: helper, accounts: accounts, sessions: SessionStore(timeout: config.int("UI_TIMEOUT")),
                          loginGuard: guardian, access: ClientAccess(allowed: allowed, ownAddresses: own),
-                         showRemaining: config.bool("UI_RETRY_SHOW_REMAINING"), logRefresh: max(2, config.int("UI_LOGS_REFRESH_TIME")))
+                         showRemaining: config.bool("UI_RETRY_SHOW_REMAINING"), logRefresh: max(2, config.int("UI_LOGS_REFRESH_TIME")),
+                         logStartsPaused: config.bool("UI_LOGS_START_PAUSED"))
         let ip = config["UI_IP"].trimmingWhitespace()
         let host = !ip.isEmpty ? ip : TextFile.exists("/proc/net/if_inet6") ? "::" : "0.0.0.0"
         let port = config.int("UI_PORT")

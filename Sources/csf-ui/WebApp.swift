@@ -11,6 +11,8 @@ struct WebApp: Sendable {
     let access: ClientAccess
     let showRemaining: Bool
     let logRefresh: Int
+    /// UI_LOGS_START_PAUSED: the log page opens paused.
+    let logStartsPaused: Bool
 
     static let loginCookie = "csfui_login"
 
@@ -73,7 +75,8 @@ struct WebApp: Sendable {
         router.get("log") { request, context in
             try await page(request, context) { s in
                 let reply = await helper.ask(envelope(s, .logTail(lines: 200)))
-                return WebPages.html(.ok, WebPages.log(lines: reply.lines.map(String.init), refresh: logRefresh, session: s))
+                let paused = request.uri.queryParameters.get("paused").map { $0 == "1" } ?? logStartsPaused
+                return WebPages.html(.ok, WebPages.log(lines: reply.lines.map(String.init), refresh: logRefresh, paused: paused, session: s))
             }
         }
         router.get("config") { request, context in

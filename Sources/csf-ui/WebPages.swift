@@ -122,9 +122,12 @@ enum WebPages {
         return Html.page(title: "csf.\(name.rawValue)", user: session.user, readOnly: session.readOnly, csrf: session.csrf, body: b)
     }
 
-    static func log(lines: [String], refresh: Int, session: SessionStore.Session) -> String {
-        Html.page(title: "lfd.log", user: session.user, readOnly: session.readOnly, csrf: session.csrf, refresh: refresh,
-                  body: "<p>The last \(lines.count) lines, refreshed every \(refresh) s.</p>" + Html.pre(lines))
+    /// lfd.log's tail, refreshed by a meta tag (no script) unless paused.
+    static func log(lines: [String], refresh: Int, paused: Bool, session: SessionStore.Session) -> String {
+        let control = paused ? "<p id=\"paused\">Paused. <a href=\"/log?paused=0\">Resume</a></p>"
+            : "<p id=\"live\">The last \(lines.count) lines, refreshed every \(refresh) s. <a href=\"/log?paused=1\">Pause</a></p>"
+        return Html.page(title: "lfd.log", user: session.user, readOnly: session.readOnly, csrf: session.csrf, refresh: paused ? nil : refresh,
+                         body: control + Html.pre(lines))
     }
 
     /// The settings editor: search by name, one form per editable setting (preview first, never a direct write).

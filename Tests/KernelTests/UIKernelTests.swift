@@ -198,6 +198,8 @@ struct UIKernelTests {
         #expect((b["confirmed"] as? String ?? "").contains("kept"), "\(b)")
         #expect(b["setting_after_confirm"] as? String == "250")
         #expect(b["log_refresh"] as? String == "6")
+        #expect(b["log_paused_refreshes"] as? Int == 0, "paused: no refresh")
+        #expect((b["log_lines"] as? String ?? "").contains("csf --confirm not received in time"), "lfd.log holds the rollback: \(b["log_lines"] ?? "")")
         #expect((b["console_errors"] as? [String] ?? []).allSatisfy { $0.contains("config/preview") && $0.contains("400") },
                 "no script error, no blocked resource: \(b["console_errors"] ?? "")")
         #expect(b["mobile_inner_width"] as? Int == 390 && b["mobile_scroll_width"] as? Int == 390, "the quick page fits a phone: \(b)")

@@ -138,6 +138,9 @@ try:
 
     d.get(base + "/log")
     out["log_refresh"] = d.find_element(By.CSS_SELECTOR, "meta[http-equiv=refresh]").get_attribute("content")
+    submit(d, d.find_element(By.LINK_TEXT, "Pause"))
+    out["log_paused_refreshes"] = len(d.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"))
+    out["log_lines"] = d.find_element(By.CSS_SELECTOR, "pre.output").text
     out["console_errors"] = [e["message"] for e in d.get_log("browser") if e.get("level") == "SEVERE"] if hasattr(d, "get_log") else []
 finally:
     d.quit()
