@@ -4,13 +4,13 @@ import CsfCompat
 /// One HTTP(S) download through libcurl (csf.blocklists, GLOBAL_*): redirects followed within http and https,
 /// URLPROXY honoured, a timeout for the whole transfer and a size cap (the body is held in memory and parsed).
 /// Anything but a 200 answer is a failure with its reason, and the caller keeps its last good copy.
-enum Download {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum Download {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Larger than any real feed (a million addresses is about 16 MB), small enough to bound lfd's memory.
-    static let sizeLimit = 128 << 20
+    public static let sizeLimit = 128 << 20
 
     private static let initialised: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
@@ -22,7 +22,9 @@ enum Download {
         init(limit: Int) { self.limit = limit }
     }
 
-    static func fetch(_ url: String, proxy: String, timeoutSeconds: Int, limit: Int = sizeLimit) -> Result<[UInt8], Failure> {
+    /// `form`: sent as an application/x-www-form-urlencoded POST body (the reCAPTCHA check) instead of a GET.
+    public static func fetch(_ url: String, proxy: String, timeoutSeconds: Int, limit: Int = sizeLimit,
+                             form: String? = nil) -> Result<[UInt8], Failure> {
         guard initialised, let curl = curl_easy_init() else { return .failure(Failure(description: "libcurl could not be initialised")) }
         defer { curl_easy_cleanup(curl) }
         let body = Body(limit: limit)
@@ -42,6 +44,7 @@ enum Download {
         _ = ccurl_set_string(curl, CURLOPT_USERAGENT, "nftcsf-lfd/\(NftcsfVersion.string)")
         _ = ccurl_set_string(curl, CURLOPT_ACCEPT_ENCODING, "")
         if !proxy.isEmpty { _ = ccurl_set_string(curl, CURLOPT_PROXY, proxy) }
+        if let form { _ = ccurl_set_string(curl, CURLOPT_COPYPOSTFIELDS, form) }
         _ = ccurl_set_pointer(curl, CURLOPT_WRITEDATA, box.toOpaque())
         _ = ccurl_set_write_function(curl) { data, size, count, user in
             guard let data, let user else { return 0 }

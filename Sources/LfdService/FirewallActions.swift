@@ -71,6 +71,25 @@ final class FirewallActions: @unchecked Sendable {
         Firewall(paths: paths, kernel: kernel, lockTimeout: lockTimeout * 6, log: { [logger] in logger.info("\($0)") })
     }
 
+    /// A visitor solved the messenger's reCAPTCHA: its csf.deny line and temporary bans go, as csf's `-dr` and
+    /// `-tr` (never a blocklist, a country or a network it is part of), with RECAPTCHA_ALERT's mail.
+    func recaptchaUnblock(_ requests: [(ip: IPAddress, hostname: String)], alert: Bool) {
+        guard let commands = blocker?.commands else { return }
+        for r in requests {
+            do {
+                let permanent = try commands.denyRemove(r.ip.description), temporary = try commands.tempRemove(r.ip.description, kinds: [.deny])
+                guard permanent.changed || temporary.changed else {
+                    logger.info("reCAPTCHA: \(r.ip) solved the challenge for \(r.hostname) but was not blocked by csf.deny or a temporary ban")
+                    continue
+                }
+                logger.notice("reCAPTCHA: \(r.ip) unblocked (challenge solved for \(r.hostname))")
+                if alert { notify(.alert(template: "recaptcha.txt", values: ["ip": r.ip.description, "host": r.hostname])) }
+            } catch {
+                logger.error("*Error* reCAPTCHA unblock of \(r.ip): \(error.description)")
+            }
+        }
+    }
+
     func block(_ b: FailureTracker.Block) -> Blocker.Outcome {
         guard let blocker else { return .failed("the configuration could not be read") }
         return blocker.block(b)

@@ -487,6 +487,13 @@ public final class LfdDaemon {
         }
         fleet.supervise(now: SystemTime.monotonic)
         messenger.supervise(now: SystemTime.monotonic)
+        if config.bool("MESSENGER"), !config["RECAPTCHA_SITEKEY"].trimmingWhitespace().isEmpty {
+            let unblocks = MessengerChild.takeUnblocks(paths.recaptchaQueue)
+            if !unblocks.isEmpty {
+                let (actions, alert) = (self.actions, config.bool("RECAPTCHA_ALERT"))
+                firewallWorker.submit { actions.recaptchaUnblock(unblocks, alert: alert) }
+            }
+        }
         checkConnections()
         checkLoad()
         checkSyslog()

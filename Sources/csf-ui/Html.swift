@@ -23,6 +23,20 @@ enum Html {
         return head + nav + "<main><h1>\(escape(title))</h1>" + body + "</main></body></html>"
     }
 
+    /// RFC 3986 percent-encoding: letters, digits, `-._` and `keeping` stay, every other byte is %XX.
+    static func percentEncoded(_ s: String, keeping: String = "") -> String {
+        let kept = Set(keeping.utf8)
+        var out = ""
+        for b in s.utf8 {
+            if (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D || b == 0x5F || b == 0x2E || kept.contains(b) {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
     static func form(_ action: String, csrf: String, fields: String, button: String, inline: Bool = false) -> String {
         "<form method=\"post\" action=\"\(escape(action))\"\(inline ? " class=\"inline\"" : "")>"
             + "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(csrf))\">" + fields

@@ -1,6 +1,7 @@
 import CsfCompat
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// The HTML messenger: SwiftNIO's HTTP/1 parser, then one answer per connection and the connection closed, as
@@ -21,7 +22,15 @@ enum HtmlServer {
         let page: MessengerTemplate
         let images: [String: [UInt8]]
         let hostname: String
+        /// RECAPTCHA_SITEKEY set: index.recaptcha.html instead of index.html, and `/unblk` answered.
+        var recaptcha: (settings: RecaptchaSettings, page: MessengerTemplate)? = nil
     }
+
+    static let policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    /// Google's widget is a script and a frame of theirs: allowed from there only, and only on the recaptcha page.
+    static let recaptchaPolicy = "default-src 'none'; img-src 'self' https://www.gstatic.com; style-src 'unsafe-inline'; "
+        + "script-src https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/; "
+        + "frame-src https://www.google.com/recaptcha/ https://recaptcha.google.com/recaptcha/; form-action 'self'"
 
     /// With `tls` the same server speaks HTTPS (the HTTPS messenger), its certificate chosen by SNI.
     static func bind(host: String, port: Int, pages: Pages, deadlineSeconds: Int64, tls: NIOSSLContext? = nil) async throws -> any Channel {
@@ -59,20 +68,46 @@ final class HtmlHandler: ChannelInboundHandler {
         guard !answered else { return }
         answered = true
         let name = uri.split(separator: "?").first.flatMap { $0.split(separator: "/").last }.map(String.init) ?? ""
-        var headers = HTTPHeaders([("Cache-Control", "no-store"), ("Connection", "close")])
-        let status: HTTPResponseStatus
-        var body = context.channel.allocator.buffer(capacity: 1024)
+        let peer = MessengerAddress.text(context.remoteAddress)
         if let image = pages.images[name], let type = HtmlServer.imageType(name) {
-            status = .ok
-            headers.add(name: "Content-Type", value: type)
-            body.writeBytes(image)
+            respond(context, .ok, type: type, policy: nil, body: image)
+        } else if let (settings, page) = pages.recaptcha {
+            guard let token = Recaptcha.token(fromURI: uri) else {
+                respond(context, .forbidden, type: "text/html; charset=utf-8", policy: HtmlServer.recaptchaPolicy,
+                        body: Array(recaptchaPage(page, settings, peer: peer, outcome: .none).utf8))
+                return
+            }
+            // The check is a blocking HTTPS request: it runs on NIO's thread pool, the answer on this event loop.
+            let reached = context.localAddress?.ipAddress.flatMap { IPAddress($0) }.map { $0.unmapped ?? $0 }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { () -> Recaptcha.Outcome in
+                let outcome = Recaptcha.verify(token: token, peer: peer, reached: reached, settings: settings)
+                if case .success(let hostname, let ip) = outcome,
+                   !Recaptcha.enqueue(peer: peer, hostname: hostname, ip: ip, fd: settings.queue) {
+                    return .error("Unable to queue the unblock request")
+                }
+                return outcome
+            }.whenComplete { result in
+                let (handler, context) = bound.value
+                let outcome = (try? result.get()) ?? .error("Unable to verify with Google reCAPTCHA")
+                handler.respond(context, .forbidden, type: "text/html; charset=utf-8", policy: HtmlServer.recaptchaPolicy,
+                                body: Array(handler.recaptchaPage(page, settings, peer: peer, outcome: outcome).utf8))
+            }
         } else {
-            status = .forbidden
-            headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
-            headers.add(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
-            let peer = MessengerAddress.text(context.remoteAddress)
-            body.writeString(pages.page.fill(address: peer, hostname: pages.hostname, html: true))
+            respond(context, .forbidden, type: "text/html; charset=utf-8", policy: HtmlServer.policy,
+                    body: Array(pages.page.fill(address: peer, hostname: pages.hostname, html: true).utf8))
         }
+    }
+
+    private func recaptchaPage(_ page: MessengerTemplate, _ settings: RecaptchaSettings, peer: String, outcome: Recaptcha.Outcome) -> String {
+        Recaptcha.fill(page.fill(address: peer, hostname: pages.hostname, html: true), siteKey: settings.siteKey, outcome: outcome)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, type: String, policy: String?, body bytes: [UInt8]) {
+        var headers = HTTPHeaders([("Cache-Control", "no-store"), ("Connection", "close"), ("Content-Type", type)])
+        if let policy { headers.add(name: "Content-Security-Policy", value: policy) }
+        var body = context.channel.allocator.buffer(capacity: bytes.count)
+        body.writeBytes(bytes)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)

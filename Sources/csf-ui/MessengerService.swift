@@ -23,6 +23,7 @@ enum MessengerService {
         var textPage: MessengerTemplate
         var images: [String: [UInt8]]
         var hostname: String
+        var recaptcha: (settings: RecaptchaSettings, page: MessengerTemplate)?
     }
 
     static let deadlineSeconds: Int64 = 10
@@ -41,17 +42,45 @@ enum MessengerService {
             Output.err("csf-ui: MESSENGER_HTTPS: no certificate (MESSENGER_HTTPS_CRT/_KEY, MESSENGER_HTTPS_CONF); the HTTPS messenger is off")
             https = nil
         }
+        let recaptcha: (settings: RecaptchaSettings, page: MessengerTemplate)?
+        switch Self.recaptcha(paths: paths, config: config) {
+        case .failure(let why):
+            Output.err("csf-ui: \(why)")
+            return .exit(1)
+        case .success(let r): recaptcha = r
+        }
         let settings = Settings(bind: config.bool("IPV6") ? "::" : "0.0.0.0",
                                 html: config.ports("MESSENGER_HTML_IN").isEmpty ? nil : config.int("MESSENGER_HTML"),
                                 text: config.ports("MESSENGER_TEXT_IN").isEmpty ? nil : config.int("MESSENGER_TEXT"),
                                 https: https, certificates: certificates,
                                 page: MessengerTemplate(html), textPage: MessengerTemplate(text),
-                                images: images(in: dir), hostname: hostname())
+                                images: images(in: dir), hostname: hostname(), recaptcha: recaptcha)
         if let problem = Privileges.become(user) {
             Output.err("csf-ui: MESSENGER_USER: \(problem)")
             return .exit(1)
         }
         return .messenger(settings)
+    }
+
+    /// RECAPTCHA_SITEKEY set: the secret, the verification endpoint, index.recaptcha.html, and the queue lfd reads
+    /// (opened here, as root, before the switch).
+    static func recaptcha(paths: CsfPaths, config: CsfConfig) -> Result<(settings: RecaptchaSettings, page: MessengerTemplate)?, StartProblem> {
+        let siteKey = config["RECAPTCHA_SITEKEY"].trimmingWhitespace()
+        guard !siteKey.isEmpty else { return .success(nil) }
+        let secret = config["RECAPTCHA_SECRET"].trimmingWhitespace()
+        guard !secret.isEmpty else { return .failure(StartProblem("RECAPTCHA_SITEKEY is set but RECAPTCHA_SECRET is empty")) }
+        let pagePath = paths.etc("messenger/index.recaptcha.html")
+        guard let page = try? TextFile.read(pagePath) else { return .failure(StartProblem("RECAPTCHA_SITEKEY is set but \(pagePath) cannot be read")) }
+        let queuePath = paths.recaptchaQueue
+        try? FileSystem.makeDirectories(paths.libDir)
+        guard let queue = Recaptcha.openQueue(queuePath) else {
+            return .failure(StartProblem("cannot open \(queuePath) for the reCAPTCHA unblocks: \(String(cString: strerror(errno)))"))
+        }
+        let url = config["RECAPTCHA_VERIFY_URL"].trimmingWhitespace()
+        let settings = RecaptchaSettings(siteKey: siteKey, secret: secret, verifyURL: url.isEmpty ? RecaptchaSettings.googleVerifyURL : url,
+                                         proxy: config["URLPROXY"].trimmingWhitespace(),
+                                         nat: config.list("RECAPTCHA_NAT").compactMap { IPAddress($0) }, queue: queue)
+        return .success((settings, MessengerTemplate(page)))
     }
 
     /// The messenger directory's images (csf serves `/<name>.gif|png|jpg`), read once: at most 64 of 1 MB each.
@@ -79,7 +108,7 @@ enum MessengerService {
                     let channel = try await TextServer.bind(host: s.bind, port: port, template: s.textPage, hostname: s.hostname)
                     group.addTask { try await channel.closeFuture.get() }
                 }
-                let pages = HtmlServer.Pages(page: s.page, images: s.images, hostname: s.hostname)
+                let pages = HtmlServer.Pages(page: s.page, images: s.images, hostname: s.hostname, recaptcha: s.recaptcha)
                 if let port = s.html {
                     let channel = try await HtmlServer.bind(host: s.bind, port: port, pages: pages, deadlineSeconds: deadlineSeconds)
                     group.addTask { try await channel.closeFuture.get() }

@@ -181,19 +181,7 @@ enum WebPages {
         return Html.page(title: "Settings", user: session.user, readOnly: session.readOnly, csrf: session.csrf, body: b)
     }
 
-    static func percentEncoded(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3A {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
-            }
-        }
-        return out
-    }
+    /// A query value in a link (`:` kept: IPv6 addresses stay readable).
+    static func percentEncoded(_ s: String) -> String { Html.percentEncoded(s, keeping: ":") }
 }
 
-private extension String {
-    func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
-}

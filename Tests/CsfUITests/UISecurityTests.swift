@@ -210,3 +210,34 @@ struct MessengerCertificateTests {
         #expect(MessengerCertificates.lookup("other.example", in: table, fallback: nil) == nil)
     }
 }
+
+struct RecaptchaTests {
+    @Test func onlyAnUnblkRequestWithATokenShapedValueIsATry() {
+        let token = String(repeating: "aZ09-_", count: 10)
+        #expect(Recaptcha.token(fromURI: "/unblk?g-recaptcha-response=\(token)") == token)
+        #expect(Recaptcha.token(fromURI: "/unblk?x=1&g-recaptcha-response=\(token)") == token)
+        #expect(Recaptcha.token(fromURI: "/other?g-recaptcha-response=\(token)") == nil)
+        #expect(Recaptcha.token(fromURI: "/unblk?g-recaptcha-response=%3Cscript%3E\(token)") == nil)
+        #expect(Recaptcha.token(fromURI: "/unblk?g-recaptcha-response=short") == nil)
+        #expect(Recaptcha.token(fromURI: "/unblk?g-recaptcha-response=" + String(repeating: "a", count: 5000)) == nil)
+    }
+
+    @Test func googlesAnswerIsReadForItsThreeKeysOnly() {
+        func parse(_ s: String) -> Recaptcha.Verdict { Recaptcha.Verdict.parse(Array(s.utf8)) }
+        #expect(parse(#"{"success": true, "challenge_ts": "2026-12-02T10:00:00Z", "hostname": "shop.example"}"#)
+                == .init(success: true, hostname: "shop.example", codes: []))
+        #expect(parse(#"{"success":false,"error-codes":["invalid-input-response", "timeout-or-duplicate"]}"#)
+                == .init(success: false, hostname: nil, codes: ["invalid-input-response", "timeout-or-duplicate"]))
+        #expect(parse(#"{"success": "true"}"#).success == false)
+        #expect(parse(#"{"success": true, "hostname": "a\"b"}"#).hostname == nil, "an escaped string is not a host name")
+        #expect(parse("not json").success == false)
+    }
+
+    @Test func thePageShowsOnlyTheStateItIsIn() {
+        let page = #"<p>[RECAPTCHA_SUCCESS="ok!"]</p><p>[RECAPTCHA_FAILURE="no."]</p><p>[RECAPTCHA_ERROR="err:"]</p><div data-sitekey="[RECAPTCHA_SITEKEY]">"#
+        #expect(Recaptcha.fill(page, siteKey: "k\"1", outcome: .none) == #"<p></p><p></p><p></p><div data-sitekey="k&quot;1">"#)
+        #expect(Recaptcha.fill(page, siteKey: "k", outcome: .success(hostname: "h", ip: "192.0.2.1")).hasPrefix("<p>ok!</p><p></p><p></p>"))
+        #expect(Recaptcha.fill(page, siteKey: "k", outcome: .failure("x")).hasPrefix("<p></p><p>no.</p><p></p>"))
+        #expect(Recaptcha.fill(page, siteKey: "k", outcome: .error("<b>down</b>")).hasPrefix("<p></p><p></p><p>err: &lt;b&gt;down&lt;/b&gt;</p>"))
+    }
+}

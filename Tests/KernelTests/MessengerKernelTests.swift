@@ -56,6 +56,66 @@ struct MessengerKernelTests {
         #expect(try get(p2, "shop.example").status != 0)
     }
 
+    /// RECAPTCHA_SITEKEY: the page carries the challenge; a solved one (checked at a local stub of Google's
+    /// siteverify, RECAPTCHA_VERIFY_URL) for a site hosted here unblocks the visitor through lfd; a failed one,
+    /// or one solved for a site elsewhere, changes nothing.
+    @Test func aVisitorWhoSolvesTheRecaptchaIsUnblockedByLfd() throws {
+        let lab = try NetLab(peers: 1)
+        defer { lab.stopLfd() }
+        let p1 = lab.peers[0]
+        let stub = """
+        import http.server, json, sys, urllib.parse
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers['Content-Length'])).decode())
+                open(sys.argv[1], 'a').write(json.dumps(form) + '\\n')
+                token = form.get('response', [''])[0]
+                if token.startswith('good'): answer = {'success': True, 'hostname': sys.argv[2]}
+                elif token.startswith('foreign'): answer = {'success': True, 'hostname': '203.0.113.99'}
+                else: answer = {'success': False, 'error-codes': ['invalid-input-response']}
+                body = json.dumps(answer).encode()
+                self.send_response(200); self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+            def log_message(self, *a): pass
+        http.server.HTTPServer(('127.0.0.1', 8088), H).serve_forever()
+        """
+        try stub.write(toFile: lab.root + "/siteverify.py", atomically: true, encoding: .utf8)
+        try lab.background(in: lab.fw, ["python3", lab.root + "/siteverify.py", lab.root + "/siteverify.log", p1.fwV4])
+        try lab.setConfig(["TCP_IN": "22,80", "MESSENGER": "1", "MESSENGER_USER": "nobody", "MESSENGER_HTTPS_IN": "", "MESSENGER_TEXT_IN": "",
+                           "RECAPTCHA_SITEKEY": "test-site-key", "RECAPTCHA_SECRET": "s3cret", "RECAPTCHA_ALERT": "1",
+                           "RECAPTCHA_VERIFY_URL": "http://127.0.0.1:8088/siteverify",
+                           "LF_PARSE": "1", "LF_HTACCESS": "0", "LF_MODSEC": "0", "LF_POP3D": "0", "LF_IMAPD": "0", "LF_FTPD": "0",
+                           "LF_SMTPAUTH": "0", "LF_EXIMSYNTAX": "0", "LF_BIND": "0", "LF_SUHOSIN": "0", "LF_WEBMIN": "0", "LF_SSHD": "0"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.csf("-d", p1.v4, "recaptcha test").status == 0)
+        #expect(try lab.lfd().status == 0)
+        func get(_ path: String) throws -> String { try httpGet(lab, from: p1, path: path).stdout }
+
+        var page = ""
+        #expect(try eventually(within: 5) { page = try get("/"); return page.contains("data-sitekey=\"test-site-key\"") }, "\(page)")
+        #expect(page.hasPrefix("HTTP/1.1 403") && page.contains("script-src https://www.google.com/recaptcha/"), "\(page)")
+        #expect(!page.contains("[RECAPTCHA_") && !page.contains("Thank you"), "no state shown before a try")
+
+        let failed = try get("/unblk?g-recaptcha-response=bad-token-0123456789abcdef")
+        #expect(failed.contains("The challenge was not solved") && !failed.contains("Thank you"), "\(failed)")
+        let foreign = try get("/unblk?g-recaptcha-response=foreign-token-0123456789abcdef")
+        #expect(foreign.contains("does not appear to be hosted on this server"), "\(foreign)")
+        let junk = try get("/unblk?g-recaptcha-response=%3Cscript%3E")
+        #expect(!junk.contains("Thank you") && junk.contains("data-sitekey"), "not a token: the plain page, nothing sent")
+        #expect(try !lab.tcpOpen(from: p1, port: 22, timeout: 0.5), "still blocked")
+
+        let solved = try get("/unblk?g-recaptcha-response=good-token-0123456789abcdef")
+        #expect(solved.contains("Thank you: your address will be unblocked"), "\(solved)")
+        #expect(try eventually(within: 5) { try lab.tcpOpen(from: p1, port: 22, timeout: 0.5) }, "\(lab.lfdLog)")
+        #expect(!lab.file("csf.deny").contains(p1.v4))
+        #expect(lab.lfdLog.contains("reCAPTCHA: \(p1.v4) unblocked (challenge solved for \(p1.fwV4))"), "\(lab.lfdLog)")
+        #expect(try eventually(within: 5) { ((try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "").contains("\(p1.v4) unblocked by reCAPTCHA") })
+        // The stub saw the secret and the visitor's address, and only the three real tokens.
+        let asked = (try? String(contentsOfFile: lab.root + "/siteverify.log", encoding: .utf8)) ?? ""
+        #expect(asked.split(separator: "\n").count == 3 && asked.contains("\"secret\": [\"s3cret\"]") && asked.contains("\"remoteip\": [\"\(p1.v4)\"]"), "\(asked)")
+    }
+
     @Test func aBlockedPeerIsToldWhyOnItsWebAndFtpPortsAndDroppedElsewhere() throws {
         let lab = try NetLab(peers: 3)
         defer { lab.stopLfd() }

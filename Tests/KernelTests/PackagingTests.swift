@@ -29,7 +29,7 @@ struct PackagingTests {
         for f in ["usr/sbin/csf", "usr/sbin/lfd", "usr/sbin/csf-fleet", "usr/sbin/csf-ui", "usr/lib/systemd/system/csf-ui.service", "usr/lib/systemd/system/csf.service", "usr/lib/systemd/system/lfd.service",
                   "etc/logrotate.d/lfd", "usr/share/man/man8/csf.8.gz", "usr/share/man/man8/lfd.8.gz", "usr/share/man/man8/csf-fleet.8.gz", "usr/share/man/man8/csf-ui.8.gz",
                   "usr/share/bash-completion/completions/csf", "usr/share/zsh/vendor-completions/_csf",
-                  "etc/csf/tpl/alert.txt", "etc/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny", "etc/csf/messenger/index.html", "etc/csf/messenger/index.text",
+                  "etc/csf/tpl/alert.txt", "etc/csf/tpl/portscan.txt", "etc/csf/csf.allow", "etc/csf/csf.deny", "etc/csf/messenger/index.html", "etc/csf/messenger/index.text", "etc/csf/messenger/index.recaptcha.html",
                   "usr/share/doc/nftcsf/copyright", "usr/share/doc/nftcsf/changelog.gz",
                   "usr/share/nftcsf/detectors/10-sshd.rules", "usr/share/nftcsf/detectors/samples/10-sshd.log"] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/\(f)"), "missing \(f)")

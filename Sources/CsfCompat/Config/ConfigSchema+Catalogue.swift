@@ -439,6 +439,7 @@ extension ConfigSchema {
         KeySpec("METRICS_TEXTFILE", .text, default: "", section: additionsSection),
         KeySpec("UI_RUNAS", .text, default: "nobody", section: additionsSection),
         KeySpec("UI_CERT", .text, default: "", section: additionsSection),
+        KeySpec("RECAPTCHA_VERIFY_URL", .text, default: "", section: additionsSection),
         KeySpec("UI_KEY", .text, default: "", section: additionsSection),
     ]
 

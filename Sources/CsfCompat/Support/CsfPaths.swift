@@ -38,4 +38,7 @@ public struct CsfPaths: Sendable {
     public var disableMarker: String { etc("csf.disable") }
     public var errorMarker: String { etc("csf.error") }
     public var lock: String { lib("csf.lock") }
+    /// reCAPTCHA self-unblocks, appended by the messenger (MESSENGER_USER, through a descriptor opened as root)
+    /// and taken by lfd.
+    public var recaptchaQueue: String { lib("recaptcha.unblock") }
 }
