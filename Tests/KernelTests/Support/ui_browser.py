@@ -5,11 +5,11 @@ usage: ui_browser.py BASE_URL USER PASSWORD VICTIM_IP VICTIM_NS FW_IP PORT ARTIF
 Runs in the admin's namespace; after each change it checks from VICTIM_NS (ip netns exec) whether a TCP
 connection to FW_IP:PORT gets through. Prints one JSON object; screenshots go to ARTIFACT_DIR.
 """
-import json, os, re, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 base, user, password, victim, victim_ns, fw_ip, port, artifacts = sys.argv[1:9]
@@ -40,7 +40,16 @@ def submit(d, button):
     """Clicks a form's button and waits until the next page has replaced this one."""
     page = d.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(d, 20).until(EC.staleness_of(page))
+
+    def replaced(_):
+        # Chromium reports a replaced page either as a stale element or as a node that "does not belong to the
+        # document" (a race inside its inspector): both mean the next page is there.
+        try:
+            page.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+    WebDriverWait(d, 20).until(replaced)
 
 
 def shot(d, name):
