@@ -18,9 +18,13 @@ final class ChildProcess {
     private var lastStart = -Double.infinity
     static let restartPause = 10.0
 
-    init(label: String, logger: Logger) {
+    /// A file the child's own messages are appended to (its stderr), nil for none.
+    let errorLog: String?
+
+    init(label: String, logger: Logger, errorLog: String? = nil) {
         self.label = label
         self.logger = logger
+        self.errorLog = errorLog
     }
 
     var isRunning: Bool { pid > 0 }
@@ -53,7 +57,10 @@ final class ChildProcess {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return false }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        guard let child = Subprocess.spawnChild(argv, input: fds[0], extraEnvironment: environment.merging(["LFD_PID": "\(getpid())"]) { $1 }) else {
+        let errors = errorLog.map { open($0, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600) } ?? -1
+        defer { if errors >= 0 { close(errors) } }
+        guard let child = Subprocess.spawnChild(argv, input: fds[0], extraEnvironment: environment.merging(["LFD_PID": "\(getpid())"]) { $1 },
+                                                errors: errors >= 0 ? errors : nil) else {
             logger.error("*Error* \(label): cannot start \(argv[0]): \(String(cString: strerror(errno)))")
             close(fds[0])
             close(fds[1])

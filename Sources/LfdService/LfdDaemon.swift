@@ -130,7 +130,7 @@ public final class LfdDaemon {
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
         self.asn = AsnRefresh(paths: paths, logger: logger)
         self.fleet = FleetChild(logger: logger)
-        self.messenger = MessengerChild(logger: logger)
+        self.messenger = MessengerChild(logger: logger, errorLog: paths.lfdLog)
         self.load = LoadWatch(paths: paths)
         self.actions = FirewallActions(paths: paths, kernel: kernel, logger: logger, lockTimeout: lockTimeout, notify: notify)
     }

@@ -10,9 +10,10 @@ final class MessengerChild {
     private let child: ChildProcess
     let logger: Logger
 
-    init(logger: Logger) {
+    /// `errorLog`: lfd.log, where the messenger's own messages (`csf-ui: …`) go.
+    init(logger: Logger, errorLog: String? = nil) {
         self.logger = logger
-        child = ChildProcess(label: "Messenger", logger: logger)
+        child = ChildProcess(label: "Messenger", logger: logger, errorLog: errorLog)
     }
 
     static func program(beside executable: String) -> String {

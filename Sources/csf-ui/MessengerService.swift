@@ -118,6 +118,7 @@ enum MessengerService {
                     group.addTask { try await channel.closeFuture.get() }
                 }
                 try await group.next()
+                Output.err("csf-ui: messenger: a server stopped listening; exiting (lfd starts it again)")
                 group.cancelAll()
             }
             return 0
@@ -129,6 +130,9 @@ enum MessengerService {
 
     /// lfd holds the other end of stdin: end of file means lfd is gone, and so is the messenger.
     static func watchParent() {
-        LineReader.start(fd: 0, onLine: { _ in }, onEnd: { exit(0) })
+        LineReader.start(fd: 0, onLine: { _ in }, onEnd: {
+            Output.err("csf-ui: messenger: lfd's end of the pipe closed; exiting")
+            exit(0)
+        })
     }
 }

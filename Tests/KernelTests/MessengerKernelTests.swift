@@ -93,7 +93,9 @@ struct MessengerKernelTests {
         func get(_ path: String) throws -> String { try httpGet(lab, from: p1, path: path).stdout }
 
         var page = ""
-        #expect(try eventually(within: 5) { page = try get("/"); return page.contains("data-sitekey=\"test-site-key\"") }, "\(page)")
+        // 15 s: once in CI the first messenger exited at start and lfd started it again (its reason now goes to
+        // lfd.log, printed below if this fails again).
+        #expect(try eventually(within: 15) { page = try get("/"); return page.contains("data-sitekey=\"test-site-key\"") }, "\(page)\n\(lab.lfdLog)")
         #expect(page.hasPrefix("HTTP/1.1 403") && page.contains("script-src https://www.google.com/recaptcha/"), "\(page)")
         #expect(!page.contains("[RECAPTCHA_") && !page.contains("Thank you"), "no state shown before a try")
 

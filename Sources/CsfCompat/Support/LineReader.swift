@@ -21,6 +21,12 @@ public enum LineReader {
             while true {
                 let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
+                // A descriptor someone made non-blocking: wait for data instead of taking EAGAIN for the end.
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&p, 1, -1)
+                    continue
+                }
                 guard n > 0 else { break }
                 pending += buf[0..<n]
                 while let nl = pending.firstIndex(of: 10) {

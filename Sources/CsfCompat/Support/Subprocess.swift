@@ -129,7 +129,8 @@ public enum Subprocess {
 
     /// Starts a helper that lives as long as lfd (in lfd's process group, so a stop of the service stops it too):
     /// `input` becomes its stdin (lfd's end of a pipe: end of file tells it lfd is gone), its output is discarded.
-    public static func spawnChild(_ argv: [String], input: Int32, extraEnvironment: [String: String] = [:]) -> pid_t? {
+    /// `errors`: where its stdout and stderr go (lfd's log), /dev/null when nil.
+    public static func spawnChild(_ argv: [String], input: Int32, extraEnvironment: [String: String] = [:], errors: Int32? = nil) -> pid_t? {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -138,8 +139,13 @@ public enum Subprocess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        if let errors {
+            posix_spawn_file_actions_adddup2(&actions, errors, 1)
+            posix_spawn_file_actions_adddup2(&actions, errors, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
