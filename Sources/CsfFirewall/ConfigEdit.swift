@@ -43,17 +43,7 @@ public struct ConfigEdit: Sendable {
         if let bad = value.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\"" }) {
             throw .refused("csf: a value cannot hold \(bad == "\"" ? "a double quote" : "a control character")")
         }
-        let line = "\(key) = \"\(value)\""
-        var before: String?
-        var lines = current.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if let at = lines.firstIndex(where: { Self.assigns($0, key) }) {
-            before = lines[at]
-            lines[at] = line
-        } else {
-            if lines.last == "" { lines.removeLast() }
-            lines += [line, ""]
-        }
-        let text = lines.joined(separator: "\n")
+        let (text, before, line) = Self.setting(key, to: value, in: current)
         let (candidate, parsed) = ConfigParser.parse(text: text, path: paths.config)
         var diagnostics = parsed
         if !parsed.contains(where: { $0.severity == .error }) {
@@ -63,6 +53,23 @@ public struct ConfigEdit: Sendable {
         return Preview(key: key, before: before, after: line, text: text,
                        errors: diagnostics.filter { $0.severity == .error }.map(\.description),
                        warnings: diagnostics.filter { $0.severity == .warning }.map(\.description))
+    }
+
+    /// csf.conf's text with `KEY = "value"` in place of the key's line (appended when it has none): the new
+    /// text, the line it replaced, and the new line. The value must already be free of quotes and control
+    /// characters.
+    public static func setting(_ key: String, to value: String, in current: String) -> (text: String, before: String?, line: String) {
+        let line = "\(key) = \"\(value)\""
+        var before: String?
+        var lines = current.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let at = lines.firstIndex(where: { assigns($0, key) }) {
+            before = lines[at]
+            lines[at] = line
+        } else {
+            if lines.last == "" { lines.removeLast() }
+            lines += [line, ""]
+        }
+        return (lines.joined(separator: "\n"), before, line)
     }
 
     private static func assigns(_ line: String, _ key: String) -> Bool {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CsfCompat
+import CsfFirewall
 
 /// Who may sign in: UI_USER with UI_PASS (a scrypt hash that `csf --ui-passwd` writes), and read-only accounts
 /// from /etc/csf/ui/ui.readonly (`name:hash` lines). Default or plain-text credentials are refused, not served.
@@ -95,15 +96,7 @@ enum PasswordCommand {
                 try FileSystem.writeAtomically(path, lines.joined(separator: "\n") + "\n", mode: 0o600)
                 Output.out("csf: read-only UI account \(name) set in \(path); restart csf-ui to use it")
             } else {
-                let text = try TextFile.read(paths.config)
-                var found = false
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-                    let t = line.trimmingWhitespace()
-                    guard t.hasPrefix("UI_PASS"), t.dropFirst(7).trimmingWhitespace().hasPrefix("=") else { return String(line) }
-                    found = true
-                    return "UI_PASS = \"\(hash)\""
-                }
-                let updated = found ? lines.joined(separator: "\n") : text + (text.hasSuffix("\n") ? "" : "\n") + "UI_PASS = \"\(hash)\"\n"
+                let updated = ConfigEdit.setting("UI_PASS", to: hash, in: try TextFile.read(paths.config)).text
                 try FileSystem.writeAtomically(paths.config, updated, mode: 0o600)
                 Output.out("csf: UI_PASS in \(paths.config) is now a scrypt hash; restart csf-ui to use it")
             }
