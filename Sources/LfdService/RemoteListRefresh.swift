@@ -89,20 +89,21 @@ final class RemoteListLoader: @unchecked Sendable {
     func refresh(_ source: RemoteList.Source) -> Outcome {
         let settings = self.settings.withLock { $0 }
         let started = SystemTime.monotonic
-        let oldFilters = source.list.takesFilters ? RemoteList.cachedFeed(source.list, paths: paths).filters.map(\.text) : []
+        let oldFilters = source.list.takesFilters ? RemoteList.cachedFilters(source.list, paths: paths).map(\.text) : []
         // The body, the parsed list and the cache text are gone before the kernel load: only the ranges stay.
         guard let (entries, ranges, filters) = downloadAndCache(source, settings) else { return Outcome(loaded: false) }
         let outcome = Outcome(loaded: true, filtersChanged: filters.map(\.text) != oldFilters, entries: entries)
         let loading = SystemTime.monotonic
+        var difference = false
         do {
-            if source.list != .globalIgnore { try load(source.list, ranges, ipv6: settings.ipv6) }
+            if source.list != .globalIgnore { difference = try load(source.list, ranges, ipv6: settings.ipv6) }
         } catch {
             logger.error("*Error* \(source.list): \(error.description)")
             return Outcome(loaded: false, filtersChanged: outcome.filtersChanged)
         }
         let verb = source.list == .globalIgnore ? "ignoring" : source.list == .globalAllow ? "allowing" : "blocking"
         let took = SystemTime.monotonic - started, loaded = SystemTime.monotonic - loading
-        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s)\(filters.isEmpty ? "" : " and \(filters.count) advanced filter(s)") in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s)")
+        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s)\(filters.isEmpty ? "" : " and \(filters.count) advanced filter(s)") in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s\(difference ? ", only the differences" : "")")")
         return outcome
     }
 
@@ -168,12 +169,12 @@ final class RemoteListLoader: @unchecked Sendable {
     /// What csf -s loaded from the cached copy is what the kernel holds: the next load sends only a difference.
     func assumeLoaded(_ list: RemoteList, _ networks: [IPNetwork]) {
         let ipv6 = settings.withLock { $0.ipv6 }
-        loaded[list] = AddressRanges.merge(ipv6 ? networks : networks.filter { $0.family == .v4 })
+        loaded[list] = SetContents.LoadedRanges(AddressRanges.merge(ipv6 ? networks : networks.filter { $0.family == .v4 }))
     }
 
     /// What this loader last put into the kernel, per list: the next refresh sends only the difference. Unknown
     /// after lfd starts, and after any failure (a `csf -f`, an edit by hand): the next load replaces everything.
-    private var loaded: [RemoteList: [AddressRange]] = [:]
+    private var loaded: [RemoteList: SetContents.LoadedRanges] = [:]
 
     /// The loader's own kernel handles; nil when the firewall is not running.
     private func runningKernel() throws(CsfError) -> NftablesKernel? {
@@ -186,21 +187,33 @@ final class RemoteListLoader: @unchecked Sendable {
         return kernel
     }
 
-    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) {
+    /// Loads the list's ranges; answers whether only differences were sent (false: a set was replaced whole).
+    @discardableResult
+    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) -> Bool {
         guard let kernel = try runningKernel() else {
             loaded[list] = nil
-            return
+            return false
         }
         let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
         let known = loaded.removeValue(forKey: list)
+        // Not known since lfd started: what csf -s/-r put into the big hash sets, if nothing changed them since.
+        var snapshots: [IPAddress.Family: [IPAddress]] = [:]
+        if known == nil {
+            for family in families { snapshots[family] = kernel.bulkAddresses(CsfTableLayout.SetName.remote(list, family)) }
+        }
         do {
+            let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families)
+            snapshots = [:]
             do {
-                for transaction in SetContents.refresh(list, ranges, loaded: known, families: families) { try kernel.apply(transaction) }
-            } catch where known != nil {
+                try kernel.apply(inTurn: plan)
+            } catch where known != nil || plan.replacedHostSets.count < families.count {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
-                try kernel.apply(SetContents.refresh(list, ranges, loaded: nil, families: families)[0])
+                try kernel.apply(inTurn: SetContents.refresh(list, ranges, loaded: nil, families: families))
+                loaded[list] = SetContents.LoadedRanges(ranges)
+                return false
             }
-            loaded[list] = ranges
+            loaded[list] = SetContents.LoadedRanges(ranges)
+            return plan.replacedHostSets.isEmpty
         } catch {
             if case .kernel(_, _, let code) = error, code == ENOENT {
                 throw .refused("not in the running firewall yet (csf -r loads it from the cached copy)")

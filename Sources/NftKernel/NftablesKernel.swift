@@ -103,6 +103,21 @@ public final class NftablesKernel: KernelPort {
         return snapshot.changes(to: keys, table: CsfTableLayout.tableName, set: set)
     }
 
+    /// The addresses of a hash set as csf's last table load put them there, when that snapshot still describes
+    /// the running set (nothing has changed it since: whoever does removes the snapshot first); nil otherwise.
+    public func bulkAddresses(_ set: String) -> [IPAddress]? {
+        guard let directory = bulkStateDirectory, let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set)),
+              let running = try? runningObjects(), running.table == snapshot.tableHandle, running.sets[set] == snapshot.setHandle
+        else { return nil }
+        var addresses: [IPAddress] = []
+        addresses.reserveCapacity(snapshot.keys.count)
+        for key in snapshot.keys {
+            guard case .address(let a)? = BulkSnapshot.element(key)?.key else { return nil }
+            addresses.append(a)
+        }
+        return addresses
+    }
+
     /// After a load: each bulk set's contents with the handles that identify it. A snapshot that cannot be
     /// written is removed, so the next reload sends whole sets rather than trust it.
     private func recordBulkSets(_ table: RenderedTable, _ sortedKeys: [String: [BulkSnapshot.Key]]) {
@@ -159,24 +174,46 @@ public final class NftablesKernel: KernelPort {
     }
 
     public func apply(_ changes: [SetChange]) throws(CsfError) {
+        _ = try send(changes, marked: true)
+    }
+
+    /// Batches sent one after another (a list's refresh): a table loaded without CT_MARK_FASTPATH is found out on
+    /// the first batch, and the rest are sent once each instead of twice. Its generation is tried once more at
+    /// the end, so that a `csf -r` which turned the mark on half-way still sees every new entry cut a marked
+    /// connection.
+    public func apply(inTurn batches: some Sequence<[SetChange]>) throws(CsfError) {
+        var marked = true
+        for batch in batches { marked = try send(batch, marked: marked) }
+        if !marked { _ = try send([], marked: true, onlyMark: true) }
+    }
+
+    /// Sends one batch, with the move to a new connection generation when `marked`; answers whether the table
+    /// has that generation.
+    private func send(_ changes: [SetChange], marked: Bool, onlyMark: Bool = false) throws(CsfError) -> Bool {
         let effective = changes.filter { !$0.isEmpty }
-        guard !effective.isEmpty else { return }
+        guard !effective.isEmpty || onlyMark else { return marked }
         // A set changed by anyone but a table load no longer holds what its snapshot says: the next reload sends
         // it whole (before the change, so a failure half-way cannot leave a snapshot that lies).
         if let directory = bulkStateDirectory {
             for set in Set(effective.map(\.set)) { FileSystem.remove(BulkSnapshot.path(directory, set: set)) }
         }
         if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
-        guard let writer else { return }
+        guard let writer else { return marked }
+        guard marked else {
+            try writer.apply(effective)
+            return false
+        }
         // Every change moves connections to a new generation in the same batch (CT_MARK_FASTPATH). A table loaded
         // without it has no generation to move: the batch is sent again without, which only such tables pay.
         do {
             try writer.apply(effective + ConnectionMark.fresh().changes())
+            return true
         } catch {
             guard case .kernel(let operation, _, let code) = error, code == ENOENT,
                   [ConnectionMark.checkedSet, ConnectionMark.generationSet, ConnectionMark.markMap].contains(where: { operation.hasSuffix(" " + $0) })
             else { throw error }
-            try writer.apply(effective)
+            if !effective.isEmpty { try writer.apply(effective) }
+            return false
         }
     }
 

@@ -89,42 +89,69 @@ public enum SetContents {
         }
     }
 
-    /// A refresh as the transactions to send, in order. Without knowing what the kernel holds (`loaded` nil):
-    /// one transaction that empties and fills every set, so the old contents are enforced until the commit.
-    /// Knowing it: the addresses that are new, in batches; then the interval set replaced in one transaction if its
-    /// ranges changed; then the addresses that are gone, in batches. No listed address is ever out of both sets
-    /// (an address that leaves is removed only after everything that arrives is in), and no transaction is large
-    /// enough to keep `csf -d` waiting behind it for long.
-    public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: [AddressRange]?,
+    /// A refresh as the transactions to send, in order: the addresses that are new, in batches; then the interval
+    /// sets replaced in one transaction where their ranges changed; then the addresses that are gone, in batches.
+    /// No listed address is ever out of both sets (an address that leaves is removed only after everything that
+    /// arrives is in), and no transaction is large enough to keep `csf -d` waiting behind it for long.
+    ///
+    /// What the kernel holds comes from lfd's last load (`loaded`) or, after lfd started, from csf's last table
+    /// load (`loadedHosts`: its snapshot of each big hash set, `NftablesKernel.bulkAddresses`; the interval sets
+    /// are then replaced, as their contents are not known). A hash set known to neither is emptied and filled in
+    /// the interval sets' transaction, so its old contents are enforced until the commit.
+    public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: LoadedRanges?,
+                               loadedHosts: [IPAddress.Family: [IPAddress]] = [:],
                                families: [IPAddress.Family], batch: Int = 4096) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
         for family in families {
             let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
             let newNets = networks(ranges, family)
-            guard let loaded else {
-                plan.whole += [SetChange(.flush, set: hostsName), SetChange(.flush, set: netsName),
-                               SetChange(.add, set: hostsName, elements: hosts(ranges, family).map { SetChange.Element($0) }),
-                               SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+            let replaceNets = [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
+            let added: [IPAddress], removed: [IPAddress]
+            if let loaded {
+                if loaded.networks.filter({ $0.family == family }) != newNets { plan.nets += replaceNets }
+                // Straight from the two lists: a million-address list is not copied twice more on the way.
+                (added, removed) = family == .v4 ? sortedDifference(old: loaded.v4Hosts.lazy.map { IPAddress.v4($0) }, new: hosts(ranges, family))
+                                                 : sortedDifference(old: loaded.v6Hosts, new: hosts(ranges, family))
+            } else if let old = loadedHosts[family] {
+                plan.nets += replaceNets
+                (added, removed) = sortedDifference(old: old, new: hosts(ranges, family))
+            } else {
+                plan.nets += [SetChange(.flush, set: hostsName),
+                              SetChange(.add, set: hostsName, elements: hosts(ranges, family).map { SetChange.Element($0) })] + replaceNets
+                plan.replacedHostSets.append(hostsName)
                 continue
             }
-            if networks(loaded, family) != newNets {
-                plan.nets += [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
-            }
-            // Straight from the two lists: a million-address list is not copied twice more on the way.
-            let (added, removed) = sortedDifference(old: hosts(loaded, family), new: hosts(ranges, family))
             if !added.isEmpty { plan.adds.append((hostsName, added)) }
             if !removed.isEmpty { plan.deletes.append((hostsName, removed)) }
         }
-        plan.known = loaded != nil
         return plan
+    }
+
+    /// What lfd last loaded of a list, kept between refreshes: its single IPv4 addresses as numbers (a million in
+    /// 4 MB, where as ranges they took 48 MB), the rest as they came.
+    public struct LoadedRanges: Sendable, Equatable {
+        var v4Hosts: [UInt32] = []
+        var v6Hosts: [IPAddress] = []
+        var networks: [AddressRange] = []
+
+        /// `ranges` merged (sorted, no overlaps), as AddressRanges.merge gives them.
+        public init(_ ranges: [AddressRange]) {
+            for r in ranges {
+                if r.first != r.last {
+                    networks.append(r)
+                } else if case .v4(let a) = r.first {
+                    v4Hosts.append(a)
+                } else {
+                    v6Hosts.append(r.first)
+                }
+            }
+        }
     }
 
     /// The transactions of a refresh, each built only when it is sent: the elements of a million changes never
     /// exist as netlink changes all at once.
     public struct RefreshPlan: RandomAccessCollection {
         var batch: Int
-        var known = false
-        var whole: [SetChange] = []
         var nets: [SetChange] = []
         var adds: [(set: String, addresses: [IPAddress])] = []
         var deletes: [(set: String, addresses: [IPAddress])] = []
@@ -135,10 +162,12 @@ public enum SetContents {
         private var deleteBatches: Int { deletes.reduce(0) { $0 + ($1.addresses.count + batch - 1) / batch } }
 
         public var startIndex: Int { 0 }
-        public var endIndex: Int { known ? addBatches + (nets.isEmpty ? 0 : 1) + deleteBatches : 1 }
+        public var endIndex: Int { addBatches + (nets.isEmpty ? 0 : 1) + deleteBatches }
+
+        /// The hash sets emptied and filled whole (what the kernel held was not known); the others get differences.
+        public internal(set) var replacedHostSets: [String] = []
 
         public subscript(position: Int) -> [SetChange] {
-            guard known else { return whole }
             var i = position
             if i < addBatches { return Self.batchChange(adds, i, batch, .add) }
             i -= addBatches

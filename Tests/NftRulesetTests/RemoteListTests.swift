@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CsfCompat
 @testable import CsfPolicy
@@ -40,9 +41,10 @@ import CsfTestSupport
                                        loaded: nil, families: [.v4])
         #expect(plan.count == 1, "not knowing what the kernel holds: one transaction")
         let changes = plan[0]
-        #expect(changes.map(\.operation) == [.flush, .flush, .add, .add])
-        #expect(changes.map(\.set) == ["gdeny4", "gdeny4_net", "gdeny4", "gdeny4_net"])
-        #expect(changes[2].elements.map(\.key) == [.address(IPAddress("192.0.2.9")!)])
+        #expect(changes.map(\.operation) == [.flush, .add, .flush, .add])
+        #expect(changes.map(\.set) == ["gdeny4", "gdeny4", "gdeny4_net", "gdeny4_net"])
+        #expect(plan.replacedHostSets == ["gdeny4"])
+        #expect(changes[1].elements.map(\.key) == [.address(IPAddress("192.0.2.9")!)])
         #expect(changes[3].elements.map(\.key) == [.network(IPNetwork("192.0.2.64/26")!),
                                                    .range(AddressRange(first: IPAddress("198.18.0.0")!, last: IPAddress("198.20.255.255")!))])
         // On netlink a range is a start element and an interval end one past its last address.
@@ -53,14 +55,28 @@ import CsfTestSupport
     @Test func knowingWhatIsLoadedOnlyTheDifferenceIsSentAddsFirst() {
         let old = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16")
         let new = Self.ranges("192.0.2.3 192.0.2.5 192.0.2.7 192.0.2.9 198.18.0.0/16")
-        var plan = SetContents.refresh(.blocklist("X"), new, loaded: old, families: [.v4], batch: 1)
+        var plan = SetContents.refresh(.blocklist("X"), new, loaded: .init(old), families: [.v4], batch: 1)
         #expect(plan.map { $0.map(\.operation) } == [[.add], [.add], [.delete]], "adds in batches, then deletes; the unchanged interval set is not touched")
         #expect(plan.flatMap { $0.flatMap(\.elements).map(\.key) } == [.address(IPAddress("192.0.2.7")!), .address(IPAddress("192.0.2.9")!),
                                                                           .address(IPAddress("192.0.2.1")!)])
         // A changed interval set is replaced in one transaction, between the adds and the deletes.
-        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: old, families: [.v4])
+        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: .init(old), families: [.v4])
         #expect(plan.map { $0.map(\.operation) } == [[.flush, .add], [.delete]] && plan[0].map(\.set) == ["bl_X_net", "bl_X_net"])
-        #expect(SetContents.refresh(.blocklist("X"), old, loaded: old, families: [.v4]).isEmpty, "nothing changed, nothing sent")
+        #expect(SetContents.refresh(.blocklist("X"), old, loaded: .init(old), families: [.v4]).isEmpty, "nothing changed, nothing sent")
+    }
+
+    /// After lfd starts it knows nothing it loaded; csf's snapshot of a big hash set stands in for it, so the
+    /// first refresh sends that set's difference too. The interval set and a family without a snapshot are
+    /// replaced whole, in the one transaction between the adds and the deletes.
+    @Test func csfsSnapshotOfAHashSetMakesTheFirstRefreshADifference() {
+        let new = Self.ranges("192.0.2.3 192.0.2.7 198.18.0.0/16 2001:db8::1")
+        let snapshot: [IPAddress.Family: [IPAddress]] = [.v4: ["192.0.2.1", "192.0.2.3"].compactMap { IPAddress($0) }]
+        let plan = SetContents.refresh(.blocklist("X"), new, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 1)
+        #expect(plan.map { $0.map(\.operation) } == [[.add], [.flush, .add, .flush, .add, .flush, .add], [.delete]], "\(plan.map { $0.map(\.set) })")
+        #expect(plan[0].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.7")!)])
+        #expect(plan[1].map(\.set) == ["bl_X_net", "bl_X_net", "bl_6_X", "bl_6_X", "bl_6_X_net", "bl_6_X_net"])
+        #expect(plan[2].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.1")!)])
+        #expect(plan.replacedHostSets == ["bl_6_X"])
     }
 
     @Test func listsSitWhereCsfPutsThem() throws {
@@ -105,6 +121,15 @@ import CsfTestSupport
         let cache = String(decoding: RemoteList.cacheText(feed.networks, filters: feed.filters), as: UTF8.self)
         #expect(cache == "192.0.2.1\ntcp|in|d=22|s=198.51.100.9\ntcp|out|d=25|d=203.0.113.0/24\n")
         #expect(BlocklistFeed.parse(cache, name: "", filters: true).filters == feed.filters)
+        // A refresh compares only the cached filters (the lines with `|`), never parsing the networks again.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nftcsf-filters-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let paths = CsfPaths(root: root)
+        try FileManager.default.createDirectory(atPath: paths.libDir, withIntermediateDirectories: true)
+        #expect(RemoteList.cachedFilters(.globalDeny, paths: paths).isEmpty, "no cache yet")
+        try Data(RemoteList.cacheText(feed.networks + [IPNetwork("2001:db8::/32")!], filters: feed.filters)).write(to: URL(fileURLWithPath: paths.lib(RemoteList.globalDeny.cacheName)))
+        #expect(RemoteList.cachedFilters(.globalDeny, paths: paths) == feed.filters)
+        #expect(RemoteList.cachedFilters(.globalIgnore, paths: paths).isEmpty)
         #expect(RemoteList.globalDeny.takesFilters && RemoteList.globalAllow.takesFilters && !RemoteList.globalIgnore.takesFilters)
 
         var p = FirewallPolicy()

@@ -42,31 +42,14 @@ public enum AsnData {
     /// The network `address` belongs to, by bisecting the sorted lines (IPv4 lines before IPv6 ones); nil when
     /// no range holds it or it is not routed (ASN 0).
     public static func entry(of address: IPAddress, in data: UnsafeBufferPointer<UInt8>) -> Entry? {
-        var low = 0, high = data.count
-        while low < high {
-            let mid = (low + high) / 2
-            var start = mid
-            while start > low && data[start - 1] != 0x0A { start -= 1 }
-            var end = mid
-            while end < high && data[end] != 0x0A { end += 1 }
-            var stop = end
-            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
-            let line = UnsafeBufferPointer(rebasing: data[start..<stop])
-            guard let fields = split(line), let r = range(line, fields) else {
-                low = end + 1
-                continue
-            }
-            if before(address, r.first) {
-                high = start
-            } else if before(r.last, address) {
-                low = end + 1
-            } else {
-                guard let asn = LineBytes.uint32(line[fields.asn]), asn != 0 else { return nil }
-                let name = String(decoding: line[fields.name...], as: UTF8.self).filter { $0 != "\"" }
-                return Entry(range: r, asn: asn, name: name)
-            }
+        let found: Entry?? = LineBytes.bisect(data) { line in
+            guard let fields = split(line), let r = range(line, fields) else { return .unreadable }
+            if before(address, r.first) { return .before }
+            if before(r.last, address) { return .after }
+            guard let asn = LineBytes.uint32(line[fields.asn]), asn != 0 else { return .found(nil) }
+            return .found(Entry(range: r, asn: asn, name: String(decoding: line[fields.name...], as: UTF8.self).filter { $0 != "\"" }))
         }
-        return nil
+        return found ?? nil
     }
 
     /// The file's order: every IPv4 address before every IPv6 one.

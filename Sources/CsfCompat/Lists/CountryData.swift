@@ -37,37 +37,18 @@ public enum CountryData {
         return out
     }
 
-    /// The country of `address`, found by bisecting the file's sorted lines: only the ~20 lines it lands on are
-    /// parsed, so `csf -i` and lfd's messages look up an address without loading 660k ranges. Nil when no range
-    /// holds it or the range's country is unknown (`??`).
+    /// The country of `address`, found by bisecting the file's sorted lines (`csf -i` and lfd's messages never
+    /// load 660k ranges). Nil when no range holds it or the range's country is unknown (`??`).
     public static func country(of address: IPAddress, v4: UnsafeBufferPointer<UInt8>, v6: UnsafeBufferPointer<UInt8>?) -> String? {
         let isV6 = address.family == .v6
         guard let data = isV6 ? v6 : v4, data.baseAddress != nil else { return nil }
-        // `low` and `high` are always line starts (or the end), so the line around `mid` lies between them.
-        var low = 0, high = data.count
-        while low < high {
-            let mid = (low + high) / 2
-            var start = mid
-            while start > low && data[start - 1] != 0x0A { start -= 1 }
-            var end = mid
-            while end < high && data[end] != 0x0A { end += 1 }
-            var stop = end
-            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
-            let line = UnsafeBufferPointer(rebasing: data[start..<stop])
-            // Comments and damaged lines sit before the ranges in Tor's files: step over them to the right.
-            guard line.first != 0x23, let entry = parse(line, v6: isV6) else {
-                low = end + 1
-                continue
-            }
-            if address < entry.range.first {
-                high = start
-            } else if address > entry.range.last {
-                low = end + 1
-            } else {
-                return entry.country == "??" ? nil : entry.country
-            }
+        let found: String?? = LineBytes.bisect(data) { line in
+            guard line.first != 0x23, let entry = parse(line, v6: isV6) else { return .unreadable }
+            if address < entry.range.first { return .before }
+            if address > entry.range.last { return .after }
+            return .found(entry.country == "??" ? nil : entry.country)
         }
-        return nil
+        return found ?? nil
     }
 
     /// Ranges holding fewer addresses than a /`prefix` are left out (CC_DROP_CIDR: csf skipped zone entries

@@ -18,6 +18,35 @@ enum LineBytes {
         }
     }
 
+    /// Where a line of a sorted file stands against the address sought.
+    enum Bisection<Found> {
+        case before, after, found(Found)
+        /// A comment or damaged line: stepped over to the right (Tor's files hold them before the ranges).
+        case unreadable
+    }
+
+    /// Bisects a file of sorted lines: only the ~20 lines it lands on are looked at, so one address is found in
+    /// 600k lines without loading them. `judge` says whether the address lies before, after or in a line.
+    static func bisect<Found>(_ data: UnsafeBufferPointer<UInt8>, _ judge: (UnsafeBufferPointer<UInt8>) -> Bisection<Found>) -> Found? {
+        // `low` and `high` are always line starts (or the end), so the line around `mid` lies between them.
+        var low = 0, high = data.count
+        while low < high {
+            let mid = (low + high) / 2
+            var start = mid
+            while start > low && data[start - 1] != 0x0A { start -= 1 }
+            var end = mid
+            while end < high && data[end] != 0x0A { end += 1 }
+            var stop = end
+            if stop > start && data[stop - 1] == 0x0D { stop -= 1 }
+            switch judge(UnsafeBufferPointer(rebasing: data[start..<stop])) {
+            case .before: high = start
+            case .after, .unreadable: low = end + 1
+            case .found(let found): return found
+            }
+        }
+        return nil
+    }
+
     /// Decimal digits as a 32-bit number; nil for anything else or a larger one.
     static func uint32(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
         guard !digits.isEmpty, digits.count <= 10 else { return nil }

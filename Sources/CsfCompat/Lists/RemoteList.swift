@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A list lfd fetches and csf loads from its cached copy in /var/lib/csf (reference §4.1.11): a csf.blocklists
 /// entry or one of GLOBAL_ALLOW / GLOBAL_DENY / GLOBAL_IGNORE, downloaded; or the addresses of DYNDNS and
 /// GLOBAL_DYNDNS host names, resolved. The cache holds one address or network per line, csf's format, so
@@ -75,6 +78,29 @@ public enum RemoteList: Sendable, Hashable, CustomStringConvertible {
     public static func cachedFeed(_ list: RemoteList, paths: CsfPaths) -> BlocklistFeed.Parsed {
         guard let mapped = try? MappedBytes(path: paths.lib(list.cacheName)) else { return .init() }
         return withExtendedLifetime(mapped) { BlocklistFeed.parse(bytes: mapped.buffer, name: "", filters: list.takesFilters) }
+    }
+
+    /// Only the cached copy's advanced filters (the lines holding `|`, found by memchr): a refresh compares them
+    /// without parsing the cached million networks again.
+    public static func cachedFilters(_ list: RemoteList, paths: CsfPaths) -> [AdvancedFilter] {
+        guard list.takesFilters, let mapped = try? MappedBytes(path: paths.lib(list.cacheName)) else { return [] }
+        return withExtendedLifetime(mapped) { () -> [AdvancedFilter] in
+            let data = mapped.buffer
+            guard let base = data.baseAddress else { return [] }
+            var lines: [UInt8] = []
+            var at = 0
+            while at < data.count, let hit = memchr(base + at, 0x7C, data.count - at) {
+                let bar = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var start = bar
+                while start > 0 && data[start - 1] != 0x0A { start -= 1 }
+                var end = bar
+                while end < data.count && data[end] != 0x0A { end += 1 }
+                lines += data[start..<end]
+                lines.append(0x0A)
+                at = end + 1
+            }
+            return lines.withUnsafeBufferPointer { BlocklistFeed.parse(bytes: $0, name: "", filters: true).filters }
+        }
     }
 
     /// The cache file's bytes: one network per line, csf's format, then the filters as they were written.
