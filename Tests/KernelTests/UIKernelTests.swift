@@ -171,8 +171,12 @@ struct UIKernelTests {
         let r = try Shell.run(["ip", "netns", "exec", admin.ns, Self.browserPython ?? "python3", Repo.path("Tests/KernelTests/Support/ui_browser.py"),
                                base, "admin", Self.password, victim.v4, victim.ns, victim.fwV4, "22", artifacts])
         guard let data = r.stdout.data(using: .utf8), let b = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            Issue.record("ui_browser.py: \(r.stdout)\n\(r.stderr)")
+            let server = (try? String(contentsOfFile: lab.root + "/ui.out", encoding: .utf8)) ?? ""
+            Issue.record("ui_browser.py: \(r.stdout)\n\(r.stderr)\ncsf-ui's output:\n\(server)")
             return
+        }
+        if let retries = b["first_page_retries"] {
+            print("ui_browser.py: Chromium's first page needed another load; it had shown: \(retries)")
         }
         #expect(b["after_login"] as? String == base + "/")
         #expect((b["dashboard_firewall"] as? String ?? "").contains("Firewall running"), "\(b)")
