@@ -18,6 +18,10 @@ final class NetlinkSetWriter {
 
     init(deferCloseAfterDeletes: Bool) throws(CsfError) {
         socket = try NetfilterSocket.open("netlink")
+        // An error answer carries only the header of the message it refuses, not its 48 KB of elements: a batch
+        // with many refused messages would otherwise overflow the receive buffer and lose the error itself.
+        var one: Int32 = 1
+        setsockopt(mnl_socket_get_fd(socket), SOL_NETLINK, NETLINK_CAP_ACK, &one, socklen_t(MemoryLayout<Int32>.size))
         sequence = UInt32(truncatingIfNeeded: time(nil))
         self.deferCloseAfterDeletes = deferCloseAfterDeletes
     }
