@@ -265,9 +265,9 @@ extension LfdDaemon {
                 let loaded = outcome.loaded
                 remoteLists.finished(list, loaded: loaded, now: Double(SystemTime.wallSeconds))
                 metrics.remoteListRefreshed(list.description, entries: loaded ? outcome.entries : nil, now: Double(SystemTime.wallSeconds))
-                if outcome.filtersChanged {
-                    let actions = self.actions
-                    firewallWorker.submit { actions.restartFirewall(reason: "with \(list)'s new advanced filters") }
+                if outcome.filtersChanged || outcome.outgrewSet {
+                    let actions = self.actions, why = outcome.outgrewSet ? "with a set sized for \(list)" : "with \(list)'s new advanced filters"
+                    firewallWorker.submit { actions.restartFirewall(reason: why) }
                 }
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
             case .asnFinished(let updated):

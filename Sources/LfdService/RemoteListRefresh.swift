@@ -84,6 +84,9 @@ final class RemoteListLoader: @unchecked Sendable {
         var filtersChanged = false
         /// What the list held when it loaded (for the metrics).
         var entries = 0
+        /// The list outgrew its set (csf -r sized it for the cached copy of its time): only a restart, which
+        /// sizes the set for the new copy, loads it.
+        var outgrewSet = false
     }
 
     func refresh(_ source: RemoteList.Source) -> Outcome {
@@ -94,16 +97,20 @@ final class RemoteListLoader: @unchecked Sendable {
         guard let (entries, ranges, filters) = downloadAndCache(source, settings) else { return Outcome(loaded: false) }
         let outcome = Outcome(loaded: true, filtersChanged: filters.map(\.text) != oldFilters, entries: entries)
         let loading = SystemTime.monotonic
-        var difference = false
+        var replaced: [String]?
         do {
-            if source.list != .globalIgnore { difference = try load(source.list, ranges, ipv6: settings.ipv6) }
+            if source.list != .globalIgnore { replaced = try load(source.list, ranges, ipv6: settings.ipv6) }
         } catch {
+            if Self.setFull(error) {
+                logger.warning("\(source.list): \(entries) entries no longer fit the set csf sized for the last copy; restarting the firewall to load them")
+                return Outcome(loaded: true, filtersChanged: outcome.filtersChanged, entries: entries, outgrewSet: true)
+            }
             logger.error("*Error* \(source.list): \(error.description)")
             return Outcome(loaded: false, filtersChanged: outcome.filtersChanged)
         }
         let verb = source.list == .globalIgnore ? "ignoring" : source.list == .globalAllow ? "allowing" : "blocking"
         let took = SystemTime.monotonic - started, loaded = SystemTime.monotonic - loading
-        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s)\(filters.isEmpty ? "" : " and \(filters.count) advanced filter(s)") in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s\(difference ? ", only the differences" : "")")")
+        logger.info("Retrieved and \(verb) \(source.list): \(entries) entries as \(ranges.count) range(s)\(filters.isEmpty ? "" : " and \(filters.count) advanced filter(s)") in \(took.twoDecimals) s (loading \(loaded.twoDecimals) s\(replaced.map { $0.isEmpty ? ", only the differences" : ", replaced whole: " + $0.joined(separator: " ") } ?? ""))")
         return outcome
     }
 
@@ -187,12 +194,19 @@ final class RemoteListLoader: @unchecked Sendable {
         return kernel
     }
 
-    /// Loads the list's ranges; answers whether only differences were sent (false: a set was replaced whole).
+    /// ENFILE: a set's size (also its limit) is reached.
+    static func setFull(_ error: CsfError) -> Bool {
+        if case .kernel(_, _, let code) = error { return code == ENFILE }
+        return false
+    }
+
+    /// Loads the list's ranges; answers which hash sets were emptied and filled whole (the others got only
+    /// differences), nil when the firewall is not running.
     @discardableResult
-    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) -> Bool {
+    private func load(_ list: RemoteList, _ ranges: [AddressRange], ipv6: Bool) throws(CsfError) -> [String]? {
         guard let kernel = try runningKernel() else {
             loaded[list] = nil
-            return false
+            return nil
         }
         let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
         let known = loaded.removeValue(forKey: list)
@@ -206,14 +220,15 @@ final class RemoteListLoader: @unchecked Sendable {
             snapshots = [:]
             do {
                 try kernel.apply(inTurn: plan)
-            } catch where known != nil || plan.replacedHostSets.count < families.count {
+            } catch where (known != nil || plan.replacedHostSets.count < families.count) && !Self.setFull(error) {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
-                try kernel.apply(inTurn: SetContents.refresh(list, ranges, loaded: nil, families: families))
+                let whole = SetContents.refresh(list, ranges, loaded: nil, families: families)
+                try kernel.apply(inTurn: whole)
                 loaded[list] = SetContents.LoadedRanges(ranges)
-                return false
+                return whole.replacedHostSets
             }
             loaded[list] = SetContents.LoadedRanges(ranges)
-            return plan.replacedHostSets.isEmpty
+            return plan.replacedHostSets
         } catch {
             if case .kernel(_, _, let code) = error, code == ENOENT {
                 throw .refused("not in the running firewall yet (csf -r loads it from the cached copy)")

@@ -89,10 +89,11 @@ public enum SetContents {
         }
     }
 
-    /// A refresh as the transactions to send, in order: the addresses that are new, in batches; then the interval
-    /// sets replaced in one transaction where their ranges changed; then the addresses that are gone, in batches.
-    /// No listed address is ever out of both sets (an address that leaves is removed only after everything that
-    /// arrives is in), and no transaction is large enough to keep `csf -d` waiting behind it for long.
+    /// A refresh as the transactions to send, in order: batches of the addresses that are new, taking turns with
+    /// batches of those that left the list; then the interval sets replaced in one transaction where their ranges
+    /// changed; then the addresses that moved into a new network. No address of the new list is ever out of both
+    /// sets, a hash set never holds much more than the larger of the two lists, and no transaction is large
+    /// enough to keep `csf -d` waiting behind it for long.
     ///
     /// What the kernel holds comes from lfd's last load (`loaded`) or, after lfd started, from csf's last table
     /// load (`loadedHosts`: its snapshot of each big hash set, `NftablesKernel.bulkAddresses`; the interval sets
@@ -122,8 +123,11 @@ public enum SetContents {
                 continue
             }
             if !added.isEmpty { plan.adds.append((hostsName, added)) }
-            if !removed.isEmpty { plan.deletes.append((hostsName, removed)) }
+            let (leaving, moving) = splitByCover(removed, newNets)
+            if !leaving.isEmpty { plan.leaving.append((hostsName, leaving)) }
+            if !moving.isEmpty { plan.moving.append((hostsName, moving)) }
         }
+        plan.seal()
         return plan
     }
 
@@ -154,43 +158,71 @@ public enum SetContents {
         var batch: Int
         var nets: [SetChange] = []
         var adds: [(set: String, addresses: [IPAddress])] = []
-        var deletes: [(set: String, addresses: [IPAddress])] = []
+        /// Addresses gone from the list altogether: removed as early as the adds, so a hash set sized for its
+        /// list (csf -r declares it twice as large) never holds the old and the new list in full at once.
+        var leaving: [(set: String, addresses: [IPAddress])] = []
+        /// Addresses that now fall in one of the list's networks: removed only after the interval set has them.
+        var moving: [(set: String, addresses: [IPAddress])] = []
+        private var steps: [Step] = []
+
+        /// One transaction: a batch of one of the address lists, or the interval sets' replacement.
+        private enum Step {
+            case addresses(SetChange.Operation, set: String, kind: Kind, list: Int, range: Range<Int>)
+            case nets
+        }
+        private enum Kind { case adds, leaving, moving }
 
         init(batch: Int) { self.batch = Swift.max(1, batch) }
 
-        private var addBatches: Int { adds.reduce(0) { $0 + ($1.addresses.count + batch - 1) / batch } }
-        private var deleteBatches: Int { deletes.reduce(0) { $0 + ($1.addresses.count + batch - 1) / batch } }
+        /// Orders the transactions: adds and removals of leaving addresses taking turns, the interval sets, then
+        /// the removals of the addresses the new networks hold.
+        mutating func seal() {
+            let add = batches(adds, .adds, .add), leave = batches(leaving, .leaving, .delete)
+            steps = []
+            for k in 0..<Swift.max(add.count, leave.count) {
+                if k < add.count { steps.append(add[k]) }
+                if k < leave.count { steps.append(leave[k]) }
+            }
+            if !nets.isEmpty { steps.append(.nets) }
+            steps += batches(moving, .moving, .delete)
+        }
+
+        private func batches(_ lists: [(set: String, addresses: [IPAddress])], _ kind: Kind, _ operation: SetChange.Operation) -> [Step] {
+            lists.indices.flatMap { i in
+                stride(from: 0, to: lists[i].addresses.count, by: batch).map { start in
+                    Step.addresses(operation, set: lists[i].set, kind: kind, list: i,
+                                   range: start..<Swift.min(start + batch, lists[i].addresses.count))
+                }
+            }
+        }
 
         public var startIndex: Int { 0 }
-        public var endIndex: Int { addBatches + (nets.isEmpty ? 0 : 1) + deleteBatches }
+        public var endIndex: Int { steps.count }
 
         /// The hash sets emptied and filled whole (what the kernel held was not known); the others get differences.
         public internal(set) var replacedHostSets: [String] = []
 
         public subscript(position: Int) -> [SetChange] {
-            var i = position
-            if i < addBatches { return Self.batchChange(adds, i, batch, .add) }
-            i -= addBatches
-            if !nets.isEmpty {
-                if i == 0 { return nets }
-                i -= 1
+            switch steps[position] {
+            case .nets:
+                return nets
+            case .addresses(let operation, let set, let kind, let list, let range):
+                let addresses = kind == .adds ? adds[list].addresses : kind == .leaving ? leaving[list].addresses : moving[list].addresses
+                return [SetChange(operation, set: set, elements: addresses[range].map { SetChange.Element($0) })]
             }
-            return Self.batchChange(deletes, i, batch, .delete)
         }
+    }
 
-        private static func batchChange(_ lists: [(set: String, addresses: [IPAddress])], _ index: Int, _ batch: Int,
-                                        _ operation: SetChange.Operation) -> [SetChange] {
-            var i = index
-            for (set, addresses) in lists {
-                let n = (addresses.count + batch - 1) / batch
-                if i < n {
-                    let slice = addresses[(i * batch)..<Swift.min((i + 1) * batch, addresses.count)]
-                    return [SetChange(operation, set: set, elements: slice.map { SetChange.Element($0) })]
-                }
-                i -= n
-            }
-            return []
+    /// Splits the removed addresses (sorted) into those no new network holds and those one does (both sorted).
+    static func splitByCover(_ removed: [IPAddress], _ networks: [AddressRange]) -> (leaving: [IPAddress], moving: [IPAddress]) {
+        guard !networks.isEmpty else { return (removed, []) }
+        var leaving: [IPAddress] = [], moving: [IPAddress] = []
+        var n = 0
+        for a in removed {
+            while n < networks.count && networks[n].last < a { n += 1 }
+            if n < networks.count && networks[n].first <= a { moving.append(a) } else { leaving.append(a) }
         }
+        return (leaving, moving)
     }
 
     /// The single addresses of `family` (the hash set's share of a list), in order, without a copy.

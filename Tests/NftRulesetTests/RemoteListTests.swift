@@ -56,13 +56,36 @@ import CsfTestSupport
         let old = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16")
         let new = Self.ranges("192.0.2.3 192.0.2.5 192.0.2.7 192.0.2.9 198.18.0.0/16")
         var plan = SetContents.refresh(.blocklist("X"), new, loaded: .init(old), families: [.v4], batch: 1)
-        #expect(plan.map { $0.map(\.operation) } == [[.add], [.add], [.delete]], "adds in batches, then deletes; the unchanged interval set is not touched")
-        #expect(plan.flatMap { $0.flatMap(\.elements).map(\.key) } == [.address(IPAddress("192.0.2.7")!), .address(IPAddress("192.0.2.9")!),
-                                                                          .address(IPAddress("192.0.2.1")!)])
-        // A changed interval set is replaced in one transaction, between the adds and the deletes.
-        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: .init(old), families: [.v4])
-        #expect(plan.map { $0.map(\.operation) } == [[.flush, .add], [.delete]] && plan[0].map(\.set) == ["bl_X_net", "bl_X_net"])
+        #expect(plan.map { $0.map(\.operation) } == [[.add], [.delete], [.add]], "adds and removals take turns; the unchanged interval set is not touched")
+        #expect(plan.flatMap { $0.flatMap(\.elements).map(\.key) } == [.address(IPAddress("192.0.2.7")!), .address(IPAddress("192.0.2.1")!),
+                                                                          .address(IPAddress("192.0.2.9")!)])
+        // A changed interval set is replaced in one transaction; an address a new network holds leaves the hash set
+        // only after it (198.19.0.7), one that left the list altogether (192.0.2.3, .5) as early as the adds.
+        let withHost = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16 198.19.0.7")
+        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: .init(withHost), families: [.v4])
+        #expect(plan.map { $0.map(\.operation) } == [[.delete], [.flush, .add], [.delete]] && plan[1].map(\.set) == ["bl_X_net", "bl_X_net"])
+        #expect(plan[0].flatMap(\.elements).map(\.key) == ["192.0.2.3", "192.0.2.5"].map { .address(IPAddress($0)!) })
+        #expect(plan[2].flatMap(\.elements).map(\.key) == [.address(IPAddress("198.19.0.7")!)])
         #expect(SetContents.refresh(.blocklist("X"), old, loaded: .init(old), families: [.v4]).isEmpty, "nothing changed, nothing sent")
+    }
+
+    /// csf -r declares a big hash set twice the size of its list, and the size is also its limit: a refresh that
+    /// replaces every address must not hold the old and the new list in full at once on the way.
+    @Test func anAllChangedRefreshNeverHoldsBothListsAtOnce() {
+        let old = (0..<100).map { "10.0.0.\($0 * 2)" }, new = (0..<100).map { "10.0.1.\($0 * 2)" }
+        let plan = SetContents.refresh(.blocklist("X"), Self.ranges(new.joined(separator: " ")), loaded: .init(Self.ranges(old.joined(separator: " "))),
+                                       families: [.v4], batch: 10)
+        var held = Set(old.compactMap { IPAddress($0) }), most = held.count
+        for transaction in plan {
+            for change in transaction {
+                for case .address(let a) in change.elements.map(\.key) {
+                    if change.operation == .add { held.insert(a) } else { held.remove(a) }
+                }
+            }
+            most = max(most, held.count)
+        }
+        #expect(held == Set(new.compactMap { IPAddress($0) }))
+        #expect(most <= 110, "at most one batch more than a list: \(most)")
     }
 
     /// After lfd starts it knows nothing it loaded; csf's snapshot of a big hash set stands in for it, so the
@@ -72,10 +95,10 @@ import CsfTestSupport
         let new = Self.ranges("192.0.2.3 192.0.2.7 198.18.0.0/16 2001:db8::1")
         let snapshot: [IPAddress.Family: [IPAddress]] = [.v4: ["192.0.2.1", "192.0.2.3"].compactMap { IPAddress($0) }]
         let plan = SetContents.refresh(.blocklist("X"), new, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 1)
-        #expect(plan.map { $0.map(\.operation) } == [[.add], [.flush, .add, .flush, .add, .flush, .add], [.delete]], "\(plan.map { $0.map(\.set) })")
+        #expect(plan.map { $0.map(\.operation) } == [[.add], [.delete], [.flush, .add, .flush, .add, .flush, .add]], "\(plan.map { $0.map(\.set) })")
         #expect(plan[0].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.7")!)])
-        #expect(plan[1].map(\.set) == ["bl_X_net", "bl_X_net", "bl_6_X", "bl_6_X", "bl_6_X_net", "bl_6_X_net"])
-        #expect(plan[2].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.1")!)])
+        #expect(plan[1].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.1")!)])
+        #expect(plan[2].map(\.set) == ["bl_X_net", "bl_X_net", "bl_6_X", "bl_6_X", "bl_6_X_net", "bl_6_X_net"])
         #expect(plan.replacedHostSets == ["bl_6_X"])
     }
 
