@@ -6,10 +6,15 @@ public enum ListChecks {
     public static func auxiliary(_ paths: CsfPaths) -> [Diagnostic] {
         ignore(paths.ignore) + rignore(paths.etc("csf.rignore")) + uidignore(paths.etc("csf.uidignore"))
             + SmtpAuthRestrict.text(paths).1 + blocklists(paths.etc("csf.blocklists"))
-            + DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).problems
+            + DynDnsNames.parse(ListReader.read(paths.etc("csf.dyndns")), filters: true).problems + uiLists(paths)
     }
 
-    /// csf.ignore: addresses and CIDRs lfd never blocks and `csf -d` refuses.
+    /// The web UI's ui.allow and ui.ban (csf-ui prints these at its start too): an address or CIDR per line.
+    public static func uiLists(_ paths: CsfPaths) -> [Diagnostic] {
+        ignore(paths.etc("ui/ui.allow")) + ignore(paths.etc("ui/ui.ban"))
+    }
+
+    /// csf.ignore (addresses and CIDRs lfd never blocks and `csf -d` refuses), and lists of the same form.
     static func ignore(_ path: String) -> [Diagnostic] {
         let reader = ListReader.read(path)
         return reader.diagnostics + reader.lines.compactMap { line in

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CsfCompat
+import CsfFirewall
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -145,6 +146,7 @@ struct WebSettings: Sendable {
         case .failure(let why): return .failure(why)
         case .success(let a): accounts = a
         }
+        for problem in ListChecks.uiLists(paths) { Output.err("csf-ui: \(problem)") }
         var allowed: [IPNetwork]?
         if config.bool("UI_ALLOW") {
             let list = ClientAccess.readList(paths.etc("ui/ui.allow"))

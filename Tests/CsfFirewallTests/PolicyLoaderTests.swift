@@ -69,9 +69,13 @@ import CsfTestSupport
         try dir.write("etc/csf/csf.uidignore", "1000\nbob\n")
         try dir.write("etc/csf/csf.rignore", ".example.com\n$(reboot)\n")
         try dir.write("etc/csf/csf.blocklists", "SPAMDROP|86400|0|https://www.spamhaus.org/drop/drop.txt\nBAD|x|0|https://x.example/\n")
+        try dir.write("etc/csf/ui/ui.allow", "192.0.2.7 # desk\n<script>\n")
+        try dir.write("etc/csf/ui/ui.ban", "# none\n198.51.100.0/33\n")
         let firewall = Firewall(paths: dir.paths, kernel: RecordingKernel(), host: { .init() }, log: { _ in })
         let errors = firewall.check().diagnostics.filter { $0.severity == .error }.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" }
-        #expect(errors == ["csf.ignore:2", "csf.rignore:2", "csf.uidignore:2", "csf.blocklists:2"], "\(errors)")
+        #expect(errors == ["csf.ignore:2", "csf.rignore:2", "csf.uidignore:2", "csf.blocklists:2", "ui.allow:2", "ui.ban:2"], "\(errors)")
+        let ui = ListChecks.uiLists(dir.paths).map(\.message)
+        #expect(ui.count == 2 && ui[0].hasPrefix("'<script>' is ") && ui[1].hasPrefix("'198.51.100.0/33' is ") && ui.allSatisfy { $0.hasSuffix("; line skipped") }, "\(ui)")
     }
 }
 

@@ -44,8 +44,10 @@ import CsfTestSupport
         #expect(r.status == 2, "\(r)")
 
         try dir.setConfig(["UI_ALLOW": "1"])
+        try dir.write("etc/csf/ui/ui.allow", "# only junk\nnot-an-address\n")
         r = try ui(dir.path, [])
         #expect(r.status == 1 && r.stderr.contains("ui.allow lists no address"), "\(r)")
+        #expect(r.stderr.contains("ui/ui.allow:2: error: 'not-an-address' is "), "a bad line is named: \(r)")
         try dir.setConfig(["UI": "0", "METRICS": "0"])
         r = try ui(dir.path, [])
         #expect(r.status == 1 && r.stderr.contains("nothing to serve"), "\(r)")
