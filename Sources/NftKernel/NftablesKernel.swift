@@ -49,6 +49,7 @@ public final class NftablesKernel: KernelPort {
         }
         guard !table.bulkSets.isEmpty else {
             try wholeScript()
+            recordBulkSets(table, snapshotKeys(table))
             return nil
         }
         do {
@@ -68,13 +69,7 @@ public final class NftablesKernel: KernelPort {
             try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.declarations(missing) }, operation: "declare sets")
             try apply(table.fill(missing))
         }
-        // Each bulk set's contents as sorted keys, for the difference and the next snapshot.
-        var keys: [String: [BulkSnapshot.Key]] = [:]
-        if bulkStateDirectory != nil {
-            for set in table.table.sets where table.bulkSets.contains(set.name) {
-                keys[set.name] = BulkSnapshot.sortedKeys(SetContents.elements(of: set))
-            }
-        }
+        let keys = snapshotKeys(table)
         if let before {
             try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted(),
                                                runningMaps: before.maps),
@@ -118,12 +113,22 @@ public final class NftablesKernel: KernelPort {
         return addresses
     }
 
+    /// Each recorded set's contents as sorted keys, for the difference and the next snapshot.
+    private func snapshotKeys(_ table: RenderedTable) -> [String: [BulkSnapshot.Key]] {
+        guard bulkStateDirectory != nil else { return [:] }
+        var keys: [String: [BulkSnapshot.Key]] = [:]
+        for set in table.table.sets where table.snapshotSets.contains(set.name) {
+            keys[set.name] = BulkSnapshot.sortedKeys(SetContents.elements(of: set))
+        }
+        return keys
+    }
+
     /// After a load: each bulk set's contents with the handles that identify it. A snapshot that cannot be
     /// written is removed, so the next reload sends whole sets rather than trust it.
     private func recordBulkSets(_ table: RenderedTable, _ sortedKeys: [String: [BulkSnapshot.Key]]) {
-        guard let directory = bulkStateDirectory else { return }
+        guard let directory = bulkStateDirectory, !table.snapshotSets.isEmpty else { return }
         let after = try? runningObjects()
-        for name in table.bulkSets {
+        for name in table.snapshotSets {
             let path = BulkSnapshot.path(directory, set: name)
             guard let after, let handle = after.sets[name], let keys = sortedKeys[name] else {
                 FileSystem.remove(path)

@@ -34,6 +34,9 @@ public struct NftSet: Sendable {
     public var size: Int?
     /// Seconds an element added by the packet path lives (set-wide `timeout`).
     public var defaultTimeout: Int?
+    /// What a table load puts in it is recorded (BulkSnapshot) even when the set is small: a downloaded list's
+    /// hash set, whose next refresh by lfd then sends only differences, never one transaction of everything.
+    public var snapshotted = false
 
     public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = [], size: Int? = nil) {
         self.size = size

@@ -9,6 +9,8 @@ public struct RenderedTable: Sendable {
     public let table: NftTable
     /// The sets whose elements are loaded over netlink, in the table's order.
     public let bulkSets: [String]
+    /// The sets whose contents a load records (BulkSnapshot): the bulk sets and the small `snapshotted` ones.
+    public let snapshotSets: [String]
     /// `table inet csf { … }` with the bulk sets declared empty: what libnftables parses.
     public let declaredBody: String
 
@@ -21,6 +23,7 @@ public struct RenderedTable: Sendable {
         }
         self.table = sized
         self.bulkSets = bulk
+        snapshotSets = sized.sets.filter { bulk.contains($0.name) || $0.snapshotted }.map(\.name)
         var declared = sized
         let names = Set(bulk)
         for i in declared.sets.indices where names.contains(declared.sets[i].name) { declared.sets[i].elements = [] }

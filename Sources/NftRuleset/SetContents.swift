@@ -82,8 +82,10 @@ public enum SetContents {
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
         families.flatMap { family -> [NftSet] in
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            return [NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
-                           elements: hosts(ranges, family).map { NftSetElement(IPNetwork(host: $0)) }),
+            var addresses = NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
+                                   elements: hosts(ranges, family).map { NftSetElement(IPNetwork(host: $0)) })
+            addresses.snapshotted = true
+            return [addresses,
                     NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval], comment: "\(list) networks",
                            elements: networks(ranges, family).map { NftSetElement($0) })]
         }

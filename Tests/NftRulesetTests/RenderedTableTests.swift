@@ -31,6 +31,13 @@ import Testing
 
     @Test func smallTablesAndTemporarySetsStayInTheScript() throws {
         #expect(try Self.table(deny: 20).bulkSets.isEmpty)
+        #expect(try Self.table(deny: 150).snapshotSets == ["deny4"])
+        // A downloaded list's hash set is recorded however small (lfd's next refresh sends differences); its
+        // interval set is not.
+        var p = FirewallPolicy()
+        p.blocklists = [.init(list: .blocklist("X"), ranges: [AddressRange(first: IPAddress("192.0.2.1")!, last: IPAddress("192.0.2.1")!)], skipDevices: [])]
+        let lists = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 100)
+        #expect(lists.bulkSets.isEmpty && lists.snapshotSets.contains("bl_X") && !lists.snapshotSets.contains("bl_X_net"), "\(lists.snapshotSets)")
         var set = NftSet(name: "tempdeny_in4", keyType: .ipv4, flags: [.timeout], comment: "t")
         set.elements = (0..<200).map { NftSetElement(IPNetwork(host: .v4(UInt32($0))), timeout: 60) }
         #expect(!RenderedTable.isBulk(set, threshold: 100))
