@@ -34,6 +34,9 @@ static inline int csys_query_txt(const char *name, unsigned char *answer, int le
     return res_query(name, 1 /* C_IN */, 16 /* T_TXT */, answer, length);
 }
 
+/* glibc's malloc tuning (malloc.h is not in Swift's Glibc module). */
+#include <malloc.h>
+
 /* GNU extensions. */
 extern int memfd_create(const char *name, unsigned int flags);
 #define CSYS_MFD_CLOEXEC 1U

@@ -163,6 +163,10 @@ public final class LfdDaemon {
 
     /// Runs until SIGTERM/SIGINT; returns the exit code.
     public func run() -> Int32 {
+        // Arrays of a million-entry list's refresh (tens of MB each) are mapped and given back whole when freed: with
+        // glibc's sliding threshold they came from the heap after the first refresh, and each later refresh's peak
+        // sat on top of the freed but still resident memory of the one before.
+        mallopt(M_MMAP_THRESHOLD, 1 << 20)
         do {
             try load(initial: true)
         } catch {

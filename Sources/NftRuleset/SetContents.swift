@@ -109,28 +109,71 @@ public enum SetContents {
             let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
             let newNets = networks(ranges, family)
             let replaceNets = [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
-            let added: [IPAddress], removed: [IPAddress]
+            let diff: (added: AddressList, leaving: AddressList, moving: AddressList)
             if let loaded {
                 if loaded.networks.filter({ $0.family == family }) != newNets { plan.nets += replaceNets }
                 // Straight from the two lists: a million-address list is not copied twice more on the way.
-                (added, removed) = family == .v4 ? sortedDifference(old: loaded.v4Hosts.lazy.map { IPAddress.v4($0) }, new: hosts(ranges, family))
-                                                 : sortedDifference(old: loaded.v6Hosts, new: hosts(ranges, family))
+                diff = family == .v4 ? difference(old: loaded.v4Hosts, new: v4Hosts(ranges), newNets)
+                                     : difference(old: loaded.v6Hosts, new: hosts(ranges, family), newNets)
             } else if let old = loadedHosts[family] {
                 plan.nets += replaceNets
-                (added, removed) = sortedDifference(old: old, new: hosts(ranges, family))
+                diff = family == .v4 ? difference(old: old.lazy.compactMap(v4Number), new: v4Hosts(ranges), newNets)
+                                     : difference(old: old, new: hosts(ranges, family), newNets)
             } else {
                 plan.nets += [SetChange(.flush, set: hostsName),
                               SetChange(.add, set: hostsName, elements: hosts(ranges, family).map { SetChange.Element($0) })] + replaceNets
                 plan.replacedHostSets.append(hostsName)
                 continue
             }
-            if !added.isEmpty { plan.adds.append((hostsName, added)) }
-            let (leaving, moving) = splitByCover(removed, newNets)
-            if !leaving.isEmpty { plan.leaving.append((hostsName, leaving)) }
-            if !moving.isEmpty { plan.moving.append((hostsName, moving)) }
+            if diff.added.count > 0 { plan.adds.append((hostsName, diff.added)) }
+            if diff.leaving.count > 0 { plan.leaving.append((hostsName, diff.leaving)) }
+            if diff.moving.count > 0 { plan.moving.append((hostsName, diff.moving)) }
         }
         plan.seal()
         return plan
+    }
+
+    /// A refresh's addresses to send: IPv4 ones as numbers (4 bytes each, where an IPAddress takes 24), as a
+    /// million-address refresh holds up to three such lists at once.
+    enum AddressList {
+        case v4([UInt32]), v6([IPAddress])
+
+        var count: Int {
+            switch self {
+            case .v4(let a): return a.count
+            case .v6(let a): return a.count
+            }
+        }
+
+        func elements(_ range: Range<Int>) -> [SetChange.Element] {
+            switch self {
+            case .v4(let a): return a[range].map { SetChange.Element(.address(.v4($0))) }
+            case .v6(let a): return a[range].map { SetChange.Element(.address($0)) }
+            }
+        }
+    }
+
+    /// Added, leaving (in no new range) and moving (into a new network) addresses between two sorted lists.
+    private static func difference(old: some Sequence<UInt32>, new: some Sequence<UInt32>, _ newNets: [AddressRange]) -> (added: AddressList, leaving: AddressList, moving: AddressList) {
+        let (added, removed) = sortedDifference(old: old, new: new)
+        let (leaving, moving) = splitByCover(removed, newNets) { IPAddress.v4($0) }
+        return (.v4(added), .v4(leaving), .v4(moving))
+    }
+
+    private static func difference(old: some Sequence<IPAddress>, new: some Sequence<IPAddress>, _ newNets: [AddressRange]) -> (added: AddressList, leaving: AddressList, moving: AddressList) {
+        let (added, removed) = sortedDifference(old: old, new: new)
+        let (leaving, moving) = splitByCover(removed, newNets) { $0 }
+        return (.v6(added), .v6(leaving), .v6(moving))
+    }
+
+    private static func v4Number(_ a: IPAddress) -> UInt32? {
+        if case .v4(let n) = a { return n }
+        return nil
+    }
+
+    /// The single IPv4 addresses of a list as numbers, in order, without a copy.
+    private static func v4Hosts(_ ranges: [AddressRange]) -> some Sequence<UInt32> {
+        ranges.lazy.compactMap { $0.first == $0.last ? v4Number($0.first) : nil }
     }
 
     /// What lfd last loaded of a list, kept between refreshes: its single IPv4 addresses as numbers (a million in
@@ -159,12 +202,12 @@ public enum SetContents {
     public struct RefreshPlan: RandomAccessCollection {
         var batch: Int
         var nets: [SetChange] = []
-        var adds: [(set: String, addresses: [IPAddress])] = []
+        var adds: [(set: String, addresses: AddressList)] = []
         /// Addresses gone from the list altogether: removed as early as the adds, so a hash set sized for its
         /// list (csf -r declares it twice as large) never holds the old and the new list in full at once.
-        var leaving: [(set: String, addresses: [IPAddress])] = []
+        var leaving: [(set: String, addresses: AddressList)] = []
         /// Addresses that now fall in one of the list's networks: removed only after the interval set has them.
-        var moving: [(set: String, addresses: [IPAddress])] = []
+        var moving: [(set: String, addresses: AddressList)] = []
         private var steps: [Step] = []
 
         /// One transaction: a batch of one of the address lists, or the interval sets' replacement.
@@ -189,7 +232,7 @@ public enum SetContents {
             steps += batches(moving, .moving, .delete)
         }
 
-        private func batches(_ lists: [(set: String, addresses: [IPAddress])], _ kind: Kind, _ operation: SetChange.Operation) -> [Step] {
+        private func batches(_ lists: [(set: String, addresses: AddressList)], _ kind: Kind, _ operation: SetChange.Operation) -> [Step] {
             lists.indices.flatMap { i in
                 stride(from: 0, to: lists[i].addresses.count, by: batch).map { start in
                     Step.addresses(operation, set: lists[i].set, kind: kind, list: i,
@@ -210,19 +253,20 @@ public enum SetContents {
                 return nets
             case .addresses(let operation, let set, let kind, let list, let range):
                 let addresses = kind == .adds ? adds[list].addresses : kind == .leaving ? leaving[list].addresses : moving[list].addresses
-                return [SetChange(operation, set: set, elements: addresses[range].map { SetChange.Element($0) })]
+                return [SetChange(operation, set: set, elements: addresses.elements(range))]
             }
         }
     }
 
     /// Splits the removed addresses (sorted) into those no new network holds and those one does (both sorted).
-    static func splitByCover(_ removed: [IPAddress], _ networks: [AddressRange]) -> (leaving: [IPAddress], moving: [IPAddress]) {
+    static func splitByCover<T>(_ removed: [T], _ networks: [AddressRange], _ address: (T) -> IPAddress) -> (leaving: [T], moving: [T]) {
         guard !networks.isEmpty else { return (removed, []) }
-        var leaving: [IPAddress] = [], moving: [IPAddress] = []
+        var leaving: [T] = [], moving: [T] = []
         var n = 0
-        for a in removed {
+        for item in removed {
+            let a = address(item)
             while n < networks.count && networks[n].last < a { n += 1 }
-            if n < networks.count && networks[n].first <= a { moving.append(a) } else { leaving.append(a) }
+            if n < networks.count && networks[n].first <= a { moving.append(item) } else { leaving.append(item) }
         }
         return (leaving, moving)
     }
@@ -242,8 +286,8 @@ public enum SetContents {
     }
 
     /// What is in `new` and not in `old`, and the reverse; both sorted and without duplicates (merged ranges are).
-    static func sortedDifference(old: some Sequence<IPAddress>, new: some Sequence<IPAddress>) -> (added: [IPAddress], removed: [IPAddress]) {
-        var added: [IPAddress] = [], removed: [IPAddress] = []
+    static func sortedDifference<T: Comparable>(old: some Sequence<T>, new: some Sequence<T>) -> (added: [T], removed: [T]) {
+        var added: [T] = [], removed: [T] = []
         var olds = old.makeIterator(), news = new.makeIterator()
         var o = olds.next(), n = news.next()
         while true {
