@@ -75,7 +75,6 @@ public struct ListeningPorts {
     }
 
     static func userName(_ uid: UInt32) -> String {
-        guard let entry = getpwuid(uid_t(uid)), let name = entry.pointee.pw_name else { return "\(uid)" }
-        return String(cString: name)
+        Accounts.name(ofUID: uid) ?? "\(uid)"
     }
 }
