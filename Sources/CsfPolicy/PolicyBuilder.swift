@@ -354,8 +354,7 @@ public struct PolicyBuilder {
 
     /// Firewall settings csf honours that this version does not build yet: said out loud, never ignored silently.
     static let notYetImplemented = [
-        "USE_FTPHELPER",
-        "GLOBAL_DYNDNS", "DYNDNS", "SMTPAUTH_RESTRICT", "LFDSTART",
+        "USE_FTPHELPER", "LFDSTART",
     ]
 
     private func scope(_ value: String) -> FirewallPolicy.InterfaceScope {

@@ -139,6 +139,8 @@ struct WebSettings: Sendable {
     var certificate: UICertificate
     /// UI_CHILDREN: connections served at once; more wait in the listen queue.
     var children: Int
+    /// UI_SSL_VERSION and UI_CIPHER, read against csf-ui's floor (TLS 1.2, forward-secret AEAD suites).
+    var tls: UITLSPolicy
 
     static func load(config: CsfConfig, paths: CsfPaths) -> Result<WebSettings, StartProblem> {
         let accounts: UIAccounts
@@ -167,6 +169,12 @@ struct WebSettings: Sendable {
         if certificate.generated {
             Output.out("csf-ui: generated a self-signed certificate, SHA-256 fingerprint \(certificate.fingerprint)")
         }
+        let tls: UITLSPolicy
+        do throws(UITLSPolicy.Problem) {
+            tls = try UITLSPolicy(sslVersion: config["UI_SSL_VERSION"], cipher: config["UI_CIPHER"])
+        } catch {
+            return .failure(StartProblem("\(error)"))
+        }
         let helper: HelperClient
         switch HelperClient.start() {
         case .failure(let why): return .failure(why)
@@ -184,7 +192,8 @@ struct WebSettings: Sendable {
         if browserRestrictedPorts.contains(port) {
             Output.err("csf-ui: warning: browsers refuse UI_PORT \(port) (ERR_UNSAFE_PORT in Chromium, also blocked by Firefox); csf's default 6666 is one of them: choose another, e.g. 6443")
         }
-        return .success(WebSettings(host: host, port: port, app: app, certificate: certificate, children: max(1, config.int("UI_CHILDREN"))))
+        return .success(WebSettings(host: host, port: port, app: app, certificate: certificate, children: max(1, config.int("UI_CHILDREN")),
+                                    tls: tls))
     }
 
     /// Ports Chromium and Firefox never connect to (IRC, mail, ...): a UI there cannot be reached by a browser.
@@ -197,7 +206,10 @@ struct WebSettings: Sendable {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(certificate.certificatePEM).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: certificate.keyPEM, format: .pem)))
-        tls.minimumTLSVersion = .tlsv12
+        tls.minimumTLSVersion = self.tls.minimum == .tls13 ? .tlsv13 : .tlsv12
+        tls.maximumTLSVersion = self.tls.maximum == .tls13 ? .tlsv13 : .tlsv12
+        // Names BoringSSL knows (UITLSPolicy's floor), never the admin's text: a rule BoringSSL rejected would trap.
+        tls.cipherSuites = self.tls.cipherSuites.joined(separator: ":")
         let context = try NIOSSLContext(configuration: tls)
         let (host, port, fingerprint, app) = (self.host, self.port, certificate.fingerprint, self.app)
         // A browser's idle keep-alive connection gives its UI_CHILDREN slot back after 15 s.

@@ -30,6 +30,14 @@ struct FixedAccounts: AccountDirectory {
         #expect(warnings(["192.0.2.1", "2001:db8::5"]) == ["IPV6 is off but this host has the IPv6 address 2001:db8::5: IPv6 traffic passes unfiltered"])
     }
 
+    /// Only what is really missing is called missing: DYNDNS, GLOBAL_DYNDNS (lfd) and SMTPAUTH_RESTRICT (csf) are built.
+    @Test func onlyUnbuiltSettingsAreCalledNotImplemented() {
+        let host = HostAddresses(addresses: [IPAddress("192.0.2.1")!])
+        let text = "DYNDNS = \"300\"\nGLOBAL_DYNDNS = \"1\"\nSMTPAUTH_RESTRICT = \"1\"\nLFDSTART = \"1\"\n"
+        let said = PolicyBuilder.build(PolicyInputs(config: config(text), host: host)).diagnostics.map(\.message)
+        #expect(said.filter { $0.contains("not implemented") } == ["LFDSTART is set but not implemented yet by nftcsf; it has no effect"], "\(said)")
+    }
+
     @Test func resolversComeFromResolvConfTextWithoutLocalOnes() {
         let host = HostAddresses(addresses: [IPAddress("192.0.2.1")!])
         let inputs = PolicyInputs(config: config("DNS_STRICT_NS = \"0\"\n"),

@@ -131,6 +131,26 @@ struct UIKernelTests {
         try Self.expectCredentials(lab)
     }
 
+    /// UI_SSL_VERSION and UI_CIPHER narrow what the server speaks (csf's keys, read against TLS 1.2+ AEAD).
+    @Test func uiSSLVersionAndUICipherNarrowTheHandshakes() throws {
+        let lab = try NetLab(peers: 2)
+        _ = try Self.startUI(lab, extra: ["UI_SSL_VERSION": "SSLv23:!TLSv1_3", "UI_CIPHER": "HIGH:!aRSA:!AES128:!CHACHA20"])
+        let admin = lab.peers[0]
+        let chosen = try Self.client(lab, from: admin, ["tls", "1.2"])
+        #expect(chosen["version"] as? String == "TLSv1.2" && chosen["cipher"] as? String == "ECDHE-ECDSA-AES256-GCM-SHA384", "\(chosen)")
+        let aes128 = try Self.client(lab, from: admin, ["tls", "1.2", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305"])
+        #expect(aes128["refused"] != nil, "a suite UI_CIPHER left out: \(aes128)")
+        let tls13 = try Self.client(lab, from: admin, ["tls", "1.3"])
+        #expect(tls13["refused"] != nil, "TLS 1.3 left out by UI_SSL_VERSION: \(tls13)")
+
+        // A value that leaves nothing is refused at start with csf.conf's line, as csf --check says.
+        try lab.setConfig(["UI_SSL_VERSION": "TLSv1:TLSv1_1"])
+        let r = try Shell.run(["env", "CSF_ROOT=\(lab.root)", MetricsKernelTests.uiBinary])
+        #expect(r.status == 1 && r.stderr.contains("csf.conf:") && r.stderr.contains("enables neither TLSv1_2 nor TLSv1_3"), "\(r)")
+        let check = try lab.csf("--check")
+        #expect(check.status != 0 && (check.stdout + check.stderr).contains("enables neither TLSv1_2 nor TLSv1_3"), "\(check)")
+    }
+
     /// Every thread of the server runs as nobody with no capability; its helper is root and its child.
     static func expectCredentials(_ lab: NetLab) throws {
         let ui = MetricsKernelTests.uiBinary

@@ -25,6 +25,10 @@ public enum ConfigSchema {
         case octal
         case text
         case databaseURL
+        /// An IO::Socket::SSL version string (UI_SSL_VERSION).
+        case tlsVersions
+        /// An OpenSSL cipher string (UI_CIPHER).
+        case cipherList
     }
 
     public struct KeySpec: Sendable {
@@ -57,6 +61,10 @@ public enum ConfigSchema {
     public static func problem(with value: String, kind: ValueKind) -> String? {
         switch kind {
         case .text: return nil
+        case .tlsVersions:
+            do { _ = try UITLSPolicy.versions(value); return nil } catch { return error.reason }
+        case .cipherList:
+            do { _ = try UITLSPolicy.suites(value); return nil } catch { return error.reason }
         case .databaseURL:
             if value.isEmpty { return nil }
             do { _ = try ClusterDatabase.parse(value); return nil } catch { return error.reason }

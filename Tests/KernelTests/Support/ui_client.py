@@ -58,6 +58,21 @@ if step == "fingerprint":
         der = tls.getpeercert(binary_form=True)
         out["sha256"] = ":".join("%02X" % b for b in hashlib.sha256(der).digest())
         out["version"] = tls.version()
+elif step == "tls":
+    # tls MAX_VERSION [TLS1.2 CIPHERS]: one handshake offering at most that version (and only those ciphers).
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname, c.verify_mode = False, ssl.CERT_NONE
+    c.minimum_version = ssl.TLSVersion.TLSv1_2
+    c.maximum_version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[sys.argv[3]]
+    if sys.argv[3] == "1.3":
+        c.minimum_version = ssl.TLSVersion.TLSv1_3
+    if len(sys.argv) > 4:
+        c.set_ciphers(sys.argv[4])
+    try:
+        with socket.create_connection((host, port), timeout=5) as raw, c.wrap_socket(raw) as tls:
+            out["version"], out["cipher"] = tls.version(), tls.cipher()[0]
+    except (OSError, ssl.SSLError) as e:
+        out["refused"] = type(e).__name__
 elif step == "plain-http":
     with socket.create_connection((host, port), timeout=5) as s:
         s.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n\r\n")
