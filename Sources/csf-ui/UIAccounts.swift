@@ -56,24 +56,32 @@ struct UIAccounts: Sendable {
     private static let decoy = PasswordHash.make("decoy") ?? ""
 }
 
-/// `csf-ui --passwd [--read-only NAME]` (and `csf --ui-passwd`): the new password is read from the terminal
-/// twice without echo, or as the first line of stdin; its scrypt hash replaces UI_PASS in csf.conf (rewritten
-/// atomically under csf's lock) or NAME's line in ui.readonly.
+/// `csf-ui --passwd [--read-only NAME] [--verify]` (and `csf --ui-passwd`): the new password is read from the
+/// terminal twice without echo, or as the first line of stdin; its scrypt hash replaces UI_PASS in csf.conf
+/// (rewritten atomically under csf's lock) or NAME's line in ui.readonly. `--verify` changes nothing: it exits 0
+/// when the stored hash is of that password, 1 when not, so configuration tools set a password only once.
 enum PasswordCommand {
+    static let usage = "usage: csf --ui-passwd [--read-only NAME] [--verify]"
+
     static func run(arguments: [String], paths: CsfPaths) -> Int32 {
         var readOnlyName: String?
-        switch arguments.count {
-        case 0: break
-        case 2 where arguments[0] == "--read-only": readOnlyName = arguments[1]
-        default:
-            Output.err("usage: csf --ui-passwd [--read-only NAME]")
-            return 2
+        var verifyOnly = false
+        var rest = arguments[...]
+        while let arg = rest.popFirst() {
+            switch arg {
+            case "--verify" where !verifyOnly: verifyOnly = true
+            case "--read-only" where readOnlyName == nil && !rest.isEmpty: readOnlyName = rest.popFirst()
+            default:
+                Output.err(usage)
+                return 2
+            }
         }
         if let name = readOnlyName, !UIAccounts.validName(name) {
             Output.err("csf: account name may hold only letters, digits, '.', '_' and '-' (at most 32)")
             return 2
         }
-        guard let password = readPassword() else { return 1 }
+        guard let password = readPassword(confirm: !verifyOnly) else { return 1 }
+        if verifyOnly { return verify(password, account: readOnlyName, paths: paths) }
         guard password.utf8.count >= 8 else {
             Output.err("csf: the password must have at least 8 characters")
             return 1
@@ -107,10 +115,28 @@ enum PasswordCommand {
         return 0
     }
 
-    private static func readPassword() -> String? {
+    /// Whether the stored hash (UI_PASS, or NAME's line in ui.readonly) is of `password`.
+    private static func verify(_ password: String, account: String?, paths: CsfPaths) -> Int32 {
+        let stored: String
+        if let name = account {
+            let lines = ((try? TextFile.read(UIAccounts.readOnlyPath(paths))) ?? "").split(separator: "\n")
+            stored = lines.first { $0.hasPrefix(name + ":") }.map { String($0.dropFirst(name.utf8.count + 1)) } ?? ""
+        } else {
+            stored = ConfigParser.load(paths.config).0["UI_PASS"].trimmingWhitespace()
+        }
+        if PasswordHash.isHash(stored) && PasswordHash.verify(password, against: stored) {
+            Output.out("csf: the stored \(account.map { "password of \($0)" } ?? "UI_PASS") is this password")
+            return 0
+        }
+        Output.out("csf: the stored \(account.map { "password of \($0)" } ?? "UI_PASS") is \(PasswordHash.isHash(stored) ? "another password" : "no scrypt hash")")
+        return 1
+    }
+
+    private static func readPassword(confirm: Bool) -> String? {
         if isatty(0) == 1 {
-            guard let a = getpass("New UI password: ").map({ String(cString: $0) }),
-                  let b = getpass("Again: ").map({ String(cString: $0) }) else { return nil }
+            guard let a = getpass(confirm ? "New UI password: " : "UI password: ").map({ String(cString: $0) }) else { return nil }
+            guard confirm else { return a }
+            guard let b = getpass("Again: ").map({ String(cString: $0) }) else { return nil }
             guard a == b else {
                 Output.err("csf: the passwords differ")
                 return nil

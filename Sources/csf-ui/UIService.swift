@@ -20,7 +20,7 @@ enum UIService {
 
     enum Start { case exit(Int32), serve(Settings), messenger(MessengerService.Settings), helper(CsfPaths) }
 
-    static let usage = "usage: csf-ui [--messenger | --passwd [--read-only NAME]]   (settings come from csf.conf: UI, UI_*, METRICS*, MESSENGER_*)"
+    static let usage = "usage: csf-ui [--messenger | --passwd [--read-only NAME] [--verify]]   (settings come from csf.conf: UI, UI_*, METRICS*, MESSENGER_*)"
 
     static func prepare(arguments: [String]) -> Start {
         if arguments == ["--version"] || arguments == ["-v"] {

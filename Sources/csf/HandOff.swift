@@ -12,7 +12,7 @@ enum HandOff {
         exec(ClusterVerb.fleetProgram(beside: Subprocess.currentExecutable), arguments, what: "the cluster commands", json: json)
     }
 
-    /// `csf --ui-passwd [--read-only NAME]` is `csf-ui --passwd [--read-only NAME]`.
+    /// `csf --ui-passwd [--read-only NAME] [--verify]` is `csf-ui --passwd [--read-only NAME] [--verify]`.
     static func uiPassword(_ arguments: [String], json: Bool) -> Int32 {
         let program = Subprocess.sibling("csf-ui", of: Subprocess.currentExecutable, override: "NFTCSF_UI")
         return exec(program, ["--passwd"] + arguments, what: "--ui-passwd", json: json)

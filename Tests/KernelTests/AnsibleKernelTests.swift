@@ -63,6 +63,21 @@ struct AnsibleKernelTests {
         #expect(try !lab.tcpOpen(from: p3, port: 9000, timeout: 0.5), "temporarily banned from 9000")
         #expect(try lab.tcpOpen(from: p3, port: 22), "only from 9000")
         #expect(try String(contentsOfFile: lab.etc + "/csf.allow", encoding: .utf8).contains("\(p2.v4) # ansible office"))
+
+        // The web UI's accounts and allow list: hashes that verify, written once (the second run changed nothing).
+        let conf = try String(contentsOfFile: lab.etc + "/csf.conf", encoding: .utf8)
+        #expect(conf.contains("UI_PASS = \"$scrypt$") && !conf.contains("a UI password for the test"))
+        for (args, password) in [([String](), "a UI password for the test"), (["--read-only", "helpdesk"], "a UI password for the test (read only)")] {
+            let verify = try Shell.run(["env", "CSF_ROOT=\(lab.root)", NetLab.csfBinary, "--ui-passwd"] + args + ["--verify"], stdin: password + "\n")
+            #expect(verify.status == 0, "\(args): \(verify)")
+        }
+        let uiAllow = try String(contentsOfFile: lab.etc + "/ui/ui.allow", encoding: .utf8)
+        #expect(uiAllow.contains("\n\(p2.v4) # ansible office\n2001:db8:77::/48\n2001:db8:78::/48\n"), "\(uiAllow)")
+        #expect(try lab.csf("--check").status == 0, "csf --check reads the written ui.allow without a complaint")
+        // A bad ui.allow entry fails the role before anything is written.
+        let (bad, _) = try playbook(lab, ["-e", "test_ui_allow_extra=not-an-address"])
+        #expect(bad.status != 0 && bad.stdout.contains("'not-an-address' is no IP address or CIDR"), "\(bad.stdout)")
+        #expect(try String(contentsOfFile: lab.etc + "/ui/ui.allow", encoding: .utf8) == uiAllow)
     }
 
     /// A host without nftcsf: check mode reports what the role and modules would change, fails nothing and

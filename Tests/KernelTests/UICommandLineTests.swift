@@ -11,7 +11,8 @@ import CsfTestSupport
 
     @Test func badArgumentsExitWithTwo() throws {
         let dir = try TempDir.csfRoot()
-        for args in [["--bogus"], ["--messenger", "extra"], ["--passwd", "--read-only"], ["--passwd", "x", "y"], ["--helper", "x"]] {
+        for args in [["--bogus"], ["--messenger", "extra"], ["--passwd", "--read-only"], ["--passwd", "x", "y"], ["--helper", "x"],
+                     ["--passwd", "--verify", "--verify"], ["--passwd", "--read-only", "a", "--read-only", "b"]] {
             let r = try ui(dir.path, args)
             #expect(r.status == 2 && r.stderr.contains("usage"), "\(args): \(r)")
         }
@@ -40,6 +41,17 @@ import CsfTestSupport
         let conf = dir.read("etc/csf/csf.conf") ?? ""
         #expect(conf.contains("UI_PASS = \"$scrypt$") && !conf.contains("hunter2") && !conf.contains("long enough password"))
         #expect(conf.components(separatedBy: "\nUI_PASS =").count == 2, "one UI_PASS line")
+        // --verify tells whether the stored hash is of a password, and writes nothing (Ansible sets it only once).
+        r = try Shell.run(env + ["--verify"], stdin: "long enough password\n")
+        #expect(r.status == 0 && r.stdout.contains("is this password"), "\(r)")
+        r = try Shell.run(env + ["--verify"], stdin: "another long password\n")
+        #expect(r.status == 1 && r.stdout.contains("is another password"), "\(r)")
+        #expect(dir.read("etc/csf/csf.conf") == conf, "verifying changed nothing")
+        r = try Shell.run(env + ["--read-only", "viewer", "--verify"], stdin: "long enough password\n")
+        #expect(r.status == 1 && r.stdout.contains("password of viewer is no scrypt hash"), "\(r)")
+        r = try Shell.run(env + ["--read-only", "viewer"], stdin: "viewer's own password\n")
+        r = try Shell.run(env + ["--verify", "--read-only", "viewer"], stdin: "viewer's own password\n")
+        #expect(r.status == 0, "\(r)")
         r = try Shell.run(env + ["--read-only", "bad name"], stdin: "long enough password\n")
         #expect(r.status == 2, "\(r)")
 
