@@ -26,7 +26,7 @@ public enum PolicyLoader {
         return inputs
     }
 
-    /// Only the countries the settings name are read (a single pass over tor-geoipdb's files).
+    /// Only the countries the settings name are read (a single pass over the files CC_SRC chooses).
     static func loadCountryData(into inputs: inout PolicyInputs, paths: CsfPaths, config: CsfConfig) {
         let all = PolicyBuilder.countryCodes(config)
         let asns = Set(all.compactMap(AsnData.number))
@@ -42,22 +42,23 @@ public enum PolicyLoader {
         }
         let codes = all.filter { AsnData.number($0) == nil }
         guard !codes.isEmpty else { return }
-        let v4: MappedBytes
+        let ipv6 = config.bool("IPV6") && config.bool("CC6_LOOKUPS")
         do {
-            v4 = try MappedBytes(path: paths.path(CountryData.v4File))
+            inputs.countryRanges = try CountryFiles(config: config, paths: paths, ipv6: ipv6).ranges(countries: codes, ipv6: ipv6)
         } catch {
-            inputs.countryDataMissing = "\(paths.path(CountryData.v4File)): \(error.description)"
-            return
-        }
-        let v6 = config.bool("IPV6") && config.bool("CC6_LOOKUPS") ? try? MappedBytes(path: paths.path(CountryData.v6File)) : nil
-        inputs.countryRanges = withExtendedLifetime((v4, v6)) {
-            CountryData.ranges(v4: v4.buffer, v6: v6?.buffer, countries: codes)
+            inputs.countryDataMissing = error.description
         }
     }
 
     /// Whether a CC_* setting names an ASN (`AS1234`): lfd then keeps the ASN data.
     public static func namesAsn(_ config: CsfConfig) -> Bool {
         PolicyBuilder.countryCodes(config).contains { AsnData.number($0) != nil }
+    }
+
+    /// Whether anything reads country data: a CC_* setting naming a country, CC_IGNORE or CC_LOOKUPS.
+    public static func needsCountryData(_ config: CsfConfig) -> Bool {
+        config.int("CC_LOOKUPS") > 0 || !config.list("CC_IGNORE").isEmpty
+            || PolicyBuilder.countryCodes(config).contains { AsnData.number($0) == nil }
     }
 
     /// csf.blocklists' good lines (`csf --check` reports the others).

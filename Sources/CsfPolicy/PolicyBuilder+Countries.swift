@@ -19,7 +19,7 @@ extension PolicyBuilder {
         guard !codes.isEmpty else { return [] }
         if let missing = inputs.countryDataMissing, codes.contains(where: { AsnData.number($0) == nil }) {
             let key = Self.countryKeys.first { !config.list($0).isEmpty } ?? "CC_DENY"
-            diags.append(config.diagnostic(.warning, key, "no country data (\(missing)); install tor-geoipdb: \(Self.countryKeys.filter { !config.list($0).isEmpty }.joined(separator: ", ")) match nothing"))
+            diags.append(config.diagnostic(.warning, key, "no country data (\(missing)); \(CountryFiles.remedy(config)): \(Self.countryKeys.filter { !config.list($0).isEmpty }.joined(separator: ", ")) match nothing"))
         }
         let dropCidr = config.int("CC_DROP_CIDR")
         func ranges(_ key: String) -> [AddressRange]? {

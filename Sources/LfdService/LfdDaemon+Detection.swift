@@ -270,11 +270,17 @@ extension LfdDaemon {
                     firewallWorker.submit { actions.restartFirewall(reason: why) }
                 }
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
-            case .asnFinished(let updated):
-                asn.finished(updated: updated, now: Double(SystemTime.wallSeconds))
+            case .geoDataFinished(let dataset, let updated):
+                (dataset == .asn ? asn : countryData).finished(updated: updated, now: Double(SystemTime.wallSeconds))
                 if updated {
                     let actions = self.actions
-                    firewallWorker.submit { actions.restartFirewall(reason: "with new ASN data") }
+                    firewallWorker.submit { actions.restartFirewall(reason: dataset == .asn ? "with new ASN data" : "with new country data") }
+                    if dataset == .countries {
+                        // Lookups (CC_LOOKUPS, CC_IGNORE) map the new file: lfd's own, and the blocker's on its worker.
+                        lookup = IPLookup(config: config, paths: paths)
+                        ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
+                        firewallWorker.submit { actions.configure() }
+                    }
                 }
             case .dynDnsFinished(let list, let outcome):
                 let changed = outcome.changed

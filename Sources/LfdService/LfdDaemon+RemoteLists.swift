@@ -10,6 +10,7 @@ extension LfdDaemon {
         remoteLists.configure(sources, settings: settings, paths: paths, now: Double(SystemTime.wallSeconds))
         dynDns.configure(config, settings: settings)
         asn.configure(config, now: Double(SystemTime.wallSeconds))
+        countryData.configure(config, now: Double(SystemTime.wallSeconds))
         if initial || !blocklists.isEmpty {
             logger.info("(csf.blocklists): \(blocklists.count) entries")
         }

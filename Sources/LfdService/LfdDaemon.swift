@@ -62,7 +62,8 @@ public final class LfdDaemon {
     let hostWatch: HostWatch
     let remoteLists: RemoteListRefresh
     let dynDns: DynDnsRefresh
-    let asn: AsnRefresh
+    let asn: GeoDataRefresh
+    let countryData: GeoDataRefresh
     /// CLUSTER_DB: the fleet follower (csf-fleet) as lfd's child.
     let fleet: FleetChild
     /// MESSENGER: csf-ui --messenger as lfd's child.
@@ -102,7 +103,7 @@ public final class LfdDaemon {
         case remoteListFinished(RemoteList, RemoteListLoader.Outcome)
         case dynDnsFinished(RemoteList, DynDnsResolver.Outcome)
         /// The ASN data's download ended; `updated`: a new copy is in place.
-        case asnFinished(updated: Bool)
+        case geoDataFinished(GeoDataRefresh.Dataset, updated: Bool)
     }
 
     public init(paths: CsfPaths, logger: Logger, kernel: any KernelPort = NftablesKernel(deferCloseAfterDeletes: false),
@@ -128,7 +129,8 @@ public final class LfdDaemon {
         self.hostWatch = HostWatch(logger: logger, notify: notify)
         self.remoteLists = RemoteListRefresh(paths: paths, logger: logger)
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
-        self.asn = AsnRefresh(paths: paths, logger: logger)
+        self.asn = GeoDataRefresh(.asn, paths: paths, logger: logger)
+        self.countryData = GeoDataRefresh(.countries, paths: paths, logger: logger)
         self.fleet = FleetChild(logger: logger)
         self.messenger = MessengerChild(logger: logger, errorLog: paths.lfdLog)
         self.load = LoadWatch(paths: paths)
@@ -239,6 +241,7 @@ public final class LfdDaemon {
         remoteLists.stop()
         dynDns.stop()
         asn.stop()
+        countryData.stop()
         fleet.stop()
         messenger.stop()
         metricsSocket?.shutdown()
@@ -510,7 +513,8 @@ public final class LfdDaemon {
         let mailbox = self.mailbox
         remoteLists.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.remoteListFinished($0, $1)) }
         dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, $1)) }
-        asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.asnFinished(updated: $0)) }
+        asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.geoDataFinished(.asn, updated: $0)) }
+        countryData.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.geoDataFinished(.countries, updated: $0)) }
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox

@@ -113,6 +113,38 @@ struct CountryKernelTests {
         #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept copy")
     }
 
+    /// CC_SRC 3: lfd downloads DB-IP's Lite CSV (gzip, named by year and month as DB-IP publishes it), keeps it
+    /// decompressed and restarts the firewall with it; csf -i and csf -r read the kept copy; tor-geoipdb is not read.
+    @Test func ccSrc3FetchesDbipsCountryDataAndItsCountryIsDropped() throws {
+        let (lab, web, server) = try RemoteListKernelTests.labWithServer(peers: 3)
+        let (listed, clean) = (lab.peers[0], lab.peers[1])
+        let now = Date()
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let month = String(format: "%04d-%02d", utc.component(.year, from: now), utc.component(.month, from: now))
+        try "1.0.0.0,1.0.0.255,AU\n192.0.2.0,192.0.2.255,XA\n198.51.100.0,198.51.100.255,XB\n2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,XA\n"
+            .write(toFile: web + "/dbip-country-lite-\(month).csv", atomically: true, encoding: .utf8)
+        try Shell.check(["gzip", "-kf", web + "/dbip-country-lite-\(month).csv"])
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080", "LF_PARSE": "1", "CC_SRC": "3", "CC_DENY": "XA", "CC_LOOKUPS": "1",
+                           "CC_DBIP_URL": "http://\(server.v4):8080/dbip-country-lite-[YYYY]-[MM].csv.gz"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        var r = try lab.csf("-s")
+        #expect(r.status == 0 && r.stderr.contains("no country data") && r.stderr.contains("lfd downloads CC_DBIP_URL"), "\(r)")
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("csf restarted with new country data") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("CC: Retrieving country database [http://\(server.v4):8080/dbip-country-lite-\(month).csv.gz]"), "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "XA is dropped")
+        #expect(try lab.tcpOpen(from: clean, port: 22), "XB is not named")
+        r = try lab.csf("-i", clean.v4)
+        #expect(r.stdout.contains("XB"), "\(r)")
+        lab.stopLfd()
+        lab.stopServers()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept copy")
+        #expect(!FileManager.default.fileExists(atPath: lab.root + "/usr/share/tor/geoip"), "tor-geoipdb is not what is read")
+    }
+
     /// The real data (tor-geoipdb, installed by Tests/run.sh): CN and RU load as ranges.
     @Test func theRealCountryDataLoads() throws {
         let real = "/usr/share/tor/geoip"

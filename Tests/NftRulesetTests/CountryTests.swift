@@ -51,6 +51,51 @@ import CsfTestSupport
         #expect(Array("".utf8).withUnsafeBufferPointer { CountryData.country(of: IPAddress("1.0.0.9")!, v4: $0, v6: nil) } == nil)
     }
 
+    /// CC_SRC 3: DB-IP's Lite CSV, addresses of both families in one file, IPv4 lines first.
+    static let dbip = """
+        1.0.0.0,1.0.0.255,AU
+        192.0.2.0,192.0.2.127,XA
+        192.0.2.128,192.0.2.255,XA
+        198.51.100.0,198.51.100.255,XB
+        203.0.113.0,203.0.113.255,ZZ
+        2001:db8:1::,2001:db8:1:ffff:ffff:ffff:ffff:ffff,XA
+        2001:db8:2::,2001:db8:2::ff,XB
+
+        """
+
+    @Test func dbipsCsvGivesRangesOfBothFamiliesAndLookups() {
+        let data = Array(Self.dbip.utf8)
+        data.withUnsafeBufferPointer { d in
+            let both = CountryData.ranges(addresses: d, countries: ["XA", "XB"], ipv6: true)
+            #expect(both["XA"]?.map(\.description) == ["192.0.2.0-192.0.2.255", "2001:db8:1::-2001:db8:1:ffff:ffff:ffff:ffff:ffff"])
+            #expect(both["XB"]?.count == 2)
+            #expect(CountryData.ranges(addresses: d, countries: ["XA"], ipv6: false)["XA"]?.count == 1, "IPv6 only with CC6_LOOKUPS")
+            let country = { (text: String) in CountryData.country(of: IPAddress(text)!, addresses: d) }
+            #expect(country("1.0.0.7") == "AU" && country("192.0.2.200") == "XA" && country("198.51.100.1") == "XB")
+            #expect(country("203.0.113.9") == nil, "ZZ is no country")
+            #expect(country("10.0.0.1") == nil && country("2001:db8:2::80") == "XB" && country("2001:db8:1:7::1") == "XA")
+            #expect(country("2001:db8:3::1") == nil && country("::ffff:0.0.0.1") == nil)
+            #expect(CountryData.looksValid(addresses: d))
+        }
+        for junk in ["<html><body>Moved</body></html>\n", "3221225984,3221226239,XA\n", ""] {
+            #expect(!Array(junk.utf8).withUnsafeBufferPointer(CountryData.looksValid(addresses:)), "\(junk)")
+        }
+    }
+
+    @Test func ccSrcChoosesTheSource() throws {
+        let dir = try TempDir.csfRoot(config: ["CC_SRC": "3", "CC_DENY": "XA", "IPV6": "1", "CC6_LOOKUPS": "1"])
+        let (config, _) = ConfigParser.load(dir.paths.config)
+        #expect(CountryFiles.Source.chosen(by: config) == .dbip)
+        #expect(throws: CsfError.self) { try CountryFiles(config: config, paths: dir.paths, ipv6: true) }
+        try FileSystem.makeDirectories(dir.path + "/var/lib/csf/Geo")
+        try dir.write("var/lib/csf/" + CountryData.dbipFile, Self.dbip)
+        let files = try CountryFiles(config: config, paths: dir.paths, ipv6: true)
+        #expect(files.ranges(countries: ["XA"], ipv6: true)["XA"]?.count == 2)
+        #expect(files.country(of: IPAddress("2001:db8:2::1")!) == "XB")
+        #expect(CountryFiles.Source.chosen(by: ConfigParser.parse(text: "CC_SRC = \"2\"\n", path: "csf.conf").0) == .torGeoip)
+        #expect(CountryFiles.Source.chosen(by: ConfigParser.parse(text: "CC_SRC = \"1\"\n", path: "csf.conf").0) == .torGeoip)
+    }
+
     @Test func countryNamesAreReadFromIso3166TabWithoutQuotes() {
         let names = IPLookup.countryNames("# comment\nCI\tCôte d'Ivoire\nUS\tUnited States\nbad line\n")
         #expect(names == ["CI": "Côte dIvoire", "US": "United States"])

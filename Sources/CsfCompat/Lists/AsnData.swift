@@ -44,28 +44,20 @@ public enum AsnData {
     public static func entry(of address: IPAddress, in data: UnsafeBufferPointer<UInt8>) -> Entry? {
         let found: Entry?? = LineBytes.bisect(data) { line in
             guard let fields = split(line), let r = range(line, fields) else { return .unreadable }
-            if before(address, r.first) { return .before }
-            if before(r.last, address) { return .after }
+            if LineBytes.before(address, r.first) { return .before }
+            if LineBytes.before(r.last, address) { return .after }
             guard let asn = LineBytes.uint32(line[fields.asn]), asn != 0 else { return .found(nil) }
             return .found(Entry(range: r, asn: asn, name: String(decoding: line[fields.name...], as: UTF8.self).filter { $0 != "\"" }))
         }
         return found ?? nil
     }
 
-    /// The file's order: every IPv4 address before every IPv6 one.
-    private static func before(_ a: IPAddress, _ b: IPAddress) -> Bool {
-        a.family == b.family ? a < b : a.family == .v4
-    }
-
     /// Whether `data` reads as the file at all (a download that is an error page or another format is refused).
     public static func looksValid(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
-        var good = 0, lines = 0
-        LineBytes.forEach(data) { line in
-            guard lines < 100 else { return }
-            lines += 1
-            if let f = split(line), range(line, f) != nil, LineBytes.uint32(line[f.asn]) != nil { good += 1 }
+        LineBytes.mostlyReadable(data) { line in
+            guard let f = split(line) else { return false }
+            return range(line, f) != nil && LineBytes.uint32(line[f.asn]) != nil
         }
-        return good > 0 && good * 2 >= lines
     }
 
     // MARK: parsing

@@ -1,6 +1,6 @@
 /// csf's `iplookup`: how an address is shown in lfd.log, alerts, csf.deny comments and `csf -i` —
 /// `203.0.113.7 (CN/China/-)` with CC_LOOKUPS, `203.0.113.7 (-)` when no country is known. The country comes from
-/// tor-geoipdb's files mapped once and bisected per address (no range is loaded), the name from tzdata's
+/// the files CC_SRC chooses (CountryFiles), mapped once and bisected per address (no range is loaded), the name from tzdata's
 /// iso3166.tab. Reverse DNS (LF_LOOKUPS) is not looked up: a lookup must never hold a block or a command back on
 /// DNS, so the host part stays `-`.
 public final class IPLookup: Sendable {
@@ -8,8 +8,7 @@ public final class IPLookup: Sendable {
     /// has no data for are `-`).
     public let level: Int
     private let v6Lookups: Bool
-    private let v4Data: MappedBytes?
-    private let v6Data: MappedBytes?
+    private let countries: CountryFiles?
     /// CC_LOOKUPS 3: lfd's ASN data (AsnData), when it has been fetched.
     private let asnData: MappedBytes?
     private let names: [String: String]
@@ -20,8 +19,7 @@ public final class IPLookup: Sendable {
         level = config.int("CC_LOOKUPS")
         v6Lookups = config.bool("CC6_LOOKUPS")
         let wanted = level > 0 || !config.list("CC_IGNORE").isEmpty
-        v4Data = wanted ? try? MappedBytes(path: paths.path(CountryData.v4File)) : nil
-        v6Data = wanted && v6Lookups ? try? MappedBytes(path: paths.path(CountryData.v6File)) : nil
+        countries = wanted ? try? CountryFiles(config: config, paths: paths, ipv6: v6Lookups) : nil
         asnData = level == 3 ? try? MappedBytes(path: paths.lib(AsnData.file)) : nil
         names = level > 0 ? Self.countryNames((try? TextFile.read(paths.path(Self.namesFile))) ?? "") : [:]
     }
@@ -30,21 +28,18 @@ public final class IPLookup: Sendable {
     public init() {
         level = 0
         v6Lookups = false
-        v4Data = nil
-        v6Data = nil
+        countries = nil
         asnData = nil
         names = [:]
     }
 
     /// Whether any country data could be read (CC_IGNORE and the messages need it).
-    public var hasData: Bool { v4Data != nil || v6Data != nil }
+    public var hasData: Bool { countries != nil }
 
     /// The address's ISO country code, nil when unknown or not looked up (IPv6 only with CC6_LOOKUPS, as csf).
     public func country(_ address: IPAddress) -> String? {
         if address.family == .v6 && !v6Lookups { return nil }
-        return withExtendedLifetime((v4Data, v6Data)) {
-            CountryData.country(of: address, v4: v4Data?.buffer ?? UnsafeBufferPointer(start: nil, count: 0), v6: v6Data?.buffer)
-        }
+        return countries?.country(of: address)
     }
 
     /// The network holding the address, from the ASN data (CC_LOOKUPS 3 only).

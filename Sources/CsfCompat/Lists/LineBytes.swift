@@ -18,6 +18,23 @@ enum LineBytes {
         }
     }
 
+    /// Whether a download reads as the expected file at all: at least half of its first 100 lines `read` (an error
+    /// page, or another format, is refused and the last copy kept).
+    static func mostlyReadable(_ data: UnsafeBufferPointer<UInt8>, _ read: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        var good = 0, lines = 0
+        forEach(data) { line in
+            guard lines < 100 else { return }
+            lines += 1
+            if read(line) { good += 1 }
+        }
+        return good > 0 && good * 2 >= lines
+    }
+
+    /// The order of files that hold both families: every IPv4 address before every IPv6 one.
+    static func before(_ a: IPAddress, _ b: IPAddress) -> Bool {
+        a.family == b.family ? a < b : a.family == .v4
+    }
+
     /// Where a line of a sorted file stands against the address sought.
     enum Bisection<Found> {
         case before, after, found(Found)

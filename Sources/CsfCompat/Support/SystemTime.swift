@@ -10,6 +10,13 @@ public enum SystemTime {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// The UTC calendar year and month (1-12) of a time: what monthly published files are named by.
+    public static func yearAndMonth(utcSeconds: Int) -> (year: Int, month: Int) {
+        var t = time_t(utcSeconds), tmv = tm()
+        gmtime_r(&t, &tmv)
+        return (Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1)
+    }
+
     public static var wallSeconds: Int {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
