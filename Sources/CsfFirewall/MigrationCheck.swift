@@ -42,7 +42,7 @@ public struct MigrationCheck {
 
     static let rules: [Rule] = [
         Rule(keys: ["CC_SRC"], related: ["MM_LICENSE_KEY", "CC_INTERVAL"], kind: .different, losesSecurity: false,
-             reason: "CC_SRC 2 reads country data from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages) where csf downloaded DB-IP's; CC_SRC 3 downloads DB-IP's Lite CSV (CC_DBIP_URL); 1 (MaxMind GeoLite2) is not built and reads tor-geoipdb; ASN data comes from CC_ASN_URL (csf's CC_SRC 2 source)", whenChanged: true),
+             reason: "CC_SRC 2 reads country data from tor-geoipdb (IPFire Location, offline, updated with Debian's Tor packages) where csf downloaded DB-IP's; CC_SRC 3 downloads DB-IP's Lite CSV (CC_DBIP_URL); 1 downloads MaxMind's GeoLite2 Country CSV with MM_LICENSE_KEY (CC_MAXMIND_URL), and without a key reads tor-geoipdb; ASN data comes from CC_ASN_URL (csf's CC_SRC 2 source)", whenChanged: true),
         Rule(keys: ["CC_ALLOW_SMTPAUTH"], kind: .notImplemented, losesSecurity: false,
              reason: "countries are not used for SMTP AUTH yet"),
         Rule(keys: ["CLUSTER_SENDTO", "CLUSTER_RECVFROM"],

@@ -22,6 +22,16 @@ public enum Download {
         init(limit: Int) { self.limit = limit }
     }
 
+    /// `text` as one URL query value: every byte but RFC 3986's unreserved ones percent-encoded.
+    static func queryEscaped(_ text: String) -> String {
+        var out = ""
+        for b in text.utf8 {
+            let unreserved = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~".utf8.contains(b)
+            if unreserved { out.unicodeScalars.append(UnicodeScalar(b)) } else { out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2) }
+        }
+        return out
+    }
+
     /// `form`: sent as an application/x-www-form-urlencoded POST body (the reCAPTCHA check) instead of a GET.
     public static func fetch(_ url: String, proxy: String, timeoutSeconds: Int, limit: Int = sizeLimit,
                              form: String? = nil) -> Result<[UInt8], Failure> {
@@ -73,4 +83,8 @@ public enum Download {
         guard status == 200 else { return .failure(Failure(description: "HTTP status \(status)")) }
         return .success(body.bytes)
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -3,37 +3,41 @@ import CsfFirewall
 import Logging
 
 /// The geo data lfd downloads, each on a worker of its own every CC_INTERVAL days: iptoasn's database when a CC_*
-/// setting names an ASN (`CC_ASN_URL`, as csf's lfd does for CC_SRC 2), and DB-IP's country CSV when CC_SRC is 3
-/// (`CC_DBIP_URL`). Each is kept decompressed in /var/lib/csf/Geo; a new copy restarts the firewall, which reads
-/// what it needs from it. A failed or damaged download keeps the last copy and is tried again in an hour.
+/// setting names an ASN (`CC_ASN_URL`, as csf's lfd does for CC_SRC 2), and the country data CC_SRC chooses when it
+/// is not tor-geoipdb's — DB-IP's Lite CSV (3, `CC_DBIP_URL`) or MaxMind's GeoLite2 Country CSV zip (1 with
+/// MM_LICENSE_KEY, `CC_MAXMIND_URL`, converted to `FIRST,LAST,CC` lines). Each is kept in /var/lib/csf/Geo; a new
+/// copy restarts the firewall, which reads what it needs from it. A failed or damaged download keeps the last
+/// copy and is tried again in an hour.
 final class GeoDataRefresh {
     enum Dataset: Sendable, CustomStringConvertible {
         case asn, countries
 
         var description: String { self == .asn ? "ASN database" : "country database" }
-        var file: String { self == .asn ? AsnData.file : CountryData.dbipFile }
-        var urlKey: String { self == .asn ? "CC_ASN_URL" : "CC_DBIP_URL" }
-
-        func needed(_ config: CsfConfig) -> Bool {
-            switch self {
-            case .asn: return PolicyLoader.namesAsn(config)
-            case .countries: return CountryFiles.Source.chosen(by: config) == .dbip && PolicyLoader.needsCountryData(config)
-            }
-        }
-
-        func looksValid(_ data: UnsafeBufferPointer<UInt8>) -> Bool {
-            self == .asn ? AsnData.looksValid(data) : CountryData.looksValid(addresses: data)
-        }
-
-        var expected: String {
-            self == .asn ? "ip2asn data (FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME lines)" : "country data (FIRST,LAST,CC lines)"
-        }
     }
 
     struct Plan: Sendable, Equatable {
         var url: String
         var proxy: String
         var intervalSeconds: Int
+        /// What is fetched: the ASN data, or which country source.
+        var source: Source
+        /// MM_LICENSE_KEY, kept out of lfd.log.
+        var secret: String = ""
+
+        enum Source: Sendable, Equatable { case asn, dbip, maxmind }
+
+        var file: String {
+            switch source {
+            case .asn: return AsnData.file
+            case .dbip: return CountryData.dbipFile
+            case .maxmind: return MaxMindCountries.file
+            }
+        }
+
+        /// The URL as lfd.log shows it: a licence key in it is not written out.
+        var shownURL: String { redacted(url) }
+
+        func redacted(_ text: String) -> String { secret.isEmpty ? text : text.replacing(secret, with: "[KEY]") }
     }
 
     let dataset: Dataset
@@ -55,13 +59,30 @@ final class GeoDataRefresh {
         worker = Worker(name: dataset == .asn ? "asn" : "geo", capacity: 2)
     }
 
-    /// Only when the settings need the data. DB-IP's `[YYYY]` and `[MM]` are the current UTC year and month.
+    /// Only when the settings need the data. `[YYYY]` and `[MM]` are the current UTC year and month (DB-IP names
+    /// its monthly file so), `[KEY]` is MM_LICENSE_KEY.
     static func plan(_ dataset: Dataset, _ config: CsfConfig, now: Double) -> Plan? {
-        var url = config[dataset.urlKey].trimmingWhitespace()
-        guard !url.isEmpty, dataset.needed(config) else { return nil }
+        let source: Plan.Source, key: String
+        switch dataset {
+        case .asn:
+            guard PolicyLoader.namesAsn(config) else { return nil }
+            (source, key) = (.asn, "CC_ASN_URL")
+        case .countries:
+            guard PolicyLoader.needsCountryData(config) else { return nil }
+            switch CountryFiles.Source.chosen(by: config) {
+            case .torGeoip: return nil
+            case .dbip: (source, key) = (.dbip, "CC_DBIP_URL")
+            case .maxmind: (source, key) = (.maxmind, "CC_MAXMIND_URL")
+            }
+        }
+        var url = config[key].trimmingWhitespace()
+        guard !url.isEmpty else { return nil }
         let (year, month) = SystemTime.yearAndMonth(utcSeconds: Int(now))
+        let secret = source == .maxmind ? config["MM_LICENSE_KEY"].trimmingWhitespace() : ""
         url = url.replacing("[YYYY]", with: String(year)).replacing("[MM]", with: month < 10 ? "0\(month)" : String(month))
-        return Plan(url: url, proxy: config["URLPROXY"].trimmingWhitespace(), intervalSeconds: max(1, config.int("CC_INTERVAL")) * 86_400)
+        if !secret.isEmpty { url = url.replacing("[KEY]", with: Download.queryEscaped(secret)) }
+        return Plan(url: url, proxy: config["URLPROXY"].trimmingWhitespace(), intervalSeconds: max(1, config.int("CC_INTERVAL")) * 86_400,
+                    source: source, secret: secret.isEmpty ? "" : Download.queryEscaped(secret))
     }
 
     /// A copy younger than CC_INTERVAL is kept until it is due; none, or an older one, is fetched at once.
@@ -69,7 +90,7 @@ final class GeoDataRefresh {
         let plan = Self.plan(dataset, config, now: now)
         if plan != self.plan {
             due = now
-            if let plan, let modified = FileSystem.modificationTime(paths.lib(dataset.file)) {
+            if let plan, let modified = FileSystem.modificationTime(paths.lib(plan.file)) {
                 due = Double(modified) + Double(plan.intervalSeconds)
             }
         }
@@ -92,26 +113,25 @@ final class GeoDataRefresh {
 
     /// Downloads, decompresses, checks and writes the file; true when a new copy is in place.
     static func fetch(_ dataset: Dataset, _ plan: Plan, paths: CsfPaths, logger: Logger) -> Bool {
-        logger.info("CC: Retrieving \(dataset) [\(plan.url)]")
+        logger.info("CC: Retrieving \(dataset) [\(plan.shownURL)]")
         let fail = { (reason: String) -> Bool in
-            logger.error("CC Error: Unable to retrieve \(dataset) [\(plan.url)] - \(reason)")
+            logger.error("CC Error: Unable to retrieve \(dataset) [\(plan.shownURL)] - \(reason)")
             return false
         }
         var bytes: [UInt8]
         switch Download.fetch(plan.url, proxy: plan.proxy, timeoutSeconds: 300) {
-        case .failure(let f): return fail(f.description)
+        case .failure(let f): return fail(plan.redacted(f.description))
         case .success(let body): bytes = body
         }
-        if Gzip.isCompressed(bytes) {
-            switch Gzip.inflate(bytes, limit: decompressedLimit) {
-            case .failure(let f): return fail(f.description)
-            case .success(let plain): bytes = plain
-            }
+        switch plan.source == .maxmind ? maxMindRanges(bytes) : Gzip.isCompressed(bytes) ? Gzip.inflate(bytes, limit: decompressedLimit) : .success(bytes) {
+        case .failure(let f): return fail(f.description)
+        case .success(let plain): bytes = plain
         }
-        guard bytes.withUnsafeBufferPointer(dataset.looksValid) else {
-            return fail("not \(dataset.expected); the last copy is kept")
+        let valid = bytes.withUnsafeBufferPointer { plan.source == .asn ? AsnData.looksValid($0) : CountryData.looksValid(addresses: $0) }
+        guard valid else {
+            return fail("not \(plan.source == .asn ? "ip2asn data (FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME lines)" : "country data (FIRST,LAST,CC lines)"); the last copy is kept")
         }
-        let path = paths.lib(dataset.file)
+        let path = paths.lib(plan.file)
         do {
             try FileSystem.makeDirectories(FileSystem.dirname(path))
             try FileSystem.writeAtomically(path, bytes: bytes, mode: 0o644, sync: false)
@@ -120,5 +140,21 @@ final class GeoDataRefresh {
         }
         logger.info("CC: \(dataset) retrieved: \(bytes.count) bytes")
         return true
+    }
+
+    /// MaxMind's zip → sorted `FIRST,LAST,CC` lines.
+    static func maxMindRanges(_ zip: [UInt8]) -> Result<[UInt8], Download.Failure> {
+        var members: [[UInt8]] = []
+        for name in [MaxMindCountries.locationsMember, MaxMindCountries.blocksV4Member, MaxMindCountries.blocksV6Member] {
+            switch ZipMembers.extract(name, from: zip, limit: decompressedLimit) {
+            case .failure(let f): return .failure(f)
+            case .success(let data): members.append(data)
+            }
+        }
+        do throws(MaxMindCountries.Unreadable) {
+            return .success(try MaxMindCountries.ranges(locations: members[0], blocksV4: members[1], blocksV6: members[2]))
+        } catch {
+            return .failure(.init(description: error.description))
+        }
     }
 }

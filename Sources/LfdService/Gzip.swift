@@ -6,9 +6,18 @@ enum Gzip {
 
     /// The whole decompressed stream, refused past `limit` bytes (a small file can inflate to gigabytes).
     static func inflate(_ input: [UInt8], limit: Int) -> Result<[UInt8], Download.Failure> {
-        var stream = z_stream()
         // 16 + MAX_WBITS: a gzip header and trailer, not a raw zlib stream.
-        guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        inflate(input[...], windowBits: 16 + MAX_WBITS, limit: limit)
+    }
+
+    /// A zip member's raw deflate data (no header, no trailer).
+    static func inflateRaw(_ input: ArraySlice<UInt8>, limit: Int) -> Result<[UInt8], Download.Failure> {
+        inflate(input, windowBits: -MAX_WBITS, limit: limit)
+    }
+
+    private static func inflate(_ input: ArraySlice<UInt8>, windowBits: Int32, limit: Int) -> Result<[UInt8], Download.Failure> {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             return .failure(.init(description: "zlib could not be initialised"))
         }
         defer { inflateEnd(&stream) }
@@ -29,10 +38,10 @@ enum Gzip {
                 switch status {
                 case Z_STREAM_END: return .success(out)
                 case Z_OK: continue
-                case Z_BUF_ERROR where stream.avail_in == 0: return .failure(.init(description: "the gzip stream is cut short"))
+                case Z_BUF_ERROR where stream.avail_in == 0: return .failure(.init(description: "the compressed stream is cut short"))
                 default:
                     let reason = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                    return .failure(.init(description: "not a valid gzip stream: \(reason)"))
+                    return .failure(.init(description: "not a valid compressed stream: \(reason)"))
                 }
             }
         }

@@ -145,6 +145,48 @@ struct CountryKernelTests {
         #expect(!FileManager.default.fileExists(atPath: lab.root + "/usr/share/tor/geoip"), "tor-geoipdb is not what is read")
     }
 
+    /// CC_SRC 1 with MM_LICENSE_KEY: lfd downloads MaxMind's GeoLite2 Country CSV zip (made here by Python's
+    /// zipfile, deflated, in a dated directory as MaxMind ships it), converts it and restarts the firewall with it;
+    /// the licence key never reaches lfd.log; a zip without the Blocks file keeps the last copy.
+    @Test func ccSrc1FetchesMaxMindsCountryCsvWithTheLicenceKey() throws {
+        let (lab, web, server) = try RemoteListKernelTests.labWithServer(peers: 3)
+        let (listed, clean) = (lab.peers[0], lab.peers[1])
+        let zip = #"""
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                d = "GeoLite2-Country-CSV_20261201/"
+                z.writestr(d + "GeoLite2-Country-Locations-en.csv", "geoname_id,locale_code,continent_code,continent_name,country_iso_code,country_name,is_in_european_union\n1,en,XX,T,XA,A,0\n2,en,XX,T,XB,B,0\n")
+                z.writestr(d + "GeoLite2-Country-Blocks-IPv4.csv", "network,geoname_id,registered_country_geoname_id,represented_country_geoname_id,is_anonymous_proxy,is_satellite_provider\n192.0.2.0/24,1,1,,0,0\n198.51.100.0/24,2,2,,0,0\n")
+                if len(sys.argv) < 3:
+                    z.writestr(d + "GeoLite2-Country-Blocks-IPv6.csv", "network,geoname_id,registered_country_geoname_id\n2001:db8::/32,1,1\n")
+                z.writestr(d + "COPYRIGHT.txt", "fixture")
+            """#
+        try Shell.check(["python3", "-c", zip, web + "/geoip_download"])
+        let key = "Secret/Key+42"
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080", "LF_PARSE": "1", "CC_SRC": "1", "MM_LICENSE_KEY": key, "CC_DENY": "XA",
+                           "CC_MAXMIND_URL": "http://\(server.v4):8080/geoip_download?edition_id=GeoLite2-Country-CSV&license_key=[KEY]&suffix=zip"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").stderr.contains("lfd downloads CC_MAXMIND_URL"))
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("csf restarted with new country data") }, "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "XA is dropped")
+        #expect(try lab.tcpOpen(from: clean, port: 22), "XB is not named")
+        #expect(lab.lfdLog.contains("license_key=[KEY]&suffix=zip]") && !lab.lfdLog.contains("Secret") && !lab.lfdLog.contains("Key%2B42"), "\(lab.lfdLog)")
+        let kept = lab.root + "/var/lib/csf/Geo/maxmind-country.csv"
+        #expect((try? String(contentsOfFile: kept, encoding: .utf8)) == "192.0.2.0,192.0.2.255,XA\n198.51.100.0,198.51.100.255,XB\n2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,XA\n")
+
+        // A zip without the IPv6 blocks is refused and the last copy kept.
+        lab.stopLfd()
+        try Shell.check(["python3", "-c", zip, web + "/geoip_download", "no-ipv6"])
+        try Shell.check(["touch", "-d", "30 days ago", kept])
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("zip: no member GeoLite2-Country-Blocks-IPv6.csv") }, "\(lab.lfdLog)")
+        lab.stopLfd()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept copy")
+    }
+
     /// The real data (tor-geoipdb, installed by Tests/run.sh): CN and RU load as ranges.
     @Test func theRealCountryDataLoads() throws {
         let real = "/usr/share/tor/geoip"

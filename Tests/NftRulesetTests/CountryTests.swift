@@ -96,6 +96,43 @@ import CsfTestSupport
         #expect(CountryFiles.Source.chosen(by: ConfigParser.parse(text: "CC_SRC = \"1\"\n", path: "csf.conf").0) == .torGeoip)
     }
 
+    /// CC_SRC 1 with MM_LICENSE_KEY: MaxMind's GeoLite2 Country CSV files become sorted FIRST,LAST,CC lines.
+    @Test func maxMindsCsvBecomesSortedRanges() throws {
+        let locations = Array("""
+            geoname_id,locale_code,continent_code,continent_name,country_iso_code,country_name,is_in_european_union
+            1,en,XX,Test,XA,"Country A, the first",0
+            2,en,XX,Test,XB,Country B,0
+            6255148,en,EU,Europe,,,0
+
+            """.utf8)
+        let v4 = Array("""
+            network,geoname_id,registered_country_geoname_id,represented_country_geoname_id,is_anonymous_proxy,is_satellite_provider,is_anycast
+            198.51.100.0/24,2,2,,0,0,
+            192.0.2.0/24,1,1,,0,0,
+            203.0.113.0/24,,1,,0,0,
+            100.64.0.0/10,,,,1,0,
+            192.0.2.0/33,1,1,,0,0,
+            10.0.0.0/8,6255148,6255148,,0,0,
+
+            """.utf8)
+        let v6 = Array("network,geoname_id,registered_country_geoname_id\n2001:db8::/32,1,1\n".utf8)
+        let out = try MaxMindCountries.ranges(locations: locations, blocksV4: v4, blocksV6: v6)
+        #expect(String(decoding: out, as: UTF8.self) == """
+            192.0.2.0,192.0.2.255,XA
+            198.51.100.0,198.51.100.255,XB
+            203.0.113.0,203.0.113.255,XA
+            2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,XA
+
+            """, "the registered country when none is located; no country, no line")
+        #expect(out.withUnsafeBufferPointer(CountryData.looksValid(addresses:)))
+        #expect(throws: MaxMindCountries.Unreadable.self) {
+            try MaxMindCountries.ranges(locations: locations, blocksV4: Array("cidr,geoname_id\n192.0.2.0/24,1\n".utf8), blocksV6: v6)
+        }
+        #expect(throws: MaxMindCountries.Unreadable.self) { try MaxMindCountries.ranges(locations: [], blocksV4: v4, blocksV6: v6) }
+        let withKey = ConfigParser.parse(text: "CC_SRC = \"1\"\nMM_LICENSE_KEY = \"abc\"\n", path: "csf.conf").0
+        #expect(CountryFiles.Source.chosen(by: withKey) == .maxmind)
+    }
+
     @Test func countryNamesAreReadFromIso3166TabWithoutQuotes() {
         let names = IPLookup.countryNames("# comment\nCI\tCôte d'Ivoire\nUS\tUnited States\nbad line\n")
         #expect(names == ["CI": "Côte dIvoire", "US": "United States"])

@@ -430,6 +430,7 @@ extension ConfigSchema {
         KeySpec("NFLOG_GROUP", .integer, default: "10", section: additionsSection),
         KeySpec("CT_MARK_FASTPATH", .bool, default: "1", section: additionsSection),
         KeySpec("CC_ASN_URL", .text, default: "https://iptoasn.com/data/ip2asn-combined.tsv.gz", section: additionsSection),
+        KeySpec("CC_MAXMIND_URL", .text, default: "https://download.maxmind.com/app/geoip_download?edition_id=GeoLite2-Country-CSV&license_key=[KEY]&suffix=zip", section: additionsSection),
         KeySpec("CC_DBIP_URL", .text, default: "https://download.db-ip.com/free/dbip-country-lite-[YYYY]-[MM].csv.gz", section: additionsSection),
         KeySpec("LF_QUEUE_COMMAND", .text, default: "", section: additionsSection),
         KeySpec("CLUSTER_DB", .databaseURL, default: "", section: additionsSection),
