@@ -16,6 +16,7 @@ final class GeoDataRefresh {
     }
 
     struct Plan: Sendable, Equatable {
+        /// With `[YYYY]` and `[MM]` still in it: they are the month of each download, not of lfd's start.
         var url: String
         var proxy: String
         var intervalSeconds: Int
@@ -59,9 +60,8 @@ final class GeoDataRefresh {
         worker = Worker(name: dataset == .asn ? "asn" : "geo", capacity: 2)
     }
 
-    /// Only when the settings need the data. `[YYYY]` and `[MM]` are the current UTC year and month (DB-IP names
-    /// its monthly file so), `[KEY]` is MM_LICENSE_KEY.
-    static func plan(_ dataset: Dataset, _ config: CsfConfig, now: Double) -> Plan? {
+    /// Only when the settings need the data. `[KEY]` is MM_LICENSE_KEY.
+    static func plan(_ dataset: Dataset, _ config: CsfConfig) -> Plan? {
         let source: Plan.Source, key: String
         switch dataset {
         case .asn:
@@ -77,9 +77,7 @@ final class GeoDataRefresh {
         }
         var url = config[key].trimmingWhitespace()
         guard !url.isEmpty else { return nil }
-        let (year, month) = SystemTime.yearAndMonth(utcSeconds: Int(now))
         let secret = source == .maxmind ? config["MM_LICENSE_KEY"].trimmingWhitespace() : ""
-        url = url.replacing("[YYYY]", with: String(year)).replacing("[MM]", with: month < 10 ? "0\(month)" : String(month))
         if !secret.isEmpty { url = url.replacing("[KEY]", with: Download.queryEscaped(secret)) }
         return Plan(url: url, proxy: config["URLPROXY"].trimmingWhitespace(), intervalSeconds: max(1, config.int("CC_INTERVAL")) * 86_400,
                     source: source, secret: secret.isEmpty ? "" : Download.queryEscaped(secret))
@@ -87,7 +85,7 @@ final class GeoDataRefresh {
 
     /// A copy younger than CC_INTERVAL is kept until it is due; none, or an older one, is fetched at once.
     func configure(_ config: CsfConfig, now: Double) {
-        let plan = Self.plan(dataset, config, now: now)
+        let plan = Self.plan(dataset, config)
         if plan != self.plan {
             due = now
             if let plan, let modified = FileSystem.modificationTime(paths.lib(plan.file)) {
@@ -98,10 +96,13 @@ final class GeoDataRefresh {
     }
 
     func start(now: Double, done: @escaping @Sendable (Bool) -> Void) {
-        guard let plan, !inFlight, due <= now else { return }
+        guard var plan, !inFlight, due <= now else { return }
+        // DB-IP names its file by the month it was published: the current UTC month, at each download.
+        let (year, month) = SystemTime.yearAndMonth(utcSeconds: Int(now))
+        plan.url = plan.url.replacing("[YYYY]", with: String(year)).replacing("[MM]", with: month < 10 ? "0\(month)" : String(month))
         inFlight = true
-        let (paths, logger, dataset) = (self.paths, self.logger, self.dataset)
-        if !worker.submit({ done(Self.fetch(dataset, plan, paths: paths, logger: logger)) }) { inFlight = false }
+        let (paths, logger, dataset, dated) = (self.paths, self.logger, self.dataset, plan)
+        if !worker.submit({ done(Self.fetch(dataset, dated, paths: paths, logger: logger)) }) { inFlight = false }
     }
 
     func finished(updated: Bool, now: Double) {
