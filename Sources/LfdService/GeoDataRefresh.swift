@@ -20,20 +20,12 @@ final class GeoDataRefresh {
         var url: String
         var proxy: String
         var intervalSeconds: Int
-        /// What is fetched: the ASN data, or which country source.
-        var source: Source
+        /// The country source fetched; nil for the ASN data.
+        var country: CountryFiles.Source?
         /// MM_LICENSE_KEY, kept out of lfd.log.
         var secret: String = ""
 
-        enum Source: Sendable, Equatable { case asn, dbip, maxmind }
-
-        var file: String {
-            switch source {
-            case .asn: return AsnData.file
-            case .dbip: return CountryData.dbipFile
-            case .maxmind: return MaxMindCountries.file
-            }
-        }
+        var file: String { country?.downloaded ?? AsnData.file }
 
         /// The URL as lfd.log shows it: a licence key in it is not written out.
         var shownURL: String { redacted(url) }
@@ -62,25 +54,25 @@ final class GeoDataRefresh {
 
     /// Only when the settings need the data. `[KEY]` is MM_LICENSE_KEY.
     static func plan(_ dataset: Dataset, _ config: CsfConfig) -> Plan? {
-        let source: Plan.Source, key: String
+        let country: CountryFiles.Source?, key: String
         switch dataset {
         case .asn:
             guard PolicyLoader.namesAsn(config) else { return nil }
-            (source, key) = (.asn, "CC_ASN_URL")
+            (country, key) = (nil, "CC_ASN_URL")
         case .countries:
             guard PolicyLoader.needsCountryData(config) else { return nil }
             switch CountryFiles.Source.chosen(by: config) {
             case .torGeoip: return nil
-            case .dbip: (source, key) = (.dbip, "CC_DBIP_URL")
-            case .maxmind: (source, key) = (.maxmind, "CC_MAXMIND_URL")
+            case .dbip: (country, key) = (.dbip, "CC_DBIP_URL")
+            case .maxmind: (country, key) = (.maxmind, "CC_MAXMIND_URL")
             }
         }
         var url = config[key].trimmingWhitespace()
         guard !url.isEmpty else { return nil }
-        let secret = source == .maxmind ? config["MM_LICENSE_KEY"].trimmingWhitespace() : ""
+        let secret = country == .maxmind ? config["MM_LICENSE_KEY"].trimmingWhitespace() : ""
         if !secret.isEmpty { url = url.replacing("[KEY]", with: Download.queryEscaped(secret)) }
         return Plan(url: url, proxy: config["URLPROXY"].trimmingWhitespace(), intervalSeconds: max(1, config.int("CC_INTERVAL")) * 86_400,
-                    source: source, secret: secret.isEmpty ? "" : Download.queryEscaped(secret))
+                    country: country, secret: secret.isEmpty ? "" : Download.queryEscaped(secret))
     }
 
     /// A copy younger than CC_INTERVAL is kept until it is due; none, or an older one, is fetched at once.
@@ -124,13 +116,13 @@ final class GeoDataRefresh {
         case .failure(let f): return fail(plan.redacted(f.description))
         case .success(let body): bytes = body
         }
-        switch plan.source == .maxmind ? maxMindRanges(bytes) : Gzip.isCompressed(bytes) ? Gzip.inflate(bytes, limit: decompressedLimit) : .success(bytes) {
+        switch plan.country == .maxmind ? maxMindRanges(bytes) : Gzip.isCompressed(bytes) ? Gzip.inflate(bytes, limit: decompressedLimit) : .success(bytes) {
         case .failure(let f): return fail(f.description)
         case .success(let plain): bytes = plain
         }
-        let valid = bytes.withUnsafeBufferPointer { plan.source == .asn ? AsnData.looksValid($0) : CountryData.looksValid(addresses: $0) }
+        let valid = bytes.withUnsafeBufferPointer { plan.country == nil ? AsnData.looksValid($0) : CountryData.looksValid(addresses: $0) }
         guard valid else {
-            return fail("not \(plan.source == .asn ? "ip2asn data (FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME lines)" : "country data (FIRST,LAST,CC lines)"); the last copy is kept")
+            return fail("not \(plan.country == nil ? "ip2asn data (FIRST<TAB>LAST<TAB>ASN<TAB>CC<TAB>NAME lines)" : "country data (FIRST,LAST,CC lines)"); the last copy is kept")
         }
         let path = paths.lib(plan.file)
         do {
