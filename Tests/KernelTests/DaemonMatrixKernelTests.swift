@@ -61,7 +61,7 @@ struct DaemonMatrixKernelTests {
             }
         }
         done.wait()
-        #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))\n\(lab.lfdLog)\n\(host.logs)")
+        #expect(failures.all.isEmpty, "\(failures.all.joined(separator: "\n"))\n\(lab.lfdState)\n\(lab.lfdLog)\n\(host.logs)")
         #expect(try d.success(lab, user, host.dir), "the user is still let in\n\(host.logs)")
         // Its SSH logins are in lfd.log only as csf's login alert (LF_SSH_EMAIL_ALERT is on as shipped).
         let counted = lab.lfdLog.components(separatedBy: "\n").filter { $0.contains(user.v4) && !$0.contains("*SSH login* from \(user.v4) ") }

@@ -186,6 +186,32 @@ final class NetLab {
         if lfd.isAlive { _ = lfd.signal(SIGKILL) }
     }
 
+    /// What this lab's lfd is doing, for a failure message: each thread's state and kernel wait channel, and how
+    /// far it has read each file it holds open (an offset behind the file's size: lfd never read those lines; at
+    /// the end: it read them and did not act).
+    var lfdState: String {
+        guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), isOurs(pid) else { return "lfd: not running" }
+        func read(_ path: String) -> String {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var lines = ["lfd \(pid):"]
+        for task in ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).sorted() {
+            let stat = read("/proc/\(pid)/task/\(task)/stat")
+            let state = stat.split(separator: ")").last.map { String($0.prefix(3)) } ?? "?"
+            lines.append("  thread \(task) \(read("/proc/\(pid)/task/\(task)/comm")):\(state) wchan \(read("/proc/\(pid)/task/\(task)/wchan"))")
+        }
+        for fd in ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).sorted() {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                  target.hasPrefix("/var/log/") || target.hasPrefix(root) else { continue }
+            let pos = read("/proc/\(pid)/fdinfo/\(fd)").split(separator: "\n").first ?? ""
+            var st = stat()
+            let size = stat("/proc/\(pid)/fd/\(fd)", &st) == 0 ? String(st.st_size) : "?"
+            lines.append("  fd \(fd) \(target): \(pos), size \(size)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// A process started with this lab's CSF_ROOT.
     func isOurs(_ pid: Int32) -> Bool {
         guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
