@@ -13,6 +13,8 @@ bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcr
 bash Tests/apt-install-quietly.sh postgresql-15 postgresql-client-15 openssl
 # Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.
 bash Tests/apt-install-quietly.sh tor-geoipdb
+# ASN data without a download: the IPFire Location database and its `location` command (dump only).
+bash Tests/apt-install-quietly.sh libloc-database location
 # The web UI's browser test (issue 18): Debian's chromium and its driver, Selenium from PyPI in its own venv.
 bash Tests/apt-install-quietly.sh chromium chromium-driver
 if [ ! -x .build/ui-venv/bin/python ] || ! .build/ui-venv/bin/python -c 'import selenium' 2>/dev/null; then

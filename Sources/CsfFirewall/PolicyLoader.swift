@@ -32,12 +32,12 @@ public enum PolicyLoader {
         let asns = Set(all.compactMap(AsnData.number))
         if !asns.isEmpty {
             do {
-                let data = try MappedBytes(path: paths.lib(AsnData.file))
+                let data = try AsnData.mapped(paths)
                 inputs.asnRanges = withExtendedLifetime(data) {
                     AsnData.ranges(data.buffer, asns: asns, v6: config.bool("IPV6") && config.bool("CC6_LOOKUPS"))
                 }
             } catch {
-                inputs.asnDataMissing = "\(paths.lib(AsnData.file)): \(error.description)"
+                inputs.asnDataMissing = error.description
             }
         }
         let codes = all.filter { AsnData.number($0) == nil }

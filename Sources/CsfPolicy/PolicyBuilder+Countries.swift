@@ -31,7 +31,7 @@ extension PolicyBuilder {
                     if let r = inputs.asnRanges[asn] {
                         all += r
                     } else if let missing = inputs.asnDataMissing {
-                        diags.append(config.diagnostic(.warning, key, "\(key): \(name): no ASN data yet (\(missing)); lfd downloads CC_ASN_URL, and restarts the firewall with it"))
+                        diags.append(config.diagnostic(.warning, key, "\(key): \(name): no ASN data yet (\(missing)); \(AsnData.remedy)"))
                     } else {
                         diags.append(config.diagnostic(.warning, key, "\(key): \(name) has no ranges in the ASN data; nothing is matched for it"))
                     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CsfCompat
 import CsfFirewall
 import Logging
@@ -7,12 +10,20 @@ import Logging
 /// is not tor-geoipdb's — DB-IP's Lite CSV (3, `CC_DBIP_URL`) or MaxMind's GeoLite2 Country CSV zip (1 with
 /// MM_LICENSE_KEY, `CC_MAXMIND_URL`, converted to `FIRST,LAST,CC` lines). Each is kept in /var/lib/csf/Geo; a new
 /// copy restarts the firewall, which reads what it needs from it. A failed or damaged download keeps the last
-/// copy and is tried again in an hour.
+/// copy and is tried again in an hour. And, for the ASNs, the IPFire Location database when it is installed
+/// (`location dump` converted by IPFireLocation; csf reads it while there is no iptoasn copy): converted at once
+/// when the conversion is missing or older than the database, which is looked at again every hour.
 final class GeoDataRefresh {
     enum Dataset: Sendable, CustomStringConvertible {
-        case asn, countries
+        case asn, countries, locationAsn
 
-        var description: String { self == .asn ? "ASN database" : "country database" }
+        var description: String {
+            switch self {
+            case .asn: return "ASN database"
+            case .countries: return "country database"
+            case .locationAsn: return "IPFire Location database"
+            }
+        }
     }
 
     struct Plan: Sendable, Equatable {
@@ -25,7 +36,10 @@ final class GeoDataRefresh {
         /// MM_LICENSE_KEY, kept out of lfd.log.
         var secret: String = ""
 
-        var file: String { country?.downloaded ?? AsnData.file }
+        /// A database on this host to convert (`url` is its path), not a download.
+        var local = false
+
+        var file: String { local ? IPFireLocation.converted : country?.downloaded ?? AsnData.file }
 
         /// The URL as lfd.log shows it: a licence key in it is not written out.
         var shownURL: String { redacted(url) }
@@ -49,13 +63,16 @@ final class GeoDataRefresh {
         self.dataset = dataset
         self.paths = paths
         self.logger = logger
-        worker = Worker(name: dataset == .asn ? "asn" : "geo", capacity: 2)
+        worker = Worker(name: dataset == .countries ? "geo" : "asn", capacity: 2)
     }
 
     /// Only when the settings need the data. `[KEY]` is MM_LICENSE_KEY.
     static func plan(_ dataset: Dataset, _ config: CsfConfig) -> Plan? {
         let country: CountryFiles.Source?, key: String
         switch dataset {
+        case .locationAsn:
+            guard PolicyLoader.namesAsn(config) else { return nil }
+            return Plan(url: IPFireLocation.database, proxy: "", intervalSeconds: 3600, country: nil, local: true)
         case .asn:
             guard PolicyLoader.namesAsn(config) else { return nil }
             (country, key) = (nil, "CC_ASN_URL")
@@ -80,7 +97,8 @@ final class GeoDataRefresh {
         let plan = Self.plan(dataset, config)
         if plan != self.plan {
             due = now
-            if let plan, let modified = FileSystem.modificationTime(paths.lib(plan.file)) {
+            // A download is due when its copy ages out; a conversion at once (start compares it with the database).
+            if let plan, !plan.local, let modified = FileSystem.modificationTime(paths.lib(plan.file)) {
                 due = Double(modified) + Double(plan.intervalSeconds)
             }
         }
@@ -89,6 +107,14 @@ final class GeoDataRefresh {
 
     func start(now: Double, done: @escaping @Sendable (Bool) -> Void) {
         guard var plan, !inFlight, due <= now else { return }
+        if plan.local {
+            // Converted only when the database is there and newer than the last conversion.
+            guard let database = FileSystem.modificationTime(paths.path(plan.url)),
+                  (FileSystem.modificationTime(paths.lib(plan.file)) ?? 0) < database else {
+                due = now + Double(plan.intervalSeconds)
+                return
+            }
+        }
         // DB-IP names its file by the month it was published: the current UTC month, at each download.
         let (year, month) = SystemTime.yearAndMonth(utcSeconds: Int(now))
         plan.url = plan.url.replacing("[YYYY]", with: String(year)).replacing("[MM]", with: month < 10 ? "0\(month)" : String(month))
@@ -106,6 +132,7 @@ final class GeoDataRefresh {
 
     /// Downloads, decompresses, checks and writes the file; true when a new copy is in place.
     static func fetch(_ dataset: Dataset, _ plan: Plan, paths: CsfPaths, logger: Logger) -> Bool {
+        if plan.local { return convert(plan, paths: paths, logger: logger) }
         logger.info("CC: Retrieving \(dataset) [\(plan.shownURL)]")
         let fail = { (reason: String) -> Bool in
             logger.error("CC Error: Unable to retrieve \(dataset) [\(plan.shownURL)] - \(reason)")
@@ -133,6 +160,52 @@ final class GeoDataRefresh {
         }
         logger.info("CC: \(dataset) retrieved: \(bytes.count) bytes")
         return true
+    }
+
+    /// `location dump` of the database into a scratch file beside the conversion, flattened into iptoasn's lines.
+    static func convert(_ plan: Plan, paths: CsfPaths, logger: Logger) -> Bool {
+        let database = paths.path(plan.url), path = paths.lib(plan.file)
+        logger.info("CC: Converting the \(Dataset.locationAsn) [\(database)]")
+        let started = SystemTime.monotonic
+        let fail = { (reason: String) -> Bool in
+            logger.error("CC Error: Unable to convert the \(Dataset.locationAsn) [\(database)] - \(reason); the last copy is kept")
+            return false
+        }
+        let scratch = path + ".dump"
+        defer { FileSystem.remove(scratch) }
+        do {
+            try FileSystem.makeDirectories(FileSystem.dirname(path))
+        } catch {
+            return fail(error.description)
+        }
+        let fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return fail("\(scratch): \(String(cString: strerror(errno)))") }
+        let outcome = Subprocess.run([locationCommand, "--database", database, "dump"], timeout: 600, stdout: fd)
+        close(fd)
+        guard outcome == .exited(0) else {
+            return fail("\(locationCommand) dump: \(outcome) (the location command is Debian's package location)")
+        }
+        let lines: [UInt8]
+        do {
+            let dump = try MappedBytes(path: scratch)
+            lines = try withExtendedLifetime(dump) { () throws(IPFireLocation.Unreadable) in try IPFireLocation.asnLines(dump: dump.buffer) }
+        } catch let error as IPFireLocation.Unreadable {
+            return fail(error.description)
+        } catch {
+            return fail("\(error)")
+        }
+        do {
+            try FileSystem.writeAtomically(path, bytes: lines, mode: 0o644, sync: false)
+        } catch {
+            return fail(error.description)
+        }
+        logger.info("CC: \(Dataset.locationAsn) converted: \(lines.count) bytes in \((SystemTime.monotonic - started).twoDecimals) s")
+        return true
+    }
+
+    /// Debian's `location` (the tests point NFTCSF_LOCATION at a stand-in).
+    static var locationCommand: String {
+        getenv("NFTCSF_LOCATION").map { String(cString: $0) } ?? "/usr/bin/location"
     }
 
     /// MaxMind's zip → sorted `FIRST,LAST,CC` lines.

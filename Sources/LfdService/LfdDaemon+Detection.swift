@@ -271,16 +271,16 @@ extension LfdDaemon {
                 }
                 if loaded && list == .globalIgnore { ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup) }
             case .geoDataFinished(let dataset, let updated):
-                (dataset == .asn ? asn : countryData).finished(updated: updated, now: Double(SystemTime.wallSeconds))
-                if updated {
+                let refresh = dataset == .asn ? asn : dataset == .countries ? countryData : locationAsn
+                refresh.finished(updated: updated, now: Double(SystemTime.wallSeconds))
+                // The conversion matters to the firewall only while there is no iptoasn copy, which csf prefers.
+                if updated && (dataset != .locationAsn || AsnData.chosen(paths) == paths.lib(IPFireLocation.converted)) {
                     let actions = self.actions
-                    firewallWorker.submit { actions.restartFirewall(reason: dataset == .asn ? "with new ASN data" : "with new country data") }
-                    if dataset == .countries {
-                        // Lookups (CC_LOOKUPS, CC_IGNORE) map the new file: lfd's own, and the blocker's on its worker.
-                        lookup = IPLookup(config: config, paths: paths)
-                        ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
-                        firewallWorker.submit { actions.configure() }
-                    }
+                    firewallWorker.submit { actions.restartFirewall(reason: dataset == .countries ? "with new country data" : "with new ASN data") }
+                    // Lookups (CC_LOOKUPS, CC_IGNORE) map the new file: lfd's own, and the blocker's on its worker.
+                    lookup = IPLookup(config: config, paths: paths)
+                    ignore = IgnoreList(paths: paths, config: config, host: host, lookup: lookup)
+                    firewallWorker.submit { actions.configure() }
                 }
             case .dynDnsFinished(let list, let outcome):
                 let changed = outcome.changed

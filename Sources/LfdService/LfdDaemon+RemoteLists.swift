@@ -11,6 +11,7 @@ extension LfdDaemon {
         dynDns.configure(config, settings: settings)
         asn.configure(config, now: Double(SystemTime.wallSeconds))
         countryData.configure(config, now: Double(SystemTime.wallSeconds))
+        locationAsn.configure(config, now: Double(SystemTime.wallSeconds))
         if initial || !blocklists.isEmpty {
             logger.info("(csf.blocklists): \(blocklists.count) entries")
         }

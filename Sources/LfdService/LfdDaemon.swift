@@ -64,6 +64,7 @@ public final class LfdDaemon {
     let dynDns: DynDnsRefresh
     let asn: GeoDataRefresh
     let countryData: GeoDataRefresh
+    let locationAsn: GeoDataRefresh
     /// CLUSTER_DB: the fleet follower (csf-fleet) as lfd's child.
     let fleet: FleetChild
     /// MESSENGER: csf-ui --messenger as lfd's child.
@@ -131,6 +132,7 @@ public final class LfdDaemon {
         self.dynDns = DynDnsRefresh(paths: paths, logger: logger)
         self.asn = GeoDataRefresh(.asn, paths: paths, logger: logger)
         self.countryData = GeoDataRefresh(.countries, paths: paths, logger: logger)
+        self.locationAsn = GeoDataRefresh(.locationAsn, paths: paths, logger: logger)
         self.fleet = FleetChild(logger: logger)
         self.messenger = MessengerChild(logger: logger, errorLog: paths.lfdLog)
         self.load = LoadWatch(paths: paths)
@@ -242,6 +244,7 @@ public final class LfdDaemon {
         dynDns.stop()
         asn.stop()
         countryData.stop()
+        locationAsn.stop()
         fleet.stop()
         messenger.stop()
         metricsSocket?.shutdown()
@@ -515,6 +518,7 @@ public final class LfdDaemon {
         dynDns.start(now: SystemTime.monotonic) { mailbox.post(.dynDnsFinished($0, $1)) }
         asn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.geoDataFinished(.asn, updated: $0)) }
         countryData.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.geoDataFinished(.countries, updated: $0)) }
+        locationAsn.start(now: Double(SystemTime.wallSeconds)) { mailbox.post(.geoDataFinished(.locationAsn, updated: $0)) }
         if !expiryInFlight {
             expiryInFlight = true
             let actions = self.actions, mailbox = self.mailbox

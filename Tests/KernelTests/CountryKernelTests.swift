@@ -187,6 +187,81 @@ struct CountryKernelTests {
         #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept copy")
     }
 
+    /// ASNs without a download: lfd converts the IPFire Location database (`location dump`, here a stand-in
+    /// printing a fixture in its layout) once, restarts the firewall with it, and converts again only when the
+    /// database changes; a failed conversion keeps the last one.
+    @Test func anAsnFromTheIPFireLocationDatabaseIsDropped() throws {
+        let lab = try Self.lab(["CC_DENY": "AS64500", "CC_LOOKUPS": "3", "CC_ASN_URL": "", "LF_PARSE": "1"])
+        let (listed, clean) = (lab.peers[0], lab.peers[1])
+        let database = lab.root + "/var/lib/location/database.db"
+        try FileManager.default.createDirectory(atPath: lab.root + "/var/lib/location", withIntermediateDirectories: true)
+        try "stand-in\n".write(toFile: database, atomically: true, encoding: .utf8)
+        let dump = lab.root + "/location.dump", standIn = lab.root + "/location"
+        try """
+            aut-num:                 AS64500
+            name:                    EXAMPLE-NET
+
+            net:                     192.0.2.0/23
+            country:                 XA
+            aut-num:                 64500
+
+            net:                     198.51.100.0/24
+            country:                 XB
+            aut-num:                 64501
+
+            """.write(toFile: dump, atomically: true, encoding: .utf8)
+        // The stand-in answers only `--database <the lab's database> dump`, as lfd asks.
+        try "#!/bin/sh\n[ \"$1 $2 $3\" = \"--database \(database) dump\" ] || exit 2\necho run >> \(lab.root)/location.runs\nexec cat \(dump)\n"
+            .write(toFile: standIn, atomically: true, encoding: .utf8)
+        try Shell.check(["chmod", "0755", standIn])
+        var r = try lab.csf("-s")
+        #expect(r.status == 0 && r.stderr.contains("AS64500: no ASN data yet") && r.stderr.contains("IPFire Location"), "\(r)")
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try lab.lfd(env: ["NFTCSF_LOCATION": standIn]).status == 0)
+        #expect(try eventually(within: 15) { lab.lfdLog.contains("csf restarted with new ASN data") }, "\(lab.lfdLog)")
+        #expect(lab.lfdLog.contains("CC: IPFire Location database converted"), "\(lab.lfdLog)")
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "AS64500's network is dropped")
+        #expect(try lab.tcpOpen(from: clean, port: 22), "AS64501 is not named")
+        #expect(try lab.nft("list", "set", "inet", "csf", "cc_deny4").stdout.contains("192.0.2.0/23"))
+        r = try lab.csf("-i", listed.v4)
+        #expect(r.stdout.contains("[AS64500 EXAMPLE-NET]"), "\(r)")
+
+        // A restart does not convert an unchanged database again; a changed one that fails keeps the last copy.
+        lab.stopLfd()
+        #expect(try lab.lfd(env: ["NFTCSF_LOCATION": standIn]).status == 0)
+        usleep(1_500_000)
+        #expect((try? String(contentsOfFile: lab.root + "/location.runs", encoding: .utf8))?.count == 4, "one conversion")
+        lab.stopLfd()
+        try "#!/bin/sh\nexit 1\n".write(toFile: standIn, atomically: true, encoding: .utf8)
+        try Shell.check(["touch", "-d", "+1 minute", database])
+        #expect(try lab.lfd(env: ["NFTCSF_LOCATION": standIn]).status == 0)
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("CC Error: Unable to convert the IPFire Location database") }, "\(lab.lfdLog)")
+        lab.stopLfd()
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: listed, port: 22, timeout: 0.5), "csf -r reads the kept conversion")
+    }
+
+    /// The real IPFire Location database (libloc-database, installed by Tests/run.sh) through the real `location`:
+    /// Cloudflare's AS13335 holds 1.1.1.0/24.
+    @Test func theRealIPFireLocationDatabaseGivesAnAsnsNetworks() throws {
+        let real = "/var/lib/location/database.db"
+        #expect(FileManager.default.fileExists(atPath: real), "libloc-database is installed by Tests/run.sh")
+        let lab = try Self.lab(["CC_DENY": "AS13335", "CC_LOOKUPS": "3", "CC_ASN_URL": "", "LF_PARSE": "1"])
+        try FileManager.default.createDirectory(atPath: lab.root + "/var/lib/location", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: lab.root + "/var/lib/location/database.db", withDestinationPath: real)
+        // The country of the address too (csf -i shows an ASN only with a country), from the real tor-geoipdb.
+        try FileManager.default.removeItem(atPath: lab.root + "/usr/share/tor/geoip")
+        try FileManager.default.copyItem(atPath: "/usr/share/tor/geoip", toPath: lab.root + "/usr/share/tor/geoip")
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        #expect(try eventually(within: 120) { lab.lfdLog.contains("csf restarted with new ASN data") }, "\(lab.lfdLog)")
+        let set = try lab.nft("list", "set", "inet", "csf", "cc_deny4").stdout
+        #expect(set.contains("1.1.1.0/24"), "\(set.prefix(2000))")
+        let r = try lab.csf("-i", "1.1.1.1")
+        #expect(r.stdout.contains("AS13335"), "\(r)\n\(lab.lfdLog)")
+        #expect(try lab.tcpOpen(from: lab.peers[0], port: 22), "documentation addresses are in no AS")
+    }
+
     /// The real data (tor-geoipdb, installed by Tests/run.sh): CN and RU load as ranges.
     @Test func theRealCountryDataLoads() throws {
         let real = "/usr/share/tor/geoip"

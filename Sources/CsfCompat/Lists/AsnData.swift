@@ -10,6 +10,23 @@ public enum AsnData {
     /// csf's own path for it.
     public static let file = "Geo/ip2asn-combined.tsv"
 
+    /// The copy csf reads: lfd's download of iptoasn's file when there is one, else lfd's conversion of the IPFire
+    /// Location database (IPFireLocation: offline, what Debian's libloc-database installs); nil when neither exists.
+    public static func chosen(_ paths: CsfPaths) -> String? {
+        [file, IPFireLocation.converted].map(paths.lib).first(where: TextFile.exists)
+    }
+
+    /// Maps the chosen copy; the error names both places when there is none.
+    public static func mapped(_ paths: CsfPaths) throws(CsfError) -> MappedBytes {
+        guard let path = chosen(paths) else {
+            throw .io(path: paths.lib(file), reason: "no such file, nor \(paths.lib(IPFireLocation.converted))")
+        }
+        return try MappedBytes(path: path)
+    }
+
+    /// What an admin does when there is no ASN data.
+    public static let remedy = "lfd downloads CC_ASN_URL, or converts the IPFire Location database when libloc-database is installed, and restarts the firewall with it"
+
     /// One range and its network.
     public struct Entry: Sendable, Equatable {
         public var range: AddressRange

@@ -9,7 +9,7 @@ public final class IPLookup: Sendable {
     public let level: Int
     private let v6Lookups: Bool
     private let countries: CountryFiles?
-    /// CC_LOOKUPS 3: lfd's ASN data (AsnData), when it has been fetched.
+    /// CC_LOOKUPS 3: the ASN data (AsnData.chosen), when lfd has fetched or converted it.
     private let asnData: MappedBytes?
     private let names: [String: String]
 
@@ -20,7 +20,7 @@ public final class IPLookup: Sendable {
         v6Lookups = config.bool("CC6_LOOKUPS")
         let wanted = level > 0 || !config.list("CC_IGNORE").isEmpty
         countries = wanted ? try? CountryFiles(config: config, paths: paths, ipv6: v6Lookups) : nil
-        asnData = level == 3 ? try? MappedBytes(path: paths.lib(AsnData.file)) : nil
+        asnData = level == 3 ? try? AsnData.mapped(paths) : nil
         names = level > 0 ? Self.countryNames((try? TextFile.read(paths.path(Self.namesFile))) ?? "") : [:]
     }
 

@@ -235,6 +235,16 @@ extension IPAddress {
         }
     }
 
+    /// The address before, or nil at the start of the family's space.
+    public var predecessor: IPAddress? {
+        switch self {
+        case .v4(let v): return v == 0 ? nil : .v4(v - 1)
+        case .v6(let hi, let lo):
+            if lo != 0 { return .v6(hi: hi, lo: lo - 1) }
+            return hi == 0 ? nil : .v6(hi: hi - 1, lo: .max)
+        }
+    }
+
     /// The address in network byte order, as netlink carries it.
     public var networkBytes: [UInt8] {
         switch self {

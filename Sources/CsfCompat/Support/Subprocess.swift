@@ -34,6 +34,11 @@ public enum Subprocess {
         run(argv, input: input, timeout: timeout, quiet: quiet, stdout: nil)
     }
 
+    /// Runs with its standard output going to `stdout` (a file the caller opened) and its errors discarded.
+    public static func run(_ argv: [String], timeout: Double, stdout: Int32) -> Outcome {
+        run(argv, input: nil, timeout: timeout, quiet: true, stdout: stdout)
+    }
+
     /// What the program printed on its standard output (kept in memory, not in a file), when it exited 0 in time.
     public static func output(_ argv: [String], timeout: Double, limit: Int = 256 << 20) -> String? {
         let fd = memfd_create("nftcsf-output", CSYS_MFD_CLOEXEC)
