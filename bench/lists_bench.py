@@ -12,7 +12,9 @@ deletes, on a throwaway CSF_ROOT; the feed is served by python's http.server on 
    the namespace, samples started between the refresh's start and its log line). Target: p99 under 15 ms.
 4. ASNs: `csf -r` with CC_DENY="AS64500" against CC_DENY="" on a synthetic ip2asn-combined.tsv of the real file's
    shape (450,000 IPv4 + 120,000 IPv6 lines, 70,000 ASNs; AS64500 holds 600 ranges), medians of N runs.
-Usage: python3 bench/lists_bench.py [--quick] [--only countries,blocklist,asn]   (results: stdout + bench/out/lists.json)
+5. ASNs offline (`--only location`, not run by default): lfd converting the real IPFire Location database
+   (libloc-database; its time and lfd's peak RSS), then `csf -r` with CC_DENY="AS13335" from the conversion.
+Usage: python3 bench/lists_bench.py [--quick] [--only countries,blocklist,asn,location]   (results: stdout + bench/out/lists.json)
 """
 import json
 import os
@@ -301,6 +303,37 @@ def asn(runs):
             "as64500_cost_s": round(results["as64500"] - results["none"], 4), "cc_deny4_elements": ranges}
 
 
+def location(runs):
+    """lfd converting the real IPFire Location database (libloc-database), then csf -r with AS13335 (Cloudflare)
+    from the conversion against CC_DENY empty."""
+    real = "/var/lib/location/database.db"
+    if not os.path.exists(real):
+        raise RuntimeError("libloc-database is not installed (apt-get install libloc-database location)")
+    lab = Lab({"CC_DENY": "AS13335", "CC_ASN_URL": ""})
+    try:
+        os.makedirs(lab.root + "/var/lib/location")
+        os.symlink(real, lab.root + "/var/lib/location/database.db")
+        lab.csf("-s")
+        lab.start_lfd()
+        m = lab.wait_for(r"IPFire Location database converted: (\d+) bytes in ([\d.]+) s", 300)
+        lab.wait_for(r"csf restarted with new ASN data", 60)
+        rss = lab.peak_rss_mb()
+        os.kill(lab.pid, 15)
+        time.sleep(1)
+        lab.pid = None
+        results = {}
+        for label, value in [("none", ""), ("as13335", "AS13335")]:
+            lab.configure({"CC_DENY": value})
+            lab.csf("-r")
+            results[label] = statistics.median(lab.csf("-r") for _ in range(runs))
+        listed = lab.nft("list", "set", "inet", "csf", "cc_deny4")
+    finally:
+        lab.close()
+    return {"runs": runs, "conversion_s": float(m.group(2)), "converted_bytes": int(m.group(1)), "lfd_peak_rss_mb": round(rss, 1),
+            "csf_r_without_s": round(results["none"], 4), "csf_r_as13335_s": round(results["as13335"], 4),
+            "as13335_cost_s": round(results["as13335"] - results["none"], 4), "holds_1_1_1_0": "1.1.1.0/24" in listed}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     only = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")),
@@ -312,6 +345,9 @@ def main():
     if "asn" in only:
         results["asn"] = asn(3 if QUICK else 10)
         print(json.dumps(results["asn"]), flush=True)
+    if "location" in only:
+        results["location"] = location(3 if QUICK else 10)
+        print(json.dumps(results["location"]), flush=True)
     if "blocklist" in only:
         results["blocklist"] = refresh(100_000 if QUICK else 1_000_000)
         print(json.dumps(results["blocklist"]), flush=True)

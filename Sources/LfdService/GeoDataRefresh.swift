@@ -186,13 +186,10 @@ final class GeoDataRefresh {
             return fail("\(locationCommand) dump: \(outcome) (the location command is Debian's package location)")
         }
         let lines: [UInt8]
-        do {
-            let dump = try MappedBytes(path: scratch)
-            lines = try withExtendedLifetime(dump) { () throws(IPFireLocation.Unreadable) in try IPFireLocation.asnLines(dump: dump.buffer) }
-        } catch let error as IPFireLocation.Unreadable {
-            return fail(error.description)
+        do throws(IPFireLocation.Unreadable) {
+            lines = try IPFireLocation.asnLines(file: scratch)
         } catch {
-            return fail("\(error)")
+            return fail(error.description)
         }
         do {
             try FileSystem.writeAtomically(path, bytes: lines, mode: 0o644, sync: false)

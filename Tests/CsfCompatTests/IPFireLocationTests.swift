@@ -1,4 +1,8 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
 @testable import CsfCompat
 
 /// Issue 15: the IPFire Location database's nested networks flattened into iptoasn's lines (the most specific
@@ -87,6 +91,22 @@ import Testing
     @Test func aNetworkAtTheEndOfTheSpaceAndOneInsideIt() throws {
         let text = "net: 255.255.255.0/24\naut-num: 64500\n\nnet: 255.255.255.128/25\naut-num: 64501\n"
         #expect(try Self.lines(text) == ["255.255.255.0\t255.255.255.127\t64500\tNone\t", "255.255.255.128\t255.255.255.255\t64501\tNone\t"])
+    }
+
+    /// lfd reads the dump's file a megabyte at a time: lines across a chunk's end convert as from memory.
+    @Test func theFileIsReadInChunksWithTheSameResult() throws {
+        var text = "aut-num:                 AS64500\nname:                    EXAMPLE-A\n\n"
+        for i in 0..<40_000 {
+            text += "net:                     10.\(i >> 8).\(i & 255).0/24\ncountry:                 XA\naut-num:                 \(64500 + i % 3)\n\n"
+        }
+        let path = "/tmp/nftcsf-ipfire-\(getpid()).dump"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        #expect(text.utf8.count > 2 << 20)
+        let fromFile = try IPFireLocation.asnLines(file: path)
+        let fromMemory = try Array(text.utf8).withUnsafeBufferPointer { try IPFireLocation.asnLines(dump: $0) }
+        #expect(fromFile == fromMemory && fromFile.count > 40_000 * 20)
+        #expect(throws: IPFireLocation.Unreadable.self) { try IPFireLocation.asnLines(file: path + ".missing") }
     }
 
     @Test func outOfOrderOrEmptyDumpsAreRefused() {
