@@ -93,7 +93,7 @@ extension ListCommands {
             case .globalDeny: setting = "GLOBAL_DENY"
             case .globalIgnore, .dyndns, .globalDyndns: continue
             }
-            for name in CsfTableLayout.SetName.remoteSets(source.list, family) { out[name] = setting }
+            for name in CsfTableLayout.SetName.remoteSetsOfEverySlot(source.list, family) { out[name] = setting }
         }
         for list in RemoteList.resolvedLists(config) {
             let setting = list == .dyndns ? "DYNDNS file:\(paths.etc("csf.dyndns"))" : "GLOBAL_DYNDNS"

@@ -194,6 +194,42 @@ final class RemoteListLoader: @unchecked Sendable {
         return kernel
     }
 
+    /// Differences cost the kernel an operation per added and per removed element (and an interval set is
+    /// replaced in one transaction); a fresh slot costs one per element of the new list and frees the old one
+    /// whole. Worth it once removals and replaced networks reach a quarter of the list (and more than a few
+    /// batches), or when what the kernel holds is not known (the alternative is one transaction holding every
+    /// other change back while it empties and fills the sets). A list that only grows gets differences.
+    static func worthASwap(_ plan: SetContents.RefreshPlan, ranges: Int) -> Bool {
+        let extra = plan.removalsAndReplacements
+        return !plan.replacedHostSets.isEmpty || (extra > 16_384 && extra * 4 >= ranges)
+    }
+
+    /// Fills the blocklist's other slot (declared empty, sized for the list; nothing points at it, so no
+    /// connection is checked again and the old contents are enforced throughout), then swaps its lookup chains
+    /// over and deletes the old sets in one transaction, then moves connections to a new generation so a newly
+    /// listed source is cut at once.
+    private func swap(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], from slot: Int,
+                      kernel: NftablesKernel) throws(CsfError) {
+        let next = 1 - slot
+        let list = RemoteList.blocklist(name)
+        var counts: [IPAddress.Family: Int] = [:]
+        for r in ranges where r.first == r.last { counts[r.first.family, default: 0] += 1 }
+        // A standby set left by an interrupted swap is not in use: it goes first.
+        let running = try kernel.runningSetNames()
+        let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(running.contains)
+        let declare: String, swap: String
+        do throws(NftRenderer.RenderError) {
+            declare = try BlocklistLookups.deletions(stale) + BlocklistLookups.declarations(name, slot: next, families: families, addresses: counts)
+            swap = try BlocklistLookups.swapScript(name, to: next, families: families)
+        } catch {
+            throw .refused("\(list): \(error)")
+        }
+        try kernel.apply(script: declare, operation: "declare \(list)'s standby sets")
+        try kernel.fill(inTurn: SetContents.fill(name, ranges, families: families, slot: next))
+        try kernel.apply(script: swap, operation: "swap \(list)'s sets")
+        try kernel.renewConnectionGeneration()
+    }
+
     /// ENFILE: a set's size (also its limit) is reached.
     static func setFull(_ error: CsfError) -> Bool {
         if case .kernel(_, _, let code) = error { return code == ENFILE }
@@ -209,20 +245,30 @@ final class RemoteListLoader: @unchecked Sendable {
             return nil
         }
         let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
+        var slot = 0
+        if case .blocklist = list {
+            // The slot in use is whichever the running table has (csf -r loads slot 0; a swap moves it).
+            slot = try kernel.runningSetNames().contains(CsfTableLayout.SetName.remote(list, .v4, slot: 1)) ? 1 : 0
+        }
         let known = loaded.removeValue(forKey: list)
         // Not known since lfd started: what csf -s/-r put into the big hash sets, if nothing changed them since.
         var snapshots: [IPAddress.Family: [IPAddress]] = [:]
         if known == nil {
-            for family in families { snapshots[family] = kernel.bulkAddresses(CsfTableLayout.SetName.remote(list, family)) }
+            for family in families { snapshots[family] = kernel.bulkAddresses(CsfTableLayout.SetName.remote(list, family, slot: slot)) }
         }
         do {
-            let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families)
+            let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot)
             snapshots = [:]
+            if case .blocklist(let name) = list, Self.worthASwap(plan, ranges: ranges.count) {
+                try swap(name, ranges, families: families, from: slot, kernel: kernel)
+                loaded[list] = SetContents.LoadedRanges(ranges)
+                return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }
+            }
             do {
                 try kernel.apply(inTurn: plan)
             } catch where (known != nil || plan.replacedHostSets.count < families.count) && !Self.setFull(error) {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
-                let whole = SetContents.refresh(list, ranges, loaded: nil, families: families)
+                let whole = SetContents.refresh(list, ranges, loaded: nil, families: families, slot: slot)
                 try kernel.apply(inTurn: whole)
                 loaded[list] = SetContents.LoadedRanges(ranges)
                 return whole.replacedHostSets

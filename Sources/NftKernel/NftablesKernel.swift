@@ -192,6 +192,26 @@ public final class NftablesKernel: KernelPort {
         if !marked { _ = try send([], marked: true, onlyMark: true) }
     }
 
+    /// Batches into sets no rule points at yet (a blocklist's standby slot): no connection needs checking again.
+    public func fill(inTurn batches: some Sequence<[SetChange]>) throws(CsfError) {
+        for batch in batches { _ = try send(batch, marked: false) }
+    }
+
+    /// Moves every connection to a new generation (CT_MARK_FASTPATH), after rules changed outside a table load.
+    public func renewConnectionGeneration() throws(CsfError) {
+        _ = try send([], marked: true, onlyMark: true)
+    }
+
+    /// One libnftables transaction of typed, validated text (a blocklist's slot declarations and swap).
+    public func apply(script: String, operation: String) throws(CsfError) {
+        try nft().apply(script, operation: operation)
+    }
+
+    /// The names of the running table's sets; empty when it is not there.
+    public func runningSetNames() throws(CsfError) -> Set<String> {
+        Set(try runningObjects()?.sets.keys ?? [:].keys)
+    }
+
     /// Sends one batch, with the move to a new connection generation when `marked`; answers whether the table
     /// has that generation.
     private func send(_ changes: [SetChange], marked: Bool, onlyMark: Bool = false) throws(CsfError) -> Bool {

@@ -52,6 +52,16 @@ public enum CsfTableLayout {
         /// `csf --trace`: a raw-priority prerouting chain added on demand, gone with the next start (as csf's).
         public static let trace = "TRACE"
 
+        /// A blocklist's lookups: its sets' matches only, so lfd can point them at a fresh slot of sets
+        /// (BlocklistLookups) without the rest of the policy. LOCALINPUT jumps to the first, each family's
+        /// established path to its own.
+        public static func blocklistIn(_ name: String) -> String { "BLIN_\(name)" }
+        public static func blocklistEstablished(_ name: String, _ family: IPAddress.Family) -> String {
+            family == .v4 ? "BLEST4_\(name)" : "BLEST6_\(name)"
+        }
+        /// Where every blocklist's match goes: csf's drop for listed sources (DROP_IP_LOGGING).
+        public static let blocklistDrop = "BLOCKLISTDROP"
+
         /// One chain per PORTFLOOD item.
         public static func portFlood(port: UInt16, proto: IPProtocol) -> String { "PORTFLOOD_\(port)_\(proto.rawValue)" }
 
@@ -89,10 +99,14 @@ public enum CsfTableLayout {
         /// A downloaded list's sets: single addresses in a hash set named as csf's ipsets (`bl_NAME`, `bl_6_NAME`),
         /// networks and ranges in an interval set beside it (`…_net`). A million single addresses load several times
         /// faster into a hash than into the kernel's interval tree.
-        public static func remote(_ list: RemoteList, _ family: IPAddress.Family, networks: Bool = false) -> String {
+        /// A blocklist's sets come in two slots: lfd fills the one not in use and swaps the rules over to it
+        /// (BlocklistLookups); csf -r always loads slot 0. Other lists have one.
+        public static func remote(_ list: RemoteList, _ family: IPAddress.Family, networks: Bool = false, slot: Int = 0) -> String {
             let base: String
             switch list {
-            case .blocklist(let name): base = family == .v4 ? "bl_\(name)" : "bl_6_\(name)"
+            case .blocklist(let name):
+                let prefix = slot == 0 ? "bl" : "blb"
+                base = family == .v4 ? "\(prefix)_\(name)" : "\(prefix)_6_\(name)"
             case .globalAllow: base = "gallow\(suffix(family))"
             case .globalDeny: base = "gdeny\(suffix(family))"
             case .globalIgnore: base = "gignore\(suffix(family))"
@@ -103,8 +117,14 @@ public enum CsfTableLayout {
         }
 
         /// Both sets of a downloaded list for one family: addresses, then networks.
-        public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family) -> [String] {
-            [remote(list, family), remote(list, family, networks: true)]
+        public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0) -> [String] {
+            [remote(list, family, slot: slot), remote(list, family, networks: true, slot: slot)]
+        }
+
+        /// Both slots' sets of a blocklist (one of them exists at a time), the one set pair of any other list.
+        public static func remoteSetsOfEverySlot(_ list: RemoteList, _ family: IPAddress.Family) -> [String] {
+            if case .blocklist = list { return remoteSets(list, family) + remoteSets(list, family, slot: 1) }
+            return remoteSets(list, family)
         }
 
         /// csf.dyndns's advanced filter number `index` (from 1): the addresses its host name resolved to.

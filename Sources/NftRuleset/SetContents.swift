@@ -103,10 +103,10 @@ public enum SetContents {
     /// the interval sets' transaction, so its old contents are enforced until the commit.
     public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: LoadedRanges?,
                                loadedHosts: [IPAddress.Family: [IPAddress]] = [:],
-                               families: [IPAddress.Family], batch: Int = 4096) -> RefreshPlan {
+                               families: [IPAddress.Family], slot: Int = 0, batch: Int = 4096) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
         for family in families {
-            let hostsName = Name.remote(list, family), netsName = Name.remote(list, family, networks: true)
+            let hostsName = Name.remote(list, family, slot: slot), netsName = Name.remote(list, family, networks: true, slot: slot)
             let newNets = networks(ranges, family)
             let replaceNets = [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
             let diff: (added: AddressList, leaving: AddressList, moving: AddressList)
@@ -128,6 +128,22 @@ public enum SetContents {
             if diff.added.count > 0 { plan.adds.append((hostsName, diff.added)) }
             if diff.leaving.count > 0 { plan.leaving.append((hostsName, diff.leaving)) }
             if diff.moving.count > 0 { plan.moving.append((hostsName, diff.moving)) }
+        }
+        plan.seal()
+        return plan
+    }
+
+    /// A whole list as batches of additions into the empty sets of a blocklist's standby `slot`: addresses, then
+    /// networks, `batch` elements a transaction.
+    public static func fill(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], slot: Int,
+                            batch: Int = 4096) -> RefreshPlan {
+        var plan = RefreshPlan(batch: batch)
+        for family in families {
+            let list = RemoteList.blocklist(name)
+            let hosts: AddressList = family == .v4 ? .v4(Array(v4Hosts(ranges))) : .v6(Array(self.hosts(ranges, family)))
+            if hosts.count > 0 { plan.adds.append((Name.remote(list, family, slot: slot), hosts)) }
+            let nets = networks(ranges, family)
+            if !nets.isEmpty { plan.netAdds.append((Name.remote(list, family, networks: true, slot: slot), nets)) }
         }
         plan.seal()
         return plan
@@ -208,12 +224,21 @@ public enum SetContents {
         var leaving: [(set: String, addresses: AddressList)] = []
         /// Addresses that now fall in one of the list's networks: removed only after the interval set has them.
         var moving: [(set: String, addresses: AddressList)] = []
+        /// Networks added in batches (a standby slot's fill; a refresh replaces its interval sets in `nets`).
+        var netAdds: [(set: String, networks: [AddressRange])] = []
         private var steps: [Step] = []
+
+        /// What only differences cost beyond adding the new entries: each removed address, and each network of
+        /// an interval set replaced in one transaction (flushed and filled). What decides for a standby slot.
+        public var removalsAndReplacements: Int {
+            (leaving + moving).reduce(0) { $0 + $1.addresses.count } + nets.reduce(0) { $0 + $1.elements.count }
+        }
 
         /// One transaction: a batch of one of the address lists, or the interval sets' replacement.
         private enum Step {
             case addresses(SetChange.Operation, set: String, kind: Kind, list: Int, range: Range<Int>)
             case nets
+            case netAdds(list: Int, range: Range<Int>)
         }
         private enum Kind { case adds, leaving, moving }
 
@@ -230,6 +255,9 @@ public enum SetContents {
             }
             if !nets.isEmpty { steps.append(.nets) }
             steps += batches(moving, .moving, .delete)
+            for (i, list) in netAdds.enumerated() {
+                steps += stride(from: 0, to: list.networks.count, by: batch).map { .netAdds(list: i, range: $0..<Swift.min($0 + batch, list.networks.count)) }
+            }
         }
 
         private func batches(_ lists: [(set: String, addresses: AddressList)], _ kind: Kind, _ operation: SetChange.Operation) -> [Step] {
@@ -251,6 +279,8 @@ public enum SetContents {
             switch steps[position] {
             case .nets:
                 return nets
+            case .netAdds(let list, let range):
+                return [SetChange(.add, set: netAdds[list].set, elements: netAdds[list].networks[range].map(netElement))]
             case .addresses(let operation, let set, let kind, let list, let range):
                 let addresses = kind == .adds ? adds[list].addresses : kind == .leaving ? leaving[list].addresses : moving[list].addresses
                 return [SetChange(operation, set: set, elements: addresses.elements(range))]

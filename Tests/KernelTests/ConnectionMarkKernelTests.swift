@@ -73,6 +73,43 @@ struct ConnectionMarkKernelTests {
         #expect(kept.terminationStatus == 0, "the other connection survived every new generation")
     }
 
+    /// A blocklist refresh that changes the whole list fills the other slot's sets and swaps the lookups over:
+    /// a connection checked before it, from a source only the new list holds, is cut at once (the swap renews the
+    /// generation), and the other peer's connection lives on.
+    @Test func aBlocklistSwapCutsAConnectionFromANewlyListedSource() throws {
+        let (lab, web, server) = try RemoteListKernelTests.labWithServer(peers: 3)
+        let (p1, p2) = (lab.peers[0], lab.peers[1])
+        func feed(_ base: UInt32, with extra: String) throws {
+            var text = extra
+            for i in 0..<UInt32(20_000) {
+                let a = base + 4 * i
+                text += "\(a >> 24).\(a >> 16 & 255).\(a >> 8 & 255).\(a & 255)\n"
+            }
+            try text.write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        }
+        try feed(0x0B00_0000, with: "")
+        try lab.write("csf.blocklists", "SWAP|86400|0|http://\(server.v4):8080/bl.txt\n")
+        try lab.setConfig(["TCP_IN": "22,9000", "TCP_OUT": "8080", "LF_PARSE": "1"])
+        try lab.serve(in: lab.fw, tcp: [9000], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        let done = "Retrieved and blocking blocklist SWAP: "
+        #expect(try eventually(within: 15) { lab.lfdLog.contains(done + "20000 entries") }, "\(lab.lfdLog.suffix(1500))")
+        let banned = try hold(lab, p1, seconds: 8), kept = try hold(lab, p2, seconds: 8)
+        usleep(800_000)
+        #expect(try packets(lab, chain: "INPUT", comment: Self.fastRule) > 10, "the connections take the mark")
+        try feed(0x0B00_0001, with: "\(p1.v4)\n")
+        try RemoteListKernelTests.aged(lab.root + "/var/lib/csf/csf.block.SWAP")
+        _ = try Shell.run(["kill", "-HUP", String(RemoteListKernelTests.lfdPid(lab))])
+        #expect(try eventually(within: 15) { lab.lfdLog.contains(done + "20001 entries") }, "\(lab.lfdLog.suffix(1500))")
+        #expect(lab.lfdLog.contains("replaced whole: blb_SWAP "), "a whole change is a swap: \(lab.lfdLog.suffix(1500))")
+        banned.waitUntilExit()
+        kept.waitUntilExit()
+        #expect(banned.terminationStatus != 0, "the swap cut the newly listed source's marked connection")
+        #expect(kept.terminationStatus == 0, "the other connection survived the swap")
+    }
+
     /// The server's own connections: their outbound packets skip LOCALOUTPUT once checked, and a ban cuts them.
     @Test func outboundConnectionsTakeTheMarkAndABanCutsThem() throws {
         let lab = try started()

@@ -111,10 +111,20 @@ import CsfTestSupport
         p.globalDyndns = .init(list: .globalDyndns, ranges: [])
         let table = RulesetCompiler.compile(p)
         let local = try #require(table.chain("LOCALINPUT")).rules.map { try NftRenderer.render($0) }
-        let order = ["jump GDYNIN", "jump ALLOWDYNIN", "jump GALLOWIN", "jump ALLOWIN", "jump DENYIN", "jump GDENYIN", "@bl_BOGON"]
+        let order = ["jump GDYNIN", "jump ALLOWDYNIN", "jump GALLOWIN", "jump ALLOWIN", "jump DENYIN", "jump GDENYIN", "jump BLIN_BOGON"]
         let positions = order.map { step in local.firstIndex { $0.contains(step) } ?? -1 }
         #expect(positions.allSatisfy { $0 >= 0 } && positions == positions.sorted(), "\(local)")
-        #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("ip saddr @bl_BOGON") }, "LF_BOGON_SKIP: \(local)")
+        #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("jump BLIN_BOGON") }, "LF_BOGON_SKIP: \(local)")
+        // The lookup chain holds only the sets' matches (lfd rebuilds it for a swap); the drop is csf's.
+        let lookups = try #require(table.chain("BLIN_BOGON")).rules.map { try NftRenderer.render($0) }
+        #expect(lookups == ["ip saddr @bl_BOGON counter jump BLOCKLISTDROP comment \"blocklist BOGON\"",
+                            "ip saddr @bl_BOGON_net counter jump BLOCKLISTDROP comment \"blocklist BOGON\""], "\(lookups)")
+        #expect(try #require(table.chain("BLOCKLISTDROP")).rules.map { try NftRenderer.render($0) } == ["counter drop comment \"csf.blocklists\""])
+        #expect(lookups == (try BlocklistLookups.chains("BOGON", slot: 0, families: [.v4])[0].rules.map { try NftRenderer.render($0) }))
+        let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4])
+        #expect(swap.contains("flush chain inet csf BLIN_BOGON\nadd rule inet csf BLIN_BOGON ip saddr @blb_BOGON counter jump BLOCKLISTDROP")
+                && swap.contains("add rule inet csf BLEST4_BOGON ip saddr @blb_BOGON_net counter jump LOCALINPUT")
+                && swap.hasSuffix("delete set inet csf bl_BOGON\ndelete set inet csf bl_BOGON_net\n"), "\(swap)")
         let out = try #require(table.chain("LOCALOUTPUT")).rules.map { try NftRenderer.render($0) }
         #expect(out[0].contains("jump GDYNOUT") && out[1].contains("jump ALLOWDYNOUT") && out[2].contains("jump GALLOWOUT"), "\(out)")
         #expect(out.contains { $0.contains("jump GDENYOUT") })
@@ -125,8 +135,10 @@ import CsfTestSupport
         #expect(!out.contains { $0.contains("bl_BOGON") }, "blocklists are inbound only, as csf's")
         // Established connections the listed source opened are cut by a refresh; replies to ours are not.
         let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
+        #expect(established.contains { $0.contains("ct direction original counter jump BLEST4_BOGON") }, "\(established)")
+        let estLookups = try #require(table.chain("BLEST4_BOGON")).rules.map { try NftRenderer.render($0) }
         for set in ["bl_BOGON", "bl_BOGON_net"] {
-            #expect(established.contains { $0.contains("ct direction original ip saddr @\(set) ") && $0.contains("jump LOCALINPUT") }, "\(established)")
+            #expect(estLookups.contains { $0.contains("ip saddr @\(set) ") && $0.contains("jump LOCALINPUT") }, "\(estLookups)")
         }
         #expect(established.contains { $0.contains("ip saddr @gdeny4 ") && $0.contains("jump LOCALINPUT") })
         #expect(established.contains { $0.contains("ip saddr @gdeny4_net ") && $0.contains("jump LOCALINPUT") })

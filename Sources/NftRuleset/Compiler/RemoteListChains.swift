@@ -3,8 +3,8 @@ import CsfPolicy
 
 /// csf.blocklists, GLOBAL_ALLOW, GLOBAL_DENY, DYNDNS and GLOBAL_DYNDNS (reference §5.2): GDYNIN, ALLOWDYNIN first,
 /// GALLOWIN/GALLOWOUT before csf.allow, GDENYIN/
-/// GDENYOUT after csf.sips, then one rule per blocklist (inbound only, as csf). A rule per list rather than a
-/// chain per list: a blocklist's NAME is the admin's and could collide with a chain of ours.
+/// GDENYOUT after csf.sips, then a jump per blocklist (inbound only, as csf) to its lookup chain (BLIN_<NAME>,
+/// BlocklistLookups), which lfd can point at a fresh slot of sets. Our own chains never start with BLIN_/BLEST.
 extension RulesetCompiler {
     func remoteListSets() -> [NftSet] {
         let lists = policy.blocklists + [policy.globalAllow, policy.globalDeny, policy.dyndns, policy.globalDyndns].compactMap { $0 }
@@ -38,6 +38,14 @@ extension RulesetCompiler {
             var out = NftChain(name: C.globalDenyOut)
             if !policy.blockInOnly { out = remoteChain(C.globalDenyOut, .globalDeny, inbound: false, verdict: dropListedOut) }
             chains.append(out)
+        }
+        if !policy.blocklists.isEmpty {
+            for list in policy.blocklists {
+                if case .blocklist(let name) = list.list { chains += BlocklistLookups.chains(name, slot: 0, families: families) }
+            }
+            var drop = NftChain(name: C.blocklistDrop)
+            drop.add(NftRule([], [], dropListedIn, comment: "csf.blocklists"))
+            chains.append(drop)
         }
         return chains
     }
@@ -88,12 +96,9 @@ extension RulesetCompiler {
         var rules: [NftRule] = []
         if policy.globalDeny != nil { rules.append(NftRule([], [], .jump(C.globalDenyIn), comment: "GLOBAL_DENY")) }
         for list in policy.blocklists {
+            guard case .blocklist(let name) = list.list else { continue }
             let skip = list.skipDevices.map { NftMatch.iifname($0, negated: true) }
-            for f in families {
-                for set in S.remoteSets(list.list, f) {
-                    rules.append(NftRule(skip + [.saddr(f, .set(set))], [], dropListedIn, comment: "\(list.list)"))
-                }
-            }
+            rules.append(NftRule(skip, [], .jump(C.blocklistIn(name)), comment: "\(list.list)"))
         }
         return rules
     }
@@ -109,10 +114,9 @@ extension RulesetCompiler {
             }
         }
         for list in policy.blocklists {
-            for set in S.remoteSets(list.list, f) {
-                rules.append(NftRule(scoped + [.ctDirectionOriginal(true), .saddr(f, .set(set))], [], .jump(C.localInput),
-                                     comment: "\(list.list): full csf check"))
-            }
+            guard case .blocklist(let name) = list.list else { continue }
+            rules.append(NftRule(scoped + [.ctDirectionOriginal(true)], [], .jump(C.blocklistEstablished(name, f)),
+                                 comment: "\(list.list): full csf check"))
         }
         return rules
     }
