@@ -259,7 +259,9 @@ final class RemoteListLoader: @unchecked Sendable {
         do {
             let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot)
             snapshots = [:]
-            if case .blocklist(let name) = list, Self.worthASwap(plan, ranges: ranges.count) {
+            // A table loaded by an older csf has no lookup chains: the list gets differences until the next csf -r.
+            if case .blocklist(let name) = list, Self.worthASwap(plan, ranges: ranges.count),
+               try kernel.runningChainNames().contains(CsfTableLayout.Chain.blocklistIn(name)) {
                 try swap(name, ranges, families: families, from: slot, kernel: kernel)
                 loaded[list] = SetContents.LoadedRanges(ranges)
                 return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }

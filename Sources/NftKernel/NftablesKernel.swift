@@ -212,6 +212,11 @@ public final class NftablesKernel: KernelPort {
         Set(try runningObjects()?.sets.keys ?? [:].keys)
     }
 
+    /// The names of the running table's chains; empty when it is not there.
+    public func runningChainNames() throws(CsfError) -> Set<String> {
+        Set(try runningObjects()?.chains ?? [])
+    }
+
     /// Sends one batch, with the move to a new connection generation when `marked`; answers whether the table
     /// has that generation.
     private func send(_ changes: [SetChange], marked: Bool, onlyMark: Bool = false) throws(CsfError) -> Bool {

@@ -77,6 +77,27 @@ struct RemoteListKernelTests {
         #expect(try !lab.tcpOpen(from: clean, port: 22, timeout: 0.5), "csf -r restores the cached list")
     }
 
+    /// A csf.blocklists line added after the last csf -s/-r: lfd downloads and caches it, says the running firewall
+    /// has no place for it yet (no set, no lookup chain, nothing half-made), and csf -r loads the cached copy.
+    @Test func aNewBlocklistWaitsForCsfR() throws {
+        let (lab, web, server) = try Self.labWithServer()
+        let listed = lab.peers[0]
+        try lab.setConfig(["TCP_IN": "22", "TCP_OUT": "8080", "LF_PARSE": "1"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        try "\(listed.v4)\n".write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
+        try lab.write("csf.blocklists", "NEWBL|86400|0|http://\(server.v4):8080/bl.txt\n")
+        #expect(try lab.lfd().status == 0)
+        defer { lab.stopLfd() }
+        #expect(try eventually(within: 10) { lab.lfdLog.contains("blocklist NEWBL: not in the running firewall yet (csf -r loads it from the cached copy)") },
+                "\(lab.lfdLog.suffix(1500))")
+        let sets = try lab.nft("-t", "list", "sets", "inet").stdout
+        #expect(!sets.contains("NEWBL"), "nothing half-made: \(sets)")
+        #expect(try lab.tcpOpen(from: listed, port: 22))
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: listed, port: 22), "csf -r loads the cached copy")
+    }
+
     @Test func globalListsAllowDenyAndIgnore() throws {
         let (lab, web, server) = try Self.labWithServer(peers: 4)
         let (denied, allowed, ignored) = (lab.peers[0], lab.peers[1], lab.peers[2])
