@@ -209,14 +209,13 @@ final class RemoteListLoader: @unchecked Sendable {
     /// over and deletes the old sets in one transaction, then moves connections to a new generation so a newly
     /// listed source is cut at once.
     private func swap(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], from slot: Int,
-                      kernel: NftablesKernel) throws(CsfError) {
+                      runningSets: Set<String>, kernel: NftablesKernel) throws(CsfError) {
         let next = 1 - slot
         let list = RemoteList.blocklist(name)
         var counts: [IPAddress.Family: Int] = [:]
         for r in ranges where r.first == r.last { counts[r.first.family, default: 0] += 1 }
         // A standby set left by an interrupted swap is not in use: it goes first.
-        let running = try kernel.runningSetNames()
-        let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(running.contains)
+        let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(runningSets.contains)
         let declare: String, swap: String
         do throws(NftRenderer.RenderError) {
             declare = try BlocklistLookups.deletions(stale) + BlocklistLookups.declarations(name, slot: next, families: families, addresses: counts)
@@ -245,11 +244,10 @@ final class RemoteListLoader: @unchecked Sendable {
             return nil
         }
         let families: [IPAddress.Family] = ipv6 ? [.v4, .v6] : [.v4]
-        var slot = 0
-        if case .blocklist = list {
-            // The slot in use is whichever the running table has (csf -r loads slot 0; a swap moves it).
-            slot = try kernel.runningSetNames().contains(CsfTableLayout.SetName.remote(list, .v4, slot: 1)) ? 1 : 0
-        }
+        // A blocklist's slot in use is whichever the running table has (csf -r loads slot 0; a swap moves it).
+        var running: (sets: Set<String>, chains: Set<String>) = ([], [])
+        if case .blocklist = list { running = try kernel.runningNames() }
+        let slot = running.sets.contains(CsfTableLayout.SetName.remote(list, .v4, slot: 1)) ? 1 : 0
         let known = loaded.removeValue(forKey: list)
         // Not known since lfd started: what csf -s/-r put into the big hash sets, if nothing changed them since.
         var snapshots: [IPAddress.Family: [IPAddress]] = [:]
@@ -261,8 +259,8 @@ final class RemoteListLoader: @unchecked Sendable {
             snapshots = [:]
             // A table loaded by an older csf has no lookup chains: the list gets differences until the next csf -r.
             if case .blocklist(let name) = list, Self.worthASwap(plan, ranges: ranges.count),
-               try kernel.runningChainNames().contains(CsfTableLayout.Chain.blocklistIn(name)) {
-                try swap(name, ranges, families: families, from: slot, kernel: kernel)
+               running.chains.contains(CsfTableLayout.Chain.blocklistIn(name)) {
+                try swap(name, ranges, families: families, from: slot, runningSets: running.sets, kernel: kernel)
                 loaded[list] = SetContents.LoadedRanges(ranges)
                 return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }
             }

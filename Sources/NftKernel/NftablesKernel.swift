@@ -207,14 +207,10 @@ public final class NftablesKernel: KernelPort {
         try nft().apply(script, operation: operation)
     }
 
-    /// The names of the running table's sets; empty when it is not there.
-    public func runningSetNames() throws(CsfError) -> Set<String> {
-        Set(try runningObjects()?.sets.keys ?? [:].keys)
-    }
-
-    /// The names of the running table's chains; empty when it is not there.
-    public func runningChainNames() throws(CsfError) -> Set<String> {
-        Set(try runningObjects()?.chains ?? [])
+    /// The names of the running table's sets and chains, from one terse listing; empty when it is not there.
+    public func runningNames() throws(CsfError) -> (sets: Set<String>, chains: Set<String>) {
+        guard let running = try runningObjects() else { return ([], []) }
+        return (Set(running.sets.keys), Set(running.chains))
     }
 
     /// Sends one batch, with the move to a new connection generation when `marked`; answers whether the table
