@@ -49,7 +49,7 @@ public enum SetContents {
                 v6.append(net.address)
             }
         }
-        v4.sort()
+        RadixSort.sort(&v4)
         var hosts: [IPNetwork] = []
         hosts.reserveCapacity(v4.count + v6.count)
         var last: UInt32?

@@ -102,8 +102,12 @@ public enum Subprocess {
     }
 
     /// Starts a program in its own session with no terminal, so it outlives the CLI that started it.
-    /// `inheriting` passes one descriptor on as fd 3.
+    /// `inheriting` passes descriptors on as fd 3, 4, ….
     public static func spawnDetached(_ argv: [String], extraEnvironment: [String: String] = [:], inheriting fd: Int32? = nil) -> pid_t? {
+        spawnDetached(argv, extraEnvironment: extraEnvironment, inheriting: fd.map { [$0] } ?? [])
+    }
+
+    public static func spawnDetached(_ argv: [String], extraEnvironment: [String: String] = [:], inheriting fds: [Int32]) -> pid_t? {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -115,12 +119,11 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // An inherited pipe would keep a caller (a shell pipeline, Ansible) waiting for the watchdog to exit.
-        if let fd {
-            posix_spawn_file_actions_adddup2(&actions, fd, 3)
-            posix_spawn_file_actions_addclosefrom_np(&actions, 4)
-        } else {
-            posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        }
+        // Every descriptor is first copied above the targets, so that one's dup2 cannot overwrite another's source.
+        let high = max(Int32(3 + fds.count), (fds.max() ?? 0) + 1)
+        for (i, fd) in fds.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, high + Int32(i)) }
+        for i in fds.indices { posix_spawn_file_actions_adddup2(&actions, high + Int32(i), 3 + Int32(i)) }
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3 + Int32(fds.count))
         return spawn(argv, attr: &attr, actions: &actions, env: environment(extra: extraEnvironment))
     }
 
