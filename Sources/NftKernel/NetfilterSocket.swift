@@ -21,6 +21,25 @@ enum NetfilterSocket {
         return nl
     }
 
+    /// The process's open netfilter netlink sockets (libnftables' own among them, whose descriptor the library
+    /// does not give out).
+    static func openDescriptors() -> [Int32] {
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        var fds: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let fd = Int32(name), fd != dirfd(dir) else { continue }
+            var domain: Int32 = 0, proto: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0, domain == AF_NETLINK else { continue }
+            size = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &size) == 0, proto == NETLINK_NETFILTER else { continue }
+            fds.append(fd)
+        }
+        return fds
+    }
+
     /// An nfnetlink request header (nlmsghdr + nfgenmsg) at the start of `buffer`.
     static func request(in buffer: UnsafeMutableRawPointer?, type: UInt16, flags: Int32, sequence: UInt32,
                         family: UInt8 = UInt8(AF_UNSPEC), resourceID: UInt16 = 0) -> UnsafeMutablePointer<nlmsghdr>? {

@@ -19,6 +19,18 @@ public final class NftablesKernel: KernelPort {
         self.deferCloseAfterDeletes = deferCloseAfterDeletes
     }
 
+    /// Terse listings with handles, on one socket for the instance's life: a load lists the table before and
+    /// after, and the second listing would otherwise close a socket right after a big set was deleted
+    /// (`handOffSocketsAfterDeletes`).
+    private var listing: NftContext?
+
+    private func lister() throws(CsfError) -> NftContext {
+        if let listing { return listing }
+        let c = try NftContext(terse: true, handles: true)
+        listing = c
+        return c
+    }
+
     private func nft() throws(CsfError) -> NftContext {
         if let context { return context }
         let c = try NftContext()
@@ -44,12 +56,12 @@ public final class NftablesKernel: KernelPort {
     /// repaired by the whole table as one text transaction.
     @discardableResult
     public func replace(_ table: RenderedTable) throws(CsfError) -> String? {
-        let wholeScript = { () throws(CsfError) in
-            try self.nft().apply(try self.render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
+        let wholeScript = { () throws(CsfError) -> Void in
+            _ = try self.nft().apply(try self.render { () throws(NftRenderer.RenderError) in try table.script() }, operation: "replace table")
         }
         guard !table.bulkSets.isEmpty else {
             try wholeScript()
-            recordBulkSets(table, snapshotKeys(table))
+            recordBulkSets(table, Self.records(table, table.snapshotSets, enabled: bulkStateDirectory != nil))
             return nil
         }
         do {
@@ -62,46 +74,116 @@ public final class NftablesKernel: KernelPort {
         }
     }
 
-    private func replaceInBulk(_ table: RenderedTable) throws(CsfError) {
+    private func replaceInBulk(_ compiled: RenderedTable) throws(CsfError) {
         let before = try runningObjects()
+        let slotted = try slots(compiled, before: before)
+        let table = slotted.table
+        // What the load records of the sets sent whole (a million keys sorted and encoded: ~0.2 s) is worked out
+        // on a second thread while the kernel fills them.
+        let whole = table.snapshotSets.filter { slotted.records[$0] == nil }
+        let records = BackgroundWork { [enabled = bulkStateDirectory != nil] in Self.records(table, whole, enabled: enabled) }
         let missing = table.bulkSets.filter { before?.sets[$0] == nil }
         if !missing.isEmpty {
             try nft().apply(try render { () throws(NftRenderer.RenderError) in try table.declarations(missing) }, operation: "declare sets")
-            try apply(table.fill(missing))
+            try send(table.fill(missing), marked: true)
         }
-        let keys = snapshotKeys(table)
         if let before {
             try nft().apply(table.reloadScript(runningChains: before.chains, runningSets: Array(before.sets.keys).sorted(),
                                                runningMaps: before.maps),
                             operation: "replace table")
+            if slotted.replacedSlot { handOffSocketsAfterDeletes() }
             var changes: [SetChange] = []
-            for name in table.bulkSets where before.sets[name] != nil {
-                changes += difference(name, keys[name], table: before.table, handle: before.sets[name]) ?? table.fill([name])
-            }
-            try apply(changes)
+            for name in table.bulkSets where before.sets[name] != nil { changes += slotted.differences[name] ?? table.fill([name]) }
+            try send(changes, marked: true)
         } else {
             // The declarations created the table: replace what is in it, bulk sets declared again.
             try nft().apply(table.reloadScript(runningChains: [], runningSets: table.bulkSets), operation: "replace table")
         }
-        recordBulkSets(table, keys)
+        recordBulkSets(table, slotted.records.merging(records.wait()) { a, _ in a })
+    }
+
+    /// Where each bulk set of a load goes. A set whose snapshot still describes the running one takes the
+    /// difference in place. A csf.allow or csf.deny set that must be sent whole goes to the slot not running: it
+    /// is filled while no rule points at it, and the table's transaction moves the rules over and deletes the old
+    /// set — no flush of a million elements in a batch beside a million inserts, half the kernel's work of the
+    /// in-place way, with the old list enforced until the commit all the same. A set found in both slots (a load
+    /// cut short between filling and switching) is refilled in place and the other slot deleted.
+    private func slots(_ compiled: RenderedTable, before: RunningObjects?) throws(CsfError)
+        -> (table: RenderedTable, differences: [String: [SetChange]], records: [String: BulkSnapshot.Record], replacedSlot: Bool)
+    {
+        var renames: [String: String] = [:], differences: [String: [SetChange]] = [:], records: [String: BulkSnapshot.Record] = [:]
+        for name in compiled.bulkSets {
+            let slots = CsfTableLayout.SetName.listSlots(name) ?? [name]
+            let running = slots.filter { before?.sets[$0] != nil }
+            guard let before, running.count == 1, let live = running.first else { continue }
+            if let (changes, record) = difference(live, of: compiled, name, table: before.table, handle: before.sets[live]) {
+                differences[live] = changes
+                records[live] = record
+                if live != name { renames[name] = live }
+            } else if let standby = slots.first(where: { $0 != live }), standby != name {
+                renames[name] = standby
+            }
+        }
+        let replacedSlot = renames.contains { differences[$0.value] == nil }
+        guard !renames.isEmpty else { return (compiled, differences, records, false) }
+        let table = try render { () throws(NftRenderer.RenderError) in try compiled.renamingSets(renames) }
+        return (table, differences, records, replacedSlot)
+    }
+
+    /// After a transaction deleted a big set. The kernel frees its elements in its destroy work (~0.35 s for a
+    /// million), and the release of any netfilter socket waits for that work under the commit mutex: a
+    /// short-lived command hands its open sockets to a detached `sleep`, whose exit pays the wait instead of the
+    /// admin's command. Everything was committed already; no socket is opened after this in a load.
+    private func handOffSocketsAfterDeletes() {
+        guard deferCloseAfterDeletes else { return }
+        let fds = NetfilterSocket.openDescriptors()
+        if !fds.isEmpty { _ = Subprocess.spawnDetached(["/bin/sleep", "1"], inheriting: fds) }
     }
 
     /// Where the last bulk load of each set is kept (csf's /var/lib/csf); nil: every reload sends whole sets.
     /// Every process that changes set elements must name it, so that its changes retire the snapshots.
     public var bulkStateDirectory: String?
 
-    /// Only what changed since the last load, when the set running is the one that load filled.
-    private func difference(_ set: String, _ keys: [BulkSnapshot.Key]?, table: UInt64, handle: UInt64?) -> [SetChange]? {
-        guard let directory = bulkStateDirectory, let keys, let handle,
-              let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set)),
-              snapshot.tableHandle == table, snapshot.setHandle == handle else { return nil }
-        return snapshot.changes(to: keys, table: CsfTableLayout.tableName, set: set)
+    /// csf.allow's and csf.deny's sets keep their snapshot through csf -d/-dr and lfd's bans: the elements they
+    /// touch are noted beside it, and the next reload still sends only a difference (re-checking those). Any other
+    /// set, a flush, or too many touched keys: the snapshot goes, and the next reload sends the set whole.
+    private func retireSnapshot(of set: String, _ changes: [SetChange], directory: String) {
+        let path = BulkSnapshot.path(directory, set: set)
+        guard TextFile.exists(path) else { return }
+        if CsfTableLayout.SetName.listSlots(set) != nil, !changes.contains(where: { $0.operation == .flush }) {
+            var keys: [BulkSnapshot.Key] = []
+            for change in changes {
+                for e in change.elements {
+                    guard let k = BulkSnapshot.key(e.key) else { return BulkSnapshot.remove(path) }
+                    keys.append(k)
+                }
+            }
+            if BulkSnapshot.recordTouched(keys, snapshotPath: path) { return }
+        }
+        BulkSnapshot.remove(path)
+    }
+
+    /// Only what changed since the last load, when the set running is the one that load filled, with what the
+    /// load then records; nil when the set must be sent whole. The snapshot's header is read first: a set sent
+    /// whole is never turned into keys here.
+    private func difference(_ set: String, of table: RenderedTable, _ name: String, table handle: UInt64, handle setHandle: UInt64?)
+        -> ([SetChange], BulkSnapshot.Record)?
+    {
+        guard let directory = bulkStateDirectory, let setHandle else { return nil }
+        let path = BulkSnapshot.path(directory, set: set)
+        guard let handles = BulkSnapshot.handles(path), handles == (handle, setHandle),
+              let compiled = table.table.set(name), let keys = BulkSnapshot.sortedKeys(SetContents.elements(of: compiled)),
+              let snapshot = BulkSnapshot.load(path), snapshot.tableHandle == handle, snapshot.setHandle == setHandle,
+              let touched = BulkSnapshot.touched(snapshotPath: path),
+              let changes = snapshot.changes(to: keys, touched: touched, table: CsfTableLayout.tableName, set: set) else { return nil }
+        return (changes, BulkSnapshot.Record(count: keys.count, body: BulkSnapshot.body(keys)))
     }
 
     /// The addresses of a hash set as csf's last table load put them there, when that snapshot still describes
     /// the running set (nothing has changed it since: whoever does removes the snapshot first); nil otherwise.
     public func bulkAddresses(_ set: String) -> [IPAddress]? {
-        guard let directory = bulkStateDirectory, let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set)),
+        guard let directory = bulkStateDirectory, !TextFile.exists(BulkSnapshot.touchedPath(BulkSnapshot.path(directory, set: set))),
+              let snapshot = BulkSnapshot.load(BulkSnapshot.path(directory, set: set)),
               let running = try? runningObjects(), running.table == snapshot.tableHandle, running.sets[set] == snapshot.setHandle
         else { return nil }
         var addresses: [IPAddress] = []
@@ -113,38 +195,47 @@ public final class NftablesKernel: KernelPort {
         return addresses
     }
 
-    /// Each recorded set's contents as sorted keys, for the difference and the next snapshot.
-    private func snapshotKeys(_ table: RenderedTable) -> [String: [BulkSnapshot.Key]] {
-        guard bulkStateDirectory != nil else { return [:] }
-        var keys: [String: [BulkSnapshot.Key]] = [:]
-        for set in table.table.sets where table.snapshotSets.contains(set.name) {
-            keys[set.name] = BulkSnapshot.sortedKeys(SetContents.elements(of: set))
+    /// What a load records of each named set: its contents as sorted keys, encoded (empty when nothing is
+    /// recorded). Static and pure, for the second thread.
+    private static func records(_ table: RenderedTable, _ names: [String], enabled: Bool) -> [String: BulkSnapshot.Record] {
+        guard enabled else { return [:] }
+        var out: [String: BulkSnapshot.Record] = [:]
+        for set in table.table.sets where names.contains(set.name) {
+            guard let keys = BulkSnapshot.sortedKeys(SetContents.elements(of: set)) else { continue }
+            out[set.name] = BulkSnapshot.Record(count: keys.count, body: BulkSnapshot.body(keys))
         }
-        return keys
+        return out
     }
 
     /// After a load: each bulk set's contents with the handles that identify it. A snapshot that cannot be
     /// written is removed, so the next reload sends whole sets rather than trust it.
-    private func recordBulkSets(_ table: RenderedTable, _ sortedKeys: [String: [BulkSnapshot.Key]]) {
+    private func recordBulkSets(_ table: RenderedTable, _ records: [String: BulkSnapshot.Record]) {
         guard let directory = bulkStateDirectory, !table.snapshotSets.isEmpty else { return }
         let after = try? runningObjects()
         for name in table.snapshotSets {
             let path = BulkSnapshot.path(directory, set: name)
-            guard let after, let handle = after.sets[name], let keys = sortedKeys[name] else {
-                FileSystem.remove(path)
+            for other in CsfTableLayout.SetName.listSlots(name) ?? [] where other != name {
+                BulkSnapshot.remove(BulkSnapshot.path(directory, set: other))
+            }
+            guard let after, let handle = after.sets[name], let record = records[name] else {
+                BulkSnapshot.remove(path)
                 continue
             }
             do {
-                try BulkSnapshot(tableHandle: after.table, setHandle: handle, keys: keys).write(path)
+                try BulkSnapshot.write(path, tableHandle: after.table, setHandle: handle, count: record.count, body: record.body)
+                // Touched keys left by a crash between these two lines are only re-checked by the next reload.
+                FileSystem.remove(BulkSnapshot.touchedPath(path))
             } catch {
-                FileSystem.remove(path)
+                BulkSnapshot.remove(path)
             }
         }
     }
 
+    typealias RunningObjects = (table: UInt64, chains: [String], sets: [String: UInt64], maps: [String])
+
     /// The running table's handle, chains and sets (with their handles), from a terse listing with handles.
-    private func runningObjects() throws(CsfError) -> (table: UInt64, chains: [String], sets: [String: UInt64], maps: [String])? {
-        let listing = try NftContext(terse: true, handles: true).list("list ruleset \(CsfTableLayout.family)", operation: "list")
+    private func runningObjects() throws(CsfError) -> RunningObjects? {
+        let listing = try lister().list("list ruleset \(CsfTableLayout.family)", operation: "list")
         let text = TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true)
         guard let header = text.split(separator: "\n").first, let table = TableExtract.handle(header) else { return nil }
         var chains: [String] = [], sets: [String: UInt64] = [:], maps: [String] = []
@@ -156,7 +247,7 @@ public final class NftablesKernel: KernelPort {
         return (table, chains, sets, maps)
     }
 
-    private func render(_ body: () throws(NftRenderer.RenderError) -> String) throws(CsfError) -> String {
+    private func render<T>(_ body: () throws(NftRenderer.RenderError) -> T) throws(CsfError) -> T {
         do {
             return try body()
         } catch {
@@ -179,7 +270,21 @@ public final class NftablesKernel: KernelPort {
     }
 
     public func apply(_ changes: [SetChange]) throws(CsfError) {
-        _ = try send(changes, marked: true)
+        _ = try send(try inRunningSlots(changes), marked: true)
+    }
+
+    /// Writers name csf.allow's and csf.deny's sets by their slot 0; the slot running is asked of the kernel, one
+    /// set lookup per set named. Every writer of those lists holds csf's lock, which a reload holds across its
+    /// switch of slots, so the answer stands until the batch is sent.
+    private func inRunningSlots(_ changes: [SetChange]) throws(CsfError) -> [SetChange] {
+        var running: [String: String] = [:]
+        var out = changes
+        for i in out.indices {
+            guard let slots = CsfTableLayout.SetName.listSlots(out[i].set), out[i].set == slots[0] else { continue }
+            if running[slots[0]] == nil { running[slots[0]] = try SetPresence.exists(set: slots[1]) ? slots[1] : slots[0] }
+            out[i].set = running[slots[0]] ?? slots[0]
+        }
+        return out
     }
 
     /// Batches sent one after another (a list's refresh): a table loaded without CT_MARK_FASTPATH is found out on
@@ -188,7 +293,7 @@ public final class NftablesKernel: KernelPort {
     /// connection.
     public func apply(inTurn batches: some Sequence<[SetChange]>) throws(CsfError) {
         var marked = true
-        for batch in batches { marked = try send(batch, marked: marked) }
+        for batch in batches { marked = try send(try inRunningSlots(batch), marked: marked) }
         if !marked { _ = try send([], marked: true, onlyMark: true) }
     }
 
@@ -215,13 +320,14 @@ public final class NftablesKernel: KernelPort {
 
     /// Sends one batch, with the move to a new connection generation when `marked`; answers whether the table
     /// has that generation.
+    @discardableResult
     private func send(_ changes: [SetChange], marked: Bool, onlyMark: Bool = false) throws(CsfError) -> Bool {
         let effective = changes.filter { !$0.isEmpty }
         guard !effective.isEmpty || onlyMark else { return marked }
-        // A set changed by anyone but a table load no longer holds what its snapshot says: the next reload sends
-        // it whole (before the change, so a failure half-way cannot leave a snapshot that lies).
+        // A set changed by anyone but a table load no longer holds what its snapshot says (recorded before the
+        // change, so a failure half-way cannot leave a snapshot that lies).
         if let directory = bulkStateDirectory {
-            for set in Set(effective.map(\.set)) { FileSystem.remove(BulkSnapshot.path(directory, set: set)) }
+            for set in Set(effective.map(\.set)) { retireSnapshot(of: set, effective.filter { $0.set == set }, directory: directory) }
         }
         if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
         guard let writer else { return marked }
@@ -294,16 +400,18 @@ public final class NftablesKernel: KernelPort {
     public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
         var held: [String] = []
         for name in sets {
+            // A list set is looked up in its running slot and reported by the name it was asked by.
+            let set = try inRunningSlots([SetChange(.add, set: name)])[0].set
             if let port {
                 let part = NetlinkSetWriter.parts(.port(network, proto: port.proto, port: port.port))[0]
-                if try SetElementLookup.find(set: name, key: part.key, keyEnd: part.keyEnd) != nil { held.append(name) }
+                if try SetElementLookup.find(set: set, key: part.key, keyEnd: part.keyEnd) != nil { held.append(name) }
                 continue
             }
             let first = network.address.masked(to: network.prefix), last = network.lastAddress
-            guard let start = try SetElementLookup.find(set: name, key: first.networkBytes) else { continue }
+            guard let start = try SetElementLookup.find(set: set, key: first.networkBytes) else { continue }
             if first == last {
                 held.append(name)
-            } else if try SetElementLookup.find(set: name, key: last.networkBytes) == start {
+            } else if try SetElementLookup.find(set: set, key: last.networkBytes) == start {
                 held.append(name)
             }
         }

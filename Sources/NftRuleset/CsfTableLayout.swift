@@ -83,8 +83,27 @@ public enum CsfTableLayout {
     public enum SetName {
         private static func suffix(_ family: IPAddress.Family) -> String { family == .v4 ? "4" : "6" }
 
-        public static func hosts(_ list: ListKind, _ family: IPAddress.Family) -> String { "\(list.rawValue)\(suffix(family))" }
-        public static func networks(_ list: ListKind, _ family: IPAddress.Family) -> String { hosts(list, family) + "_net" }
+        /// csf.allow's and csf.deny's sets come in two slots (`deny4`, `deny4b`): a whole reload of a large list
+        /// fills the slot not running and points the rules at it in the table's own transaction, instead of emptying
+        /// and refilling the running set in place (NftablesKernel). Everything above the kernel layer names slot 0;
+        /// the kernel layer finds the running one.
+        public static func hosts(_ list: ListKind, _ family: IPAddress.Family, slot: Int = 0) -> String {
+            "\(list.rawValue)\(suffix(family))\(slot == 0 ? "" : "b")"
+        }
+        public static func networks(_ list: ListKind, _ family: IPAddress.Family, slot: Int = 0) -> String {
+            hosts(list, family, slot: slot) + "_net"
+        }
+
+        /// Both slots' names (slot 0 first) of the csf.allow or csf.deny set named by either; nil for every other set.
+        public static func listSlots(_ name: String) -> [String]? {
+            for list in [ListKind.allow, .deny] {
+                for family in [IPAddress.Family.v4, .v6] {
+                    for pair in [[hosts(list, family), hosts(list, family, slot: 1)], [networks(list, family), networks(list, family, slot: 1)]]
+                    where pair.contains(name) { return pair }
+                }
+            }
+            return nil
+        }
 
         /// csf.tempallow / csf.tempban: one set per list, direction, family and shape, with per-element timeouts.
         public static func temporary(_ kind: TempEntry.Kind, inbound: Bool, _ family: IPAddress.Family, _ shape: Shape) -> String {

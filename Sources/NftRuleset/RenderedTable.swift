@@ -14,7 +14,10 @@ public struct RenderedTable: Sendable {
     /// `table inet csf { … }` with the bulk sets declared empty: what libnftables parses.
     public let declaredBody: String
 
+    private let bulkThreshold: Int
+
     public init(_ table: NftTable, bulkThreshold: Int = RenderedTable.bulkThreshold) throws(NftRenderer.RenderError) {
+        self.bulkThreshold = bulkThreshold
         var sized = table
         var bulk: [String] = []
         for i in sized.sets.indices where Self.isBulk(sized.sets[i], threshold: bulkThreshold) {
@@ -28,6 +31,11 @@ public struct RenderedTable: Sendable {
         let names = Set(bulk)
         for i in declared.sets.indices where names.contains(declared.sets[i].name) { declared.sets[i].elements = [] }
         declaredBody = try NftRenderer.render(declared)
+    }
+
+    /// The same table with sets renamed (a list's other slot), rendered again.
+    public func renamingSets(_ names: [String: String]) throws(NftRenderer.RenderError) -> RenderedTable {
+        names.isEmpty ? self : try RenderedTable(table.renamingSets(names), bulkThreshold: bulkThreshold)
     }
 
     /// Temporary and dynamic sets stay in the script: their elements carry timeouts and comments, and they are small.

@@ -191,4 +191,23 @@ struct ConnectionMarkKernelTests {
         banned.waitUntilExit()
         #expect(banned.terminationStatus != 0, "the entry the difference added cut the live connection")
     }
+
+    /// The same when the reload sends the list whole into csf.deny's other slot (its snapshot lost): the
+    /// table's transaction that switches the rules to the new set also starts a new generation.
+    @Test func aWholeReloadIntoTheOtherSlotCutsAConnectionCheckedBeforeIt() throws {
+        var deny = ""
+        for i in 0..<12_000 { deny += "10.\(i >> 8).\(i & 255).9\n" }
+        let lab = try started(deny: deny)
+        let p1 = lab.peers[0]
+        let banned = try hold(lab, p1)
+        usleep(800_000)
+        #expect(try packets(lab, chain: "INPUT", comment: Self.fastRule) > 10)
+        try lab.write("csf.deny", deny + "\(p1.v4) # added\n")
+        try FileManager.default.removeItem(atPath: lab.root + "/var/lib/csf/nftcsf.bulk.deny4")
+        let r = try lab.csf("-r")
+        #expect(r.status == 0 && !r.stderr.contains("WARNING"), "\(r)")
+        #expect(try lab.nft("-t", "list", "set", "inet", "csf", "deny4b").status == 0, "loaded into the other slot")
+        banned.waitUntilExit()
+        #expect(banned.terminationStatus != 0, "the new set's entry cut the live connection")
+    }
 }

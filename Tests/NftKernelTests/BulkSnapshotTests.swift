@@ -28,8 +28,39 @@ import CsfTestSupport
         let keys = BulkSnapshot.sortedKeys(new)!
         #expect(keys == keys.sorted() && keys.count == 3, "unsorted input is sorted")
         let changes = snapshot.changes(to: keys, table: "csf", set: "deny4")
-        #expect(changes?.map(\.operation) == [.delete, .add])
-        #expect(changes?[1].elements.map(\.key) == [.address(IPAddress("192.0.2.99")!)])
+        #expect(changes?.map(\.operation) == [.delete, .deleteIfPresent, .add])
+        #expect(changes?[2].elements.map(\.key) == [.address(IPAddress("192.0.2.99")!)])
         #expect(Set(changes?[0].elements.map(\.key) ?? []) == [Self.keys[1], Self.keys[3]])
+        #expect(changes?[1].elements.isEmpty == true)
+    }
+
+    /// csf -d/-dr and lfd note the keys they touch beside a csf.deny snapshot; the reload re-checks exactly
+    /// those: added when the new list has them, deleted only if present otherwise — whatever the commands did.
+    @Test func touchedKeysAreReCheckedAndNeverTrusted() throws {
+        let dir = try TempDir()
+        let path = BulkSnapshot.path(dir.path, set: "deny4")
+        let k = { (s: String) in BulkSnapshot.key(.address(IPAddress(s)!))! }
+        let snapshot = BulkSnapshot(tableHandle: 1, setHandle: 1, keys: [k("192.0.2.1"), k("192.0.2.2"), k("192.0.2.3")])
+        try snapshot.write(path)
+        #expect(BulkSnapshot.touched(snapshotPath: path) == [], "nothing touched yet")
+        // csf -d 192.0.2.9 (then kept in the file), csf -dr 192.0.2.2 (gone from the file), csf -d 192.0.2.8
+        // then removed from the file by hand, and 192.0.2.9 touched twice.
+        for key in ["192.0.2.9", "192.0.2.2", "192.0.2.8", "192.0.2.9"] {
+            #expect(BulkSnapshot.recordTouched([k(key)], snapshotPath: path))
+        }
+        let touched = try #require(BulkSnapshot.touched(snapshotPath: path))
+        #expect(touched == [k("192.0.2.2"), k("192.0.2.8"), k("192.0.2.9")], "sorted, each once")
+        let new = [k("192.0.2.1"), k("192.0.2.3"), k("192.0.2.9")]
+        let changes = try #require(snapshot.changes(to: new, touched: touched, table: "csf", set: "deny4"))
+        let keys = { (i: Int) in Set(changes[i].elements.map(\.key)) }
+        #expect(changes.map(\.operation) == [.delete, .deleteIfPresent, .add])
+        #expect(keys(0).isEmpty, "no plain delete of a key a command may have removed already")
+        #expect(keys(1) == [.address(IPAddress("192.0.2.2")!), .address(IPAddress("192.0.2.8")!)])
+        #expect(keys(2) == [.address(IPAddress("192.0.2.9")!)], "added again: an add of a present element changes nothing")
+        // A damaged record is not trusted; a load's new snapshot goes with its touched keys.
+        try dir.write("nftcsf.bulk.deny4.touched", "short")
+        #expect(BulkSnapshot.touched(snapshotPath: path) == nil)
+        BulkSnapshot.remove(path)
+        #expect(BulkSnapshot.load(path) == nil && BulkSnapshot.touched(snapshotPath: path) == [])
     }
 }

@@ -29,6 +29,26 @@ import Testing
         #expect(RenderedTable.sizeHint(10) == 65_536 && RenderedTable.sizeHint(1_000_000) == 2_000_000)
     }
 
+    /// csf.deny's other slot: the set renamed, and every rule that named it (the deny chains, the established
+    /// path's check, the messenger's redirect) follows; nothing names the old set any more.
+    @Test func aListSetMovesToItsOtherSlotWithEveryRuleNamingIt() throws {
+        var p = try CompilerTests().policy("MESSENGER = \"1\"\nMESSENGER_USER = \"nobody\"\nMESSENGER_HTTPS_IN = \"\"\nMESSENGER_HTML_IN = \"80\"")
+        p.deny = AccessList.parse(text: (0..<150).map { "10.0.\($0 >> 8).\($0 & 255)\n" }.joined(), path: "csf.deny")
+        let rendered = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 100)
+        let before = try rendered.script()
+        #expect(CsfTableLayout.SetName.listSlots("deny4") == ["deny4", "deny4b"])
+        #expect(CsfTableLayout.SetName.listSlots("deny6b_net") == ["deny6_net", "deny6b_net"])
+        #expect(CsfTableLayout.SetName.listSlots("bl_X") == nil && CsfTableLayout.SetName.listSlots("tempdeny_in4") == nil)
+        let moved = try rendered.renamingSets(["deny4": "deny4b"])
+        #expect(moved.bulkSets == ["deny4b"] && moved.snapshotSets == ["deny4b"])
+        let after = try moved.script()
+        let named = { (text: String, set: String) in text.components(separatedBy: "@\(set) ").count - 1 }
+        #expect(named(before, "deny4") >= 3 && named(after, "deny4b") == named(before, "deny4"), "\(named(before, "deny4"))")
+        #expect(named(after, "deny4") == 0 && after.contains("set deny4b {") && !after.contains("set deny4 {"))
+        #expect(after.replacingOccurrences(of: "deny4b", with: "deny4") == before, "nothing else changes")
+        #expect(moved.declaredBody.contains("size 65536"))
+    }
+
     @Test func smallTablesAndTemporarySetsStayInTheScript() throws {
         #expect(try Self.table(deny: 20).bulkSets.isEmpty)
         #expect(try Self.table(deny: 150).snapshotSets == ["deny4"])
