@@ -4,8 +4,10 @@
 For each deny-list size it times `csf -r` against `nft -f` of the very script `csf --dry-run` prints (the
 floor: every element through nft's parser), interleaved — each `nft -f` makes the table anew, so the next
 `csf -r` loads its large sets whole — then `csf -r` twice in a row (the second sends only differences: none)
-and with 1 % of csf.deny replaced before each run, and records peak RSS.
-Usage: python3 bench/run.py [--quick]   (results: stdout + bench/out/results.json)
+after csf -d / -dr between loads (the usual case), and with 1 % of csf.deny replaced before each run, and
+records peak RSS.
+Usage: python3 bench/run.py [--quick]   (results: stdout + bench/out/results.json; NFTCSF_BENCH_CSF=path times
+another build of csf, e.g. an older commit's, with the same inputs)
 """
 import json
 import os
@@ -18,7 +20,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CSF = os.path.join(REPO, ".build", "release", "csf")
+CSF = os.environ.get("NFTCSF_BENCH_CSF") or os.path.join(REPO, ".build", "release", "csf")
 QUICK = "--quick" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
 
@@ -104,6 +106,13 @@ def measure(label, deny_text, runs):
         # csf -r right after csf -r: the snapshot of the last bulk load stands, so only differences are sent.
         lab.run(CSF, "-r")
         same_t = [lab.run(CSF, "-r")[0] for _ in range(runs)]
+        # csf -r after bans between loads (the usual case): csf -d and csf -dr change the set the snapshot describes.
+        after_bans_t = []
+        for r in range(runs):
+            lab.run(CSF, "-d", f"198.51.100.{r + 1}")
+            lab.run(CSF, "-dr", f"198.51.100.{r + 1}")
+            lab.run(CSF, "-d", f"203.0.113.{r + 1}")
+            after_bans_t.append(lab.run(CSF, "-r")[0])
         deny_path = os.path.join(lab.root, "etc/csf/csf.deny")
         lines = open(deny_path).read().splitlines()
         changed_t = []
@@ -118,6 +127,7 @@ def measure(label, deny_text, runs):
             "csf_start_cold_s": round(cold, 3),
             "csf_restart_unchanged_median_s": round(statistics.median(same_t), 3),
             "csf_restart_1pct_changed_median_s": round(statistics.median(changed_t), 3),
+            "csf_restart_after_bans_median_s": round(statistics.median(after_bans_t), 3),
             "csf_restart_median_s": round(statistics.median(csf_t), 3),
             "nft_floor_median_s": round(statistics.median(nft_t), 3),
             "ratio": round(statistics.median(csf_t) / statistics.median(nft_t), 2),
@@ -156,7 +166,8 @@ def main():
     if not QUICK:
         rows.append(measure("100,000 CIDRs /16-/32", deny_cidrs(100_000), 5))
     os.makedirs(os.path.join(REPO, "bench/out"), exist_ok=True)
-    with open(os.path.join(REPO, "bench/out/results.json"), "w") as f:
+    name = "results-other.json" if os.environ.get("NFTCSF_BENCH_CSF") else "results.json"
+    with open(os.path.join(REPO, "bench/out", name), "w") as f:
         json.dump(rows, f, indent=1)
 
 
