@@ -279,12 +279,18 @@ public final class NftablesKernel: KernelPort {
     private func inRunningSlots(_ changes: [SetChange]) throws(CsfError) -> [SetChange] {
         var running: [String: String] = [:]
         var out = changes
-        for i in out.indices {
-            guard let slots = CsfTableLayout.SetName.listSlots(out[i].set), out[i].set == slots[0] else { continue }
-            if running[slots[0]] == nil { running[slots[0]] = try SetPresence.exists(set: slots[1]) ? slots[1] : slots[0] }
-            out[i].set = running[slots[0]] ?? slots[0]
+        for i in out.indices where !out[i].isEmpty {
+            let name = out[i].set
+            if running[name] == nil { running[name] = try runningSlot(of: name) }
+            out[i].set = running[name] ?? name
         }
         return out
+    }
+
+    /// The running set of a csf.allow/csf.deny set named by its slot 0; any other name as it is.
+    private func runningSlot(of name: String) throws(CsfError) -> String {
+        guard let slots = CsfTableLayout.SetName.listSlots(name), name == slots[0] else { return name }
+        return try SetPresence.exists(set: slots[1]) ? slots[1] : slots[0]
     }
 
     /// Batches sent one after another (a list's refresh): a table loaded without CT_MARK_FASTPATH is found out on
@@ -401,7 +407,7 @@ public final class NftablesKernel: KernelPort {
         var held: [String] = []
         for name in sets {
             // A list set is looked up in its running slot and reported by the name it was asked by.
-            let set = try inRunningSlots([SetChange(.add, set: name)])[0].set
+            let set = try runningSlot(of: name)
             if let port {
                 let part = NetlinkSetWriter.parts(.port(network, proto: port.proto, port: port.port))[0]
                 if try SetElementLookup.find(set: set, key: part.key, keyEnd: part.keyEnd) != nil { held.append(name) }
