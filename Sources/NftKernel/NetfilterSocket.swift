@@ -67,13 +67,16 @@ enum NetfilterSocket {
     /// How an exchange ended: the kernel's answer (0, or a negative errno), or stopped by the caller.
     enum Ending { case done(Int32), stopped }
 
-    /// One request and its answers on a fresh socket: `build` fills the request (its header is in place),
-    /// `each` sees every answer message until the kernel's DONE or ERROR, or until it returns false.
-    static func exchange(_ operation: String, type: UInt8, flags: Int32, family: UInt8,
+    /// One request and its answers on a fresh socket, or on `socket` (kept open: closing a netfilter socket
+    /// waits for the kernel to free what recent deletions released, 10-25 ms after a `csf -dr`): `build` fills
+    /// the request (its header is in place), `each` sees every answer message until the kernel's DONE or ERROR,
+    /// or until it returns false (only on a fresh socket: the rest of the answer would stay in a kept one).
+    static func exchange(_ operation: String, type: UInt8, flags: Int32, family: UInt8, on socket: OpaquePointer? = nil,
                          build: (UnsafeMutablePointer<nlmsghdr>) -> Void,
                          each: (UnsafePointer<nlmsghdr>) -> Bool) throws(CsfError) -> Ending {
-        let nl = try open(operation, flags: Int32(SOCK_CLOEXEC.rawValue))
-        defer { mnl_socket_close(nl) }
+        let nl: OpaquePointer
+        if let socket { nl = socket } else { nl = try open(operation, flags: Int32(SOCK_CLOEXEC.rawValue)) }
+        defer { if socket == nil { mnl_socket_close(nl) } }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         let sequence = UInt32(truncatingIfNeeded: time(nil))
         let sent = buffer.withUnsafeMutableBytes { raw -> Bool in

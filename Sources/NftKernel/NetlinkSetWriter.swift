@@ -8,7 +8,8 @@ import NftRuleset
 /// Adds and removes set elements straight over netlink (libnftnl + libmnl), one batch per call: the path for
 /// single bans, which must not pay libnftables' cost of re-reading a whole ruleset each time.
 final class NetlinkSetWriter {
-    private let socket: OpaquePointer
+    /// Also asked small questions on (SetPresence), so no second socket is opened and closed.
+    let socket: OpaquePointer
     private var sequence: UInt32
     /// Hand the socket to a detached process on close after deletions (see `deinit`); off for lfd.
     private let deferCloseAfterDeletes: Bool

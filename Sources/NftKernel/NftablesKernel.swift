@@ -290,7 +290,7 @@ public final class NftablesKernel: KernelPort {
     /// The running set of a csf.allow/csf.deny set named by its slot 0; any other name as it is.
     private func runningSlot(of name: String) throws(CsfError) -> String {
         guard let slots = CsfTableLayout.SetName.listSlots(name), name == slots[0] else { return name }
-        return try SetPresence.exists(set: slots[1]) ? slots[1] : slots[0]
+        return try SetPresence.exists(set: slots[1], on: try setWriter().socket) ? slots[1] : slots[0]
     }
 
     /// Batches sent one after another (a list's refresh): a table loaded without CT_MARK_FASTPATH is found out on
@@ -306,6 +306,13 @@ public final class NftablesKernel: KernelPort {
     /// Batches into sets no rule points at yet (a blocklist's standby slot): no connection needs checking again.
     public func fill(inTurn batches: some Sequence<[SetChange]>) throws(CsfError) {
         for batch in batches { _ = try send(batch, marked: false) }
+    }
+
+    private func setWriter() throws(CsfError) -> NetlinkSetWriter {
+        if let writer { return writer }
+        let w = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes)
+        writer = w
+        return w
     }
 
     /// Moves every connection to a new generation (CT_MARK_FASTPATH), after rules changed outside a table load.
@@ -335,8 +342,7 @@ public final class NftablesKernel: KernelPort {
         if let directory = bulkStateDirectory {
             for set in Set(effective.map(\.set)) { retireSnapshot(of: set, effective.filter { $0.set == set }, directory: directory) }
         }
-        if writer == nil { writer = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes) }
-        guard let writer else { return marked }
+        let writer = try setWriter()
         guard marked else {
             try writer.apply(effective)
             return false
