@@ -56,6 +56,23 @@ final class NetlinkSetWriter {
 
     /// Applies every change in one transaction: all of them take effect, or none.
     func apply(_ changes: [SetChange]) throws(CsfError) {
+        guard let batch = try Self.encode(changes, firstSequence: sequence &+ 1) else { return }
+        try transmit(batch)
+    }
+
+    /// One transaction as the bytes to send: built without the socket, so a second thread can build the next
+    /// batch while the kernel works through this one (NftablesKernel's fill of a set no rule points at yet).
+    struct EncodedBatch: Sendable {
+        var bytes: [UInt8]
+        var length: Int
+        /// The sequence number of each element message, so an error names the set and what was asked of it.
+        var bySequence: [UInt32: String]
+        var lastSequence: UInt32
+        var deletes: Bool
+    }
+
+    /// nil when there is nothing to send.
+    static func encode(_ changes: [SetChange], firstSequence: UInt32) throws(CsfError) -> EncodedBatch? {
         var messages: [Message] = []
         for change in changes {
             if change.operation == .flush {
@@ -74,9 +91,8 @@ final class NetlinkSetWriter {
                 }
             }
         }
-        guard !messages.isEmpty else { return }
-        try send(messages)
-        if messages.contains(where: \.delete) { freedElements = true }
+        guard !messages.isEmpty else { return nil }
+        return try encode(messages, firstSequence: firstSequence)
     }
 
     /// Splits elements so each message's encoded size stays under `messagePayloadLimit`.
@@ -114,7 +130,7 @@ final class NetlinkSetWriter {
 
     private static func padded(_ n: Int) -> Int { (n + 3) & ~3 }
 
-    private func buildSet(_ change: SetChange, _ elements: ArraySlice<SetChange.Element>, timeouts: Bool) throws(CsfError) -> OpaquePointer {
+    private static func buildSet(_ change: SetChange, _ elements: ArraySlice<SetChange.Element>, timeouts: Bool) throws(CsfError) -> OpaquePointer {
         guard let s = nftnl_set_alloc() else { throw .kernel(operation: "netlink", message: "out of memory") }
         nftnl_set_set_str(s, UInt16(NFTNL_SET_TABLE.rawValue), change.table)
         nftnl_set_set_str(s, UInt16(NFTNL_SET_NAME.rawValue), change.set)
@@ -144,7 +160,7 @@ final class NetlinkSetWriter {
         return s
     }
 
-    private func addTimeoutAndComment(_ e: OpaquePointer, _ element: SetChange.Element) {
+    private static func addTimeoutAndComment(_ e: OpaquePointer, _ element: SetChange.Element) {
         if let timeout = element.timeoutMs {
             nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeout)
         }
@@ -196,11 +212,15 @@ final class NetlinkSetWriter {
         withUnsafeBytes(of: value) { Array($0) }
     }
 
-    private func send(_ messages: [Message]) throws(CsfError) {
+    private static func encode(_ messages: [Message], firstSequence: UInt32) throws(CsfError) -> EncodedBatch {
         let bufferSize = max(Int(cnft_mnl_socket_buffer_size()) * 2, messages.count * (Self.messagePayloadLimit + 4096))
         var buffer = [UInt8](repeating: 0, count: bufferSize + 64 * 1024)
-        // The sequence number of each element message, so an error names the set and what was asked of it.
         var bySequence: [UInt32: String] = [:]
+        var sequence = firstSequence &- 1
+        func nextSeq() -> UInt32 {
+            sequence &+= 1
+            return sequence
+        }
         var buildFailure: CsfError?
         let length: Int = buffer.withUnsafeMutableBytes { raw -> Int in
             guard let base = raw.baseAddress, let batch = mnl_nlmsg_batch_start(base, bufferSize) else { return 0 }
@@ -229,23 +249,29 @@ final class NetlinkSetWriter {
         }
         if let buildFailure { throw buildFailure }
         guard length > 0 else { throw .kernel(operation: "netlink", message: "cannot build the batch") }
+        return EncodedBatch(bytes: buffer, length: length, bySequence: bySequence, lastSequence: sequence,
+                            deletes: messages.contains(where: \.delete))
+    }
+
+    /// Sends one encoded transaction and reads its acknowledgements.
+    func transmit(_ batch: EncodedBatch) throws(CsfError) {
+        sequence = batch.lastSequence
         // Large batches exceed the default socket buffers (about 208 KB); nft forces them up the same way.
-        var size = Int32(max(length, 1 << 20))
+        var size = Int32(max(batch.length, 1 << 20))
         let fd = mnl_socket_get_fd(socket)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
-        let sent = buffer.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, length) }
-        guard sent == length else {
+        let sent = batch.bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, batch.length) }
+        guard sent == batch.length else {
             let code = errno
             throw .kernel(operation: "netlink", message: "sending the batch failed: \(String(cString: strerror(code)))", errno: code)
         }
-        try collectAcks(bySequence)
+        if batch.deletes { freedElements = true }
+        try collectAcks(batch.bySequence)
     }
 
-    private func nextSeq() -> UInt32 {
-        sequence &+= 1
-        return sequence
-    }
+    /// The sequence number the next batch may start at.
+    var nextSequence: UInt32 { sequence &+ 1 }
 
     /// Reads one ack per element message; the first error is reported with the message it answers.
     private func collectAcks(_ bySequence: [UInt32: String]) throws(CsfError) {

@@ -464,6 +464,12 @@ public enum SetContents {
         return set.elements.map { element($0, interval: interval) }
     }
 
+    /// Some of them: a large set sent in turns.
+    public static func elements(of set: NftSet, in range: Range<Int>) -> [SetChange.Element] {
+        let interval = set.flags.contains(.interval)
+        return set.elements[range].map { element($0, interval: interval) }
+    }
+
     private static func element(_ e: NftSetElement, interval: Bool) -> SetChange.Element {
         let key: SetChange.Key
         if let port = e.port {

@@ -21,6 +21,20 @@ import CsfTestSupport
         #expect(list.diagnostics.count == 1 && list.diagnostics[0].severity == .warning && list.diagnostics[0].line == 2)
     }
 
+    /// A list of 100,000 lines or more is parsed in two halves on two threads: the same entries and reports, in
+    /// file order.
+    @Test func aLargeListParsedInHalvesKeepsFileOrder() {
+        var lines = (0..<150_000).map { "10.\($0 >> 16).\($0 >> 8 & 255).\($0 & 255) # n\($0)" }
+        lines[10] = "999.1.1.1"
+        lines[140_000] = "tcp|in|d=22|s=192.0.2.1"
+        lines[149_999] = "0.0.0.0/0"
+        let list = AccessList.parse(text: lines.joined(separator: "\n") + "\n", path: "csf.deny")
+        #expect(list.entries.count == 149_998)
+        #expect(list.entries.map(\.line) == (1...150_000).filter { $0 != 11 && $0 != 150_000 })
+        #expect(list.diagnostics.map(\.line) == [11, 150_000] && list.diagnostics.allSatisfy { $0.severity == .error })
+        #expect(list.filters.count == 1 && list.entries[140_000].comment == "n140001")
+    }
+
     @Test func badLinesAreReportedWithFileAndLine() {
         let list = AccessList.parse(text: """
         192.0.2.1

@@ -25,6 +25,11 @@ public final class BackgroundWork<T: Sendable> {
         }
     }
 
+    /// A job left unwaited (its caller failed) still ends before its thread's resources go.
+    deinit {
+        if let thread { pthread_join(thread, nil) }
+    }
+
     public func wait() -> T {
         if let thread {
             pthread_join(thread, nil)
