@@ -233,7 +233,9 @@ struct BulkSnapshot: Equatable {
     }
 
     static func write(_ path: String, tableHandle: UInt64, setHandle: UInt64, count: Int, body: [UInt8]) throws(CsfError) {
-        try FileSystem.writeAtomically(path, bytes: Array("nftcsf-bulk-1 \(tableHandle) \(setHandle) \(count)\n".utf8) + body, mode: 0o600)
+        // Not synced: a snapshot lost to a crash only makes the next reload send the set whole.
+        try FileSystem.writeAtomically(path, bytes: Array("nftcsf-bulk-1 \(tableHandle) \(setHandle) \(count)\n".utf8) + body,
+                                       mode: 0o600, sync: false)
     }
 
     func write(_ path: String) throws(CsfError) {

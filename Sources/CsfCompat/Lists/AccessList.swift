@@ -2,7 +2,8 @@
 public struct AccessEntry: Sendable {
     public enum Kind: Sendable {
         case network(IPNetwork)
-        case filter(AdvancedFilter)
+        /// Boxed: a filter is large and rare, and a million-line csf.deny is a million entries copied around.
+        indirect case filter(AdvancedFilter)
     }
 
     public var kind: Kind
