@@ -35,6 +35,27 @@ import CsfTestSupport
         #expect(list.filters.count == 1 && list.entries[140_000].comment == "n140001")
     }
 
+    /// A file of 8 MB or more is scanned in two halves: line numbers, tokens and comments as one pass gives them,
+    /// blank, comment and CRLF lines on both sides of the split.
+    @Test func aLargeFileScannedInHalvesNumbersEveryLine() {
+        var text = ""
+        var expected: [(Int, String, String)] = []
+        for n in 1...420_000 {
+            switch n % 5 {
+            case 0: text += "\n"
+            case 1: text += "# comment \(n)\n"
+            case 2: text += "  10.\(n >> 16).\(n >> 8 & 255).\(n & 255)  # c\(n)\r\n"; expected.append((n, "10.\(n >> 16).\(n >> 8 & 255).\(n & 255)", "c\(n)"))
+            default: text += "192.0.2.\(n % 250) # padded to pass 8 MB \(n)\n"; expected.append((n, "192.0.2.\(n % 250)", "padded to pass 8 MB \(n)"))
+            }
+        }
+        #expect(text.utf8.count >= 8 << 20)
+        let reader = ListReader.read(text: text, path: "csf.deny")
+        #expect(reader.lines.count == expected.count)
+        #expect(reader.lines.map(\.line) == expected.map(\.0))
+        #expect(reader.lines.map(\.token) == expected.map(\.1))
+        #expect(reader.lines.map(\.comment) == expected.map(\.2))
+    }
+
     @Test func badLinesAreReportedWithFileAndLine() {
         let list = AccessList.parse(text: """
         192.0.2.1
