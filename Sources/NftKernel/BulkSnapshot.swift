@@ -148,20 +148,7 @@ struct BulkSnapshot: Equatable {
         return withExtendedLifetime(mapped) { () -> [Key]? in
             let bytes = mapped.buffer
             guard bytes.count % 33 == 0 else { return nil }
-            var keys: [Key] = []
-            keys.reserveCapacity(bytes.count / 33)
-            var at = 0
-            func word() -> UInt64 {
-                var v: UInt64 = 0
-                for i in 0..<8 { v = v << 8 | UInt64(bytes[at + i]) }
-                at += 8
-                return v
-            }
-            while at < bytes.count {
-                let (a, b, c, d) = (word(), word(), word(), word())
-                keys.append(Key(firstHi: a, firstLo: b, lastHi: c, lastLo: d, tag: bytes[at]))
-                at += 1
-            }
+            let keys = records(bytes, from: 0, count: bytes.count / 33)
             return Array(Set(keys)).sorted()
         }
     }
@@ -176,6 +163,25 @@ struct BulkSnapshot: Equatable {
 
     static func path(_ directory: String, set: String) -> String { directory + "/nftcsf.bulk." + set }
 
+    /// `count` 33-byte records from `start`: the snapshot's body and the touched keys alike.
+    private static func records(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, count: Int) -> [Key] {
+        var keys: [Key] = []
+        keys.reserveCapacity(count)
+        var at = start
+        func word() -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<8 { v = v << 8 | UInt64(bytes[at + i]) }
+            at += 8
+            return v
+        }
+        for _ in 0..<count {
+            let (a, b, c, d) = (word(), word(), word(), word())
+            keys.append(Key(firstHi: a, firstLo: b, lastHi: c, lastLo: d, tag: bytes[at]))
+            at += 1
+        }
+        return keys
+    }
+
     static func load(_ path: String) -> BulkSnapshot? {
         guard let mapped = try? MappedBytes(path: path) else { return nil }
         return withExtendedLifetime(mapped) { () -> BulkSnapshot? in
@@ -184,20 +190,7 @@ struct BulkSnapshot: Equatable {
             let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ")
             guard header.count == 4, header[0] == "nftcsf-bulk-1", let table = UInt64(header[1]), let set = UInt64(header[2]),
                   let count = Int(header[3]), bytes.count - newline - 1 == count * 33 else { return nil }
-            var keys: [Key] = []
-            keys.reserveCapacity(count)
-            var at = newline + 1
-            func word() -> UInt64 {
-                var v: UInt64 = 0
-                for i in 0..<8 { v = v << 8 | UInt64(bytes[at + i]) }
-                at += 8
-                return v
-            }
-            for _ in 0..<count {
-                let (a, b, c, d) = (word(), word(), word(), word())
-                keys.append(Key(firstHi: a, firstLo: b, lastHi: c, lastLo: d, tag: bytes[at]))
-                at += 1
-            }
+            let keys = records(bytes, from: newline + 1, count: count)
             return BulkSnapshot(tableHandle: table, setHandle: set, keys: keys)
         }
     }
@@ -219,6 +212,11 @@ struct BulkSnapshot: Equatable {
     struct Record: Sendable {
         var count: Int
         var body: [UInt8]
+
+        init(_ keys: [Key]) {
+            count = keys.count
+            body = BulkSnapshot.body(keys)
+        }
     }
 
     /// The records of `keys`, written after the header: what can be prepared before the handles are known.

@@ -197,10 +197,9 @@ public final class NftablesKernel: KernelPort {
         let path = BulkSnapshot.path(directory, set: set)
         guard let handles = BulkSnapshot.handles(path), handles == (handle, setHandle),
               let compiled = table.table.set(name), let keys = BulkSnapshot.sortedKeys(SetContents.elements(of: compiled)),
-              let snapshot = BulkSnapshot.load(path), snapshot.tableHandle == handle, snapshot.setHandle == setHandle,
-              let touched = BulkSnapshot.touched(snapshotPath: path),
+              let snapshot = BulkSnapshot.load(path), let touched = BulkSnapshot.touched(snapshotPath: path),
               let changes = snapshot.changes(to: keys, touched: touched, table: CsfTableLayout.tableName, set: set) else { return nil }
-        return (changes, BulkSnapshot.Record(count: keys.count, body: BulkSnapshot.body(keys)))
+        return (changes, BulkSnapshot.Record(keys))
     }
 
     /// The addresses of a hash set as csf's last table load put them there, when that snapshot still describes
@@ -226,7 +225,7 @@ public final class NftablesKernel: KernelPort {
         var out: [String: BulkSnapshot.Record] = [:]
         for set in table.table.sets where names.contains(set.name) {
             guard let keys = BulkSnapshot.sortedKeys(SetContents.elements(of: set)) else { continue }
-            out[set.name] = BulkSnapshot.Record(count: keys.count, body: BulkSnapshot.body(keys))
+            out[set.name] = BulkSnapshot.Record(keys)
         }
         return out
     }
