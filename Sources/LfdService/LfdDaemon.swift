@@ -212,10 +212,10 @@ public final class LfdDaemon {
             let wait = self.tailer?.hasBacklog == true ? 0 : max(0, Int32((wake - SystemTime.monotonic) * 1000))
             _ = poll(&fds, nfds_t(fds.count), min(wait, 1000))
             if fds[1].revents != 0, let signal = readSignal(sfd) {
-                if signal == SIGHUP {
+                if signal.number == SIGHUP {
                     reload()
                 } else {
-                    stop()
+                    stop(by: signal)
                     return 0
                 }
             }
@@ -233,10 +233,10 @@ public final class LfdDaemon {
     }
 
     /// Gives blocks in flight a moment to land; a worker still waiting then is abandoned with the process.
-    private func stop() {
+    private func stop(by signal: ReceivedSignal) {
         savePositions()
         FileSystem.remove(LfdStatus.path(paths))
-        logger.info("[SHUTDOWN] Daemon stopped")
+        logger.info("[SHUTDOWN] Daemon stopped (\(signal.description))")
         SystemdNotify.send("STOPPING=1")
         processWatch.stop()
         hostWatch.stop()
@@ -252,10 +252,11 @@ public final class LfdDaemon {
         notifyWorker.shutdown(waitingUpTo: 1)
     }
 
-    private func readSignal(_ fd: Int32) -> Int32? {
+    private func readSignal(_ fd: Int32) -> ReceivedSignal? {
         var info = signalfd_siginfo()
         let n = withUnsafeMutableBytes(of: &info) { Glibc.read(fd, $0.baseAddress, $0.count) }
-        return n == MemoryLayout<signalfd_siginfo>.size ? Int32(info.ssi_signo) : nil
+        guard n == MemoryLayout<signalfd_siginfo>.size else { return nil }
+        return ReceivedSignal(number: Int32(info.ssi_signo), sender: Int32(bitPattern: info.ssi_pid), uid: info.ssi_uid)
     }
 
     /// Another lfd holds the pid file's lock.

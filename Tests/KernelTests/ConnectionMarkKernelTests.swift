@@ -101,7 +101,7 @@ struct ConnectionMarkKernelTests {
         #expect(try packets(lab, chain: "INPUT", comment: Self.fastRule) > 10, "the connections take the mark")
         try feed(0x0B00_0001, with: "\(p1.v4)\n")
         try RemoteListKernelTests.aged(lab.root + "/var/lib/csf/csf.block.SWAP")
-        _ = try Shell.run(["kill", "-HUP", String(RemoteListKernelTests.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 15) { lab.lfdLog.contains(done + "20001 entries") }, "\(lab.lfdLog.suffix(1500))")
         #expect(lab.lfdLog.contains("replaced whole: blb_SWAP "), "a whole change is a swap: \(lab.lfdLog.suffix(1500))")
         banned.waitUntilExit()

@@ -47,7 +47,7 @@ struct DynDnsKernelTests {
 
         // A new filter in csf.dyndns: lfd caches its answer and starts the firewall again with its rule.
         try lab.write("csf.dyndns", "# home office\nHome.dyn.test\ntcp|in|d=2222|s=office.dyn.test\ntcp|in|d=2223|s=office.dyn.test\n")
-        try Self.reload(lab)
+        try lab.reloadLfd()
         #expect(try eventually(within: 10) { lab.lfdLog.contains("csf restarted with csf.dyndns's advanced filters") }, "\(lab.lfdLog)")
         #expect(try lab.tcpOpen(from: p3, port: 2223) && lab.tcpOpen(from: p3, port: 2222))
         #expect(try lab.tcpOpen(from: p1, port: 22), "home.dyn.test's address is allowed")
@@ -61,7 +61,7 @@ struct DynDnsKernelTests {
         #expect(try eventually(within: 10) {
             try Shell.run(["ip", "netns", "exec", lab.fw, "dig", "+short", "+time=1", "+tries=1", "@127.0.0.1", "home.dyn.test"]).stdout.contains(p2.v4)
         })
-        try Self.reload(lab)
+        try lab.reloadLfd()
         #expect(try eventually(within: 10) { lab.lfdLog.contains("(1 added, 1 removed)") }, "\(lab.lfdLog)")
         #expect(try lab.tcpOpen(from: p2, port: 22) && !lab.tcpOpen(from: p1, port: 22), "the allow followed the record")
         let set = try lab.nft("list", "set", "inet", "csf", "dyn4").stdout
@@ -70,17 +70,11 @@ struct DynDnsKernelTests {
 
         // No DNS server: the last answer stays, and csf -r loads it from csf.tempdyn.
         #expect(try host.run(["kill", namedPid]).status == 0)
-        try Self.reload(lab)
+        try lab.reloadLfd()
         #expect(try eventually(within: 15) { lab.lfdLog.contains("DynDNS: Lookup for [home.dyn.test] failed") }, "\(lab.lfdLog)")
         #expect(try lab.tcpOpen(from: p2, port: 22), "a failed lookup keeps the last answer")
         #expect(try lab.csf("-r").status == 0)
         #expect(try lab.tcpOpen(from: p2, port: 22) && !lab.tcpOpen(from: p1, port: 22), "csf -r loads csf.tempdyn")
         #expect(try lab.tcpOpen(from: p3, port: 2222) && !lab.tcpOpen(from: p3, port: 22), "and the filter's answer from csf.tempdynf")
-    }
-
-    static func reload(_ lab: NetLab) throws {
-        let text = try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)
-        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Shell.Failure(description: "no lfd pid") }
-        kill(pid, SIGHUP)
     }
 }

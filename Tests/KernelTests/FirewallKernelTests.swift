@@ -196,8 +196,8 @@ struct FirewallKernelTests {
         try blast.run()
         try hold.run()
         defer {
-            if blast.isRunning { blast.terminate() }
-            if hold.isRunning { hold.terminate() }
+            blast.send(SIGTERM)
+            hold.send(SIGTERM)
         }
         // Every other reload has lost its snapshot, so the set is sent whole into the slot not running and the
         // rules switch to it; the others follow a csf -d and send the difference in place.
@@ -214,9 +214,9 @@ struct FirewallKernelTests {
         }
         #expect(slots.joined() == String(repeating: "bb00", count: 5), "\(slots)")
         #expect(hold.isRunning, "the legitimate connection must survive every restart")
-        hold.terminate()
+        hold.send(SIGTERM)
         hold.waitUntilExit()
-        blast.terminate()
+        blast.send(SIGTERM)
         blast.waitUntilExit()
         // The control: the same counter does see the client's datagrams.
         #expect(try lab.udpOpen(from: client, port: 9999))

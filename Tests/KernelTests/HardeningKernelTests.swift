@@ -100,7 +100,7 @@ struct HardeningKernelTests {
         stranger.arguments = ["30"]
         try stranger.run()
         // SIGKILL: a child of the test runner inherits its blocked SIGTERM.
-        defer { if stranger.isRunning { kill(stranger.processIdentifier, SIGKILL) }; stranger.waitUntilExit() }
+        defer { stranger.send(SIGKILL); stranger.waitUntilExit() }
         try FileManager.default.createDirectory(atPath: lab.root + "/var/lib/csf", withIntermediateDirectories: true)
         // The format csf writes (token pid starttime deadline) with a start time that is not the stranger's, and
         // the older format without one.

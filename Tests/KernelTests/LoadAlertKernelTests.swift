@@ -23,7 +23,7 @@ struct LoadAlertKernelTests {
         sleeper.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         sleeper.arguments = ["netns", "exec", lab.fw, "sleep", "120"]
         try sleeper.run()
-        defer { sleeper.terminate() }
+        defer { sleeper.send(SIGTERM) }
         _ = eventually(within: 5) { (try? String(contentsOfFile: "/proc/\(sleeper.processIdentifier)/cmdline", encoding: .utf8))?.hasPrefix("sleep") == true }
         #expect(try lab.lfd(env: ["NFTCSF_PROCESS_SCOPE": "\(sleeper.processIdentifier)"]).status == 0)
         #expect(try eventually(within: 15) { lab.lfdLog.contains("*LOAD* 15 minute load average is ") && lab.lfdLog.contains(", threshold is 0 - email sent") },

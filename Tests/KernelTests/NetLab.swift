@@ -70,7 +70,7 @@ final class NetLab {
 
     deinit {
         stopLfd()
-        for p in background where p.processIdentifier > 0 { kill(p.processIdentifier, SIGKILL) }
+        for p in background { p.send(SIGKILL) }
         for p in background { p.waitUntilExit() }
         for ns in [fw] + peers.map(\.ns) { _ = try? Shell.run(["ip", "netns", "del", ns]) }
         try? FileManager.default.removeItem(atPath: root)
@@ -175,23 +175,33 @@ final class NetLab {
         return try Shell.run(["ip", "netns", "exec", fw, "env"] + vars + [Self.lfdBinary] + args)
     }
 
-    /// SIGTERM to this lab's running lfd, then SIGKILL if it is still there after 5 s. Only the process the pid
-    /// file names *and* whose environment holds this lab's CSF_ROOT is signalled, through its identity (pid and
-    /// start time): a pid file left behind by a killed lfd may name a pid another test's process has by now.
-    func stopLfd() {
+    /// This lab's running lfd: the process its pid file names, only if that process's environment holds this lab's
+    /// CSF_ROOT (a pid file left behind by a killed lfd may name a pid another test's process has by now), named by
+    /// its identity (pid and start time) so a signal reaches it or no one.
+    var runningLfd: ProcessIdentity? {
         guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let lfd = ProcessIdentity.of(pid), isOurs(pid) else { return }
+              let lfd = ProcessIdentity.of(pid), isOurs(pid) else { return nil }
+        return lfd
+    }
+
+    /// SIGTERM to this lab's running lfd, then SIGKILL if it is still there after 5 s.
+    func stopLfd() {
+        guard let lfd = runningLfd else { return }
         _ = lfd.signal(SIGTERM)
         for _ in 0..<250 where lfd.isAlive { usleep(20_000) }
         if lfd.isAlive { _ = lfd.signal(SIGKILL) }
+    }
+
+    /// SIGHUP to this lab's running lfd; throws when none runs.
+    func reloadLfd() throws {
+        guard let lfd = runningLfd, lfd.signal(SIGHUP) else { throw Shell.Failure(description: "this lab's lfd is not running") }
     }
 
     /// What this lab's lfd is doing, for a failure message: each thread's state and kernel wait channel, and how
     /// far it has read each file it holds open (an offset behind the file's size: lfd never read those lines; at
     /// the end: it read them and did not act).
     var lfdState: String {
-        guard let text = try? String(contentsOfFile: lfdPidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), isOurs(pid) else { return "lfd: not running" }
+        guard let pid = runningLfd?.pid else { return "lfd: not running" }
         func read(_ path: String) -> String {
             ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -258,7 +268,7 @@ final class NetLab {
 
     /// Stops the servers started with `serve` (and other helpers).
     func stopServers() {
-        for p in background where p.processIdentifier > 0 { kill(p.processIdentifier, SIGKILL) }
+        for p in background { p.send(SIGKILL) }
         for p in background { p.waitUntilExit() }
         background.removeAll()
     }

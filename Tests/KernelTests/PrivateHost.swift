@@ -183,9 +183,13 @@ struct PrivateHost {
     }
 
     /// Ends lfd, then every process of the private mount namespace (SIGTERM, then SIGKILL), and removes `dir`.
+    /// The namespace is held open meanwhile: once its last process is gone the kernel would give its number to the
+    /// next new namespace (any `ip netns exec`), and the SIGKILL round would find that one's processes.
     func stop() {
         lab.stopLfd()
-        if let pid = witness, let ns = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt") {
+        let held = witness.map { open("/proc/\($0)/ns/mnt", O_RDONLY | O_CLOEXEC) } ?? -1
+        defer { if held >= 0 { close(held) } }
+        if held >= 0, let ns = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(held)") {
             for signal in [SIGTERM, SIGKILL] {
                 let members = Self.processes(inMountNamespace: ns)
                 for p in members { kill(p, signal) }
@@ -217,10 +221,7 @@ struct PrivateHost {
         }
     }
 
-    static func commandLine(_ pid: Int32) -> String {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return "" }
-        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-    }
+    static func commandLine(_ pid: Int32) -> String { Daemon.commandLine(pid) }
 
     private static func processes(inMountNamespace ns: String) -> [Int32] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }

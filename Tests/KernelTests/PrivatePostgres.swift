@@ -62,11 +62,8 @@ final class PrivatePostgres {
 
     /// An immediate shutdown (the database going away under the nodes).
     func stop() {
-        guard let text = try? String(contentsOfFile: dir + "/postmaster.pid", encoding: .utf8),
-              let pid = Int32(text.split(separator: "\n").first ?? "") else { return }
-        kill(pid, SIGQUIT)
-        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(50_000) }
-        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        guard let postmaster = Daemon.named(byPidFile: dir + "/postmaster.pid", marker: "postgres") else { return }
+        Daemon.stop(postmaster, termSignal: SIGQUIT, seconds: 5)
         usleep(100_000)
     }
 

@@ -20,8 +20,9 @@ struct ProcessTrackingKernelTests {
 
     struct Scope {
         let lab: NetLab
-        let pid: Int32
+        let root: Process
         let uids: (UInt32, UInt32)
+        var pid: Int32 { root.processIdentifier }
 
         /// Starts `body` (bash, as root, in the lab's namespace) as the scope's root and waits for its ready file.
         init(lab: NetLab, uids: (UInt32, UInt32), body: String) throws {
@@ -38,7 +39,7 @@ struct ProcessTrackingKernelTests {
             p.arguments = ["netns", "exec", lab.fw, "/usr/bin/python3", "-c",
                            "import ctypes, os, sys; ctypes.CDLL(None).prctl(36, 1, 0, 0, 0); os.execv('/bin/bash', ['bash', sys.argv[1]])", script]
             try p.run()
-            pid = p.processIdentifier
+            root = p
             _ = eventually(within: 10) { FileManager.default.fileExists(atPath: ready) }
         }
 
@@ -52,7 +53,7 @@ struct ProcessTrackingKernelTests {
 
         /// Ends everything the test started: the scope and every process of its user ids.
         func end() {
-            kill(pid, SIGKILL)
+            root.send(SIGKILL)
             for _ in 0..<3 { _ = try? Shell.run(["pkill", "-9", "-U", "\(uids.0),\(uids.1)"]); usleep(100_000) }
         }
 
@@ -150,9 +151,9 @@ struct ProcessTrackingKernelTests {
         let scope = try Scope(lab: lab, uids: uids, body: Self.run(uids.0, "sleep 300"))
         defer { scope.end() }
         try #require(try scope.startLfd().status == 0)
-        let pid = try #require(Int32((try String(contentsOfFile: lab.lfdPidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(lab.runningLfd?.pid)
         try lab.setConfig(["PT_LIMIT": "0"])
-        kill(pid, SIGHUP)
+        try lab.reloadLfd()
         #expect(try eventually(within: 5) { lab.lfdLog.contains("SIGHUP") }, "\(lab.lfdLog)")
         func cpuTicks() -> Int {
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
@@ -229,7 +230,7 @@ struct SshdKillKernelTests {
             return s
         }
         let doomed = try session(peer), kept = try session(other)
-        defer { for s in [doomed, kept] where s.isRunning { kill(s.processIdentifier, SIGKILL) } }
+        defer { for s in [doomed, kept] { s.send(SIGKILL) } }
         #expect(try eventually(within: 10) { host.file("/var/log/auth.log").components(separatedBy: "session opened for user alice").count == 3 },
                 "\(host.logs)")
         for _ in 0..<2 { _ = try DaemonMatrix.ssh(peer, user: "alice", password: "wrong", method: "password") }

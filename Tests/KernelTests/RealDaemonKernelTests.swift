@@ -10,14 +10,13 @@ enum RealDaemons {
         }
     }
 
-    /// SIGTERM to a daemon's master, then SIGKILL to its whole process group (it made itself a session leader
-    /// when it daemonized) so no worker outlives the test.
-    static func stop(pidFile: String) {
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<30 where kill(pid, 0) == 0 { usleep(100_000) }
-        kill(-pid, SIGKILL)
+    /// SIGTERM to a daemon's master, then SIGKILL to what is left of its process group (it made itself a session
+    /// leader when it daemonized) so no worker outlives the test. Only processes whose command line holds
+    /// `marker`: once the group is empty its number may be another daemon's.
+    static func stop(pidFile: String, marker: String) {
+        guard let master = Daemon.named(byPidFile: pidFile, marker: marker) else { return }
+        Daemon.stop(master)
+        for worker in Daemon.group(master.pid, marker: marker) { worker.signal(SIGKILL) }
     }
 
     /// Dovecot 2.3 on IMAP 1143 and POP3 1110, plain-text logins, user alice/secret in `dir`/passwd, logging to
@@ -106,7 +105,7 @@ struct RealDaemonKernelTests {
         let start = try Shell.run(["ip", "netns", "exec", lab.fw, "bash", "-c",
                                    RealDaemons.detached + "exec /usr/sbin/dovecot -c \"$0\" 2>\"$0.err\"", dir + "/dovecot.conf"])
         #expect(start.status == 0, "\((try? String(contentsOfFile: dir + "/dovecot.conf.err", encoding: .utf8)) ?? "")")
-        defer { RealDaemons.stop(pidFile: dir + "/run/master.pid") }
+        defer { RealDaemons.stop(pidFile: dir + "/run/master.pid", marker: "dovecot") }
         #expect(try eventually(within: 5) { try lab.tcpOpen(from: user, port: 1143, timeout: 0.3) })
         let r = try lab.lfd()
         #expect(r.status == 0, "\(r)")

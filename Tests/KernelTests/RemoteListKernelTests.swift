@@ -50,7 +50,7 @@ struct RemoteListKernelTests {
         // A refresh swaps the contents: p2's address in (the hash set), p1's network out.
         try "198.51.100.2\n".write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
         try Self.aged(cache)
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 8) { lab.lfdLog.contains("Retrieved and blocking blocklist TESTBL: 1 entries as 1 range(s)") }, "\(lab.lfdLog)")
         #expect(try lab.tcpOpen(from: listed, port: 22))
         #expect(try !lab.tcpOpen(from: clean, port: 22))
@@ -58,7 +58,7 @@ struct RemoteListKernelTests {
         // A failed download (the file is gone: 404) keeps the last good list, in the kernel and in the cache.
         try FileManager.default.removeItem(atPath: web + "/bl.txt")
         try Self.aged(cache)
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 8) { lab.lfdLog.contains("Unable to retrieve blocklist TESTBL - HTTP status 404; the last good copy stays in use") }, "\(lab.lfdLog)")
         #expect(try !lab.tcpOpen(from: clean, port: 22))
         #expect((try? String(contentsOfFile: cache, encoding: .utf8)) == "198.51.100.2\n")
@@ -66,7 +66,7 @@ struct RemoteListKernelTests {
         // An empty download is no list either.
         FileManager.default.createFile(atPath: web + "/bl.txt", contents: Data("# nothing today\n".utf8))
         try Self.aged(cache)
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 8) { lab.lfdLog.contains("blocklist TESTBL: the download holds no address; the last good copy stays in use") }, "\(lab.lfdLog)")
         #expect(try !lab.tcpOpen(from: clean, port: 22))
 
@@ -169,7 +169,7 @@ struct RemoteListKernelTests {
         // The list's filter moves to port 80: the refresh restarts the firewall with it.
         try "tcp|in|d=80|s=\(target.v4)\n198.18.7.7\n".write(toFile: web + "/deny.txt", atomically: true, encoding: .utf8)
         try Self.aged(lab.root + "/var/lib/csf/csf.gdeny")
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 10) {
             lab.lfdLog.components(separatedBy: "csf restarted with GLOBAL_DENY's new advanced filters").count == 3
         }, "\(lab.lfdLog)")
@@ -214,18 +214,18 @@ struct RemoteListKernelTests {
         blast.arguments = ["--net=/run/netns/\(listed.ns)", "python3", NetLab.peerScript, "blast-udp", listed.fwV4, "9999", "600"]
         blast.standardOutput = FileHandle.nullDevice
         try blast.run()
-        defer { if blast.isRunning { kill(blast.processIdentifier, SIGKILL) } }
+        defer { blast.send(SIGKILL) }
         let cache = lab.root + "/var/lib/csf/csf.block.STREAM"
         let rounds = Int(ProcessInfo.processInfo.environment["NFTCSF_TEST_REFRESH_ROUNDS"] ?? "") ?? 20
         for round in 1...rounds {
             try feed(round)
             let before = lab.lfdLog.components(separatedBy: done).count
             try Self.aged(cache)
-            _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+            try lab.reloadLfd()
             #expect(try eventually(within: 30) { lab.lfdLog.components(separatedBy: done).count > before }, "refresh \(round): \(lab.lfdLog.suffix(2000))")
         }
         #expect(blast.isRunning, "the stream ran throughout")
-        kill(blast.processIdentifier, SIGKILL)
+        blast.send(SIGKILL)
         blast.waitUntilExit()
         #expect(try lab.udpOpen(from: control, port: 9999), "the counter sees an unlisted source")
         usleep(300_000)
@@ -253,7 +253,7 @@ struct RemoteListKernelTests {
         try feed(rounds + 1)
         let before = retrieved().count
         try Self.aged(cache)
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 30) { retrieved().count > before }, "\(lab.lfdLog.suffix(2000))")
         #expect(retrieved().last?.contains("replaced whole: blb_STREAM blb_STREAM_net ") == true, "\(lab.lfdLog.suffix(1500))")
         #expect(try !lab.udpOpen(from: listed, port: 9999), "the listed source is still dropped")
@@ -275,16 +275,11 @@ struct RemoteListKernelTests {
         }
         try big.write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
         try Self.aged(cache)
-        _ = try Shell.run(["kill", "-HUP", String(Self.lfdPid(lab))])
+        try lab.reloadLfd()
         #expect(try eventually(within: 60) { lab.lfdLog.contains("csf restarted with a set sized for blocklist STREAM") }, "\(lab.lfdLog.suffix(2000))")
         #expect(lab.lfdLog.contains("blocklist STREAM: 250002 entries no longer fit the set csf sized for the last copy; restarting the firewall to load them"), "\(lab.lfdLog.suffix(1500))")
         #expect(try !lab.udpOpen(from: control, port: 9999), "the grown list is loaded")
         #expect(try !lab.udpOpen(from: listed, port: 9999), "with what it held before")
         print(retrieved().joined(separator: "\n"))
-    }
-
-    static func lfdPid(_ lab: NetLab) -> Int32 {
-        let text = (try? String(contentsOfFile: lab.root + "/var/run/lfd.pid", encoding: .utf8)) ?? ""
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }

@@ -20,8 +20,8 @@ struct SyslogCheckKernelTests {
                 "two rounds written\n\(host.logs)")
         #expect(!lab.lfdLog.contains("*SYSLOG CHECK*"), "\(lab.lfdLog)")
 
-        let pid = try #require(Int32((try String(contentsOfFile: host.dir + "/pids/rsyslogd.pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
-        kill(pid, SIGKILL)
+        let rsyslogd = try #require(Daemon.named(byPidFile: host.dir + "/pids/rsyslogd.pid", marker: "rsyslogd"))
+        #expect(rsyslogd.signal(SIGKILL))
         #expect(try eventually(within: 20) { lab.lfdLog.contains("*SYSLOG CHECK* Failed to detect check line [") }, "\(lab.lfdLog)")
         let mail = { (try? String(contentsOfFile: lab.root + "/sent-mail", encoding: .utf8)) ?? "" }
         #expect(try eventually(within: 5) { mail().contains("syslog check failed") && mail().contains("Log: /var/log/messages") }, "\(mail())")
