@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "CsfCompat", dependencies: ["CSys"]),
         .target(name: "CsfPolicy", dependencies: ["CsfCompat"]),
         .target(name: "NftRuleset", dependencies: ["CsfPolicy", "CsfCompat"]),
-        .target(name: "NftKernel", dependencies: ["NftRuleset", "CsfCompat", "CNftShim"]),
+        .target(name: "NftKernel", dependencies: ["NftRuleset", "CsfCompat", "CNftShim", "CSys"]),
         .target(name: "CsfFirewall", dependencies: ["NftKernel", "NftRuleset", "CsfPolicy", "CsfCompat"]),
         .target(name: "LfdCore", dependencies: ["CsfCompat", "CPCRE2", "CSys"]),
         .target(name: "LfdService", dependencies: [

@@ -59,4 +59,50 @@ static inline int csys_open_no_symlinks(int dirfd, const char *path, unsigned lo
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+/* A descriptor passed over a unix socket (SCM_RIGHTS): the CMSG_* macros are not callable from Swift. lfd lends
+   csf a netfilter socket this way. Exactly one descriptor, or -1 (and none kept). */
+#include <sys/socket.h>
+#include <string.h>
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+/* The user id of a unix socket's peer (SO_PEERCRED's struct ucred is behind _GNU_SOURCE); -1 when unknown. */
+static inline long long csys_peer_uid(int sock) {
+    struct { int pid; unsigned uid; unsigned gid; } cred;
+    socklen_t size = sizeof cred;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0 || size != sizeof cred) return -1;
+    return cred.uid;
+}
+static inline int csys_send_fd(int sock, int fd) {
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+}
+static inline int csys_recv_fd(int sock) {
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -1;
+    int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    int fds[1] = { -1 };
+    if (count < 1) return -1;
+    memcpy(fds, CMSG_DATA(c), sizeof(int));
+    if (count != 1 || (m.msg_flags & MSG_CTRUNC)) { close(fds[0]); return -1; }
+    return fds[0];
+}
+
+/* The network namespace a socket was created in, as a new descriptor (SIOCGSKNS; ioctl is variadic). */
+#include <linux/sockios.h>
+static inline int csys_socket_netns(int fd) { return ioctl(fd, SIOCGSKNS); }
+
 #endif

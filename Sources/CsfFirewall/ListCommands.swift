@@ -42,6 +42,14 @@ public struct ListCommands {
         self.clock = clock
     }
 
+    /// For csf's own short-lived commands: set elements change on a netfilter socket lfd lends when it runs
+    /// (`NetfilterSocketLoan`), so the command never closes a socket of its own and never waits for that close.
+    public init(commandLine paths: CsfPaths) throws(CsfError) {
+        let kernel = NftablesKernel()
+        kernel.socketLender = NetfilterSocketLoan.path(paths)
+        try self.init(paths: paths, kernel: kernel)
+    }
+
     public var kernel: any KernelPort { firewall.kernel }
 
     var ipv6: Bool { config.bool("IPV6") }

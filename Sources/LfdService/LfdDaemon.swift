@@ -72,6 +72,8 @@ public final class LfdDaemon {
     /// METRICS: lfd's counters, the socket scrapes arrive on, and what a scrape reads besides.
     let metrics: LfdMetrics
     var metricsSocket: MetricsSocket?
+    /// Lends csf's commands netfilter sockets (`NetfilterSocketLender`); nil when it could not listen.
+    var socketLender: NetfilterSocketLender?
     let listSizes: ListSizes
     /// The thread scrapes are answered on.
     let metricsWorker = Worker(name: "metrics", capacity: 1)
@@ -190,6 +192,15 @@ public final class LfdDaemon {
         sigemptyset(&mask)
         for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, s) }
         sigprocmask(SIG_BLOCK, &mask, nil)
+        socketLender = NetfilterSocketLender(path: NetfilterSocketLoan.path(paths))
+        if socketLender?.start() != true {
+            socketLender = nil
+            logger.warning("*WARNING* cannot lend netfilter sockets at \(NetfilterSocketLoan.path(paths)); csf's commands open their own")
+        }
+        defer {
+            socketLender?.stop()
+            socketLender = nil
+        }
         let sfd = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard sfd >= 0, let tailer else { return 1 }
         logger.info("[STARTUP] lfd \(NftcsfVersion.string) started, \(ruleCount) detectors, watching \(tailer.watchedPaths.count) file(s) and \(journals.count) journal source(s)")

@@ -16,9 +16,19 @@ final class NetlinkSetWriter {
     /// Set when a batch deleted something. Closing a netfilter socket then waits for the kernel to free the
     /// deleted elements (an RCU grace period: 10-25 ms here, as long as the whole `csf -dr`).
     private var freedElements = false
+    /// A socket borrowed from lfd (`NetfilterSocketLoan`): closing it here is never its last close.
+    private let loan: NetfilterSocketLoan?
 
-    init(deferCloseAfterDeletes: Bool) throws(CsfError) {
-        socket = try NetfilterSocket.open("netlink")
+    /// `lender`: lfd's lending socket to borrow from first (csf's commands); nil or refused: a socket of our own.
+    init(deferCloseAfterDeletes: Bool, lender: String? = nil) throws(CsfError) {
+        try NetnsGuard.check()
+        if let (borrowed, loan) = Self.borrow(from: lender) {
+            socket = borrowed
+            self.loan = loan
+        } else {
+            socket = try NetfilterSocket.open("netlink")
+            loan = nil
+        }
         // An error answer carries only the header of the message it refuses, not its 48 KB of elements: a batch
         // with many refused messages would otherwise overflow the receive buffer and lose the error itself.
         var one: Int32 = 1
@@ -28,6 +38,12 @@ final class NetlinkSetWriter {
     }
 
     deinit {
+        if let loan {
+            // mnl_socket_close frees libmnl's wrapper and closes our descriptor; the connection goes after it.
+            mnl_socket_close(socket)
+            close(loan.connection)
+            return
+        }
         // A short-lived CLI hands its socket to a detached `sleep`, whose exit pays that wait instead of the
         // admin. The deletion itself is committed already (the kernel acknowledged the batch).
         if freedElements, deferCloseAfterDeletes,
@@ -36,6 +52,15 @@ final class NetlinkSetWriter {
             return
         }
         mnl_socket_close(socket)
+    }
+
+    private static func borrow(from lender: String?) -> (OpaquePointer, NetfilterSocketLoan)? {
+        guard let lender, let loan = NetfilterSocketLoan.borrow(from: lender) else { return nil }
+        guard let socket = mnl_socket_fdopen(loan.socket) else {
+            loan.end()
+            return nil
+        }
+        return (socket, loan)
     }
 
     /// The elements of one message stay under this many encoded bytes: the element list is one netlink

@@ -43,10 +43,12 @@ public final class NftablesKernel: KernelPort {
     }
 
     /// A terse ruleset listing: nft 1.0.6 fills its cache with every set element for `list tables` (20 s with a
-    /// million-address csf.deny) but not for this.
+    /// million-address csf.deny) but not for this. On the kept listing socket: lfd asks every few seconds (LF_CSF),
+    /// and a socket closed while the kernel frees a deleted set waits for it under the lock every change needs.
     public func isRunning() throws(CsfError) -> Bool {
-        let out = try NftContext(terse: true).list("list ruleset \(CsfTableLayout.family)", operation: "list tables")
-        return out.split(separator: "\n").contains { $0 == "table \(Self.tableRef) {" }
+        let out = try lister().list("list ruleset \(CsfTableLayout.family)", operation: "list tables")
+        let header = "table \(Self.tableRef) {"
+        return out.split(separator: "\n").contains { $0 == header || $0.hasPrefix(header + " #") }
     }
 
     /// Small tables: one libnftables transaction. With bulk sets: sets the running table lacks are declared and
@@ -163,6 +165,10 @@ public final class NftablesKernel: KernelPort {
         let fds = NetfilterSocket.openDescriptors()
         if !fds.isEmpty { _ = Subprocess.spawnDetached(["/bin/sleep", "1"], inheriting: fds) }
     }
+
+    /// lfd's lending socket (`NetfilterSocketLoan.path`): set elements are changed on a socket borrowed from lfd
+    /// when it lends one. Set by csf's short-lived commands only.
+    public var socketLender: String?
 
     /// Where the last bulk load of each set is kept (csf's /var/lib/csf); nil: every reload sends whole sets.
     /// Every process that changes set elements must name it, so that its changes retire the snapshots.
@@ -333,7 +339,7 @@ public final class NftablesKernel: KernelPort {
 
     private func setWriter() throws(CsfError) -> NetlinkSetWriter {
         if let writer { return writer }
-        let w = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes)
+        let w = try NetlinkSetWriter(deferCloseAfterDeletes: deferCloseAfterDeletes, lender: socketLender)
         writer = w
         return w
     }
@@ -460,7 +466,7 @@ public final class NftablesKernel: KernelPort {
         let chain = "\(Self.tableRef) \(CsfTableLayout.Chain.trace)"
         let comment = "csf --trace \(network)"
         // A terse ruleset listing, not `list chain` (which loads every set element first, like `list table`).
-        let listing = try NftContext(terse: true, handles: true).list("list ruleset \(CsfTableLayout.family)", operation: "list")
+        let listing = try lister().list("list ruleset \(CsfTableLayout.family)", operation: "list")
         let traceChain = TableExtract.chain(TableExtract.text(listing, header: "table \(Self.tableRef) {", prefix: true),
                                             named: CsfTableLayout.Chain.trace)
         let handles = Self.ruleHandles(traceChain, comment: comment)

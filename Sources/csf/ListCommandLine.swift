@@ -37,7 +37,7 @@ struct ListCommandLine {
         do {
             // Argument mistakes are usage errors whatever the state of the files.
             let temp = verb == .tempdeny || verb == .tempallow ? try tempRequest() : nil
-            let commands = try ListCommands(paths: paths)
+            let commands = try ListCommands(commandLine: paths)
             switch verb {
             case .temp: printTemp(try commands.tempEntries())
             case .grep: printGrep(try commands.grep(try single()))

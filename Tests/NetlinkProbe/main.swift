@@ -2,6 +2,7 @@
 // usage: NetlinkProbe add|del TABLE SET IP[,IP...] [TIMEOUT_MS] [COMMENT]
 //        NetlinkProbe bulk TABLE SET COUNT        (adds 10.x.y.z addresses in one batch)
 //        NetlinkProbe bench-temp TABLE SET COUNT PER_BATCH   (times COUNT temp bans, PER_BATCH per transaction)
+//        NetlinkProbe borrow LENDER   (two loans at once, the first ended, a third: their sockets' inodes, or none)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,20 @@ let args = CommandLine.arguments
 func fail(_ message: String) -> Never {
     _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
     exit(1)
+}
+if args.count == 3, args[1] == "borrow" {
+    func inode(_ loan: NetfilterSocketLoan?) -> String {
+        guard let loan else { return "none" }
+        var st = stat()
+        return fstat(loan.socket, &st) == 0 ? String(st.st_ino) : "none"
+    }
+    let first = NetfilterSocketLoan.borrow(from: args[2]), second = NetfilterSocketLoan.borrow(from: args[2])
+    let a = inode(first), b = inode(second)
+    first?.end()
+    usleep(200_000)
+    let third = NetfilterSocketLoan.borrow(from: args[2])
+    print("first=\(a) second=\(b) third=\(inode(third))")
+    exit(0)
 }
 guard args.count >= 5 else { fail("usage: NetlinkProbe add|del|bulk TABLE SET IPS|COUNT [TIMEOUT_MS] [COMMENT]") }
 let (verb, table, set) = (args[1], args[2], args[3])
