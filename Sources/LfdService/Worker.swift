@@ -25,24 +25,7 @@ final class Worker: @unchecked Sendable {
         self.capacity = capacity
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
-        // The thread takes the creator's signal mask: create it with every signal blocked, so a signal meant for
-        // the process (SIGHUP, SIGTERM: lfd reads them from a signalfd) never lands on a worker.
-        var all = sigset_t(), previous = sigset_t()
-        sigfillset(&all)
-        pthread_sigmask(SIG_SETMASK, &all, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        var t = pthread_t()
-        let box = Unmanaged.passRetained(self)
-        if pthread_create(&t, nil, { raw in
-            guard let raw else { return nil }
-            let worker = Unmanaged<Worker>.fromOpaque(raw).takeRetainedValue()
-            worker.loop()
-            return nil
-        }, box.toOpaque()) == 0 {
-            thread = t
-        } else {
-            box.release()
-        }
+        thread = SignalFreeThread.start { [self] in loop() }
     }
 
     /// Queues a job; false when the queue is full (the caller decides what giving up means).

@@ -50,25 +50,10 @@ public final class NetfilterSocketLender: @unchecked Sendable {
         self.path = path
     }
 
-    /// Starts serving on a thread of its own (every signal blocked there: they are lfd's signalfd's); false when
-    /// no thread could be had.
+    /// Starts serving on a thread of its own; false when no thread could be had.
     public func start() -> Bool {
-        var all = sigset_t(), previous = sigset_t()
-        sigfillset(&all)
-        pthread_sigmask(SIG_SETMASK, &all, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        var t = pthread_t()
-        let box = Unmanaged.passRetained(self)
-        guard pthread_create(&t, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<NetfilterSocketLender>.fromOpaque(raw).takeRetainedValue().serve()
-            return nil
-        }, box.toOpaque()) == 0 else {
-            box.release()
-            return false
-        }
-        thread = t
-        return true
+        thread = SignalFreeThread.start { [self] in serve() }
+        return thread != nil
     }
 
     /// Ends the serving thread (the sockets are closed with the lender).
