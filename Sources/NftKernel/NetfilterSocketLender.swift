@@ -101,7 +101,12 @@ public final class NetfilterSocketLender: @unchecked Sendable {
         guard ready.contains(listener) else { return }
         while true {
             let connection = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
-            guard connection >= 0 else { return }
+            guard connection >= 0 else {
+                // Out of descriptors or memory: the connection stays queued and poll would report it again at
+                // once; a pause keeps that from spinning a core (the borrower gives up after 0.1 s).
+                if errno != EAGAIN && errno != EINTR { usleep(100_000) }
+                return
+            }
             lend(over: connection)
         }
     }

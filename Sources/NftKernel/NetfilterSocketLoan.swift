@@ -28,8 +28,10 @@ public struct NetfilterSocketLoan {
         guard TextFile.exists(path), path.utf8.count < 108 else { return nil }
         let connection = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard connection >= 0 else { return nil }
+        // A stuck lfd (its backlog full, its thread stopped) costs a command 0.1 s, then it opens its own socket.
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(connection, path), peerIsRoot(connection) else {
             close(connection)
             return nil
