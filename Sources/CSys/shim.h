@@ -84,21 +84,30 @@ static inline int csys_send_fd(int sock, int fd) {
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
     return sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
 }
+/* Exactly one descriptor or -1. Room is made for several (padding alone fits two), and every one received is
+   closed unless it came alone: a sender cannot leave descriptors behind in the receiver. */
 static inline int csys_recv_fd(int sock) {
     char byte = 0;
     struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    union { struct cmsghdr align; char buf[CMSG_SPACE(8 * sizeof(int))]; } u;
     memset(&u, 0, sizeof u);
     struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
     if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -1;
-    int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    int fds[1] = { -1 };
-    if (count < 1) return -1;
-    memcpy(fds, CMSG_DATA(c), sizeof(int));
-    if (count != 1 || (m.msg_flags & MSG_CTRUNC)) { close(fds[0]); return -1; }
-    return fds[0];
+    int found = -1, count = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (count++ == 0) found = fd; else close(fd);
+        }
+    }
+    if (count != 1 || (m.msg_flags & MSG_CTRUNC)) {
+        if (found >= 0) close(found);
+        return -1;
+    }
+    return found;
 }
 
 /* The network namespace a socket was created in, as a new descriptor (SIOCGSKNS; ioctl is variadic). */

@@ -21,22 +21,15 @@ final class MetricsSocket: @unchecked Sendable {
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(.io(path: path, reason: String(cString: strerror(errno)))) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+        guard let address = UnixSocketAddress(path: path) else {
             close(fd)
             return .failure(.io(path: path, reason: "path too long for a Unix socket"))
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
         // Created 0600 (umask), then opened to the group: never a moment when any account could connect.
         let oldMask = umask(0o177)
-        let bound = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
+        let bound = address.bind(fd)
         umask(oldMask)
-        guard bound == 0, listen(fd, 16) == 0 else {
+        guard bound, listen(fd, 16) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
             return .failure(.io(path: path, reason: message))

@@ -21,12 +21,17 @@ struct ReceivedSignal: Sendable, CustomStringConvertible {
     }
 
     /// "SIGTERM from PID:[123] UID:[0] (/usr/sbin/csf -x)"; the command line is read now, so a sender that has
-    /// already exited is named by pid alone. Non-printable bytes are dropped: it is the sender's text.
+    /// already exited is named by pid alone.
     var description: String {
         guard sender > 0 else { return name }
-        let raw = (try? TextFile.read("/proc/\(sender)/cmdline")) ?? ""
-        let words = raw.split(separator: "\0").map { $0.filter { (0x20..<0x7f).contains($0.asciiValue ?? 0) } }
-        let command = String(words.filter { !$0.isEmpty }.joined(separator: " ").prefix(200))
+        let command = Self.shown(commandLine: (try? TextFile.read("/proc/\(sender)/cmdline")) ?? "")
         return "\(name) from PID:[\(sender)] UID:[\(uid)]" + (command.isEmpty ? "" : " (\(command))")
+    }
+
+    /// /proc's NUL-separated arguments as one line of at most 200 characters. Non-printable bytes are dropped:
+    /// it is the sender's text, and it must not start a forged line in lfd.log.
+    static func shown(commandLine raw: String) -> String {
+        let words = raw.split(separator: "\0").map { $0.filter { (0x20..<0x7f).contains($0.asciiValue ?? 0) } }
+        return String(words.filter { !$0.isEmpty }.joined(separator: " ").prefix(200))
     }
 }

@@ -23,20 +23,13 @@ public final class NetfilterSocketLender: @unchecked Sendable {
 
     /// Listens at `path` (a stale socket file there is replaced); nil when it cannot.
     public init?(path: String) {
-        guard path.utf8.count < 108 else { return nil }
+        guard let address = UnixSocketAddress(path: path) else { return nil }
         unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
         // Created owner-only: umask for the bind (a connect needs write permission on the file).
         let mask = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
+        let bound = address.bind(fd)
         umask(mask)
         let wake = eventfd(0, Int32(EFD_CLOEXEC))
         guard bound, listen(fd, 16) == 0, wake >= 0 else {

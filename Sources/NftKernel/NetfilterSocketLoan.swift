@@ -57,14 +57,7 @@ public struct NetfilterSocketLoan {
     }
 
     private static func connect(_ fd: Int32, _ path: String) -> Bool {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
+        UnixSocketAddress(path: path)?.connect(fd) ?? false
     }
 
     /// Only root's lfd lends: a socket from anyone else would carry their rights, not ours.

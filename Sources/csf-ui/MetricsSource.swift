@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CsfCompat
 
 /// A scrape: connect to lfd's metrics socket and read until lfd closes it. lfd renders in milliseconds; a
 /// stuck lfd costs a scrape at most the receive timeout.
@@ -17,16 +18,9 @@ struct MetricsSource: Sendable {
         defer { close(fd) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return .failure(Problem(text: "socket path too long")) }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let connected = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
-        }
-        guard connected == 0 else {
+        guard let address = UnixSocketAddress(path: socketPath) else { return .failure(Problem(text: "socket path too long")) }
+        let connected = address.connect(fd)
+        guard connected else {
             return .failure(Problem(text: "lfd does not answer on \(socketPath) (\(String(cString: strerror(errno)))): is lfd running with METRICS = 1?"))
         }
         var out: [UInt8] = []

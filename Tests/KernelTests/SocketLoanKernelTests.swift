@@ -64,6 +64,11 @@ struct SocketLoanKernelTests {
                                       "env", "NFTCSF_FORBID_NETNS=\(NetLab.rootNetns)", NetlinkKernelTests.probe, "borrow", lender])
         #expect(stranger.stdout.contains("first=none second=none third=none"), "\(stranger)")
 
+        // A borrower in another network namespace gets none: lfd's sockets would change the wrong firewall.
+        let elsewhere = try Shell.run(["ip", "netns", "exec", peer.ns, "env", "NFTCSF_FORBID_NETNS=\(NetLab.rootNetns)",
+                                       NetlinkKernelTests.probe, "borrow", lender])
+        #expect(elsewhere.stdout.contains("first=none second=none third=none"), "\(elsewhere)")
+
         // lfd gone: its socket file goes with it, and csf opens its own again.
         lab.stopLfd()
         #expect(!FileManager.default.fileExists(atPath: lender))
