@@ -439,24 +439,47 @@ public final class NftablesKernel: KernelPort {
     /// is held when its first and last addresses fall in the same interval of the set.
     /// Without the table every lookup answers ENOENT: nothing is held.
     public func sets(holding network: IPNetwork, port: NftSetElement.Port?, among sets: [String]) throws(CsfError) -> [String] {
+        let key: SetChange.Key = port.map { .port(network, proto: $0.proto, port: $0.port) } ?? (network.isHost ? .address(network.address) : .network(network))
         var held: [String] = []
-        for name in sets {
-            // A list set is looked up in its running slot and reported by the name it was asked by.
-            let set = try runningSlot(of: name)
-            if let port {
-                let part = NetlinkSetWriter.parts(.port(network, proto: port.proto, port: port.port))[0]
-                if try SetElementLookup.find(set: set, key: part.key, keyEnd: part.keyEnd) != nil { held.append(name) }
-                continue
-            }
-            let first = network.address.masked(to: network.prefix), last = network.lastAddress
-            guard let start = try SetElementLookup.find(set: set, key: first.networkBytes) else { continue }
-            if first == last {
-                held.append(name)
-            } else if try SetElementLookup.find(set: set, key: last.networkBytes) == start {
-                held.append(name)
-            }
-        }
+        // A list set is looked up in its running slot and reported by the name it was asked by.
+        for name in sets where try holds(try runningSlot(of: name), key) { held.append(name) }
         return held
+    }
+
+    /// A repeated `csf -d`/`-a`/`-td` asks whether its elements are there, one lookup each, and adds only when
+    /// one is not. (An exclusive add refused with EEXIST would answer too, but a refused batch is aborted, and an
+    /// abort waits ~15 ms for the kernel's grace period while holding the lock every other change needs.)
+    public func addMissing(_ change: SetChange) throws(CsfError) -> Bool {
+        guard !change.isEmpty else { return false }
+        let set = try runningSlot(of: change.set)
+        var missing = false
+        for element in change.elements where !missing {
+            missing = try !holds(set, element.key)
+        }
+        guard missing else { return false }
+        var add = change
+        add.operation = .add
+        try apply([add])
+        return true
+    }
+
+    /// Whether `set` holds `key` whole: an address or a port element itself, a network or range inside one
+    /// interval (the kernel names the interval holding an address by its start).
+    private func holds(_ set: String, _ key: SetChange.Key) throws(CsfError) -> Bool {
+        let socket = try setWriter().socket
+        let (first, last): (IPAddress, IPAddress)
+        switch key {
+        case .address, .port, .scalar:
+            let part = NetlinkSetWriter.parts(key)[0]
+            return try SetElementLookup.find(set: set, key: part.key, keyEnd: part.keyEnd, on: socket) != nil
+        case .network(let network):
+            (first, last) = (network.address.masked(to: network.prefix), network.lastAddress)
+        case .range(let range):
+            (first, last) = (range.first, range.last)
+        }
+        guard let start = try SetElementLookup.find(set: set, key: first.networkBytes, on: socket) else { return false }
+        if first == last { return true }
+        return try SetElementLookup.find(set: set, key: last.networkBytes, on: socket) == start
     }
 
     /// The rules carry the traced network in their comment, so removal finds its own rule by handle; every

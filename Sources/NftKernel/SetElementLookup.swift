@@ -11,10 +11,11 @@ import NftRuleset
 enum SetElementLookup {
     /// The key of the element holding `key`, nil when none does. In an interval set the kernel answers with the
     /// start of the interval that contains `key`.
-    static func find(set: String, key: [UInt8], keyEnd: [UInt8]? = nil) throws(CsfError) -> [UInt8]? {
+    /// Asked on `socket` when given (a kept one: a fresh socket's close can wait for the kernel's frees).
+    static func find(set: String, key: [UInt8], keyEnd: [UInt8]? = nil, on socket: OpaquePointer? = nil) throws(CsfError) -> [UInt8]? {
         var found: [UInt8]?
         let ending = try NetfilterSocket.exchange("look up \(set)", type: UInt8(NFT_MSG_GETSETELEM.rawValue), flags: NLM_F_REQUEST | NLM_F_ACK,
-                                                  family: UInt8(NFPROTO_INET), build: { nlh in
+                                                  family: UInt8(NFPROTO_INET), on: socket, build: { nlh in
             mnl_attr_put_strz(nlh, UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), CsfTableLayout.tableName)
             mnl_attr_put_strz(nlh, UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), set)
             let list = mnl_attr_nest_start(nlh, UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue))

@@ -58,6 +58,15 @@ struct HardeningKernelTests {
         r = try lab.csf("-d", peer.v4)
         #expect(r.status == 0 && r.stdout.contains("is in already in the deny file") && r.stdout.contains("kernel"), "\(r)")
         #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5), "the repeat put the address into the kernel")
+        r = try lab.csf("-d", peer.v4)
+        #expect(r.status == 0 && r.stdout.contains("is in already in the deny file") && !r.stdout.contains("kernel"), "nothing to repair now: \(r)")
+        // A network: repaired as one interval, found whole on the next repeat.
+        #expect(try lab.csf(["-d", "198.18.40.0/24"], env: crash).status != 0)
+        #expect(try !lab.nft("list", "table", "inet", "csf").stdout.contains("198.18.40.0/24"))
+        r = try lab.csf("-d", "198.18.40.0/24")
+        #expect(r.stdout.contains("missing from the kernel") && lab.ruleset.contains("198.18.40.0/24"), "\(r)")
+        r = try lab.csf("-d", "198.18.40.0/24")
+        #expect(r.status == 0 && !r.stdout.contains("kernel"), "\(r)")
 
         // The same for a temporary ban, repaired by lfd at its start (no table reload).
         #expect(try lab.csf("-dr", peer.v4).status == 0)
