@@ -139,15 +139,17 @@ final class RemoteListLoader: @unchecked Sendable {
         return (parsed.networks.count, ranges, parsed.filters)
     }
 
-    /// csf's lock only around the cache write: a `csf -r` holds it from reading the copies to loading the table,
-    /// so it finishes before this write or reads the new copy, and the kernel load (seconds for a million
-    /// entries) never makes `csf -d` wait for the lock.
+    /// csf's lock only around the cache's rename: a `csf -r` holds it from reading the copies to loading the
+    /// table, so it finishes before the new copy is in place or reads it. Writing and flushing the copy (15 MB
+    /// for a million addresses) happen before the lock, and freeing the old copy's blocks after it, so neither
+    /// the disk nor the kernel load (seconds for a million entries) makes `csf -d` wait for the lock.
     func writeCache(_ list: RemoteList, bytes: [UInt8], name: String? = nil) -> Bool {
         do {
+            let staged = try StagedFile(paths.lib(name ?? list.cacheName), bytes: bytes, mode: 0o600)
             let lock = try FileLock(path: paths.lock, timeout: 60)
-            try withExtendedLifetime(lock) { () throws(CsfError) in
-                try FileSystem.writeAtomically(paths.lib(name ?? list.cacheName), bytes: bytes, mode: 0o600)
-            }
+            let replaced = try staged.install()
+            withExtendedLifetime(lock) {}
+            replaced.release()
             return true
         } catch {
             logger.error("*Error* \(list): \(error.description)")

@@ -66,35 +66,10 @@ public enum FileSystem {
 
     /// A new file gets `mode`; a file that exists keeps its mode and owner (an admin's 0644 csf.deny stays 0644).
     public static func writeAtomically(_ path: String, bytes: [UInt8], mode: mode_t = 0o600, sync: Bool = true) throws(CsfError) {
-        try makeDirectories(dirname(path))
-        var existing = stat()
-        let replacing = stat(path, &existing) == 0
-        let tmp = "\(path).tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw .system(tmp, errno) }
-        var failure: Int32 = 0
-        if replacing {
-            if fchmod(fd, existing.st_mode & 0o7777) != 0 { failure = errno }
-            if geteuid() == 0, existing.st_uid != geteuid() || existing.st_gid != getegid() {
-                if fchown(fd, existing.st_uid, existing.st_gid) != 0 { failure = errno }
-            }
-        }
-        if failure == 0 { failure = writeAll(fd, bytes) }
-        if failure == 0 && sync && fsync(fd) != 0 { failure = errno }
-        close(fd)
-        guard failure == 0 else {
-            unlink(tmp)
-            throw .system(path, failure)
-        }
-        guard rename(tmp, path) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw .system(path, e)
-        }
-        if sync { syncDirectory(of: path) }
+        try StagedFile(path, bytes: bytes, mode: mode, sync: sync).install(sync: sync).release()
     }
 
-    private static func syncDirectory(of path: String) {
+    static func syncDirectory(of path: String) {
         let dirfd = open(dirname(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirfd >= 0 else { return }
         fsync(dirfd)
@@ -102,7 +77,7 @@ public enum FileSystem {
     }
 
     /// Writes every byte or returns the errno that stopped it (ENOSPC on a full disk).
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
         bytes.withUnsafeBytes { buf -> Int32 in
             guard let base = buf.baseAddress else { return 0 }
             var off = 0
