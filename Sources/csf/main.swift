@@ -11,7 +11,8 @@ let json = arguments.contains("--json")
 arguments.removeAll { $0 == "--json" }
 if let first = arguments.first, first.hasPrefix("-") { arguments[0] = first.lowercased() }
 
-if let first = arguments.first, ClusterVerb.spellings[first] != nil || first == "--cluster" {
+// Every cluster spelling starts with -c or --c: the others never build the table of spellings.
+if let first = arguments.first, first.hasPrefix("-c") || first.hasPrefix("--c"), ClusterVerb.spellings[first] != nil || first == "--cluster" {
     exit(HandOff.fleet(arguments + (json ? ["--json"] : []), json: json))
 }
 
