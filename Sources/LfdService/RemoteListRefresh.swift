@@ -146,9 +146,11 @@ final class RemoteListLoader: @unchecked Sendable {
     func writeCache(_ list: RemoteList, bytes: [UInt8], name: String? = nil) -> Bool {
         do {
             let staged = try StagedFile(paths.lib(name ?? list.cacheName), bytes: bytes, mode: 0o600)
-            let lock = try FileLock(path: paths.lock, timeout: 60)
-            let replaced = try staged.install()
-            withExtendedLifetime(lock) {}
+            let replaced: ReplacedFile
+            do {
+                let lock = try FileLock(path: paths.lock, timeout: 60)
+                replaced = try withExtendedLifetime(lock) { () throws(CsfError) in try staged.install() }
+            }
             replaced.release()
             return true
         } catch {

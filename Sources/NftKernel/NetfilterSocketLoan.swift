@@ -25,14 +25,14 @@ public struct NetfilterSocketLoan {
     /// A loan from the lfd listening at `path`, nil when there is none to be had (lfd not running, or an older
     /// one, or in another network namespace, or all its sockets lent): the caller opens its own socket then.
     public static func borrow(from path: String) -> NetfilterSocketLoan? {
-        guard TextFile.exists(path), path.utf8.count < 108 else { return nil }
+        guard TextFile.exists(path), let address = UnixSocketAddress(path: path) else { return nil }
         let connection = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard connection >= 0 else { return nil }
         // A stuck lfd (its backlog full, its thread stopped) costs a command 0.1 s, then it opens its own socket.
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(connection, path), peerIsRoot(connection) else {
+        guard address.connect(connection), peerIsRoot(connection) else {
             close(connection)
             return nil
         }
@@ -54,10 +54,6 @@ public struct NetfilterSocketLoan {
     public func end() {
         close(socket)
         close(connection)
-    }
-
-    private static func connect(_ fd: Int32, _ path: String) -> Bool {
-        UnixSocketAddress(path: path)?.connect(fd) ?? false
     }
 
     /// Only root's lfd lends: a socket from anyone else would carry their rights, not ours.

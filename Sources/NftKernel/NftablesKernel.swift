@@ -459,7 +459,8 @@ public final class NftablesKernel: KernelPort {
         guard missing else { return false }
         var add = change
         add.operation = .add
-        try apply([add])
+        add.set = set
+        _ = try send([add], marked: true)
         return true
     }
 

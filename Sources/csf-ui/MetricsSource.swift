@@ -19,8 +19,7 @@ struct MetricsSource: Sendable {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard let address = UnixSocketAddress(path: socketPath) else { return .failure(Problem(text: "socket path too long")) }
-        let connected = address.connect(fd)
-        guard connected else {
+        guard address.connect(fd) else {
             return .failure(Problem(text: "lfd does not answer on \(socketPath) (\(String(cString: strerror(errno)))): is lfd running with METRICS = 1?"))
         }
         var out: [UInt8] = []
