@@ -3,12 +3,12 @@
 public struct ConfigParser {
     public private(set) var diagnostics: [Diagnostic] = []
     private var config: CsfConfig
-    private var seenAt: [String: String] = [:]
     private var includeStack: [FileIdentity] = []
     private var included: Set<FileIdentity> = []
 
     public init(path: String) {
         config = CsfConfig(path: path)
+        config.reserve(ConfigSchema.byName.count)
     }
 
     /// Loads the file and everything it includes, then checks every value against its kind.
@@ -93,16 +93,15 @@ public struct ConfigParser {
             report(.error, path, lineNo, "invalid configuration line: the value of \(name) must be in double quotes")
             return
         }
-        guard !name.isEmpty, name.utf8.allSatisfy({ ConfigParser.nameChars.contains($0) }) else {
+        guard !name.isEmpty, name.utf8.allSatisfy(ASCII.isWord) else {
             report(.error, path, lineNo, "invalid setting name '\(name)'")
             return
         }
         let value = String(decoding: line[(firstQuote + 1)..<lastQuote], as: UTF8.self)
-        if let first = seenAt[name] {
-            report(.error, path, lineNo, "setting \(name) is repeated (first set at \(first))")
+        if let first = config.origin[name] {
+            report(.error, path, lineNo, "setting \(name) is repeated (first set at \(first.file):\(first.line))")
             return
         }
-        seenAt[name] = "\(path):\(lineNo)"
         config.set(name, value, at: Diagnostic(.error, file: path, line: lineNo, ""))
         if ConfigSchema.byName[name] == nil {
             report(.warning, path, lineNo, "unknown setting \(name) is ignored")
@@ -110,17 +109,21 @@ public struct ConfigParser {
     }
 
     private static let includeWord = Array("Include".utf8)
-    private static let nameChars: Set<UInt8> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8)
 
+    /// Problems are reported in key order; only they are sorted (a valid csf.conf sorts nothing).
     private mutating func validate() {
-        for (name, value) in config.values.sorted(by: { $0.key < $1.key }) {
+        var problems: [(name: String, text: String)] = []
+        for (name, value) in config.values {
             guard let spec = ConfigSchema.byName[name] else { continue }
             // An empty value is csf's "unset": false, zero or no list.
             if value.isEmpty, !ConfigParser.mustNotBeEmpty(spec.kind) { continue }
             if let problem = ConfigSchema.problem(with: value, kind: spec.kind) {
-                let at = config.origin[name]
-                report(.error, at?.file ?? config.path, at?.line ?? 0, "\(name) = \"\(value)\": \(problem)")
+                problems.append((name, "\(name) = \"\(value)\": \(problem)"))
             }
+        }
+        for (name, text) in problems.sorted(by: { $0.name < $1.name }) {
+            let at = config.origin[name]
+            report(.error, at?.file ?? config.path, at?.line ?? 0, text)
         }
     }
 

@@ -50,6 +50,7 @@ public enum ConfigSchema {
 
     public static let byName: [String: KeySpec] = {
         var map: [String: KeySpec] = [:]
+        map.reserveCapacity(catalogue.count + panelKeys.count)
         for spec in catalogue { map[spec.name] = spec }
         for name in panelKeys where map[name] == nil {
             map[name] = KeySpec(name, .text, default: "", section: "Control panel")

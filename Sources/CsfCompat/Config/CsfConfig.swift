@@ -19,6 +19,12 @@ public struct CsfConfig: Sendable {
 
     public subscript(key: String) -> String { values[key] ?? "" }
 
+    /// Room for a whole csf.conf, so that reading one never rehashes (csf's ~440 keys).
+    mutating func reserve(_ keys: Int) {
+        values.reserveCapacity(keys)
+        origin.reserveCapacity(keys)
+    }
+
     public mutating func set(_ key: String, _ value: String, at location: Diagnostic? = nil) {
         values[key] = value
         if let location { origin[key] = location }

@@ -114,12 +114,15 @@ public struct InterfaceName: Hashable, Sendable, CustomStringConvertible {
         var n = text.trimmingWhitespace()
         if let colon = n.firstIndex(of: ":") { n = String(n[..<colon]) }
         guard !n.isEmpty, n.utf8.count <= 15,
-              n.utf8.allSatisfy({ InterfaceName.allowed.contains($0) }),
+              n.utf8.allSatisfy(InterfaceName.isAllowed),
               !n.dropLast().contains("+") else { return nil }
         name = n
     }
 
-    private static let allowed: Set<UInt8> = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@+".utf8)
+    /// Word characters and `-.@+`.
+    private static func isAllowed(_ b: UInt8) -> Bool {
+        ASCII.isWord(b) || b == 0x2D || b == ASCII.dot || b == 0x40 || b == 0x2B
+    }
 
     /// nft spells the wildcard `*`.
     public var nftPattern: String { isWildcard ? String(name.dropLast()) + "*" : name }

@@ -22,4 +22,7 @@ package enum ASCII {
     package static func isBlank(_ b: UInt8) -> Bool { b == space || b == tab }
     package static func isDigit(_ b: UInt8) -> Bool { b >= zero && b <= nine }
     package static func isHexDigit(_ b: UInt8) -> Bool { isDigit(b) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46) }
+    package static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    /// A letter, a digit or `_` (Perl's `\w` in ASCII). A comparison, not a set: csf reads this per byte.
+    package static func isWord(_ b: UInt8) -> Bool { isLetter(b) || isDigit(b) || b == 0x5F }
 }
