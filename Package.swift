@@ -30,7 +30,8 @@ let package = Package(
     targets: [
         // Minimal C shims: only what Swift cannot call directly.
         .systemLibrary(name: "CSys", path: "Sources/CSys"),
-        .systemLibrary(name: "CNftShim", path: "Sources/CNftShim", pkgConfig: "libnftables",
+        // libnftables' header only: NftKernel loads the library itself when a transaction needs it (LibNftables).
+        .systemLibrary(name: "CNftShim", path: "Sources/CNftShim",
                        providers: [.apt(["libnftables-dev", "libmnl-dev", "libnftnl-dev"])]),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
                        providers: [.apt(["libpcre2-dev"])]),
@@ -79,10 +80,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/csf-ui"),
 
-        .executableTarget(name: "csf", dependencies: [
-            "CsfFirewall", "CsfCompat",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        // No swift-argument-parser: it brings Foundation into every csf start (a ban is one start).
+        .executableTarget(name: "csf", dependencies: ["CsfFirewall", "CsfCompat"]),
         .executableTarget(name: "lfd", dependencies: [
             "LfdService", "LfdCore", "CsfFirewall", "CsfCompat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,7 +8,7 @@ export NFTCSF_FORBID_NETNS=$(stat -L -c %i /proc/self/ns/net)
 # Build dependencies, and sshd + sshpass for the end-to-end lfd test (their services never start here).
 bash Tests/apt-install-quietly.sh libnftables-dev libnftnl-dev libmnl-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev nftables iproute2 iputils-ping \
     python3 python3-venv openssh-server openssh-client sshpass systemd-journal-remote make dpkg-dev systemd lintian \
-    dovecot-imapd dovecot-pop3d rpm
+    dovecot-imapd dovecot-pop3d rpm zsh fish
 # The fleet's database (issue 19): Debian's PostgreSQL, started privately by the tests in a namespace of their own.
 bash Tests/apt-install-quietly.sh postgresql-15 postgresql-client-15 openssl
 # Country data for CC_* (issue 15): the IPFire Location ranges Tor ships; tor itself never starts here.

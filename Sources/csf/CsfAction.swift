@@ -1,65 +1,65 @@
-import ArgumentParser
-
 /// csf's command options. Each is a flag with csf's own spellings; exactly one may be given.
-enum CsfAction: String, EnumerableFlag {
+enum CsfAction: String, CaseIterable {
     case start, startf, restart, stop, status, version, disable, enable
     case check, dryRun, confirm, watchdog, migrateCheck, lfd
     case restartall, startq, logrun, mail, status4, status6, ports, addport, removeport, listports, update, watch, migrateRegex, trace, profile
-    // The list commands: parsed by ListCommandLine before this parser sees them (csf's free-form arguments);
+    // The list commands: parsed by ListCommandLine before CsfCommandLine sees them (csf's free-form arguments);
     // declared here so that help and shell completion offer them.
     case add, addrm, deny, denyrm, denyf, tempdeny, tempallow, temprm, temprmd, temprma, tempf, temp, grep, resync, iplookup
 
-    static func name(for value: CsfAction) -> NameSpecification {
-        switch value {
-        case .start: return [.customShort("s"), .customLong("start")]
-        case .startf: return [.customLong("sf", withSingleDash: true), .customLong("startf")]
-        case .restart: return [.customShort("r"), .customLong("restart")]
-        case .stop: return [.customShort("f"), .customLong("stop")]
-        case .status: return [.customShort("l"), .customLong("status")]
-        case .version: return [.customShort("v"), .customLong("version")]
-        case .disable: return [.customShort("x"), .customLong("disable")]
-        case .enable: return [.customShort("e"), .customLong("enable")]
-        case .check: return [.customLong("check")]
-        case .dryRun: return [.customLong("dry-run")]
-        case .confirm: return [.customLong("confirm")]
-        case .watchdog: return [.customLong("watchdog")]
-        case .migrateCheck: return [.customLong("migrate-check")]
-        case .lfd: return [.customLong("lfd")]
-        case .restartall: return [.customLong("ra", withSingleDash: true), .customLong("restartall")]
-        case .startq: return [.customShort("q"), .customLong("startq")]
-        case .logrun: return [.customLong("lr", withSingleDash: true), .customLong("logrun")]
-        case .mail: return [.customShort("m"), .customLong("mail")]
-        case .status4: return [.customLong("l4", withSingleDash: true), .customLong("status4")]
-        case .status6: return [.customLong("l6", withSingleDash: true), .customLong("status6")]
-        case .ports: return [.customShort("p"), .customLong("ports")]
-        case .addport: return [.customLong("ap", withSingleDash: true), .customLong("addport")]
-        case .removeport: return [.customLong("rp", withSingleDash: true), .customLong("removeport")]
-        case .listports: return [.customLong("lp", withSingleDash: true), .customLong("listports")]
-        case .update: return [.customShort("c"), .customShort("u"), .customLong("uf", withSingleDash: true), .customLong("update")]
-        case .watch: return [.customShort("w"), .customLong("watch")]
-        case .migrateRegex: return [.customLong("migrate-regex")]
-        case .trace: return [.customLong("trace")]
-        case .profile: return [.customLong("profile")]
-        case .add: return [.customShort("a"), .customLong("add")]
-        case .addrm: return [.customLong("ar", withSingleDash: true), .customLong("addrm")]
-        case .deny: return [.customShort("d"), .customLong("deny")]
-        case .denyrm: return [.customLong("dr", withSingleDash: true), .customLong("denyrm")]
-        case .denyf: return [.customLong("df", withSingleDash: true), .customLong("denyf")]
-        case .tempdeny: return [.customLong("td", withSingleDash: true), .customLong("tempdeny")]
-        case .tempallow: return [.customLong("ta", withSingleDash: true), .customLong("tempallow")]
-        case .temprm: return [.customLong("tr", withSingleDash: true), .customLong("temprm")]
-        case .temprmd: return [.customLong("trd", withSingleDash: true), .customLong("temprmd")]
-        case .temprma: return [.customLong("tra", withSingleDash: true), .customLong("temprma")]
-        case .tempf: return [.customLong("tf", withSingleDash: true), .customLong("tempf")]
-        case .temp: return [.customShort("t"), .customLong("temp")]
-        case .grep: return [.customShort("g"), .customLong("grep")]
-        case .resync: return [.customLong("resync")]
-        case .iplookup: return [.customShort("i"), .customLong("iplookup")]
+    /// How csf spells the option, short ones first (csf's single-dash words such as `-sf` are whole options).
+    var spellings: [String] {
+        switch self {
+        case .start: return ["-s", "--start"]
+        case .startf: return ["-sf", "--startf"]
+        case .restart: return ["-r", "--restart"]
+        case .stop: return ["-f", "--stop"]
+        case .status: return ["-l", "--status"]
+        case .version: return ["-v", "--version"]
+        case .disable: return ["-x", "--disable"]
+        case .enable: return ["-e", "--enable"]
+        case .check: return ["--check"]
+        case .dryRun: return ["--dry-run"]
+        case .confirm: return ["--confirm"]
+        case .watchdog: return ["--watchdog"]
+        case .migrateCheck: return ["--migrate-check"]
+        case .lfd: return ["--lfd"]
+        case .restartall: return ["-ra", "--restartall"]
+        case .startq: return ["-q", "--startq"]
+        case .logrun: return ["-lr", "--logrun"]
+        case .mail: return ["-m", "--mail"]
+        case .status4: return ["-l4", "--status4"]
+        case .status6: return ["-l6", "--status6"]
+        case .ports: return ["-p", "--ports"]
+        case .addport: return ["-ap", "--addport"]
+        case .removeport: return ["-rp", "--removeport"]
+        case .listports: return ["-lp", "--listports"]
+        case .update: return ["-c", "-u", "-uf", "--update"]
+        case .watch: return ["-w", "--watch"]
+        case .migrateRegex: return ["--migrate-regex"]
+        case .trace: return ["--trace"]
+        case .profile: return ["--profile"]
+        case .add: return ["-a", "--add"]
+        case .addrm: return ["-ar", "--addrm"]
+        case .deny: return ["-d", "--deny"]
+        case .denyrm: return ["-dr", "--denyrm"]
+        case .denyf: return ["-df", "--denyf"]
+        case .tempdeny: return ["-td", "--tempdeny"]
+        case .tempallow: return ["-ta", "--tempallow"]
+        case .temprm: return ["-tr", "--temprm"]
+        case .temprmd: return ["-trd", "--temprmd"]
+        case .temprma: return ["-tra", "--temprma"]
+        case .tempf: return ["-tf", "--tempf"]
+        case .temp: return ["-t", "--temp"]
+        case .grep: return ["-g", "--grep"]
+        case .resync: return ["--resync"]
+        case .iplookup: return ["-i", "--iplookup"]
         }
     }
 
-    static func help(for value: CsfAction) -> ArgumentHelp? {
-        switch value {
+    /// The help line; nil keeps the option out of help and completions.
+    var help: String? {
+        switch self {
         case .start: return "Start the firewall: build the whole inet csf table and apply it in one transaction."
         case .startf: return "Start the firewall (what lfd calls; same as -s)."
         case .restart: return "Restart the firewall (same as -s: one atomic replacement, never an open moment)."
@@ -71,7 +71,7 @@ enum CsfAction: String, EnumerableFlag {
         case .check: return "Validate csf.conf and every list; print each problem as file:line; change nothing."
         case .dryRun: return "Print the nft script that -s would apply; change nothing."
         case .confirm: return "Keep the ruleset applied by -s --confirm-within (cancels the rollback)."
-        case .watchdog: return .hidden
+        case .watchdog: return nil
         case .migrateCheck: return "List settings of an existing csf install that nftcsf lacks or does differently; exit 0 only if no security is lost."
         case .lfd: return "--lfd start|stop|restart|status: control lfd (through systemd when it runs lfd); status shows what lfd reads, tracks and banned."
         case .restartall: return "Restart the firewall, then lfd."

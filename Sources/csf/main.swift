@@ -1,4 +1,3 @@
-import ArgumentParser
 import CsfFirewall
 #if canImport(Glibc)
 import Glibc
@@ -24,16 +23,17 @@ if let first = arguments.first, let verb = ListVerb.spellings[first] {
     exit(ListCommandLine(verb: verb, words: Array(arguments.dropFirst()), json: json).run())
 }
 
+let line: CsfCommandLine
 do {
-    var command = try Csf.parseAsRoot(arguments + (json ? ["--json"] : []))
-    try command.run()
-} catch let code as ExitCode {
-    exit(code.rawValue)
+    line = try CsfCommandLine.parse(arguments)
 } catch {
-    let code = Csf.exitCode(for: error)
-    if code == .success {
-        print(Csf.fullMessage(for: error))
-        exit(0)
-    }
-    exit(Reporter(json: json).fail(.usage(Csf.fullMessage(for: error))))
+    exit(Reporter(json: json).fail(.usage(error.text)))
+}
+if let shell = line.completionShell {
+    print(ShellCompletions.script(shell), terminator: "")
+} else if let action = line.action, !line.wantsHelp {
+    let cli = CsfCLI(paths: .fromEnvironment(), json: json, full: line.full)
+    exit(cli.perform(action, confirmWithin: line.confirmWithin, values: line.values))
+} else {
+    print(CsfHelp.text)
 }

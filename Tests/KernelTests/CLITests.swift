@@ -35,6 +35,63 @@ import Testing
         }
     }
 
+    /// csf parses its own options (no swift-argument-parser: Foundation came with it into every ban's start).
+    @Test func optionsParseAsBefore() throws {
+        // Each spelling help names is an option csf takes: given twice with another, it is that option.
+        let help = try csf("-h").stdout
+        let spellings = help.components(separatedBy: "\n").filter { $0.hasPrefix("  -") }.flatMap { line in
+            String(line.dropFirst(2)).components(separatedBy: "  ")[0].components(separatedBy: ", ").map { $0.components(separatedBy: " ")[0] }
+        }
+        #expect(spellings.count > 80 && spellings.contains("-uf") && spellings.contains("--migrate-check"), "\(spellings)")
+        for spelling in spellings where !["-h", "--help", "--json", "--full", "--confirm-within"].contains(spelling) {
+            let r = try csf("--stop", String(spelling))
+            #expect(r.status == 2 && r.stderr.contains("had already been set with flag '--stop'"), "\(spelling): \(r)")
+        }
+        var r = try csf("--bogus")
+        #expect(r.status == 2 && r.stderr.hasPrefix("Error: Unknown option '--bogus'\nUsage: csf <options>\n"), "\(r)")
+        r = try csf("-s", "--confirm-within")
+        #expect(r.status == 2 && r.stderr.contains("Missing value for '--confirm-within <SECONDS>'"), "\(r)")
+        r = try csf("--confirm-within=x", "-s")
+        #expect(r.status == 2 && r.stderr.contains("The value 'x' is invalid"), "\(r)")
+        r = try csf("--lfd")
+        #expect(r.status == 2 && r.stderr.contains("--lfd needs one of: start, stop, restart, status"), "\(r)")
+        r = try csf("--lfd", "status", "--json", "extra")
+        #expect(r.status == 2 && r.stdout.contains("\"ok\""), "a usage error is JSON with --json: \(r)")
+        r = try csf("-m", "a@example.com", "b@example.com")
+        #expect(r.status == 2 && r.stderr.contains("at most one"), "\(r)")
+        r = try csf("stray")
+        #expect(r.status == 2 && r.stderr.contains("unexpected argument 'stray'"), "\(r)")
+        r = try csf("--full")
+        #expect(r.status == 0 && r.stdout.hasPrefix("OVERVIEW:"), "no action: help, as before")
+        r = try csf("-s", "--help")
+        #expect(r.status == 0 && r.stdout.hasPrefix("OVERVIEW:"), "help wins over an action")
+    }
+
+    /// The completions `make install` writes come from the same table, and each shell reads them.
+    @Test func shellCompletionsWork() throws {
+        let dir = NSTemporaryDirectory() + "nftcsf-completion-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try csf("--generate-completion-script", shell)
+            #expect(r.status == 0 && r.stdout.contains("migrate-check"), "\(shell): \(r)")
+            try r.stdout.write(toFile: "\(dir)/csf.\(shell)", atomically: true, encoding: .utf8)
+        }
+        #expect(try csf("--generate-completion-script", "tcsh").status == 2)
+        var r = try Shell.run(["bash", "-c", "source \(dir)/csf.bash; COMP_WORDS=(csf --migr); COMP_CWORD=1; _csf; echo \"${COMPREPLY[@]}\""])
+        #expect(r.status == 0 && r.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.sorted() == ["--migrate-check", "--migrate-regex"], "\(r)")
+        r = try Shell.run(["zsh", "-n", "\(dir)/csf.zsh"])
+        #expect(r.status == 0, "\(r)")
+        // Descriptions with quotes and colons stay text: zsh reads back every entry whole.
+        r = try Shell.run(["zsh", "-c", "_describe() { print -l -- \"${(@P)4}\" }; source \(dir)/csf.zsh"])
+        #expect(r.status == 0 && r.stdout.contains("--migrate-check:List settings of an existing csf install"), "\(r)")
+        #expect(r.stdout.contains("-dr:-dr IP: remove IP from csf.deny (\"do not delete\" lines stay)."), "\(r.stdout)")
+        #expect(r.stdout.contains("--migrate-regex:Print csf's regex.custom.pm translated"), "\(r.stdout)")
+        r = try Shell.run(["fish", "-c", "source \(dir)/csf.fish; complete -C 'csf --sta'; complete -C 'csf --migr'"])
+        #expect(r.status == 0 && r.stdout.contains("--startf\tStart the firewall (what lfd calls; same as -s).")
+                && r.stdout.contains("--migrate-regex\t"), "\(r)")
+    }
+
     @Test func checkAndDryRunNeedNoKernel() throws {
         let dir = NSTemporaryDirectory() + "nftcsf-cli-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
