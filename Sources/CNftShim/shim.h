@@ -12,7 +12,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
-#include <nftables/libnftables.h>
+#include <nftables/libnftables.h>   /* declarations and flags only: NftKernel loads it with dlopen */
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/batch.h>

@@ -8,6 +8,7 @@ import CsfCompat
 /// caches and is not thread-safe). Each `run` is one transaction: all of the buffer applies, or none.
 final class NftContext {
     private let ctx: OpaquePointer
+    private let lib: LibNftables
 
     struct Output: Sendable {
         public var ok: Bool
@@ -17,25 +18,26 @@ final class NftContext {
 
     init(json: Bool = false, terse: Bool = false, handles: Bool = false) throws(CsfError) {
         try NetnsGuard.check()
-        guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
+        lib = try LibNftables.shared.get()
+        guard let c = lib.new(UInt32(NFT_CTX_DEFAULT)) else {
             throw .kernel(operation: "init", message: "cannot create an nftables context")
         }
         ctx = c
-        _ = nft_ctx_buffer_output(c)
-        _ = nft_ctx_buffer_error(c)
-        var flags = nft_ctx_output_get_flags(c)
+        _ = lib.bufferOutput(c)
+        _ = lib.bufferError(c)
+        var flags = lib.getOutputFlags(c)
         if json { flags |= UInt32(NFT_CTX_OUTPUT_JSON) }
         if terse { flags |= UInt32(NFT_CTX_OUTPUT_TERSE) }
         if handles { flags |= UInt32(NFT_CTX_OUTPUT_HANDLE) }
-        nft_ctx_output_set_flags(c, flags)
+        lib.setOutputFlags(c, flags)
     }
 
-    deinit { nft_ctx_free(ctx) }
+    deinit { lib.free(ctx) }
 
     func run(_ script: String) -> Output {
-        let rc = nft_run_cmd_from_buffer(ctx, script)
-        let out = nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? ""
-        let err = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? ""
+        let rc = lib.runFromBuffer(ctx, script)
+        let out = lib.outputBuffer(ctx).map { String(cString: $0) } ?? ""
+        let err = lib.errorBuffer(ctx).map { String(cString: $0) } ?? ""
         return Output(ok: rc == 0, output: out, error: err)
     }
 
