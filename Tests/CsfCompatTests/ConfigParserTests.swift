@@ -35,6 +35,24 @@ import CsfTestSupport
         #expect(d.first?.message.contains("first set at /etc/csf/csf.conf:1") == true)
     }
 
+    /// Names are word characters only (csf's `\w`): tested per byte, including the bytes either side of each range.
+    @Test func settingNamesAreWordCharacters() {
+        for bad in ["TCP-IN", "TCP.IN", "TCP@IN", "TCP[IN", "TCP`IN", "TCP{IN", "TCP/IN", "TCP:IN", "TCPÉIN"] {
+            let (_, d) = parse("\(bad) = \"1\"\n")
+            #expect(d.count == 1 && d[0].message == "invalid setting name '\(bad)'", "\(bad): \(d)")
+        }
+        let (c, d) = parse("az_AZ_09 = \"1\"\n")
+        #expect(c["az_AZ_09"] == "1" && d.count == 1 && d[0].severity == .warning, "a word is a name (unknown: a warning)")
+        #expect(InterfaceName(csf: "br-lan.10@x+")?.name == "br-lan.10@x+")
+        #expect(InterfaceName(csf: "eth/0") == nil && InterfaceName(csf: "eth,0") == nil && InterfaceName(csf: "ethé") == nil)
+    }
+
+    /// Problems come out in key order whatever order the file has them in.
+    @Test func problemsAreReportedInKeyOrder() {
+        let (_, d) = parse("UDP_IN = \"x\"\nTESTING = \"2\"\nLF_SPI = \"yes\"\nTCP_IN = \"y\"\n")
+        #expect(d.map(\.line) == [3, 4, 2, 1] && d.allSatisfy { $0.severity == .error }, "\(d)")
+    }
+
     @Test func unknownKeyIsOnlyAWarning() {
         let (_, d) = parse("NO_SUCH_KEY = \"1\"\n")
         #expect(d.count == 1 && d[0].severity == .warning)
