@@ -156,21 +156,17 @@ struct JournalAPI: @unchecked Sendable {
     let realtime: RealtimeFn
 
     static func load() -> JournalAPI? {
-        guard let lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL) else { return nil }
-        func sym<T>(_ name: String, _: T.Type) -> T? {
-            guard let p = dlsym(lib, name) else { return nil }
-            return unsafeBitCast(p, to: T.self)
-        }
-        guard let open = sym("sd_journal_open", OpenFn.self),
-              let openFiles = sym("sd_journal_open_files", OpenFilesFn.self),
-              let seekTail = sym("sd_journal_seek_tail", JournalFn.self),
-              let previous = sym("sd_journal_previous", JournalFn.self),
-              let next = sym("sd_journal_next", JournalFn.self),
-              let process = sym("sd_journal_process", JournalFn.self),
-              let getFD = sym("sd_journal_get_fd", JournalFn.self),
-              let close = sym("sd_journal_close", CloseFn.self),
-              let getData = sym("sd_journal_get_data", GetDataFn.self),
-              let realtime = sym("sd_journal_get_realtime_usec", RealtimeFn.self) else { return nil }
+        guard case .success(let lib) = DynamicLibrary.open("libsystemd.so.0"),
+              let open = lib.function("sd_journal_open", as: OpenFn.self),
+              let openFiles = lib.function("sd_journal_open_files", as: OpenFilesFn.self),
+              let seekTail = lib.function("sd_journal_seek_tail", as: JournalFn.self),
+              let previous = lib.function("sd_journal_previous", as: JournalFn.self),
+              let next = lib.function("sd_journal_next", as: JournalFn.self),
+              let process = lib.function("sd_journal_process", as: JournalFn.self),
+              let getFD = lib.function("sd_journal_get_fd", as: JournalFn.self),
+              let close = lib.function("sd_journal_close", as: CloseFn.self),
+              let getData = lib.function("sd_journal_get_data", as: GetDataFn.self),
+              let realtime = lib.function("sd_journal_get_realtime_usec", as: RealtimeFn.self) else { return nil }
         return JournalAPI(open: open, openFiles: openFiles, seekTail: seekTail, previous: previous,
                           next: next, process: process, getFD: getFD, close: close, getData: getData, realtime: realtime)
     }

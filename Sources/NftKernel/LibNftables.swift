@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CsfCompat
 
 /// libnftables, loaded the first time a transaction or a listing needs it. csf's list commands (`csf -d`, the
@@ -31,22 +28,20 @@ struct LibNftables: @unchecked Sendable {
     static let shared: Result<LibNftables, CsfError> = load()
 
     private static func load() -> Result<LibNftables, CsfError> {
-        guard let lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            return .failure(.kernel(operation: "init", message: "cannot load \(soname): \(reason)"))
+        let lib: DynamicLibrary
+        switch DynamicLibrary.open(soname) {
+        case .success(let opened): lib = opened
+        case .failure(let error): return .failure(.kernel(operation: "init", message: "cannot load \(soname): \(error.reason)"))
         }
-        func sym<T>(_ name: String, _: T.Type) -> T? {
-            dlsym(lib, name).map { unsafeBitCast($0, to: T.self) }
-        }
-        guard let new = sym("nft_ctx_new", NewFn.self),
-              let free = sym("nft_ctx_free", FreeFn.self),
-              let bufferOutput = sym("nft_ctx_buffer_output", BufferFn.self),
-              let bufferError = sym("nft_ctx_buffer_error", BufferFn.self),
-              let getOutputFlags = sym("nft_ctx_output_get_flags", GetFlagsFn.self),
-              let setOutputFlags = sym("nft_ctx_output_set_flags", SetFlagsFn.self),
-              let runFromBuffer = sym("nft_run_cmd_from_buffer", RunFn.self),
-              let outputBuffer = sym("nft_ctx_get_output_buffer", GetBufferFn.self),
-              let errorBuffer = sym("nft_ctx_get_error_buffer", GetBufferFn.self) else {
+        guard let new = lib.function("nft_ctx_new", as: NewFn.self),
+              let free = lib.function("nft_ctx_free", as: FreeFn.self),
+              let bufferOutput = lib.function("nft_ctx_buffer_output", as: BufferFn.self),
+              let bufferError = lib.function("nft_ctx_buffer_error", as: BufferFn.self),
+              let getOutputFlags = lib.function("nft_ctx_output_get_flags", as: GetFlagsFn.self),
+              let setOutputFlags = lib.function("nft_ctx_output_set_flags", as: SetFlagsFn.self),
+              let runFromBuffer = lib.function("nft_run_cmd_from_buffer", as: RunFn.self),
+              let outputBuffer = lib.function("nft_ctx_get_output_buffer", as: GetBufferFn.self),
+              let errorBuffer = lib.function("nft_ctx_get_error_buffer", as: GetBufferFn.self) else {
             return .failure(.kernel(operation: "init", message: "\(soname) lacks the nft_ctx functions csf uses"))
         }
         return .success(LibNftables(new: new, free: free, bufferOutput: bufferOutput, bufferError: bufferError,
