@@ -3,7 +3,7 @@ import CsfFirewall
 /// csf's options other than the list commands: one action, `--full`, `--confirm-within SECONDS`, and the values
 /// some actions take. A table and a loop rather than a declarative parser: csf starts for every ban, and
 /// swift-argument-parser brought Foundation and ~1,900 protocol conformances into each start.
-struct CsfCommandLine: Equatable {
+struct CsfCommandLine {
     var action: CsfAction?
     var full = false
     var confirmWithin: Int?
@@ -13,7 +13,7 @@ struct CsfCommandLine: Equatable {
     /// `--generate-completion-script SHELL` (what `make install` writes the completions with).
     var completionShell: ShellCompletions.Shell?
 
-    struct UsageError: Error, Equatable {
+    struct UsageError: Error {
         let message: String
         /// The whole text csf prints: the reason, then where to read more.
         var text: String { "Error: \(message)\n\(CsfCommandLine.usageLine)\n  See 'csf --help' for more information." }

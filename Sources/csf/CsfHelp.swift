@@ -15,14 +15,23 @@ enum CsfHelp {
         by the NFTCSF_FORBID_NETNS test guard.
         """
 
-    /// Every option help shows, in order: the actions, then the modifiers.
-    static var entries: [(label: String, help: String)] {
-        CsfAction.allCases.compactMap { action in action.help.map { (action.spellings.joined(separator: ", "), $0) } } + [
-            ("--json", "Machine-readable output, on every command."),
-            ("--full", "With -l/-l4/-l6: list every set element instead of counting them."),
-            ("--confirm-within <SECONDS>",
-             "With -s/-r: roll back to the previous ruleset unless `csf --confirm` arrives within SECONDS."),
-            ("-h, --help", "Show help information."),
+    /// One option as help and the shell completions show it.
+    struct Option {
+        let spellings: [String]
+        var valueName: String?
+        let help: String
+
+        var label: String { spellings.joined(separator: ", ") + (valueName.map { " <\($0)>" } ?? "") }
+    }
+
+    /// Every option help and the completions show, in order: the actions, then the modifiers.
+    static var options: [Option] {
+        CsfAction.allCases.compactMap { action in action.help.map { Option(spellings: action.spellings, help: $0) } } + [
+            Option(spellings: ["--json"], help: "Machine-readable output, on every command."),
+            Option(spellings: ["--full"], help: "With -l/-l4/-l6: list every set element instead of counting them."),
+            Option(spellings: ["--confirm-within"], valueName: "SECONDS",
+                   help: "With -s/-r: roll back to the previous ruleset unless `csf --confirm` arrives within SECONDS."),
+            Option(spellings: ["-h", "--help"], help: "Show help information."),
         ]
     }
 
@@ -31,7 +40,7 @@ enum CsfHelp {
 
     static var text: String {
         var out = "OVERVIEW: \(overview)\n\n\(discussion)\n\nUSAGE: csf <options>\n\nOPTIONS:\n"
-        for (label, help) in entries { out += entry(label, help) }
+        for option in options { out += entry(option.label, option.help) }
         return out
     }
 

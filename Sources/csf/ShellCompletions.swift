@@ -3,21 +3,7 @@
 enum ShellCompletions {
     enum Shell: String { case bash, zsh, fish }
 
-    struct Option {
-        let spellings: [String]
-        let help: String
-        var takesValue = false
-    }
-
-    static var options: [Option] {
-        CsfAction.allCases.compactMap { action in action.help.map { Option(spellings: action.spellings, help: $0) } } + [
-            Option(spellings: ["--json"], help: "Machine-readable output, on every command."),
-            Option(spellings: ["--full"], help: "With -l/-l4/-l6: list every set element instead of counting them."),
-            Option(spellings: ["--confirm-within"], help: "With -s/-r: roll back unless csf --confirm arrives within SECONDS.",
-                   takesValue: true),
-            Option(spellings: ["-h", "--help"], help: "Show help information."),
-        ]
-    }
+    private static var options: [CsfHelp.Option] { CsfHelp.options }
 
     static func script(_ shell: Shell) -> String {
         switch shell {
@@ -65,7 +51,7 @@ enum ShellCompletions {
                     flags += " -o " + spelling.dropFirst()
                 }
             }
-            lines.append("complete -c csf\(flags)\(option.takesValue ? " -r" : "") -d \(fishQuoted(option.help))")
+            lines.append("complete -c csf\(flags)\(option.valueName == nil ? "" : " -r") -d \(fishQuoted(option.help))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
