@@ -9,7 +9,8 @@ deletes, on a throwaway CSF_ROOT; the feed is served by python's http.server on 
    a restart of lfd with a third million (csf's snapshot of the set standing in for lfd's knowledge): lfd's own
    timing from its log line, and lfd's peak RSS (VmHWM). Targets: under 2.5 s, under 200 MB.
 3. `csf -d` / `csf -dr` latency while that refresh runs (each command timed end to end by a loop running inside
-   the namespace, samples started between the refresh's start and its log line). Target: p99 under 15 ms.
+   the namespace, samples started between the refresh's start and its log line), both verbs together and each on
+   its own, with when its change landed in the kernel (csf's NFTCSF_TRACE_LANDED report). Target: p99 under 15 ms.
 4. ASNs: `csf -r` with CC_DENY="AS64500" against CC_DENY="" on a synthetic ip2asn-combined.tsv of the real file's
    shape (450,000 IPv4 + 120,000 IPv6 lines, 70,000 ASNs; AS64500 holds 600 ranges), medians of N runs.
 5. ASNs offline (`--only location`, not run by default): lfd converting the real IPFire Location database
@@ -171,19 +172,33 @@ def feed(path, count, offset, changed=None):
 LINE = r"Retrieved and blocking blocklist BENCH: (\d+) entries as (\d+) range\(s\) in ([\d.]+) s \(loading ([\d.]+) s(?:, ([^)]*))?\)"
 
 
-# Runs inside the namespace, so each sample is csf itself (and python's fork/exec), not `ip netns exec`.
+# Runs inside the namespace, so each sample is csf itself (and python's fork/exec), not `ip netns exec`. Each line:
+# start time, the command's duration, its verb, and when the kernel took its change (csf's NFTCSF_TRACE_LANDED
+# report, less the start time: the moment the ban is enforced, before the file's flush), -1 when not reported.
 COMMAND_LOOP = r"""
 import os, subprocess, sys, time
 csf, stop = sys.argv[1], sys.argv[2]
+env = dict(os.environ, NFTCSF_TRACE_LANDED="1")
 i = 0
 while not os.path.exists(stop):
     ip = f"198.18.{(i // 250) % 250}.{i % 250 + 1}"
     for args in (["-d", ip, "bench"], ["-dr", ip]):
         t0 = time.time()
-        subprocess.run([csf, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        print(t0, time.time() - t0, flush=True)
+        r = subprocess.run([csf, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True, check=True)
+        t1 = time.time()
+        landed = [float(l.split()[2]) - t0 for l in r.stderr.splitlines() if l.startswith("nftcsf: landed ")]
+        print(t0, t1 - t0, args[0], landed[0] if landed else -1, flush=True)
     i += 1
 """
+
+
+def stats(times):
+    """n, p50, p99 and max in ms of a list of seconds."""
+    times = sorted(times)
+    if not times:
+        return {"n": 0}
+    return {"n": len(times), "p50_ms": round(1000 * statistics.median(times), 2),
+            "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
 
 
 def timed_refresh(lab):
@@ -206,9 +221,13 @@ def timed_refresh(lab):
     open(stop, "w").close()
     out, _ = loop.communicate(timeout=60)
     os.remove(stop)
-    samples = [(float(a), float(b)) for a, b in (line.split() for line in out.splitlines())]
-    during = sorted(t for (t0, t) in samples if began <= t0 <= ended)
-    idle = sorted(t for (t0, t) in samples if t0 < began)
+    samples = [(float(a), float(b), verb, float(c)) for a, b, verb, c in (line.split() for line in out.splitlines())]
+    during = sorted(t for (t0, t, _, _) in samples if began <= t0 <= ended)
+    idle = sorted(t for (t0, t, _, _) in samples if t0 < began)
+
+    def verb(v):
+        mine = [(t, landed) for (t0, t, name, landed) in samples if name == v and began <= t0 <= ended]
+        return {"command": stats([t for t, _ in mine]), "landed": stats([l for _, l in mine if l >= 0])}
     return {
         "ranges": int(m.group(2)), "total_s": float(m.group(3)), "kernel_load_s": float(m.group(4)), "sent": m.group(5),
         "lfd_cpu_s": {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)},
@@ -216,6 +235,7 @@ def timed_refresh(lab):
                          "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
                          "max_ms": round(1000 * during[-1], 2) if during else None},
         "csf_d_idle_p50_ms": round(1000 * statistics.median(idle), 2) if idle else None,
+        "deny_during": verb("-d"), "denyrm_during": verb("-dr"),
     }
 
 

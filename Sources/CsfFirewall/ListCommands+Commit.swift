@@ -6,28 +6,33 @@ import NftRuleset
 
 extension ListCommands {
     /// Writes the list file (one appended line, or an atomic rewrite without `drop`), then brings the kernel
-    /// in step. If the kernel refuses, the file is put back so files and kernel never disagree.
+    /// in step. If the kernel refuses, the file is put back so files and kernel never disagree. An appended line is
+    /// flushed after the kernel took it (`FlushAfterKernel`).
     func commit(_ kind: CsfTableLayout.ListKind, _ file: ListFile, removingLines drop: Set<Int>, appending line: String?,
                 added: [CommandTarget], removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
-        let rollback: () -> Void
-        let after: ListFile?
         if drop.isEmpty, let line {
-            let size = try FileSystem.appendLine(file.path, line)
-            rollback = { FileSystem.truncate(file.path, to: size) }
-            after = nil
-        } else {
-            var bytes = file.removing(drop)
-            if let line { bytes += Array((line + "\n").utf8) }
-            try FileSystem.writeAtomically(file.path, bytes: bytes)
-            // The mapping still shows the old file after the rename, so it is the rollback copy.
-            rollback = { try? FileSystem.writeAtomically(file.path, bytes: file.bytes.array) }
-            after = ListFile(path: file.path, bytes: bytes)
+            let size = try FileSystem.appendLine(file.path, line, flush: false)
+            let undoFile = { FileSystem.truncate(file.path, to: size); try? FileSystem.flush(file.path) }
+            Self.crashPointBeforeKernel()
+            return try FlushAfterKernel.run(file.path, kernel: { () throws(CsfError) in
+                try syncKernel(kind, before: file, after: nil, added: added, removed: removed)
+            }, undoFile: undoFile, undoBoth: {
+                let written = (try? ListFile.load(file.path)).map { ListFile(path: file.path, bytes: $0.bytes.array) }
+                undoFile()
+                _ = try? syncKernel(kind, before: written ?? file, after: file, added: removed, removed: added)
+            })
         }
+        var bytes = file.removing(drop)
+        if let line { bytes += Array((line + "\n").utf8) }
+        try FileSystem.writeAtomically(file.path, bytes: bytes)
         Self.crashPointBeforeKernel()
         do {
-            return try syncKernel(kind, before: file, after: after, added: added, removed: removed)
+            let outcome = try syncKernel(kind, before: file, after: ListFile(path: file.path, bytes: bytes), added: added, removed: removed)
+            FlushAfterKernel.traceLanded()
+            return outcome
         } catch {
-            rollback()
+            // The mapping still shows the old file after the rename, so it is the rollback copy.
+            try? FileSystem.writeAtomically(file.path, bytes: file.bytes.array)
             throw error
         }
     }
@@ -62,22 +67,27 @@ extension ListCommands {
         change.added = [target.text]
     }
 
-    /// `-dr`/`-ar` on a large file: each removed line becomes a same-length comment, written in place and
-    /// flushed; the kernel follows, and if it refuses the old lines are written back.
+    /// `-dr`/`-ar` on a large file: each removed line becomes a same-length comment, written in place; the kernel
+    /// follows, then the lines are flushed (`FlushAfterKernel`). If the kernel or the disk refuses, the old lines
+    /// are written back (and the kernel's change taken back).
     func commitInPlace(_ kind: CsfTableLayout.ListKind, _ file: ListFile, blanking ranges: [Range<Int>],
                        removed: [CommandTarget]) throws(CsfError) -> KernelOutcome {
         let old = ranges.map { (offset: $0.lowerBound, bytes: Array(file.bytes.buffer[$0])) }
         // The mapping may show the new bytes after the write; keep a copy when the network diff needs the old file.
         let before = removed.contains { !($0.network?.isHost ?? true) } ? ListFile(path: file.path, bytes: file.bytes.array) : file
-        try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) })
+        try FileSystem.overwrite(file.path, ranges.map { (offset: $0.lowerBound, bytes: ListFile.placeholder(length: $0.count)) },
+                                 flush: false)
         Self.crashPointBeforeKernel()
-        do {
-            // The caller has already left out addresses that other lines still list, so no re-scan here.
-            return try syncKernel(kind, before: before, after: nil, added: [], removed: removed)
-        } catch {
+        // The caller has already left out addresses that other lines still list, so no re-scan here.
+        return try FlushAfterKernel.run(file.path, kernel: { () throws(CsfError) in
+            try syncKernel(kind, before: before, after: nil, added: [], removed: removed)
+        }, undoFile: {
             try? FileSystem.overwrite(file.path, old)
-            throw error
-        }
+        }, undoBoth: {
+            let blanked = (try? ListFile.load(file.path)).map { ListFile(path: file.path, bytes: $0.bytes.array) }
+            try? FileSystem.overwrite(file.path, old)
+            _ = try? syncKernel(kind, before: blanked ?? before, after: nil, added: removed, removed: [])
+        })
     }
 
     /// The kernel side of an edit: the list's set contents for the entries it touched, before and after, and

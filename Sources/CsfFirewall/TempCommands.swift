@@ -61,7 +61,8 @@ extension ListCommands {
             }
             return change
         }
-        let rollback: () -> Void
+        let changes = Self.changes(adding: [(kind, entry)], now: now)
+        var appendedAt: Int?
         if summary.hasExpired || summary.damaged || summary.hasNetworks || !net.isHost {
             // The full path: parse every line, refuse overlaps, rewrite without expired lines.
             var list = TempList.load(kind, paths: paths)
@@ -77,21 +78,29 @@ extension ListCommands {
             if pruned {
                 let old = file.array
                 try list.write()
-                rollback = { try? FileSystem.writeAtomically(path, bytes: old) }
+                Self.crashPointBeforeKernel()
+                do {
+                    change.kernel = try KernelSync(firewall: firewall).apply(changes)
+                    FlushAfterKernel.traceLanded()
+                } catch {
+                    try? FileSystem.writeAtomically(path, bytes: old)
+                    throw error
+                }
             } else {
-                let size = try FileSystem.appendLine(path, entry.line)
-                rollback = { FileSystem.truncate(path, to: size) }
+                appendedAt = try FileSystem.appendLine(path, entry.line, flush: false)
             }
         } else {
-            let size = try FileSystem.appendLine(path, entry.line)
-            rollback = { FileSystem.truncate(path, to: size) }
+            appendedAt = try FileSystem.appendLine(path, entry.line, flush: false)
         }
-        Self.crashPointBeforeKernel()
-        do {
-            change.kernel = try KernelSync(firewall: firewall).apply(Self.changes(adding: [(kind, entry)], now: now))
-        } catch {
-            rollback()
-            throw error
+        if let size = appendedAt {
+            let undoFile = { FileSystem.truncate(path, to: size); try? FileSystem.flush(path) }
+            Self.crashPointBeforeKernel()
+            let sync = KernelSync(firewall: firewall)
+            change.kernel = try FlushAfterKernel.run(path, kernel: { () throws(CsfError) in try sync.apply(changes) },
+                                                     undoFile: undoFile, undoBoth: {
+                undoFile()
+                _ = try? sync.apply(Self.changes(removing: [(kind, entry)], now: now))
+            })
         }
         change.changed = true
         change.added = [target.text]

@@ -81,6 +81,43 @@ struct HardeningKernelTests {
         _ = replacedBefore
     }
 
+    /// A list edit is flushed to disk after the kernel took it (the ban lands without waiting for the disk). When
+    /// the disk refuses that flush (EIO, from a test hook), the command fails and takes its change back from the
+    /// kernel and the file alike: a ban, a temporary ban, and a removal blanked in place in a large csf.deny.
+    @Test func aFailedFlushTakesTheEditBackFromKernelAndFile() throws {
+        let lab = try NetLab(peers: 1)
+        let peer = lab.peers[0]
+        try lab.setConfig(["TCP_IN": "22", "LF_SSHD": "0", "LF_PERMBLOCK": "0"])
+        try lab.serve(in: lab.fw, tcp: [22], udp: [])
+        #expect(try lab.csf("-s").status == 0)
+        let failing = ["NFTCSF_TEST_FAIL_FLUSH": "1"]
+        let deny = lab.file("csf.deny")
+        var r = try lab.csf(["-d", peer.v4], env: failing)
+        #expect(r.status != 0 && (r.stdout + r.stderr).contains("Input/output error"), "\(r)")
+        #expect(lab.file("csf.deny") == deny, "csf.deny is as it was")
+        #expect(try lab.tcpOpen(from: peer, port: 22), "the kernel took the ban back")
+        r = try lab.csf(["-td", peer.v4, "3600"], env: failing)
+        #expect(r.status != 0 && (r.stdout + r.stderr).contains("Input/output error"), "\(r)")
+        #expect(!lab.file("../../var/lib/csf/csf.tempban").contains(peer.v4))
+        #expect(try lab.tcpOpen(from: peer, port: 22), "the kernel took the temporary ban back")
+        // Without the hook the same ban lands and stays.
+        #expect(try lab.csf("-d", peer.v4).status == 0)
+        #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5))
+
+        // A csf.deny above the in-place threshold: -dr blanks the line, the failed flush writes it back.
+        var big = lab.file("csf.deny")
+        for i in 0..<12_000 { big += "198.51.\(i / 250).\(i % 250 + 1) # padding entry to pass the in-place threshold\n" }
+        try lab.write("csf.deny", big)
+        #expect(try lab.csf("-r").status == 0)
+        #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5))
+        r = try lab.csf(["-dr", peer.v4], env: failing)
+        #expect(r.status != 0 && (r.stdout + r.stderr).contains("Input/output error"), "\(r)")
+        #expect(lab.file("csf.deny") == big, "the blanked line is written back")
+        #expect(try !lab.tcpOpen(from: peer, port: 22, timeout: 0.5), "the kernel denies the address again")
+        #expect(try lab.csf("-dr", peer.v4).status == 0)
+        #expect(try lab.tcpOpen(from: peer, port: 22), "the removal lands without the hook")
+    }
+
     /// `--confirm-within` rolls back the rules and settings, not the bans and allows made while it waited.
     @Test func anUnconfirmedStartKeepsTheListChangesMadeMeanwhile() throws {
         let lab = try NetLab(peers: 2)

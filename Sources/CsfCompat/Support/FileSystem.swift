@@ -96,9 +96,10 @@ public enum FileSystem {
 
     /// Appends one line, all or nothing: the whole line is written and flushed, or the file is cut back to its
     /// old length (a full disk must never leave half an address behind). Starts a new line if the file lacks a
-    /// final newline. Returns the previous size so a failed command can cut the file back.
+    /// final newline. Returns the previous size so a failed command can cut the file back. `flush: false` leaves
+    /// the flush to the caller (`flush(_:)`): other processes see the line at once, only its durability waits.
     @discardableResult
-    public static func appendLine(_ path: String, _ line: String) throws(CsfError) -> Int {
+    public static func appendLine(_ path: String, _ line: String, flush: Bool = true) throws(CsfError) -> Int {
         try makeDirectories(dirname(path))
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system(path, errno) }
@@ -112,7 +113,7 @@ public enum FileSystem {
             if pread(fd, &last, 1, off_t(size - 1)) == 1, last != ASCII.lineFeed { text.insert(ASCII.lineFeed, at: 0) }
         }
         var failure = writeAll(fd, text)
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        if failure == 0 && flush && fsync(fd) != 0 { failure = errno }
         guard failure == 0 else {
             ftruncate(fd, off_t(size))
             fsync(fd)
@@ -123,7 +124,7 @@ public enum FileSystem {
 
     /// Overwrites byte ranges in place (same length) and flushes them. Each range is one line, written by
     /// one pwrite: a crash leaves each line either old, new, or torn inside itself, never a shortened file.
-    public static func overwrite(_ path: String, _ patches: [(offset: Int, bytes: [UInt8])]) throws(CsfError) {
+    public static func overwrite(_ path: String, _ patches: [(offset: Int, bytes: [UInt8])], flush: Bool = true) throws(CsfError) {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(path, errno) }
         defer { close(fd) }
@@ -131,7 +132,15 @@ public enum FileSystem {
             let n = patch.bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(patch.offset)) }
             guard n == patch.bytes.count else { throw .system(path, errno) }
         }
-        guard fdatasync(fd) == 0 else { throw .system(path, errno) }
+        guard !flush || fdatasync(fd) == 0 else { throw .system(path, errno) }
+    }
+
+    /// Makes what was written to the file durable (the second half of `appendLine`/`overwrite` with `flush: false`).
+    public static func flush(_ path: String) throws(CsfError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(path, errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .system(path, errno) }
     }
 
     public static func truncate(_ path: String, to size: Int) {

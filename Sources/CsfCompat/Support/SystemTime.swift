@@ -17,6 +17,13 @@ public enum SystemTime {
         return (Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1)
     }
 
+    /// Wall-clock epoch seconds with their fraction: timestamps another process compares with its own.
+    public static var wallTime: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     public static var wallSeconds: Int {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
