@@ -35,7 +35,7 @@ public enum BlocklistLookups {
             let family: IPAddress.Family = set.keyType == .ipv4 ? .v4 : .v6
             let networks = set.flags.contains(.interval)
             set.name = S.remote(.blocklist(name), family, networks: networks, slot: slot)
-            if !networks { set.size = RenderedTable.sizeHint(addresses[family] ?? 0) }
+            if !networks { set.size = RenderedTable.standbySizeHint(addresses[family] ?? 0) }
             table.sets.append(set)
         }
         return try NftRenderer.render(table)

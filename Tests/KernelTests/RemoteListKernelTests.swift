@@ -261,8 +261,8 @@ struct RemoteListKernelTests {
         #expect(grep.stdout.contains("STREAM"), "csf -g finds it in slot 1: \(grep)")
 
         // A list that only grows, beyond the set csf -r sized for the last copy (twice its size, also its limit),
-        // gets differences: the kernel refuses with ENFILE, lfd says so and restarts the firewall, which sizes the
-        // set for the new copy.
+        // gets differences: the kernel refuses with ENFILE, and lfd loads the list whole into its other slot, sized
+        // for the new copy (no restart).
         lab.stopLfd()
         #expect(try lab.csf("-r").status == 0)
         #expect(try lab.lfd().status == 0)
@@ -276,8 +276,13 @@ struct RemoteListKernelTests {
         try big.write(toFile: web + "/bl.txt", atomically: true, encoding: .utf8)
         try Self.aged(cache)
         try lab.reloadLfd()
-        #expect(try eventually(within: 60) { lab.lfdLog.contains("csf restarted with a set sized for blocklist STREAM") }, "\(lab.lfdLog.suffix(2000))")
-        #expect(lab.lfdLog.contains("blocklist STREAM: 250002 entries no longer fit the set csf sized for the last copy; restarting the firewall to load them"), "\(lab.lfdLog.suffix(1500))")
+        let grown = "Retrieved and blocking blocklist STREAM: 250002 entries"
+        #expect(try eventually(within: 60) { lab.lfdLog.contains(grown) }, "\(lab.lfdLog.suffix(2000))")
+        #expect(lab.lfdLog.contains("blocklist STREAM: 250002 range(s) no longer fit its set; loading them into its other slot"), "\(lab.lfdLog.suffix(1500))")
+        #expect(lab.lfdLog.split(separator: "\n").last { $0.contains(grown) }?.contains("replaced whole: blb_STREAM blb_STREAM_net ") == true,
+                "\(lab.lfdLog.suffix(1500))")
+        #expect(!lab.lfdLog.contains("csf restarted"), "no restart: \(lab.lfdLog.suffix(1500))")
+        #expect(try lab.nft("-t", "list", "set", "inet", "csf", "blb_STREAM").stdout.contains("size 37500"), "sized for the grown list (1.5x)")
         #expect(try !lab.udpOpen(from: control, port: 9999), "the grown list is loaded")
         #expect(try !lab.udpOpen(from: listed, port: 9999), "with what it held before")
         print(retrieved().joined(separator: "\n"))
