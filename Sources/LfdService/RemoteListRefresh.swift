@@ -84,8 +84,9 @@ final class RemoteListLoader: @unchecked Sendable {
         var filtersChanged = false
         /// What the list held when it loaded (for the metrics).
         var entries = 0
-        /// The list outgrew its set (csf -r sized it for the cached copy of its time): only a restart, which
-        /// sizes the set for the new copy, loads it.
+        /// The list outgrew its set (csf -r sized it for the cached copy of its time) and has no other slot to
+        /// move to (a global list; a blocklist in a table an older csf loaded): only a restart, which sizes the set
+        /// for the new copy, loads it.
         var outgrewSet = false
     }
 
@@ -262,22 +263,22 @@ final class RemoteListLoader: @unchecked Sendable {
             let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot)
             snapshots = [:]
             // A table loaded by an older csf has no lookup chains: the list gets differences until the next csf -r.
-            var swappable: String?
-            if case .blocklist(let name) = list, running.chains.contains(CsfTableLayout.Chain.blocklistIn(name)) { swappable = name }
-            let swapped = { () throws(CsfError) -> [String] in
-                guard let name = swappable else { return [] }
-                try self.swap(name, ranges, families: families, from: slot, runningSets: running.sets, kernel: kernel)
-                self.loaded[list] = SetContents.LoadedRanges(ranges)
-                return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }
+            var swapWhole: (() throws(CsfError) -> [String])?
+            if case .blocklist(let name) = list, running.chains.contains(CsfTableLayout.Chain.blocklistIn(name)) {
+                swapWhole = { () throws(CsfError) -> [String] in
+                    try self.swap(name, ranges, families: families, from: slot, runningSets: running.sets, kernel: kernel)
+                    self.loaded[list] = SetContents.LoadedRanges(ranges)
+                    return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }
+                }
             }
-            if swappable != nil, Self.worthASwap(plan, ranges: ranges.count) { return try swapped() }
+            if let swapWhole, Self.worthASwap(plan, ranges: ranges.count) { return try swapWhole() }
             do {
                 try kernel.apply(inTurn: plan)
-            } catch where swappable != nil && Self.setFull(error) {
+            } catch where swapWhole != nil && Self.setFull(error) {
                 // The list outgrew its set (its size is also its limit): the other slot, sized for the list as it is
                 // now, takes it whole; the batches already applied went into the set the swap retires.
                 logger.info("\(list): \(ranges.count) range(s) no longer fit its set; loading them into its other slot")
-                return try swapped()
+                return try swapWhole?() ?? []
             } catch where (known != nil || plan.replacedHostSets.count < families.count) && !Self.setFull(error) {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
                 let whole = SetContents.refresh(list, ranges, loaded: nil, families: families, slot: slot)
