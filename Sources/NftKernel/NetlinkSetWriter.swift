@@ -238,7 +238,13 @@ final class NetlinkSetWriter {
     }
 
     private static func encode(_ messages: [Message], firstSequence: UInt32) throws(CsfError) -> EncodedBatch {
-        let bufferSize = max(Int(cnft_mnl_socket_buffer_size()) * 2, messages.count * (Self.messagePayloadLimit + 4096))
+        // Each message's elements and a header's worth; zeroing more (a 48 KB bound a message) cost a one-ban
+        // csf command a hundred page faults. The slack past the batch's limit is libmnl's: the message that
+        // crosses the limit is written before the batch finds out.
+        let needed = messages.reduce(0) { total, m in
+            total + 4096 + m.elements.reduce(0) { $0 + encodedSize($1, timeouts: m.timeouts) }
+        }
+        let bufferSize = max(Int(cnft_mnl_socket_buffer_size()) * 2, needed)
         var buffer = [UInt8](repeating: 0, count: bufferSize + 64 * 1024)
         var bySequence: [UInt32: String] = [:]
         var sequence = firstSequence &- 1
@@ -252,7 +258,8 @@ final class NetlinkSetWriter {
             defer { mnl_nlmsg_batch_stop(batch) }
             func current() -> UnsafeMutablePointer<CChar> { mnl_nlmsg_batch_current(batch).assumingMemoryBound(to: CChar.self) }
             nftnl_batch_begin(current(), nextSeq())
-            _ = mnl_nlmsg_batch_next(batch)
+            // A message past the limit would be overwritten by the next one: the batch is refused instead.
+            guard mnl_nlmsg_batch_next(batch) else { return 0 }
             for m in messages {
                 let type = m.delete ? NFT_MSG_DELSETELEM.rawValue : NFT_MSG_NEWSETELEM.rawValue
                 let flags = (m.delete ? 0 : NLM_F_CREATE) | (m.exclusive ? NLM_F_EXCL : 0) | NLM_F_ACK
@@ -266,10 +273,10 @@ final class NetlinkSetWriter {
                 let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq)
                 nftnl_set_elems_nlmsg_build_payload(nlh, set)
                 nftnl_set_free(set)
-                _ = mnl_nlmsg_batch_next(batch)
+                guard mnl_nlmsg_batch_next(batch) else { return 0 }
             }
             nftnl_batch_end(current(), nextSeq())
-            _ = mnl_nlmsg_batch_next(batch)
+            guard mnl_nlmsg_batch_next(batch) else { return 0 }
             return mnl_nlmsg_batch_size(batch)
         }
         if let buildFailure { throw buildFailure }

@@ -29,4 +29,32 @@ import Testing
         }
         #expect(NetlinkSetWriter.chunks([], timeouts: false).isEmpty)
     }
+
+    /// The buffer is sized by what the messages hold (a one-ban command no longer zeroes 48 KB a message); every
+    /// message must still be in the batch, whatever the mix of elements.
+    @Test func encodedBatchesHoldEveryMessageTheySizeFor() throws {
+        let commented = (0..<20_000).map {
+            SetChange.Element(.address(.v4(UInt32(10) << 24 | UInt32($0))), timeoutMs: 3_600_000, comment: String(repeating: "c", count: 200))
+        }
+        let networks = (0..<5_000).map { SetChange.Element(.network(IPNetwork("10.\($0 / 256).\($0 % 256).0/24")!)) }
+        let cases: [[SetChange]] = [
+            [SetChange(.add, set: "deny4", elements: [SetChange.Element(.address(IPAddress("192.0.2.1")!), comment: "one ban")])],
+            [SetChange(.add, set: "tempdeny4", elements: commented), SetChange(.deleteIfPresent, set: "deny_net4", elements: networks)],
+            [SetChange(.flush, set: "allow4"), SetChange(.add, set: "allow_net4", elements: networks)],
+        ]
+        for changes in cases {
+            let batch = try #require(try NetlinkSetWriter.encode(changes, firstSequence: 1))
+            var offset = 0, messages = 0
+            try batch.bytes.withUnsafeBytes { raw in
+                while offset < batch.length {
+                    let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                    try #require(length >= 16)
+                    offset += (length + 3) & ~3
+                    messages += 1
+                }
+            }
+            #expect(offset == batch.length)
+            #expect(messages == batch.bySequence.count + 2, "begin, \(batch.bySequence.count) message(s), end")
+        }
+    }
 }
