@@ -96,8 +96,9 @@ final class NetlinkSetWriter {
         var deletes: Bool
     }
 
-    /// nil when there is nothing to send.
-    static func encode(_ changes: [SetChange], firstSequence: UInt32) throws(CsfError) -> EncodedBatch? {
+    /// nil when there is nothing to send. `direct`: plain elements written without libnftnl objects
+    /// (`DirectElementPayload`); off only to compare the two.
+    static func encode(_ changes: [SetChange], firstSequence: UInt32, direct: Bool = true) throws(CsfError) -> EncodedBatch? {
         var messages: [Message] = []
         for change in changes {
             if change.operation == .flush {
@@ -117,7 +118,7 @@ final class NetlinkSetWriter {
             }
         }
         guard !messages.isEmpty else { return nil }
-        return try encode(messages, firstSequence: firstSequence)
+        return try encode(messages, firstSequence: firstSequence, direct: direct)
     }
 
     /// Splits elements so each message's encoded size stays under `messagePayloadLimit`.
@@ -237,7 +238,7 @@ final class NetlinkSetWriter {
         withUnsafeBytes(of: value) { Array($0) }
     }
 
-    private static func encode(_ messages: [Message], firstSequence: UInt32) throws(CsfError) -> EncodedBatch {
+    private static func encode(_ messages: [Message], firstSequence: UInt32, direct: Bool) throws(CsfError) -> EncodedBatch {
         // Each message's elements and a header's worth; zeroing more (a 48 KB bound a message) cost a one-ban
         // csf command a hundred page faults. The slack past the batch's limit is libmnl's: the message that
         // crosses the limit is written before the batch finds out.
@@ -265,6 +266,12 @@ final class NetlinkSetWriter {
                 let flags = (m.delete ? 0 : NLM_F_CREATE) | (m.exclusive ? NLM_F_EXCL : 0) | NLM_F_ACK
                 let seq = nextSeq()
                 bySequence[seq] = m.what
+                if direct, DirectElementPayload.covers(m.elements, timeouts: m.timeouts) {
+                    guard let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq) else { return 0 }
+                    DirectElementPayload.write(nlh, table: m.change.table, set: m.change.set, m.elements)
+                    guard mnl_nlmsg_batch_next(batch) else { return 0 }
+                    continue
+                }
                 let built: Result<OpaquePointer, CsfError> = Result { () throws(CsfError) in try buildSet(m.change, m.elements, timeouts: m.timeouts) }
                 guard case .success(let set) = built else {
                     if case .failure(let error) = built { buildFailure = error }

@@ -57,4 +57,33 @@ import Testing
             #expect(messages == batch.bySequence.count + 2, "begin, \(batch.bySequence.count) message(s), end")
         }
     }
+
+    /// Plain elements are written without libnftnl objects: the bytes must be the ones libnftnl writes.
+    @Test func directPayloadMatchesLibnftnlByteForByte() throws {
+        let v4 = (0..<3_000).map { SetChange.Element(.address(.v4(UInt32(11) << 24 | UInt32($0) * 4))) }
+        let v6 = ["2001:db8::1", "2001:db8::ffff", "::1"].map { SetChange.Element(.address(IPAddress($0)!)) }
+        let nets = ["192.0.2.0/24", "10.0.0.0/8", "255.255.255.0/24", "2001:db8::/32", "ffff::/16"].map {
+            SetChange.Element(.network(IPNetwork($0)!))
+        }
+        let ranges = [AddressRange(first: IPAddress("198.51.100.7")!, last: IPAddress("198.51.100.20")!),
+                      AddressRange(first: IPAddress("203.0.113.9")!, last: IPAddress("255.255.255.255")!)].map {
+            SetChange.Element(.range($0))
+        }
+        let cases: [[SetChange]] = [
+            [SetChange(.add, set: "bl_X", elements: v4)],
+            [SetChange(.add, set: "bl_6_X", elements: v6), SetChange(.delete, set: "bl_X", elements: Array(v4.prefix(10)))],
+            [SetChange(.add, set: "bl_X_net", elements: nets + ranges)],
+            [SetChange(.flush, set: "bl_X_net"), SetChange(.add, set: "bl_X_net", elements: nets)],
+            [SetChange(.deleteIfPresent, set: "deny4", elements: Array(v4.prefix(3)))],
+            [SetChange(.add, set: "tempdeny4", elements: [SetChange.Element(.address(IPAddress("192.0.2.1")!), timeoutMs: 60_000, comment: "x")])],
+        ]
+        for changes in cases {
+            let direct = try #require(try NetlinkSetWriter.encode(changes, firstSequence: 7))
+            let libnftnl = try #require(try NetlinkSetWriter.encode(changes, firstSequence: 7, direct: false))
+            #expect(direct.length == libnftnl.length)
+            #expect(direct.bytes.prefix(direct.length) == libnftnl.bytes.prefix(libnftnl.length), "\(changes.map(\.set))")
+        }
+        #expect(!DirectElementPayload.covers([SetChange.Element(.address(.v4(1)), timeoutMs: 5)], timeouts: true))
+        #expect(DirectElementPayload.covers([SetChange.Element(.address(.v4(1)), timeoutMs: 5)], timeouts: false))
+    }
 }
