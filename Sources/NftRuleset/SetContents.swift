@@ -95,7 +95,7 @@ public enum SetContents {
     /// batches of those that left the list; then the interval sets replaced in one transaction where their ranges
     /// changed; then the addresses that moved into a new network. No address of the new list is ever out of both
     /// sets, a hash set never holds much more than the larger of the two lists, and no transaction is large
-    /// enough to keep `csf -d` waiting behind it for long.
+    /// enough to keep `csf -d` waiting behind it for long (1,024 elements: ~1 ms of the kernel's lock, see `fill`).
     ///
     /// What the kernel holds comes from lfd's last load (`loaded`) or, after lfd started, from csf's last table
     /// load (`loadedHosts`: its snapshot of each big hash set, `NftablesKernel.bulkAddresses`; the interval sets
@@ -103,7 +103,7 @@ public enum SetContents {
     /// the interval sets' transaction, so its old contents are enforced until the commit.
     public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: LoadedRanges?,
                                loadedHosts: [IPAddress.Family: [IPAddress]] = [:],
-                               families: [IPAddress.Family], slot: Int = 0, batch: Int = 4096) -> RefreshPlan {
+                               families: [IPAddress.Family], slot: Int = 0, batch: Int = 1024) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
         for family in families {
             let hostsName = Name.remote(list, family, slot: slot), netsName = Name.remote(list, family, networks: true, slot: slot)
@@ -134,9 +134,11 @@ public enum SetContents {
     }
 
     /// A whole list as batches of additions into the empty sets of a blocklist's standby `slot`: addresses, then
-    /// networks, `batch` elements a transaction.
+    /// networks, `batch` elements a transaction. The kernel holds every other change back while it inserts a
+    /// batch: 1,024 addresses ~1.1 ms, where 4,096 took ~5 ms that a `csf -d` could wait behind (bench/RESULTS.md,
+    /// session 22).
     public static func fill(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], slot: Int,
-                            batch: Int = 4096) -> RefreshPlan {
+                            batch: Int = 1024) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
         for family in families {
             let list = RemoteList.blocklist(name)
