@@ -13,12 +13,8 @@ import NftRuleset
 enum DirectElementPayload {
     static func covers(_ elements: ArraySlice<SetChange.Element>, timeouts: Bool) -> Bool {
         elements.allSatisfy { element in
-            switch element.key {
-            case .address, .network, .range:
-                return !timeouts || (element.timeoutMs == nil && (element.comment ?? "").isEmpty)
-            case .port, .scalar:
-                return false
-            }
+            NetlinkSetWriter.addressBounds(element.key) != nil
+                && (!timeouts || (element.timeoutMs == nil && (element.comment ?? "").isEmpty))
         }
     }
 
@@ -33,18 +29,9 @@ enum DirectElementPayload {
         // libnftnl numbers the list's entries from 1 (the kernel reads them in order, whatever their type).
         var index: UInt16 = 0
         for element in elements {
-            switch element.key {
-            case .address(let a):
-                put(nlh, &index, a, intervalEnd: false)
-            case .network(let n):
-                put(nlh, &index, n.address.masked(to: n.prefix), intervalEnd: false)
-                if let end = n.lastAddress.successor { put(nlh, &index, end, intervalEnd: true) }
-            case .range(let r):
-                put(nlh, &index, r.first, intervalEnd: false)
-                if let end = r.last.successor { put(nlh, &index, end, intervalEnd: true) }
-            case .port, .scalar:
-                break
-            }
+            guard let bounds = NetlinkSetWriter.addressBounds(element.key) else { continue }
+            put(nlh, &index, bounds.start, intervalEnd: false)
+            if let end = bounds.end { put(nlh, &index, end, intervalEnd: true) }
         }
         mnl_attr_nest_end(nlh, list)
     }

@@ -77,6 +77,8 @@ final class NetlinkSetWriter {
         var delete: Bool
         var exclusive = false
         var what: String
+        /// The encoded bound of its elements (`encodedSize`), as the chunking summed it: what the buffer is sized by.
+        var bytes = 0
     }
 
     /// Applies every change in one transaction: all of them take effect, or none.
@@ -110,10 +112,11 @@ final class NetlinkSetWriter {
             let steps: [Bool] = change.operation == .deleteIfPresent ? [false, true] : [change.operation == .delete]
             for delete in steps {
                 let timeouts = !delete && (change.operation == .add || change.operation == .addExclusive)
-                for chunk in Self.chunks(change.elements, timeouts: timeouts) {
+                for (chunk, bytes) in Self.chunks(change.elements, timeouts: timeouts) {
                     let verb = delete ? "delete elements from" : "add elements to"
                     messages.append(Message(change: change, elements: chunk, timeouts: timeouts, delete: delete,
-                                            exclusive: change.operation == .addExclusive, what: "\(verb) set \(change.set)"))
+                                            exclusive: change.operation == .addExclusive, what: "\(verb) set \(change.set)",
+                                            bytes: bytes))
                 }
             }
         }
@@ -121,20 +124,22 @@ final class NetlinkSetWriter {
         return try encode(messages, firstSequence: firstSequence, direct: direct)
     }
 
-    /// Splits elements so each message's encoded size stays under `messagePayloadLimit`.
-    static func chunks(_ elements: [SetChange.Element], timeouts: Bool) -> [ArraySlice<SetChange.Element>] {
-        var out: [ArraySlice<SetChange.Element>] = []
+    /// Splits elements so each message's encoded size stays under `messagePayloadLimit`; each chunk with its size.
+    static func chunks(_ elements: [SetChange.Element], timeouts: Bool)
+        -> [(elements: ArraySlice<SetChange.Element>, bytes: Int)]
+    {
+        var out: [(elements: ArraySlice<SetChange.Element>, bytes: Int)] = []
         var start = 0, bytes = 0
         for (i, element) in elements.enumerated() {
             let size = encodedSize(element, timeouts: timeouts)
             if bytes + size > messagePayloadLimit, i > start {
-                out.append(elements[start..<i])
+                out.append((elements[start..<i], bytes))
                 start = i
                 bytes = 0
             }
             bytes += size
         }
-        if start < elements.count { out.append(elements[start...]) }
+        if start < elements.count { out.append((elements[start...], bytes)) }
         return out
     }
 
@@ -212,17 +217,10 @@ final class NetlinkSetWriter {
     /// an interval-end element; a concatenated key carries its own end, each field padded to 4 bytes.
     static func parts(_ key: SetChange.Key) -> [Part] {
         switch key {
-        case .address(let a):
-            return [Part(key: a.networkBytes, keyEnd: nil, intervalEnd: false)]
-        case .network(let n):
-            var out = [Part(key: n.address.masked(to: n.prefix).networkBytes, keyEnd: nil, intervalEnd: false)]
-            if let end = n.lastAddress.successor {
-                out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true))
-            }
-            return out
-        case .range(let r):
-            var out = [Part(key: r.first.networkBytes, keyEnd: nil, intervalEnd: false)]
-            if let end = r.last.successor { out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true)) }
+        case .address, .network, .range:
+            guard let bounds = addressBounds(key) else { return [] }
+            var out = [Part(key: bounds.start.networkBytes, keyEnd: nil, intervalEnd: false)]
+            if let end = bounds.end { out.append(Part(key: end.networkBytes, keyEnd: nil, intervalEnd: true)) }
             return out
         case .port(let n, let proto, let port):
             let tail: [UInt8] = [proto.number, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
@@ -230,6 +228,17 @@ final class NetlinkSetWriter {
                          keyEnd: n.lastAddress.networkBytes + tail, intervalEnd: false)]
         case .scalar(let value, let data):
             return [Part(key: hostOrder(value), keyEnd: nil, intervalEnd: false, data: data.map(hostOrder))]
+        }
+    }
+
+    /// The addresses a plain key becomes: its first, and for a network or range the interval's end (the first
+    /// address past it; none past the top of the address space). nil for a port or a map's key.
+    static func addressBounds(_ key: SetChange.Key) -> (start: IPAddress, end: IPAddress?)? {
+        switch key {
+        case .address(let a): return (a, nil)
+        case .network(let n): return (n.address.masked(to: n.prefix), n.lastAddress.successor)
+        case .range(let r): return (r.first, r.last.successor)
+        case .port, .scalar: return nil
         }
     }
 
@@ -242,9 +251,7 @@ final class NetlinkSetWriter {
         // Each message's elements and a header's worth; zeroing more (a 48 KB bound a message) cost a one-ban
         // csf command a hundred page faults. The slack past the batch's limit is libmnl's: the message that
         // crosses the limit is written before the batch finds out.
-        let needed = messages.reduce(0) { total, m in
-            total + 4096 + m.elements.reduce(0) { $0 + encodedSize($1, timeouts: m.timeouts) }
-        }
+        let needed = messages.reduce(0) { $0 + 4096 + $1.bytes }
         let bufferSize = max(Int(cnft_mnl_socket_buffer_size()) * 2, needed)
         var buffer = [UInt8](repeating: 0, count: bufferSize + 64 * 1024)
         var bySequence: [UInt32: String] = [:]
@@ -266,20 +273,18 @@ final class NetlinkSetWriter {
                 let flags = (m.delete ? 0 : NLM_F_CREATE) | (m.exclusive ? NLM_F_EXCL : 0) | NLM_F_ACK
                 let seq = nextSeq()
                 bySequence[seq] = m.what
+                guard let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq) else { return 0 }
                 if direct, DirectElementPayload.covers(m.elements, timeouts: m.timeouts) {
-                    guard let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq) else { return 0 }
                     DirectElementPayload.write(nlh, table: m.change.table, set: m.change.set, m.elements)
-                    guard mnl_nlmsg_batch_next(batch) else { return 0 }
-                    continue
+                } else {
+                    let built: Result<OpaquePointer, CsfError> = Result { () throws(CsfError) in try buildSet(m.change, m.elements, timeouts: m.timeouts) }
+                    guard case .success(let set) = built else {
+                        if case .failure(let error) = built { buildFailure = error }
+                        return 0
+                    }
+                    nftnl_set_elems_nlmsg_build_payload(nlh, set)
+                    nftnl_set_free(set)
                 }
-                let built: Result<OpaquePointer, CsfError> = Result { () throws(CsfError) in try buildSet(m.change, m.elements, timeouts: m.timeouts) }
-                guard case .success(let set) = built else {
-                    if case .failure(let error) = built { buildFailure = error }
-                    return 0
-                }
-                let nlh = nftnl_nlmsg_build_hdr(current(), UInt16(type), UInt16(NFPROTO_INET), UInt16(flags), seq)
-                nftnl_set_elems_nlmsg_build_payload(nlh, set)
-                nftnl_set_free(set)
                 guard mnl_nlmsg_batch_next(batch) else { return 0 }
             }
             nftnl_batch_end(current(), nextSeq())

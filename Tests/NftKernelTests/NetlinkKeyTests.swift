@@ -20,7 +20,7 @@ import Testing
     @Test func batchesAreCutByEncodedBytesNotByCount() {
         let plain = (0..<20_000).map { SetChange.Element(.address(.v4(UInt32(10) << 24 | UInt32($0)))) }
         let commented = plain.map { SetChange.Element($0.key, timeoutMs: 3_600_000, comment: String(repeating: "c", count: 120)) }
-        let a = NetlinkSetWriter.chunks(plain, timeouts: false), b = NetlinkSetWriter.chunks(commented, timeouts: true)
+        let a = NetlinkSetWriter.chunks(plain, timeouts: false).map(\.elements), b = NetlinkSetWriter.chunks(commented, timeouts: true).map(\.elements)
         #expect(a.reduce(0) { $0 + $1.count } == 20_000 && b.reduce(0) { $0 + $1.count } == 20_000)
         #expect(b.count > 4 * a.count, "\(a.count) plain chunks, \(b.count) with comments")
         for chunk in a + b {
