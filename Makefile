@@ -35,7 +35,7 @@ all: build
 
 build:
 	@# Our four programs only: a plain build would also build the example programs of SwiftNIO's packages.
-	for p in csf lfd csf-fleet csf-ui; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
+	. tools/static-libstdcxx.sh; for p in csf lfd csf-fleet csf-ui; do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
 
 # NOBUILD=1 installs the binaries already in .build/release (the tests do: a nested swift build would wait on
 # the running test's lock on .build).

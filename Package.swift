@@ -80,8 +80,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/csf-ui"),
 
-        // No swift-argument-parser: it brings Foundation into every csf start (a ban is one start).
-        .executableTarget(name: "csf", dependencies: ["CsfFirewall", "CsfCompat"]),
+        // No swift-argument-parser: it brings Foundation into every csf start (a ban is one start). For the same
+        // start, libgcc and libstdc++ are linked statically (the latter from the directory
+        // tools/static-libstdcxx.sh fills before a release build; without it, the shared library as before).
+        .executableTarget(name: "csf", dependencies: ["CsfFirewall", "CsfCompat"], linkerSettings: [
+            .unsafeFlags(["-Xclang-linker", "-static-libgcc", "-L", Context.packageDirectory + "/.build/static-libstdc++"],
+                         .when(platforms: [.linux])),
+        ]),
         .executableTarget(name: "lfd", dependencies: [
             "LfdService", "LfdCore", "CsfFirewall", "CsfCompat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

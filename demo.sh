@@ -14,6 +14,7 @@ if ! dpkg -s $pkgs >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
 fi
 # csf and lfd only: the demo has no fleet database (csf-fleet would add minutes of SwiftNIO to the build).
+. tools/static-libstdcxx.sh
 for product in csf lfd; do swift build -c release --static-swift-stdlib --product "$product" 2>&1 | tail -1; done
 CSF=$PWD/.build/release/csf
 LFD=$PWD/.build/release/lfd

@@ -38,6 +38,7 @@ if [ ! -x .build/ansible-venv/bin/ansible-lint ]; then
 fi
 # The release build (static Swift runtime) is what the packaging tests install and package: our three programs
 # only (a plain build would also build the example programs of SwiftNIO's packages).
+. tools/static-libstdcxx.sh
 for product in csf lfd csf-fleet csf-ui; do swift build -c release --static-swift-stdlib --product "$product"; done
 swift build --build-tests
 swift test --skip-build

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 which=all
 case "${1:-}" in start|list|lfd|pps) which=$1; shift ;; esac
+. tools/static-libstdcxx.sh
 for product in csf lfd csf-fleet csf-ui; do swift build -c release --static-swift-stdlib --product "$product"; done
 case "$which" in start|all) python3 bench/run.py "$@" ;; esac
 case "$which" in list|all) python3 bench/list_commands.py "$@" ;; esac
