@@ -135,6 +135,6 @@ public enum ConfigSchema {
 
     /// Comma-separated items with white space removed, as csf splits its lists.
     package static func items(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.filter { !$0.isWhitespace } }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { $0.filter { !$0.isWhitespaceCheaply } }.filter { !$0.isEmpty }
     }
 }

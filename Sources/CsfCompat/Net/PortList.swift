@@ -22,7 +22,7 @@ public enum PortList {
     public static func parse(_ text: String) throws(ParseError) -> [PortRange] {
         var result: [PortRange] = []
         for raw in text.split(separator: ",") {
-            let item = raw.filter { !$0.isWhitespace }
+            let item = raw.filter { !$0.isWhitespaceCheaply }
             if item.isEmpty { continue }
             let bounds = item.split(separator: ":", omittingEmptySubsequences: false).flatMap {
                 $0.split(separator: "_", omittingEmptySubsequences: false)

@@ -25,4 +25,22 @@ package enum ASCII {
     package static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
     /// A letter, a digit or `_` (Perl's `\w` in ASCII). A comparison, not a set: csf reads this per byte.
     package static func isWord(_ b: UInt8) -> Bool { isLetter(b) || isDigit(b) || b == 0x5F }
+    /// Unicode's White_Space among the ASCII bytes: tab, line feed, vertical tab, form feed, carriage return, space.
+    package static func isWhitespace(_ b: UInt8) -> Bool { b == space || (b >= tab && b <= carriageReturn) }
+}
+
+extension Character {
+    /// `isWhitespace`, answered without Unicode's property tables for an ASCII character (csf.conf's port lists
+    /// and value lists ask it of every character of every csf start).
+    package var isWhitespaceCheaply: Bool {
+        if let byte = asciiValue { return ASCII.isWhitespace(byte) }
+        return isWhitespace
+    }
+}
+
+extension Unicode.Scalar {
+    /// `properties.isWhitespace`, answered without Unicode's property tables for an ASCII scalar.
+    package var isWhitespaceCheaply: Bool {
+        isASCII ? ASCII.isWhitespace(UInt8(value)) : properties.isWhitespace
+    }
 }

@@ -3,8 +3,8 @@ extension StringProtocol {
     /// settings, list fields, arguments and templates.
     package func trimmingWhitespace() -> String {
         let scalars = String(self).unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) ?? first
+        guard let first = scalars.firstIndex(where: { !$0.isWhitespaceCheaply }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.isWhitespaceCheaply }) ?? first
         return String(scalars[first...last])
     }
 }
