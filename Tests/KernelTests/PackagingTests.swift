@@ -41,6 +41,9 @@ struct PackagingTests {
         // The release binary carries the Swift runtime: only system libraries remain.
         let ldd = try Shell.run(["ldd", root + "/usr/sbin/csf"]).stdout
         #expect(!ldd.contains("libswift") && !ldd.contains("not found") && ldd.contains("libnftnl"), "\(ldd)")
+        // csf starts once per command: the C++ runtime the Swift runtime needs is linked in, not loaded and bound
+        // at every start (tools/static-libstdcxx.sh, Package.swift).
+        #expect(!ldd.contains("libstdc++") && !ldd.contains("libgcc_s"), "csf loads libstdc++ or libgcc_s: \(ldd)")
         // libnftables (and the libraries it needs) is loaded when a transaction or a listing needs it, not by
         // every list command; the package still depends on it.
         #expect(!ldd.contains("libnftables") && !ldd.contains("libxtables"), "\(ldd)")
