@@ -32,6 +32,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lfd_bench import ssh_fail  # noqa: E402  the failed SSH login lfd's latency benchmark bans on
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
 os.environ["NFTCSF_DETECTORS"] = os.environ.get("NFTCSF_BENCH_DETECTORS", os.path.join(REPO, "compat", "detectors"))
@@ -233,22 +236,29 @@ def stats(times):
             "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
 
 
-def timed_refresh(lab):
-    """Ages the cached copy, asks lfd to look again (SIGHUP) and times csf -d / -dr throughout the refresh."""
+def hup_refresh(lab):
+    """Ages the list's cached copy and asks lfd to look again (SIGHUP), with the load to measure already running:
+    the log line's match, the window (from the signal to the line) and lfd's CPU seconds in it."""
     cache = lab.root + "/var/lib/csf/csf.block.BENCH"
     old = time.time() - 3 * 86400
     os.utime(cache, (old, old))
     skip = len(lab.log())
-    stop = lab.root + "/stop-commands"
-    loop = subprocess.Popen(["ip", "netns", "exec", lab.ns, "python3", "-c", COMMAND_LOOP, os.path.join(BIN, "csf"), stop],
-                            env=lab.env, stdout=subprocess.PIPE, text=True)
-    time.sleep(1.0)
     began = time.time()
     user0, sys0 = lab.cpu()
     os.kill(lab.pid, 1)
     m = lab.wait_for(LINE, 180, skip)
     ended = time.time()
     user1, sys1 = lab.cpu()
+    return m, began, ended, {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)}
+
+
+def timed_refresh(lab):
+    """Times csf -d / -dr throughout a refresh (hup_refresh)."""
+    stop = lab.root + "/stop-commands"
+    loop = subprocess.Popen(["ip", "netns", "exec", lab.ns, "python3", "-c", COMMAND_LOOP, os.path.join(BIN, "csf"), stop],
+                            env=lab.env, stdout=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    m, began, ended, cpu = hup_refresh(lab)
     time.sleep(0.3)
     open(stop, "w").close()
     out, _ = loop.communicate(timeout=60)
@@ -262,7 +272,7 @@ def timed_refresh(lab):
         return {"command": stats([t for t, _ in mine]), "landed": stats([l for _, l in mine if l >= 0])}
     return {
         "ranges": int(m.group(2)), "total_s": float(m.group(3)), "kernel_load_s": float(m.group(4)), "sent": m.group(5),
-        "lfd_cpu_s": {"user": round(user1 - user0, 2), "system": round(sys1 - sys0, 2)},
+        "lfd_cpu_s": cpu,
         "csf_d_during": {"n": len(during), "p50_ms": round(1000 * statistics.median(during), 2) if during else None,
                          "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
                          "max_ms": round(1000 * during[-1], 2) if during else None},
@@ -283,25 +293,17 @@ def pooled(windows):
             "window_max_ms": [w["csf_d_during"]["max_ms"] for w in windows]}
 
 
-def ssh_fail(ip, n):
-    return f"Jan  5 09:05:0{n % 10} web1 sshd[22{n}]: Failed password for root from {ip} port 5{n}022 ssh2"
-
-
-def timed_lfd_bans(lab):
-    """Ages the cached copy, asks lfd to look again (SIGHUP) and, throughout the refresh, has lfd ban one address
-    after another: three failed SSH logins (LF_SSHD = 3), the third appended at t0; landed = the moment lfd reported
-    the kernel's acknowledgement (NFTCSF_TRACE_LANDED), less t0. lfd detects, decides and bans in-process."""
-    cache = lab.root + "/var/lib/csf/csf.block.BENCH"
-    old = time.time() - 3 * 86400
-    os.utime(cache, (old, old))
-    skip = len(lab.log())
+def timed_lfd_bans(lab, octet):
+    """Throughout a refresh (hup_refresh), has lfd ban one address after another (x.x.x.`octet`): three failed SSH
+    logins (LF_SSHD = 3), the third appended at t0; landed = the moment lfd reported the kernel's acknowledgement
+    (NFTCSF_TRACE_LANDED), less t0. lfd detects, decides and bans in-process."""
     stop = threading.Event()
     samples, lost = [], []
 
     def bans():
         i = 0
         while not stop.is_set():
-            ip = f"100.{64 + (i // 250) % 60}.{i % 250}.{lab.ban_round}"
+            ip = f"100.{64 + (i // 250) % 60}.{i % 250}.{octet}"
             before = len(lab.landed)
             with open(lab.root + "/auth.log", "a") as f:
                 f.write(ssh_fail(ip, 1) + "\n" + ssh_fail(ip, 2) + "\n")
@@ -320,14 +322,10 @@ def timed_lfd_bans(lab):
     worker = threading.Thread(target=bans)
     worker.start()
     time.sleep(1.0)
-    began = time.time()
-    os.kill(lab.pid, 1)
-    m = lab.wait_for(LINE, 180, skip)
-    ended = time.time()
+    m, began, ended, _ = hup_refresh(lab)
     time.sleep(0.3)
     stop.set()
     worker.join()
-    lab.ban_round += 1
     return {"ranges": int(m.group(2)), "total_s": float(m.group(3)), "sent": m.group(5),
             "lfd_ban_landed_during": stats([d for t0, d in samples if began <= t0 <= ended]),
             "lfd_ban_landed_idle": stats([d for t0, d in samples if t0 < began]), "not_landed_in_5s": len(lost)}
@@ -338,7 +336,6 @@ def refresh(count):
     os.chmod(web, 0o755)
     feed(web + "/feed.txt", count, 1)
     lab = Lab({"TCP_OUT": "20,21,22,25,53,80,110,113,443,587,993,995,8080", "LF_SSHD": "3", "LF_SSHD_PERM": "3600"})
-    lab.ban_round = 1
     try:
         with open(lab.root + "/etc/csf/csf.blocklists", "w") as f:
             f.write("BENCH|86400|0|http://127.0.0.1:8080/feed.txt\n")
@@ -374,9 +371,9 @@ def refresh(count):
         after_restart = timed_refresh(lab)
         # lfd's own bans (no csf command running): through a whole swap, then a 1 % refresh.
         feed(web + "/feed.txt", count, 4)
-        lfd_bans_swap = timed_lfd_bans(lab)
+        lfd_bans_swap = timed_lfd_bans(lab, 1)
         feed(web + "/feed.txt", count, 4, changed=count // 100)
-        lfd_bans_1pct = timed_lfd_bans(lab)
+        lfd_bans_1pct = timed_lfd_bans(lab, 2)
         pooled_1pct = pooled(typicals)
         for window in typicals + [whole, after_restart]:
             window.pop("_samples")
