@@ -209,19 +209,21 @@ final class RemoteListLoader: @unchecked Sendable {
         return !plan.replacedHostSets.isEmpty || (extra > 16_384 && extra * 4 >= ranges)
     }
 
-    /// Fills the blocklist's other slot (declared empty and unsized, BlocklistLookups.declarations; nothing points
-    /// at it, so no connection is checked again and the old contents are enforced throughout), then swaps its lookup chains
+    /// Fills the blocklist's other slot (declared empty, sized for the list; nothing points at it, so no
+    /// connection is checked again and the old contents are enforced throughout), then swaps its lookup chains
     /// over and deletes the old sets in one transaction, then moves connections to a new generation so a newly
     /// listed source is cut at once.
     private func swap(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], from slot: Int,
                       runningSets: Set<String>, kernel: NftablesKernel) throws(CsfError) {
         let next = 1 - slot
         let list = RemoteList.blocklist(name)
+        var counts: [IPAddress.Family: Int] = [:]
+        for r in ranges where r.first == r.last { counts[r.first.family, default: 0] += 1 }
         // A standby set left by an interrupted swap is not in use: it goes first.
         let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(runningSets.contains)
         let declare: String, swap: String
         do throws(NftRenderer.RenderError) {
-            declare = try BlocklistLookups.deletions(stale) + BlocklistLookups.declarations(name, slot: next, families: families)
+            declare = try BlocklistLookups.deletions(stale) + BlocklistLookups.declarations(name, slot: next, families: families, addresses: counts)
             swap = try BlocklistLookups.swapScript(name, to: next, families: families)
         } catch {
             throw .refused("\(list): \(error)")
@@ -273,8 +275,8 @@ final class RemoteListLoader: @unchecked Sendable {
             do {
                 try kernel.apply(inTurn: plan)
             } catch where swapWhole != nil && Self.setFull(error) {
-                // The list outgrew the set csf -r sized (its size is also its limit): the other slot, which has no
-                // size, takes it whole; the batches already applied went into the set the swap retires.
+                // The list outgrew its set (its size is also its limit): the other slot, sized for the list as it is
+                // now, takes it whole; the batches already applied went into the set the swap retires.
                 logger.info("\(list): \(ranges.count) range(s) no longer fit its set; loading them into its other slot")
                 return try swapWhole?() ?? []
             } catch where (known != nil || plan.replacedHostSets.count < families.count) && !Self.setFull(error) {

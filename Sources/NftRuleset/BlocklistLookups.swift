@@ -27,16 +27,15 @@ public enum BlocklistLookups {
     }
 
     /// The empty sets of `slot`, declared inside the running table (`table inet csf { … }` adds, it replaces
-    /// nothing). The address sets get no size: the kernel then picks its resizable hash, which starts small and
-    /// grows in its own worker while lfd fills it. A size would pick the fixed hash, whose buckets (16 MB for a
-    /// million addresses) the kernel allocates and zeroes inside the declaring transaction — 20–80 ms on a VM,
-    /// with every other change (a `csf -d`, lfd's next ban) waiting on the nftables lock. No size is also no limit.
-    public static func declarations(_ name: String, slot: Int, families: [IPAddress.Family]) throws(NftRenderer.RenderError) -> String {
+    /// nothing); the address sets sized for `addresses` per family.
+    public static func declarations(_ name: String, slot: Int, families: [IPAddress.Family],
+                                    addresses: [IPAddress.Family: Int]) throws(NftRenderer.RenderError) -> String {
         var table = NftTable(name: CsfTableLayout.tableName)
         for var set in SetContents.remote(.blocklist(name), [], families: families) {
             let family: IPAddress.Family = set.keyType == .ipv4 ? .v4 : .v6
-            set.name = S.remote(.blocklist(name), family, networks: set.flags.contains(.interval), slot: slot)
-            set.size = nil
+            let networks = set.flags.contains(.interval)
+            set.name = S.remote(.blocklist(name), family, networks: networks, slot: slot)
+            if !networks { set.size = RenderedTable.standbySizeHint(addresses[family] ?? 0) }
             table.sets.append(set)
         }
         return try NftRenderer.render(table)

@@ -48,6 +48,12 @@ public struct RenderedTable: Sendable {
     /// the set's limit, so twice the list leaves room for what csf -d and lfd add until the next csf -r.
     public static func sizeHint(_ count: Int) -> Int { max(65_536, count * 2) }
 
+    /// A blocklist's standby slot (lfd's swap) needs less room: a list that outgrows it is swapped into the other
+    /// slot again, where csf -r's sets could only grow by a restart. The kernel allocates a fixed hash's buckets
+    /// (a power of two at least 4/3 of the size) inside the transaction every other change waits for: one and a
+    /// half times a million addresses stays at 2^21 buckets (16 MB) where twice took 2^22 (32 MB).
+    public static func standbySizeHint(_ count: Int) -> Int { max(65_536, count + count / 2) }
+
     /// How many list and temporary entries the table loads.
     public var elementCount: Int { table.sets.reduce(0) { $0 + $1.elements.count } }
 
