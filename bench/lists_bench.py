@@ -96,6 +96,7 @@ class Lab:
             self.pid = int(open(self.root + "/var/run/lfd.pid").read())
             return
         self.landed = []
+        self.landed_changed = threading.Condition()
         proc = subprocess.Popen(["ip", "netns", "exec", self.ns, os.path.join(BIN, "lfd"), "--foreground"],
                                 env=dict(self.env, NFTCSF_TRACE_LANDED="1"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, bufsize=1)
@@ -103,7 +104,9 @@ class Lab:
         def drain():
             for line in proc.stderr:
                 if line.startswith("nftcsf: landed "):
-                    self.landed.append(float(line.split()[2]))
+                    with self.landed_changed:
+                        self.landed.append(float(line.split()[2]))
+                        self.landed_changed.notify_all()
         threading.Thread(target=drain, daemon=True).start()
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -238,6 +241,12 @@ def stats(times):
             "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 2), "max_ms": round(1000 * times[-1], 2)}
 
 
+def by_verb(samples, verb):
+    """Command and landed figures of one verb's (seconds, landed seconds or -1, verb) samples."""
+    mine = [(t, landed) for (t, landed, name) in samples if name == verb]
+    return {"command": stats([t for t, _ in mine]), "landed": stats([l for _, l in mine if l >= 0])}
+
+
 def hup_refresh(lab):
     """Ages the list's cached copy and asks lfd to look again (SIGHUP), with the load to measure already running:
     the log line's match, the window (from the signal to the line) and lfd's CPU seconds in it."""
@@ -266,33 +275,25 @@ def timed_refresh(lab):
     out, _ = loop.communicate(timeout=60)
     os.remove(stop)
     samples = [(float(a), float(b), verb, float(c)) for a, b, verb, c in (line.split() for line in out.splitlines())]
-    during = sorted(t for (t0, t, _, _) in samples if began <= t0 <= ended)
-    idle = sorted(t for (t0, t, _, _) in samples if t0 < began)
-
-    def verb(v):
-        mine = [(t, landed) for (t0, t, name, landed) in samples if name == v and began <= t0 <= ended]
-        return {"command": stats([t for t, _ in mine]), "landed": stats([l for _, l in mine if l >= 0])}
+    window = [(t, landed, name) for (t0, t, name, landed) in samples if began <= t0 <= ended]
+    idle = [t for (t0, t, _, _) in samples if t0 < began]
     return {
         "ranges": int(m.group(2)), "total_s": float(m.group(3)), "kernel_load_s": float(m.group(4)), "sent": m.group(5),
         "lfd_cpu_s": cpu,
-        "csf_d_during": {"n": len(during), "p50_ms": round(1000 * statistics.median(during), 2) if during else None,
-                         "p99_ms": round(1000 * during[min(len(during) - 1, int(len(during) * 0.99))], 2) if during else None,
-                         "max_ms": round(1000 * during[-1], 2) if during else None},
+        "csf_d_during": stats([t for t, _, _ in window]),
         "csf_d_idle_p50_ms": round(1000 * statistics.median(idle), 2) if idle else None,
-        "deny_during": verb("-d"), "denyrm_during": verb("-dr"),
-        "_samples": [(t, landed, name) for (t0, t, name, landed) in samples if began <= t0 <= ended],
+        "deny_during": by_verb(window, "-d"), "denyrm_during": by_verb(window, "-dr"),
+        "_samples": window,
     }
 
 
 def pooled(windows):
     """The samples of several short refresh windows together: a window of half a second holds ~60 commands of each
     verb, so its own "p99" is its slowest command; pooled, the p99 is a percentile again."""
-    def verb(v):
-        mine = [(t, landed) for w in windows for (t, landed, name) in w["_samples"] if name == v]
-        return {"command": stats([t for t, _ in mine]), "landed": stats([l for _, l in mine if l >= 0])}
+    samples = [s for w in windows for s in w["_samples"]]
     return {"windows": len(windows), "total_s": [w["total_s"] for w in windows],
-            "deny_during": verb("-d"), "denyrm_during": verb("-dr"),
-            "window_max_ms": [w["csf_d_during"]["max_ms"] for w in windows]}
+            "deny_during": by_verb(samples, "-d"), "denyrm_during": by_verb(samples, "-dr"),
+            "window_max_ms": [w["csf_d_during"].get("max_ms") for w in windows]}
 
 
 def timed_lfd_bans(lab, octet):
@@ -313,9 +314,9 @@ def timed_lfd_bans(lab, octet):
             t0 = time.time()
             with open(lab.root + "/auth.log", "a") as f:
                 f.write(ssh_fail(ip, 3) + "\n")
-            while len(lab.landed) == before and time.time() < t0 + 5:
-                time.sleep(0.0002)
-            if len(lab.landed) > before:
+            with lab.landed_changed:
+                answered = lab.landed_changed.wait_for(lambda: len(lab.landed) > before, timeout=5)
+            if answered:
                 samples.append((t0, lab.landed[before] - t0))
             else:
                 lost.append(ip)
