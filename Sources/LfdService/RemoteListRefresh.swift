@@ -217,18 +217,19 @@ final class RemoteListLoader: @unchecked Sendable {
                       runningSets: Set<String>, kernel: NftablesKernel) throws(CsfError) {
         let next = 1 - slot
         let list = RemoteList.blocklist(name)
-        var counts: [IPAddress.Family: Int] = [:]
-        for r in ranges where r.first == r.last { counts[r.first.family, default: 0] += 1 }
         // A standby set left by an interrupted swap is not in use: it goes first.
         let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(runningSets.contains)
-        let declare: String, swap: String
+        let clear: String, declare: [String], swap: String
         do throws(NftRenderer.RenderError) {
-            declare = try BlocklistLookups.deletions(stale) + BlocklistLookups.declarations(name, slot: next, families: families, addresses: counts)
+            clear = try BlocklistLookups.deletions(stale)
+            declare = try BlocklistLookups.declarations(name, slot: next, families: families, addresses: HostShards.counts(list, ranges))
             swap = try BlocklistLookups.swapScript(name, to: next, families: families)
         } catch {
             throw .refused("\(list): \(error)")
         }
-        try kernel.apply(script: declare, operation: "declare \(list)'s standby sets")
+        if !clear.isEmpty { try kernel.apply(script: clear, operation: "delete \(list)'s stale standby sets") }
+        // One set a transaction: csf -d and lfd's bans wait for one shard's allocation at most (HostShards).
+        for script in declare { try kernel.apply(script: script, operation: "declare \(list)'s standby sets") }
         try kernel.fill(inTurn: SetContents.fill(name, ranges, families: families, slot: next))
         try kernel.apply(script: swap, operation: "swap \(list)'s sets")
         try kernel.renewConnectionGeneration()
@@ -257,7 +258,11 @@ final class RemoteListLoader: @unchecked Sendable {
         // Not known since lfd started: what csf -s/-r put into the big hash sets, if nothing changed them since.
         var snapshots: [IPAddress.Family: [IPAddress]] = [:]
         if known == nil {
-            for family in families { snapshots[family] = kernel.bulkAddresses(CsfTableLayout.SetName.remote(list, family, slot: slot)) }
+            for family in families {
+                // Usable only whole: every shard's snapshot.
+                let shards = CsfTableLayout.SetName.remoteHostSets(list, family, slot: slot).map(kernel.bulkAddresses)
+                if shards.allSatisfy({ $0 != nil }) { snapshots[family] = shards.flatMap { $0 ?? [] } }
+            }
         }
         do {
             let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot)
@@ -279,7 +284,7 @@ final class RemoteListLoader: @unchecked Sendable {
                 // now, takes it whole; the batches already applied went into the set the swap retires.
                 logger.info("\(list): \(ranges.count) range(s) no longer fit its set; loading them into its other slot")
                 return try swapWhole?() ?? []
-            } catch where (known != nil || plan.replacedHostSets.count < families.count) && !Self.setFull(error) {
+            } catch where (known != nil || plan.replacedHostSets.count < families.count * HostShards.count(list)) && !Self.setFull(error) {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
                 let whole = SetContents.refresh(list, ranges, loaded: nil, families: families, slot: slot)
                 try kernel.apply(inTurn: whole)

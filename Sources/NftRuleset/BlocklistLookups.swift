@@ -26,18 +26,29 @@ public enum BlocklistLookups {
         return ([inbound] + established).map(RulesetCompiler.counted)
     }
 
-    /// The empty sets of `slot`, declared inside the running table (`table inet csf { … }` adds, it replaces
-    /// nothing); the address sets sized for `addresses` per family.
+    /// The empty sets of `slot`, each declared on its own inside the running table (`table inet csf { … }` adds, it
+    /// replaces nothing), to be sent one transaction each: the kernel allocates a shard's buckets while every
+    /// other change waits (HostShards). Each address set is sized for its shard's count in `addresses`.
     public static func declarations(_ name: String, slot: Int, families: [IPAddress.Family],
-                                    addresses: [IPAddress.Family: Int]) throws(NftRenderer.RenderError) -> String {
-        var table = NftTable(name: CsfTableLayout.tableName)
-        for var set in SetContents.remote(.blocklist(name), [], families: families) {
-            let family: IPAddress.Family = set.keyType == .ipv4 ? .v4 : .v6
-            let networks = set.flags.contains(.interval)
-            set.name = S.remote(.blocklist(name), family, networks: networks, slot: slot)
-            if !networks { set.size = RenderedTable.standbySizeHint(addresses[family] ?? 0) }
-            table.sets.append(set)
+                                    addresses: [IPAddress.Family: [Int]]) throws(NftRenderer.RenderError) -> [String] {
+        let list = RemoteList.blocklist(name)
+        var scripts: [String] = []
+        for family in families {
+            let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
+            for (shard, set) in S.remoteHostSets(list, family, slot: slot).enumerated() {
+                let count = addresses[family].flatMap { shard < $0.count ? $0[shard] : nil } ?? 0
+                scripts.append(try declaration(NftSet(name: set, keyType: keyType, comment: "\(list) addresses",
+                                                      size: RenderedTable.standbySizeHint(count, shards: HostShards.count(list)))))
+            }
+            scripts.append(try declaration(NftSet(name: S.remote(list, family, networks: true, slot: slot), keyType: keyType,
+                                                  flags: [.interval], comment: "\(list) networks")))
         }
+        return scripts
+    }
+
+    private static func declaration(_ set: NftSet) throws(NftRenderer.RenderError) -> String {
+        var table = NftTable(name: CsfTableLayout.tableName)
+        table.sets = [set]
         return try NftRenderer.render(table)
     }
 

@@ -120,11 +120,14 @@ public enum CsfTableLayout {
         /// faster into a hash than into the kernel's interval tree.
         /// A blocklist's sets come in two slots: lfd fills the one not in use and swaps the rules over to it
         /// (BlocklistLookups); csf -r always loads slot 0. Other lists have one.
-        public static func remote(_ list: RemoteList, _ family: IPAddress.Family, networks: Bool = false, slot: Int = 0) -> String {
+        /// `shard` numbers a blocklist's address sets (HostShards); shard 0 keeps the list's plain name (`bl_NAME`),
+        /// the others put their number in the prefix (`bl3_NAME`), where no list's name can reach.
+        public static func remote(_ list: RemoteList, _ family: IPAddress.Family, networks: Bool = false, slot: Int = 0,
+                                  shard: Int = 0) -> String {
             let base: String
             switch list {
             case .blocklist(let name):
-                let prefix = slot == 0 ? "bl" : "blb"
+                let prefix = (slot == 0 ? "bl" : "blb") + (shard == 0 || networks ? "" : "\(shard)")
                 base = family == .v4 ? "\(prefix)_\(name)" : "\(prefix)_6_\(name)"
             case .globalAllow: base = "gallow\(suffix(family))"
             case .globalDeny: base = "gdeny\(suffix(family))"
@@ -137,7 +140,12 @@ public enum CsfTableLayout {
 
         /// Both sets of a downloaded list for one family: addresses, then networks.
         public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0) -> [String] {
-            [remote(list, family, slot: slot), remote(list, family, networks: true, slot: slot)]
+            remoteHostSets(list, family, slot: slot) + [remote(list, family, networks: true, slot: slot)]
+        }
+
+        /// A list's address sets of `family` and `slot`, by shard (one set for the lists that are not blocklists).
+        public static func remoteHostSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0) -> [String] {
+            (0..<HostShards.count(list)).map { remote(list, family, slot: slot, shard: $0) }
         }
 
         /// Both slots' sets of a blocklist (one of them exists at a time), the one set pair of any other list.

@@ -37,6 +37,9 @@ public struct NftSet: Sendable {
     /// What a table load puts in it is recorded (BulkSnapshot) even when the set is small: a downloaded list's
     /// hash set, whose next refresh by lfd then sends only differences, never one transaction of everything.
     public var snapshotted = false
+    /// How many sets share the list this set holds part of (HostShards): the share is loaded and sized as the
+    /// list would be whole.
+    public var shards = 1
 
     public init(name: String, keyType: KeyType, flags: [Flag] = [], comment: String, elements: [NftSetElement] = [], size: Int? = nil) {
         self.size = size

@@ -22,7 +22,9 @@ public struct RenderedTable: Sendable {
         var bulk: [String] = []
         for i in sized.sets.indices where Self.isBulk(sized.sets[i], threshold: bulkThreshold) {
             bulk.append(sized.sets[i].name)
-            if !sized.sets[i].flags.contains(.interval) { sized.sets[i].size = Self.sizeHint(sized.sets[i].elements.count) }
+            if !sized.sets[i].flags.contains(.interval) {
+                sized.sets[i].size = Self.sizeHint(sized.sets[i].elements.count, shards: sized.sets[i].shards)
+            }
         }
         self.table = sized
         self.bulkSets = bulk
@@ -39,20 +41,23 @@ public struct RenderedTable: Sendable {
     }
 
     /// Temporary and dynamic sets stay in the script: their elements carry timeouts and comments, and they are small.
+    /// A shard goes over netlink when the list it is part of would.
     static func isBulk(_ set: NftSet, threshold: Int) -> Bool {
-        set.elements.count >= threshold && !set.flags.contains(.timeout) && !set.flags.contains(.dynamic)
+        set.elements.count * max(1, set.shards) >= threshold && !set.flags.contains(.timeout) && !set.flags.contains(.dynamic)
     }
 
     /// A hash set sized for its list: the kernel then allocates its buckets once instead of growing the table
     /// while a million elements arrive (58 % of a 1M load went to rhashtable's slow insert path). `size` is also
-    /// the set's limit, so twice the list leaves room for what csf -d and lfd add until the next csf -r.
-    public static func sizeHint(_ count: Int) -> Int { max(65_536, count * 2) }
+    /// the set's limit, so twice the list leaves room for what csf -d and lfd add until the next csf -r. A shard
+    /// gets its share of the floor.
+    public static func sizeHint(_ count: Int, shards: Int = 1) -> Int { max(65_536 / max(1, shards), count * 2) }
 
     /// A blocklist's standby slot (lfd's swap) needs less room: a list that outgrows it is swapped into the other
     /// slot again, where csf -r's sets could only grow by a restart. The kernel allocates a fixed hash's buckets
     /// (a power of two at least 4/3 of the size) inside the transaction every other change waits for: one and a
-    /// half times a million addresses stays at 2^21 buckets (16 MB) where twice took 2^22 (32 MB).
-    public static func standbySizeHint(_ count: Int) -> Int { max(65_536, count + count / 2) }
+    /// half times a million addresses stays at 2^21 buckets (16 MB) where twice took 2^22 (32 MB). A shard of
+    /// `shards` (HostShards) gets its share of the floor: the list's sets together leave room for 65,536.
+    public static func standbySizeHint(_ count: Int, shards: Int = 1) -> Int { max(65_536 / max(1, shards), count + count / 2) }
 
     /// How many list and temporary entries the table loads.
     public var elementCount: Int { table.sets.reduce(0) { $0 + $1.elements.count } }

@@ -78,16 +78,22 @@ public enum SetContents {
 
     // MARK: downloaded lists (csf.blocklists, GLOBAL_ALLOW, GLOBAL_DENY)
 
-    /// Per family a hash set of the single addresses and an interval set of the other ranges.
+    /// Per family the hash sets of the single addresses (one per shard, HostShards) and an interval set of the
+    /// other ranges.
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
         families.flatMap { family -> [NftSet] in
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            var addresses = NftSet(name: Name.remote(list, family), keyType: keyType, comment: "\(list) addresses",
-                                   elements: hosts(ranges, family).map { NftSetElement(IPNetwork(host: $0)) })
-            addresses.snapshotted = true
-            return [addresses,
-                    NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval], comment: "\(list) networks",
-                           elements: networks(ranges, family).map { NftSetElement($0) })]
+            let shards = HostShards.count(list)
+            let parts = HostShards.split(Array(hosts(ranges, family)), into: shards) { HostShards.index($0, of: shards) }
+            let addresses = parts.enumerated().map { shard, part in
+                var set = NftSet(name: Name.remote(list, family, shard: shard), keyType: keyType, comment: "\(list) addresses",
+                                 elements: part.map { NftSetElement(IPNetwork(host: $0)) })
+                set.snapshotted = true
+                set.shards = shards
+                return set
+            }
+            return addresses + [NftSet(name: Name.remote(list, family, networks: true), keyType: keyType, flags: [.interval],
+                                       comment: "\(list) networks", elements: networks(ranges, family).map { NftSetElement($0) })]
         }
     }
 
@@ -98,15 +104,16 @@ public enum SetContents {
     /// enough to keep `csf -d` waiting behind it for long (1,024 elements: ~1 ms of the kernel's lock, see `fill`).
     ///
     /// What the kernel holds comes from lfd's last load (`loaded`) or, after lfd started, from csf's last table
-    /// load (`loadedHosts`: its snapshot of each big hash set, `NftablesKernel.bulkAddresses`; the interval sets
-    /// are then replaced, as their contents are not known). A hash set known to neither is emptied and filled in
-    /// the interval sets' transaction, so its old contents are enforced until the commit.
+    /// load (`loadedHosts`: its snapshots of a family's hash sets, `NftablesKernel.bulkAddresses`, the shards' in
+    /// any order; the interval sets are then replaced, as their contents are not known). Hash sets known to neither
+    /// are emptied and filled in the interval sets' transaction, so their old contents are enforced until the commit.
     public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: LoadedRanges?,
                                loadedHosts: [IPAddress.Family: [IPAddress]] = [:],
                                families: [IPAddress.Family], slot: Int = 0, batch: Int = 1024) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
+        let shards = HostShards.count(list)
         for family in families {
-            let hostsName = Name.remote(list, family, slot: slot), netsName = Name.remote(list, family, networks: true, slot: slot)
+            let hostSets = Name.remoteHostSets(list, family, slot: slot), netsName = Name.remote(list, family, networks: true, slot: slot)
             let newNets = networks(ranges, family)
             let replaceNets = [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
             let diff: (added: AddressList, leaving: AddressList, moving: AddressList)
@@ -117,17 +124,25 @@ public enum SetContents {
                                      : difference(old: loaded.v6Hosts, new: hosts(ranges, family), newNets)
             } else if let old = loadedHosts[family] {
                 plan.nets += replaceNets
-                diff = family == .v4 ? difference(old: old.lazy.compactMap(v4Number), new: v4Hosts(ranges), newNets)
-                                     : difference(old: old, new: hosts(ranges, family), newNets)
+                if family == .v4 {
+                    var numbers = old.compactMap(v4Number)
+                    RadixSort.sort(&numbers)
+                    diff = difference(old: numbers, new: v4Hosts(ranges), newNets)
+                } else {
+                    diff = difference(old: old.sorted(), new: hosts(ranges, family), newNets)
+                }
             } else {
-                plan.nets += [SetChange(.flush, set: hostsName),
-                              SetChange(.add, set: hostsName, elements: hosts(ranges, family).map { SetChange.Element($0) })] + replaceNets
-                plan.replacedHostSets.append(hostsName)
+                let parts = HostShards.split(Array(hosts(ranges, family)), into: shards) { HostShards.index($0, of: shards) }
+                for (name, part) in zip(hostSets, parts) {
+                    plan.nets += [SetChange(.flush, set: name), SetChange(.add, set: name, elements: part.map { SetChange.Element($0) })]
+                }
+                plan.nets += replaceNets
+                plan.replacedHostSets += hostSets
                 continue
             }
-            if diff.added.count > 0 { plan.adds.append((hostsName, diff.added)) }
-            if diff.leaving.count > 0 { plan.leaving.append((hostsName, diff.leaving)) }
-            if diff.moving.count > 0 { plan.moving.append((hostsName, diff.moving)) }
+            plan.adds += zip(hostSets, diff.added.sharded(shards)).filter { $0.1.count > 0 }
+            plan.leaving += zip(hostSets, diff.leaving.sharded(shards)).filter { $0.1.count > 0 }
+            plan.moving += zip(hostSets, diff.moving.sharded(shards)).filter { $0.1.count > 0 }
         }
         plan.seal()
         return plan
@@ -143,7 +158,7 @@ public enum SetContents {
         for family in families {
             let list = RemoteList.blocklist(name)
             let hosts: AddressList = family == .v4 ? .v4(Array(v4Hosts(ranges))) : .v6(Array(self.hosts(ranges, family)))
-            if hosts.count > 0 { plan.adds.append((Name.remote(list, family, slot: slot), hosts)) }
+            plan.adds += zip(Name.remoteHostSets(list, family, slot: slot), hosts.sharded(HostShards.count(list))).filter { $0.1.count > 0 }
             let nets = networks(ranges, family)
             if !nets.isEmpty { plan.netAdds.append((Name.remote(list, family, networks: true, slot: slot), nets)) }
         }

@@ -7,6 +7,12 @@ import CsfTestSupport
 /// keeping the old list, `csf -r` loading the cached copy without a download.
 @Suite(.serialized, .enabled(if: NetLab.available, "needs root"))
 struct RemoteListKernelTests {
+    /// A blocklist's sets of one slot as lfd's log names them: its eight address shards, then its networks (IPv4).
+    static func slotSets(_ name: String, slot: Int) -> String {
+        let prefix = slot == 0 ? "bl" : "blb"
+        return ([prefix + "_" + name] + (1..<8).map { "\(prefix)\($0)_\(name)" } + ["\(prefix)_\(name)_net"]).joined(separator: " ")
+    }
+
     /// A lab whose third peer serves `files` over HTTP on port 8080 (python's http.server, its own directory).
     static func labWithServer(peers: Int = 3) throws -> (NetLab, String, NetLab.Peer) {
         let lab = try NetLab(peers: peers)
@@ -238,11 +244,13 @@ struct RemoteListKernelTests {
         let retrieved = { lab.lfdLog.split(separator: "\n").filter { $0.contains(done) } }
         #expect(retrieved().first?.hasSuffix("only the differences)") == true, "\(retrieved())")
         for (i, line) in retrieved().dropFirst().enumerated() {
-            let slot = i % 2 == 0 ? "blb_STREAM blb_STREAM_net" : "bl_STREAM bl_STREAM_net"
+            let slot = Self.slotSets("STREAM", slot: i % 2 == 0 ? 1 : 0)
             #expect(line.contains("replaced whole: \(slot) "), "\(line)")
         }
         let sets = try lab.nft("-t", "list", "sets", "inet").stdout
         #expect(sets.contains("set bl_STREAM ") != sets.contains("set blb_STREAM "), "one slot at a time: \(sets)")
+        #expect(sets.contains("set bl_STREAM ") == sets.contains("set bl7_STREAM ") && sets.contains("set blb_STREAM ") == sets.contains("set blb3_STREAM "),
+                "every shard with its slot: \(sets)")
 
         // A restarted lfd knows nothing it loaded: csf -r's snapshot of the 100k hash set stands in (csf -r puts the
         // list back in slot 0), and a whole change is a swap again.
@@ -255,7 +263,7 @@ struct RemoteListKernelTests {
         try Self.aged(cache)
         try lab.reloadLfd()
         #expect(try eventually(within: 30) { retrieved().count > before }, "\(lab.lfdLog.suffix(2000))")
-        #expect(retrieved().last?.contains("replaced whole: blb_STREAM blb_STREAM_net ") == true, "\(lab.lfdLog.suffix(1500))")
+        #expect(retrieved().last?.contains("replaced whole: \(Self.slotSets("STREAM", slot: 1)) ") == true, "\(lab.lfdLog.suffix(1500))")
         #expect(try !lab.udpOpen(from: listed, port: 9999), "the listed source is still dropped")
         let grep = try lab.csf("-g", listed.v4)
         #expect(grep.stdout.contains("STREAM"), "csf -g finds it in slot 1: \(grep)")
@@ -279,10 +287,16 @@ struct RemoteListKernelTests {
         let grown = "Retrieved and blocking blocklist STREAM: 250002 entries"
         #expect(try eventually(within: 60) { lab.lfdLog.contains(grown) }, "\(lab.lfdLog.suffix(2000))")
         #expect(lab.lfdLog.contains("blocklist STREAM: 250002 range(s) no longer fit its set; loading them into its other slot"), "\(lab.lfdLog.suffix(1500))")
-        #expect(lab.lfdLog.split(separator: "\n").last { $0.contains(grown) }?.contains("replaced whole: blb_STREAM blb_STREAM_net ") == true,
+        #expect(lab.lfdLog.split(separator: "\n").last { $0.contains(grown) }?.contains("replaced whole: \(Self.slotSets("STREAM", slot: 1)) ") == true,
                 "\(lab.lfdLog.suffix(1500))")
         #expect(!lab.lfdLog.contains("csf restarted"), "no restart: \(lab.lfdLog.suffix(1500))")
-        #expect(try lab.nft("-t", "list", "set", "inet", "csf", "blb_STREAM").stdout.contains("size 37500"), "sized for the grown list (1.5x)")
+        // Each of the eight shards sized for its share of the 250,001 single addresses with half
+        // again as room.
+        let sizes = try (0..<8).map { shard in
+            let listing = try lab.nft("-t", "list", "set", "inet", "csf", shard == 0 ? "blb_STREAM" : "blb\(shard)_STREAM").stdout
+            return Int(listing.components(separatedBy: "size ").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? 0
+        }
+        #expect(abs(sizes.reduce(0, +) - 375_001) <= 8 && sizes.allSatisfy { $0 > 40_000 && $0 < 55_000 }, "sized for the grown list (1.5x): \(sizes)")
         #expect(try !lab.udpOpen(from: control, port: 9999), "the grown list is loaded")
         #expect(try !lab.udpOpen(from: listed, port: 9999), "with what it held before")
         print(retrieved().joined(separator: "\n"))

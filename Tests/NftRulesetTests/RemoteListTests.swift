@@ -25,14 +25,17 @@ import CsfTestSupport
     @Test func singleAddressesGoToAHashSetAndRangesRenderAsNftListsThem() throws {
         let sets = SetContents.remote(.blocklist("SPAMDROP"), Self.ranges("192.0.2.0/25 192.0.2.128/25 198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 203.0.113.9 2001:db8::/48"),
                                       families: [.v4, .v6])
-        #expect(sets.map(\.name) == ["bl_SPAMDROP", "bl_SPAMDROP_net", "bl_6_SPAMDROP", "bl_6_SPAMDROP_net"])
-        #expect(sets.map(\.flags) == [[], [.interval], [], [.interval]])
-        #expect(sets[0].elements.map(\.network.description) == ["203.0.113.9"])
+        let shards = (1..<HostShards.blocklist).map { "\($0)" }
+        #expect(sets.map(\.name) == ["bl_SPAMDROP"] + shards.map { "bl\($0)_SPAMDROP" } + ["bl_SPAMDROP_net", "bl_6_SPAMDROP"]
+                + shards.map { "bl\($0)_6_SPAMDROP" } + ["bl_6_SPAMDROP_net"])
+        #expect(sets.filter { $0.flags == [.interval] }.map(\.name) == ["bl_SPAMDROP_net", "bl_6_SPAMDROP_net"])
+        #expect(sets.filter { $0.flags.isEmpty }.flatMap(\.elements).map(\.network.description) == ["203.0.113.9"])
+        #expect(sets[HostShards.index(IPAddress("203.0.113.9")!, of: HostShards.blocklist)].elements.count == 1, "in its shard")
         var out = ""
-        try NftRenderer.render(sets[1], into: &out)
+        try NftRenderer.render(sets[HostShards.blocklist], into: &out)
         #expect(out.contains("elements = { 192.0.2.0/24,\n\t\t\t198.18.0.0-198.20.255.255 }"), "\(out)")
         out = ""
-        try NftRenderer.render(sets[3], into: &out)
+        try NftRenderer.render(sets[2 * HostShards.blocklist + 1], into: &out)
         #expect(out.contains("elements = { 2001:db8::/48 }"), "\(out)")
     }
 
@@ -55,25 +58,25 @@ import CsfTestSupport
     @Test func knowingWhatIsLoadedOnlyTheDifferenceIsSentAddsFirst() {
         let old = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16")
         let new = Self.ranges("192.0.2.3 192.0.2.5 192.0.2.7 192.0.2.9 198.18.0.0/16")
-        var plan = SetContents.refresh(.blocklist("X"), new, loaded: .init(old), families: [.v4], batch: 1)
+        var plan = SetContents.refresh(.globalDeny, new, loaded: .init(old), families: [.v4], batch: 1)
         #expect(plan.map { $0.map(\.operation) } == [[.add], [.delete], [.add]], "adds and removals take turns; the unchanged interval set is not touched")
         #expect(plan.flatMap { $0.flatMap(\.elements).map(\.key) } == [.address(IPAddress("192.0.2.7")!), .address(IPAddress("192.0.2.1")!),
                                                                           .address(IPAddress("192.0.2.9")!)])
         // A changed interval set is replaced in one transaction; an address a new network holds leaves the hash set
         // only after it (198.19.0.7), one that left the list altogether (192.0.2.3, .5) as early as the adds.
         let withHost = Self.ranges("192.0.2.1 192.0.2.3 192.0.2.5 198.18.0.0/16 198.19.0.7")
-        plan = SetContents.refresh(.blocklist("X"), Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: .init(withHost), families: [.v4])
-        #expect(plan.map { $0.map(\.operation) } == [[.delete], [.flush, .add], [.delete]] && plan[1].map(\.set) == ["bl_X_net", "bl_X_net"])
+        plan = SetContents.refresh(.globalDeny, Self.ranges("192.0.2.1 198.19.0.0/16"), loaded: .init(withHost), families: [.v4])
+        #expect(plan.map { $0.map(\.operation) } == [[.delete], [.flush, .add], [.delete]] && plan[1].map(\.set) == ["gdeny4_net", "gdeny4_net"])
         #expect(plan[0].flatMap(\.elements).map(\.key) == ["192.0.2.3", "192.0.2.5"].map { .address(IPAddress($0)!) })
         #expect(plan[2].flatMap(\.elements).map(\.key) == [.address(IPAddress("198.19.0.7")!)])
-        #expect(SetContents.refresh(.blocklist("X"), old, loaded: .init(old), families: [.v4]).isEmpty, "nothing changed, nothing sent")
+        #expect(SetContents.refresh(.globalDeny, old, loaded: .init(old), families: [.v4]).isEmpty, "nothing changed, nothing sent")
     }
 
     /// csf -r declares a big hash set twice the size of its list, and the size is also its limit: a refresh that
     /// replaces every address must not hold the old and the new list in full at once on the way.
     @Test func anAllChangedRefreshNeverHoldsBothListsAtOnce() {
         let old = (0..<100).map { "10.0.0.\($0 * 2)" }, new = (0..<100).map { "10.0.1.\($0 * 2)" }
-        let plan = SetContents.refresh(.blocklist("X"), Self.ranges(new.joined(separator: " ")), loaded: .init(Self.ranges(old.joined(separator: " "))),
+        let plan = SetContents.refresh(.globalDeny, Self.ranges(new.joined(separator: " ")), loaded: .init(Self.ranges(old.joined(separator: " "))),
                                        families: [.v4], batch: 10)
         var held = Set(old.compactMap { IPAddress($0) }), most = held.count
         for transaction in plan {
@@ -94,12 +97,56 @@ import CsfTestSupport
     @Test func csfsSnapshotOfAHashSetMakesTheFirstRefreshADifference() {
         let new = Self.ranges("192.0.2.3 192.0.2.7 198.18.0.0/16 2001:db8::1")
         let snapshot: [IPAddress.Family: [IPAddress]] = [.v4: ["192.0.2.1", "192.0.2.3"].compactMap { IPAddress($0) }]
-        let plan = SetContents.refresh(.blocklist("X"), new, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 1)
+        let plan = SetContents.refresh(.globalDeny, new, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 1)
         #expect(plan.map { $0.map(\.operation) } == [[.add], [.delete], [.flush, .add, .flush, .add, .flush, .add]], "\(plan.map { $0.map(\.set) })")
         #expect(plan[0].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.7")!)])
         #expect(plan[1].flatMap(\.elements).map(\.key) == [.address(IPAddress("192.0.2.1")!)])
-        #expect(plan[2].map(\.set) == ["bl_X_net", "bl_X_net", "bl_6_X", "bl_6_X", "bl_6_X_net", "bl_6_X_net"])
-        #expect(plan.replacedHostSets == ["bl_6_X"])
+        #expect(plan[2].map(\.set) == ["gdeny4_net", "gdeny4_net", "gdeny6", "gdeny6", "gdeny6_net", "gdeny6_net"])
+        #expect(plan.replacedHostSets == ["gdeny6"])
+    }
+
+    /// A blocklist's addresses are spread over HostShards.blocklist hash sets, each address always in the same one:
+    /// the full load, a standby slot's fill and a refresh's differences all agree on it, and csf's snapshots of the
+    /// shards, read back in any order, make the first refresh a difference.
+    @Test func aBlocklistsAddressesKeepToTheirShards() throws {
+        let list = RemoteList.blocklist("X"), shards = HostShards.blocklist
+        let addresses = (0..<4_000).map { IPAddress.v4(0xC000_0200 &+ UInt32($0) &* 7) } + (1...40).map { IPAddress.v6(hi: 0x2001_0db8_0000_0000, lo: UInt64($0) * 5) }
+        let ranges = AddressRanges.merge(addresses.map { IPNetwork(host: $0) })
+        let names = { (f: IPAddress.Family, slot: Int) in CsfTableLayout.SetName.remoteHostSets(list, f, slot: slot) }
+        let shardOf = { (a: IPAddress, slot: Int) in names(a.family, slot)[HostShards.index(a, of: shards)] }
+        // Spread evenly (a multiplicative hash): no shard far from its eighth.
+        let perShard = try #require(HostShards.counts(list, ranges)[.v4])
+        #expect(perShard.reduce(0, +) == 4_000 && perShard.allSatisfy { abs($0 - 500) < 150 }, "\(perShard)")
+        // The full load.
+        for set in SetContents.remote(list, ranges, families: [.v4, .v6]) where !set.flags.contains(.interval) {
+            #expect(set.elements.allSatisfy { shardOf($0.network.address, 0) == set.name }, "\(set.name)")
+        }
+        // A standby slot's fill.
+        var filled: [IPAddress: String] = [:]
+        for transaction in SetContents.fill("X", ranges, families: [.v4, .v6], slot: 1, batch: 100) {
+            for change in transaction { for case .address(let a) in change.elements.map(\.key) { filled[a] = change.set } }
+        }
+        #expect(filled.count == addresses.count && filled.allSatisfy { shardOf($0.key, 1) == $0.value })
+        // A refresh's differences, from lfd's last load and from csf's shards' snapshots (shard by shard).
+        let next = Array(addresses.dropFirst(100)) + (0..<50).map { IPAddress.v4(0xC633_6400 &+ UInt32($0) * 3) }
+        let nextRanges = AddressRanges.merge(next.map { IPNetwork(host: $0) })
+        var snapshot: [IPAddress.Family: [IPAddress]] = [:]
+        for f in [IPAddress.Family.v4, .v6] {
+            for k in 0..<shards { snapshot[f, default: []] += addresses.filter { $0.family == f && HostShards.index($0, of: shards) == k } }
+        }
+        for plan in [SetContents.refresh(list, nextRanges, loaded: .init(ranges), families: [.v4, .v6], batch: 7),
+                     SetContents.refresh(list, nextRanges, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 7)] {
+            var held = Dictionary(uniqueKeysWithValues: addresses.map { ($0, shardOf($0, 0)) })
+            for transaction in plan {
+                for change in transaction where change.operation != .flush {
+                    for case .address(let a) in change.elements.map(\.key) {
+                        #expect(shardOf(a, 0) == change.set, "\(a) in \(change.set)")
+                        if change.operation == .add { held[a] = change.set } else { held[a] = nil }
+                    }
+                }
+            }
+            #expect(Set(held.keys) == Set(next) && plan.replacedHostSets.isEmpty)
+        }
     }
 
     @Test func listsSitWhereCsfPutsThem() throws {
@@ -117,19 +164,24 @@ import CsfTestSupport
         #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("jump BLIN_BOGON") }, "LF_BOGON_SKIP: \(local)")
         // The lookup chain holds only the sets' matches (lfd rebuilds it for a swap); the drop is csf's.
         let lookups = try #require(table.chain("BLIN_BOGON")).rules.map { try NftRenderer.render($0) }
-        #expect(lookups == ["ip saddr @bl_BOGON counter jump BLOCKLISTDROP comment \"blocklist BOGON\"",
-                            "ip saddr @bl_BOGON_net counter jump BLOCKLISTDROP comment \"blocklist BOGON\""], "\(lookups)")
+        let bogonSets = ["bl_BOGON"] + (1..<HostShards.blocklist).map { "bl\($0)_BOGON" } + ["bl_BOGON_net"]
+        #expect(lookups == bogonSets.map { "ip saddr @\($0) counter jump BLOCKLISTDROP comment \"blocklist BOGON\"" }, "\(lookups)")
         #expect(try #require(table.chain("BLOCKLISTDROP")).rules.map { try NftRenderer.render($0) } == ["counter drop comment \"csf.blocklists\""])
         #expect(lookups == (try BlocklistLookups.chains("BOGON", slot: 0, families: [.v4])[0].rules.map { try NftRenderer.render($0) }))
         let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4])
         #expect(swap.contains("flush chain inet csf BLIN_BOGON\nadd rule inet csf BLIN_BOGON ip saddr @blb_BOGON counter jump BLOCKLISTDROP")
                 && swap.contains("add rule inet csf BLEST4_BOGON ip saddr @blb_BOGON_net counter jump LOCALINPUT")
-                && swap.hasSuffix("delete set inet csf bl_BOGON\ndelete set inet csf bl_BOGON_net\n"), "\(swap)")
-        // The standby slot's host set is sized for its list with half again as room (a list that outgrows it is
-        // swapped again): a million addresses in 2^21 buckets; its interval set has no size.
-        let standby = try BlocklistLookups.declarations("BOGON", slot: 1, families: [.v4], addresses: [.v4: 1_000_000])
-        #expect(standby.contains("set blb_BOGON {") && standby.contains("size 1500000") && standby.contains("set blb_BOGON_net {")
-                && standby.components(separatedBy: "size ").count == 2, "\(standby)")
+                && swap.contains("add rule inet csf BLIN_BOGON ip saddr @blb7_BOGON counter jump BLOCKLISTDROP")
+                && swap.hasSuffix(bogonSets.map { "delete set inet csf \($0)\n" }.joined()), "\(swap)")
+        // The standby slot's sets are declared one a transaction (each shard's allocation is all a csf -d can wait
+        // for), each address set sized for its shard with half again as room (a list that outgrows it is swapped
+        // again): a million addresses in eight sets of 2^18 buckets; the interval set has no size.
+        let perShard = Array(repeating: 125_000, count: HostShards.blocklist)
+        let standby = try BlocklistLookups.declarations("BOGON", slot: 1, families: [.v4], addresses: [.v4: perShard])
+        #expect(standby.count == HostShards.blocklist + 1 && standby.allSatisfy { $0.components(separatedBy: "\tset ").count == 2 }, "\(standby)")
+        #expect(standby[0].contains("set blb_BOGON {") && standby[0].contains("size 187500") && standby[3].contains("set blb3_BOGON {")
+                && standby[8].contains("set blb_BOGON_net {") && !standby[8].contains("size "), "\(standby)")
+        #expect(RenderedTable.standbySizeHint(125_000, shards: 8) * 4 / 3 <= 1 << 18 && RenderedTable.standbySizeHint(10, shards: 8) == 8_192)
         #expect(RenderedTable.standbySizeHint(1_000_000) * 4 / 3 <= 1 << 21 && RenderedTable.standbySizeHint(10) == 65_536)
         let out = try #require(table.chain("LOCALOUTPUT")).rules.map { try NftRenderer.render($0) }
         #expect(out[0].contains("jump GDYNOUT") && out[1].contains("jump ALLOWDYNOUT") && out[2].contains("jump GALLOWOUT"), "\(out)")
@@ -143,7 +195,7 @@ import CsfTestSupport
         let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
         #expect(established.contains { $0.contains("ct direction original counter jump BLEST4_BOGON") }, "\(established)")
         let estLookups = try #require(table.chain("BLEST4_BOGON")).rules.map { try NftRenderer.render($0) }
-        for set in ["bl_BOGON", "bl_BOGON_net"] {
+        for set in bogonSets {
             #expect(estLookups.contains { $0.contains("ip saddr @\(set) ") && $0.contains("jump LOCALINPUT") }, "\(estLookups)")
         }
         #expect(established.contains { $0.contains("ip saddr @gdeny4 ") && $0.contains("jump LOCALINPUT") })

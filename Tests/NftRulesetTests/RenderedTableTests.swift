@@ -62,4 +62,19 @@ import Testing
         set.elements = (0..<200).map { NftSetElement(IPNetwork(host: .v4(UInt32($0))), timeout: 60) }
         #expect(!RenderedTable.isBulk(set, threshold: 100))
     }
+
+    /// A blocklist's address shards go over netlink when the list would, each sized for its share.
+    @Test func aBlocklistsShardsLoadAsTheListWould() throws {
+        var p = FirewallPolicy()
+        let hosts = (0..<UInt32(400)).map { AddressRange(first: .v4(0x0A00_0000 + 2 * $0), last: .v4(0x0A00_0000 + 2 * $0)) }
+        p.blocklists = [.init(list: .blocklist("X"), ranges: hosts, skipDevices: [])]
+        p.globalDeny = .init(list: .globalDeny, ranges: Array(hosts.prefix(90)))
+        let table = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 100)
+        let shards = CsfTableLayout.SetName.remoteHostSets(.blocklist("X"), .v4)
+        #expect(Set(table.bulkSets) == Set(shards), "400 addresses in eight shards of ~50: bulk at 100 (\(table.bulkSets))")
+        let sets = shards.compactMap { table.table.set($0) }
+        #expect(sets.map(\.elements.count).reduce(0, +) == 400 && sets.allSatisfy { $0.size == 8_192 }, "\(sets.map(\.size))")
+        #expect(!table.bulkSets.contains("gdeny4") && table.snapshotSets.contains("gdeny4"), "90 addresses in one set: not bulk")
+        #expect(RenderedTable.sizeHint(100_000, shards: 8) == 200_000 && RenderedTable.sizeHint(10) == 65_536)
+    }
 }
