@@ -370,12 +370,14 @@ def refresh(count):
         feed(web + "/feed.txt", count, 2)
         whole = timed_refresh(lab)
         rss_lfd = lab.peak_rss_mb()
-        # A whole change swaps the list into its other slot (blb_): whichever slot is running, its eight address
-        # shards (bl_BENCH, bl1_BENCH … bl7_BENCH).
+        # A whole change swaps the list into its other slot (blb_): whichever slot is running, each of its address
+        # sets (a million addresses: bl_BENCH, bl1_BENCH … bl31_BENCH).
         running = lab.nft("-t", "list", "sets", "inet")
         prefix = "blb" if "set blb_BENCH " in running else "bl"
         elements = 0
-        for shard in range(8):
+        for shard in range(64):
+            if f"set {prefix}{shard or ''}_BENCH " not in running:
+                continue
             listed = lab.nft("list", "set", "inet", "csf", f"{prefix}{shard or ''}_BENCH")
             elements += listed.count(",") + 1 if "elements" in listed else 0
         # After csf -r (the set sized for its list from the cached copy) and a restart of lfd, which knows nothing

@@ -71,7 +71,7 @@ extension ListCommands {
         }
         report.kernelSets = try kernelSets(containing: target, ports: report.temporary.flatMap(\.entry.ports))
         if report.kernelSets != nil {
-            let settings = listSettings(target.family)
+            let settings = listSettings(target.address)
             let held = try kernel.sets(holding: target, among: settings.keys.sorted().filter { target.isHost || $0.hasSuffix("_net") || $0.hasPrefix("cc_") })
             report.kernelSets? += held
             for name in held { report.settings[name] = settings[name] }
@@ -82,8 +82,10 @@ extension ListCommands {
         return report
     }
 
-    /// The sets csf.blocklists, GLOBAL_ALLOW/DENY and the CC_* settings fill, with csf's words for each.
-    private func listSettings(_ family: IPAddress.Family) -> [String: String] {
+    /// The sets csf.blocklists, GLOBAL_ALLOW/DENY and the CC_* settings fill that could hold `address` (a big
+    /// blocklist's is one of its shards), with csf's words for each.
+    private func listSettings(_ address: IPAddress) -> [String: String] {
+        let family = address.family
         var out: [String: String] = [:]
         for source in RemoteList.sources(config: config, blocklists: PolicyLoader.blocklists(paths)) {
             let setting: String
@@ -93,7 +95,7 @@ extension ListCommands {
             case .globalDeny: setting = "GLOBAL_DENY"
             case .globalIgnore, .dyndns, .globalDyndns: continue
             }
-            for name in CsfTableLayout.SetName.remoteSetsOfEverySlot(source.list, family) { out[name] = setting }
+            for name in CsfTableLayout.SetName.remoteSetsThatCouldHold(address, source.list) { out[name] = setting }
         }
         for list in RemoteList.resolvedLists(config) {
             let setting = list == .dyndns ? "DYNDNS file:\(paths.etc("csf.dyndns"))" : "GLOBAL_DYNDNS"

@@ -212,27 +212,39 @@ final class RemoteListLoader: @unchecked Sendable {
     /// Fills the blocklist's other slot (declared empty, sized for the list; nothing points at it, so no
     /// connection is checked again and the old contents are enforced throughout), then swaps its lookup chains
     /// over and deletes the old sets in one transaction, then moves connections to a new generation so a newly
-    /// listed source is cut at once.
+    /// listed source is cut at once. Answers the new sets, as lfd's log names them.
     private func swap(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], from slot: Int,
-                      runningSets: Set<String>, kernel: NftablesKernel) throws(CsfError) {
+                      runningSets: Set<String>, kernel: NftablesKernel) throws(CsfError) -> [String] {
         let next = 1 - slot
         let list = RemoteList.blocklist(name)
+        let running = { (slot: Int) in
+            families.flatMap { f in
+                CsfTableLayout.SetName.remoteSets(list, f, slot: slot,
+                                                  shards: CsfTableLayout.SetName.runningShards(list, f, slot: slot, in: runningSets))
+            }.filter(runningSets.contains)
+        }
         // A standby set left by an interrupted swap is not in use: it goes first.
-        let stale = families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: next) }.filter(runningSets.contains)
+        let stale = running(next)
+        let shards = HostShards.counts(list, ranges)
         let clear: String, declare: [String], swap: String
         do throws(NftRenderer.RenderError) {
             clear = try BlocklistLookups.deletions(stale)
-            declare = try BlocklistLookups.declarations(name, slot: next, families: families, addresses: HostShards.counts(list, ranges))
-            swap = try BlocklistLookups.swapScript(name, to: next, families: families)
+            declare = try BlocklistLookups.declarations(name, slot: next, families: families, addresses: HostShards.perShard(ranges, shards: shards))
+            swap = try BlocklistLookups.swapScript(name, to: next, families: families, shards: shards, retiring: running(slot))
         } catch {
             throw .refused("\(list): \(error)")
         }
         if !clear.isEmpty { try kernel.apply(script: clear, operation: "delete \(list)'s stale standby sets") }
         // One set a transaction: csf -d and lfd's bans wait for one shard's allocation at most (HostShards).
         for script in declare { try kernel.apply(script: script, operation: "declare \(list)'s standby sets") }
-        try kernel.fill(inTurn: SetContents.fill(name, ranges, families: families, slot: next))
+        try kernel.fill(inTurn: SetContents.fill(name, ranges, families: families, slot: next, shards: shards))
         try kernel.apply(script: swap, operation: "swap \(list)'s sets")
         try kernel.renewConnectionGeneration()
+        return families.flatMap { f in
+            let hosts = CsfTableLayout.SetName.remoteHostSets(list, f, slot: next, shards: shards[f] ?? 1)
+            let named = hosts.count > 1 ? ["\(hosts[0])…\(hosts[hosts.count - 1])"] : hosts
+            return named + [CsfTableLayout.SetName.remote(list, f, networks: true, slot: next)]
+        }
     }
 
     /// ENFILE: a set's size (also its limit) is reached.
@@ -257,23 +269,27 @@ final class RemoteListLoader: @unchecked Sendable {
         let known = loaded.removeValue(forKey: list)
         // Not known since lfd started: what csf -s/-r put into the big hash sets, if nothing changed them since.
         var snapshots: [IPAddress.Family: [IPAddress]] = [:]
+        // A big blocklist's addresses are spread over as many sets as the running table has (HostShards).
+        var shards: [IPAddress.Family: Int] = [:]
+        for family in families { shards[family] = CsfTableLayout.SetName.runningShards(list, family, slot: slot, in: running.sets) }
+        let hostSets = { (family: IPAddress.Family) in CsfTableLayout.SetName.remoteHostSets(list, family, slot: slot, shards: shards[family] ?? 1) }
         if known == nil {
             for family in families {
                 // Usable only whole: every shard's snapshot.
-                let shards = CsfTableLayout.SetName.remoteHostSets(list, family, slot: slot).map(kernel.bulkAddresses)
-                if shards.allSatisfy({ $0 != nil }) { snapshots[family] = shards.flatMap { $0 ?? [] } }
+                let parts = hostSets(family).map(kernel.bulkAddresses)
+                if parts.allSatisfy({ $0 != nil }) { snapshots[family] = parts.flatMap { $0 ?? [] } }
             }
         }
         do {
-            let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot)
+            let plan = SetContents.refresh(list, ranges, loaded: known, loadedHosts: snapshots, families: families, slot: slot, shards: shards)
             snapshots = [:]
             // A table loaded by an older csf has no lookup chains: the list gets differences until the next csf -r.
             var swapWhole: (() throws(CsfError) -> [String])?
             if case .blocklist(let name) = list, running.chains.contains(CsfTableLayout.Chain.blocklistIn(name)) {
                 swapWhole = { () throws(CsfError) -> [String] in
-                    try self.swap(name, ranges, families: families, from: slot, runningSets: running.sets, kernel: kernel)
+                    let sets = try self.swap(name, ranges, families: families, from: slot, runningSets: running.sets, kernel: kernel)
                     self.loaded[list] = SetContents.LoadedRanges(ranges)
-                    return families.flatMap { CsfTableLayout.SetName.remoteSets(list, $0, slot: 1 - slot) }
+                    return sets
                 }
             }
             if let swapWhole, Self.worthASwap(plan, ranges: ranges.count) { return try swapWhole() }
@@ -284,9 +300,9 @@ final class RemoteListLoader: @unchecked Sendable {
                 // now, takes it whole; the batches already applied went into the set the swap retires.
                 logger.info("\(list): \(ranges.count) range(s) no longer fit its set; loading them into its other slot")
                 return try swapWhole?() ?? []
-            } catch where (known != nil || plan.replacedHostSets.count < families.count * HostShards.count(list)) && !Self.setFull(error) {
+            } catch where (known != nil || plan.replacedHostSets.count < families.flatMap(hostSets).count) && !Self.setFull(error) {
                 logger.warning("\(list): the kernel did not hold what lfd loaded last (\(error.description)); loading the whole list")
-                let whole = SetContents.refresh(list, ranges, loaded: nil, families: families, slot: slot)
+                let whole = SetContents.refresh(list, ranges, loaded: nil, families: families, slot: slot, shards: shards)
                 try kernel.apply(inTurn: whole)
                 loaded[list] = SetContents.LoadedRanges(ranges)
                 return whole.replacedHostSets

@@ -9,14 +9,15 @@ public enum BlocklistLookups {
     typealias C = CsfTableLayout.Chain
     typealias S = CsfTableLayout.SetName
 
-    /// BLIN_<name>, then BLEST4_/BLEST6_<name> for each family, looking up the sets of `slot`.
-    public static func chains(_ name: String, slot: Int, families: [IPAddress.Family]) -> [NftChain] {
+    /// BLIN_<name>, then BLEST4_/BLEST6_<name> for each family, looking up the sets of `slot` (`shards` address
+    /// sets per family, HostShards).
+    public static func chains(_ name: String, slot: Int, families: [IPAddress.Family], shards: [IPAddress.Family: Int]) -> [NftChain] {
         let list = RemoteList.blocklist(name)
         var inbound = NftChain(name: C.blocklistIn(name))
         var established: [NftChain] = []
         for f in families {
             var chain = NftChain(name: C.blocklistEstablished(name, f))
-            for set in S.remoteSets(list, f, slot: slot) {
+            for set in S.remoteSets(list, f, slot: slot, shards: shards[f] ?? 1) {
                 inbound.add(NftRule([.saddr(f, .set(set))], [], .jump(C.blocklistDrop), comment: "\(list)"))
                 chain.add(NftRule([.saddr(f, .set(set))], [], .jump(C.localInput), comment: "\(list): full csf check"))
             }
@@ -28,17 +29,18 @@ public enum BlocklistLookups {
 
     /// The empty sets of `slot`, each declared on its own inside the running table (`table inet csf { … }` adds, it
     /// replaces nothing), to be sent one transaction each: the kernel allocates a shard's buckets while every
-    /// other change waits (HostShards). Each address set is sized for its shard's count in `addresses`.
+    /// other change waits (HostShards). `addresses`: each shard's count, per family (HostShards.perShard); each
+    /// address set is sized for its own.
     public static func declarations(_ name: String, slot: Int, families: [IPAddress.Family],
                                     addresses: [IPAddress.Family: [Int]]) throws(NftRenderer.RenderError) -> [String] {
         let list = RemoteList.blocklist(name)
         var scripts: [String] = []
         for family in families {
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            for (shard, set) in S.remoteHostSets(list, family, slot: slot).enumerated() {
-                let count = addresses[family].flatMap { shard < $0.count ? $0[shard] : nil } ?? 0
+            let counts = addresses[family] ?? [0]
+            for (set, count) in zip(S.remoteHostSets(list, family, slot: slot, shards: counts.count), counts) {
                 scripts.append(try declaration(NftSet(name: set, keyType: keyType, comment: "\(list) addresses",
-                                                      size: RenderedTable.standbySizeHint(count, shards: HostShards.count(list)))))
+                                                      size: RenderedTable.standbySizeHint(count, shards: counts.count))))
             }
             scripts.append(try declaration(NftSet(name: S.remote(list, family, networks: true, slot: slot), keyType: keyType,
                                                   flags: [.interval], comment: "\(list) networks")))
@@ -59,15 +61,17 @@ public enum BlocklistLookups {
         return out
     }
 
-    /// The swap, one transaction: the lookup chains rebuilt for `slot`, the other slot's sets deleted.
-    public static func swapScript(_ name: String, to slot: Int, families: [IPAddress.Family]) throws(NftRenderer.RenderError) -> String {
+    /// The swap, one transaction: the lookup chains rebuilt for `slot` (its `shards`), the `retiring` sets (the
+    /// other slot's, as the running table has them) deleted.
+    public static func swapScript(_ name: String, to slot: Int, families: [IPAddress.Family], shards: [IPAddress.Family: Int],
+                                  retiring: [String]) throws(NftRenderer.RenderError) -> String {
         let head = "\(CsfTableLayout.family) \(CsfTableLayout.tableName)"
         var out = ""
-        for chain in chains(name, slot: slot, families: families) {
+        for chain in chains(name, slot: slot, families: families, shards: shards) {
             let id = try NftRenderer.identifier(chain.name)
             out += "flush chain \(head) \(id)\n"
             for rule in chain.rules { out += "add rule \(head) \(id) \(try NftRenderer.render(rule))\n" }
         }
-        return out + (try deletions(families.flatMap { S.remoteSets(.blocklist(name), $0, slot: 1 - slot) }))
+        return out + (try deletions(retiring))
     }
 }

@@ -139,19 +139,36 @@ public enum CsfTableLayout {
         }
 
         /// Both sets of a downloaded list for one family: addresses, then networks.
-        public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0) -> [String] {
-            remoteHostSets(list, family, slot: slot) + [remote(list, family, networks: true, slot: slot)]
+        /// A list's sets of `family` and `slot`: its address sets (`shards` of them: a big blocklist's count,
+        /// HostShards) and its interval set.
+        public static func remoteSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0, shards: Int = 1) -> [String] {
+            remoteHostSets(list, family, slot: slot, shards: shards) + [remote(list, family, networks: true, slot: slot)]
         }
 
-        /// A list's address sets of `family` and `slot`, by shard (one set for the lists that are not blocklists).
-        public static func remoteHostSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0) -> [String] {
-            (0..<HostShards.count(list)).map { remote(list, family, slot: slot, shard: $0) }
+        public static func remoteHostSets(_ list: RemoteList, _ family: IPAddress.Family, slot: Int = 0, shards: Int) -> [String] {
+            (0..<max(1, shards)).map { remote(list, family, slot: slot, shard: $0) }
         }
 
-        /// Both slots' sets of a blocklist (one of them exists at a time), the one set pair of any other list.
-        public static func remoteSetsOfEverySlot(_ list: RemoteList, _ family: IPAddress.Family) -> [String] {
-            if case .blocklist = list { return remoteSets(list, family) + remoteSets(list, family, slot: 1) }
-            return remoteSets(list, family)
+        /// How many address sets a list of `family` has in `slot` of a table with the sets `names`.
+        public static func runningShards(_ list: RemoteList, _ family: IPAddress.Family, slot: Int, in names: Set<String>) -> Int {
+            var n = 1
+            while n < HostShards.most && names.contains(remote(list, family, slot: slot, shard: n)) { n += 1 }
+            return n
+        }
+
+        /// The sets of either slot that could hold `address` whatever the list's shard count (one of each slot
+        /// exists at a time), and the interval sets; the one set pair of any other list.
+        public static func remoteSetsThatCouldHold(_ address: IPAddress, _ list: RemoteList) -> [String] {
+            guard case .blocklist = list else { return remoteSets(list, address.family) }
+            var out: [String] = []
+            for slot in [0, 1] {
+                for count in HostShards.possibleCounts {
+                    let name = remote(list, address.family, slot: slot, shard: HostShards.index(address, of: count))
+                    if !out.contains(name) { out.append(name) }
+                }
+                out.append(remote(list, address.family, networks: true, slot: slot))
+            }
+            return out
         }
 
         /// csf.dyndns's advanced filter number `index` (from 1): the addresses its host name resolved to.

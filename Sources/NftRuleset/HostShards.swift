@@ -1,20 +1,47 @@
 import CsfCompat
 
-/// A blocklist's single addresses are spread over several hash sets, each address always in the same one. The
+/// A big blocklist's single addresses are spread over several hash sets, each address always in the same one. The
 /// kernel allocates and zeroes a fixed hash's buckets inside the transaction that declares it, and every other
-/// change (csf -d, lfd's bans) waits for that transaction: one set for a million addresses (16 MB of buckets) held
-/// them 26–80 ms on a standby slot's declaration, where a 2 MB set declares in about a no-op's time
-/// (bench/RESULTS.md, sessions 24–25). lfd declares a standby slot's shards one transaction each.
+/// change (csf -d, lfd's bans) waits for that transaction; on a VM whose fresh pages are slow to touch, one set for
+/// a million addresses (16 MB of buckets) held them 36–80 ms and eight of 2 MB still 17 ms each, where sets of
+/// 512 KB declare in about a no-op's time (bench/RESULTS.md, session 25). lfd declares a standby slot's shards one
+/// transaction each, so a shard holds at most `addressesPerShard` addresses (with a standby's half again as room:
+/// 2^16 buckets).
 ///
-/// The price is a lookup per shard for a new connection (and for a live one only after a deny changed); the other
-/// lists stay one set, as they are refreshed in place.
+/// The price is a lookup per shard for a new connection (and for a live one only after a deny changed), paid only
+/// by lists that big: a smaller list keeps its one set, named as csf names it.
 public enum HostShards {
-    /// How many hash sets a blocklist's addresses take per family and slot.
-    public static let blocklist = 8
+    /// The most addresses a shard is planned for.
+    public static let addressesPerShard = 32_768
+    /// The most shards a list of one family takes (two million addresses before a shard outgrows its plan).
+    public static let most = 64
+    /// Every count `count(_:addresses:)` can answer: the shards an address may be in, whatever the list's size.
+    public static let possibleCounts = [1, 2, 4, 8, 16, 32, 64]
 
-    public static func count(_ list: RemoteList) -> Int {
-        if case .blocklist = list { return blocklist }
-        return 1
+    /// How many hash sets a list's `addresses` single addresses of one family take: one for any list but a big
+    /// blocklist, else a power of two (a list that grows or shrinks a little keeps its count).
+    public static func count(_ list: RemoteList, addresses: Int) -> Int {
+        guard case .blocklist = list, addresses > addressesPerShard else { return 1 }
+        var n = 2
+        while n < most && n * addressesPerShard < addresses { n *= 2 }
+        return n
+    }
+
+    /// The shard counts of a list's `ranges`, per family.
+    public static func counts(_ list: RemoteList, _ ranges: [AddressRange]) -> [IPAddress.Family: Int] {
+        let addresses = singleAddresses(ranges)
+        return [.v4: count(list, addresses: addresses[0]), .v6: count(list, addresses: addresses[1])]
+    }
+
+    /// How many single addresses of `ranges` each of `shards[family]` shards takes, per family.
+    public static func perShard(_ ranges: [AddressRange], shards: [IPAddress.Family: Int]) -> [IPAddress.Family: [Int]] {
+        var out: [IPAddress.Family: [Int]] = [:]
+        for family in [IPAddress.Family.v4, .v6] { out[family] = Array(repeating: 0, count: shards[family] ?? 1) }
+        for r in ranges where r.first == r.last {
+            let n = shards[r.first.family] ?? 1
+            out[r.first.family]?[index(r.first, of: n)] += 1
+        }
+        return out
     }
 
     /// The shard of an address among `count`: a multiplicative hash, so lists of neighbouring addresses spread
@@ -33,20 +60,20 @@ public enum HostShards {
         }
     }
 
-    /// How many single addresses of `ranges` each of the list's shards takes, per family.
-    public static func counts(_ list: RemoteList, _ ranges: [AddressRange]) -> [IPAddress.Family: [Int]] {
-        let shards = count(list)
-        var out: [IPAddress.Family: [Int]] = [.v4: Array(repeating: 0, count: shards), .v6: Array(repeating: 0, count: shards)]
-        for r in ranges where r.first == r.last { out[r.first.family]?[index(r.first, of: shards)] += 1 }
-        return out
-    }
-
     /// `items` split by shard, each shard keeping their order; one shard is `items` itself (no copy).
     static func split<T>(_ items: [T], into count: Int, _ address: (T) -> Int) -> [[T]] {
         guard count > 1 else { return [items] }
         var out = [[T]](repeating: [], count: count)
         for item in items { out[address(item)].append(item) }
         return out
+    }
+
+    private static func singleAddresses(_ ranges: [AddressRange]) -> [Int] {
+        var v4 = 0, v6 = 0
+        for r in ranges where r.first == r.last {
+            if r.first.family == .v4 { v4 += 1 } else { v6 += 1 }
+        }
+        return [v4, v6]
     }
 }
 

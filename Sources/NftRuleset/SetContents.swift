@@ -83,8 +83,9 @@ public enum SetContents {
     public static func remote(_ list: RemoteList, _ ranges: [AddressRange], families: [IPAddress.Family]) -> [NftSet] {
         families.flatMap { family -> [NftSet] in
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
-            let shards = HostShards.count(list)
-            let parts = HostShards.split(Array(hosts(ranges, family)), into: shards) { HostShards.index($0, of: shards) }
+            let all = Array(hosts(ranges, family))
+            let shards = HostShards.count(list, addresses: all.count)
+            let parts = HostShards.split(all, into: shards) { HostShards.index($0, of: shards) }
             let addresses = parts.enumerated().map { shard, part in
                 var set = NftSet(name: Name.remote(list, family, shard: shard), keyType: keyType, comment: "\(list) addresses",
                                  elements: part.map { NftSetElement(IPNetwork(host: $0)) })
@@ -107,13 +108,15 @@ public enum SetContents {
     /// load (`loadedHosts`: its snapshots of a family's hash sets, `NftablesKernel.bulkAddresses`, the shards' in
     /// any order; the interval sets are then replaced, as their contents are not known). Hash sets known to neither
     /// are emptied and filled in the interval sets' transaction, so their old contents are enforced until the commit.
+    /// `shards`: how many address sets each family has in the running table (HostShards; one when not given).
     public static func refresh(_ list: RemoteList, _ ranges: [AddressRange], loaded: LoadedRanges?,
                                loadedHosts: [IPAddress.Family: [IPAddress]] = [:],
-                               families: [IPAddress.Family], slot: Int = 0, batch: Int = 1024) -> RefreshPlan {
+                               families: [IPAddress.Family], slot: Int = 0, shards counts: [IPAddress.Family: Int] = [:],
+                               batch: Int = 1024) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
-        let shards = HostShards.count(list)
         for family in families {
-            let hostSets = Name.remoteHostSets(list, family, slot: slot), netsName = Name.remote(list, family, networks: true, slot: slot)
+            let shards = counts[family] ?? 1
+            let hostSets = Name.remoteHostSets(list, family, slot: slot, shards: shards), netsName = Name.remote(list, family, networks: true, slot: slot)
             let newNets = networks(ranges, family)
             let replaceNets = [SetChange(.flush, set: netsName), SetChange(.add, set: netsName, elements: newNets.map(netElement))]
             let diff: (added: AddressList, leaving: AddressList, moving: AddressList)
@@ -151,14 +154,15 @@ public enum SetContents {
     /// A whole list as batches of additions into the empty sets of a blocklist's standby `slot`: addresses, then
     /// networks, `batch` elements a transaction. The kernel holds every other change back while it inserts a
     /// batch: 1,024 addresses ~1.1 ms, where 4,096 took ~5 ms that a `csf -d` could wait behind (bench/RESULTS.md,
-    /// session 22).
+    /// session 22). `shards`: the new sets' counts per family (HostShards.counts of `ranges`).
     public static func fill(_ name: String, _ ranges: [AddressRange], families: [IPAddress.Family], slot: Int,
-                            batch: Int = 1024) -> RefreshPlan {
+                            shards: [IPAddress.Family: Int], batch: Int = 1024) -> RefreshPlan {
         var plan = RefreshPlan(batch: batch)
         for family in families {
             let list = RemoteList.blocklist(name)
             let hosts: AddressList = family == .v4 ? .v4(Array(v4Hosts(ranges))) : .v6(Array(self.hosts(ranges, family)))
-            plan.adds += zip(Name.remoteHostSets(list, family, slot: slot), hosts.sharded(HostShards.count(list))).filter { $0.1.count > 0 }
+            let count = shards[family] ?? 1
+            plan.adds += zip(Name.remoteHostSets(list, family, slot: slot, shards: count), hosts.sharded(count)).filter { $0.1.count > 0 }
             let nets = networks(ranges, family)
             if !nets.isEmpty { plan.netAdds.append((Name.remote(list, family, networks: true, slot: slot), nets)) }
         }

@@ -25,17 +25,14 @@ import CsfTestSupport
     @Test func singleAddressesGoToAHashSetAndRangesRenderAsNftListsThem() throws {
         let sets = SetContents.remote(.blocklist("SPAMDROP"), Self.ranges("192.0.2.0/25 192.0.2.128/25 198.18.0.0/16 198.19.0.0/16 198.20.0.0/16 203.0.113.9 2001:db8::/48"),
                                       families: [.v4, .v6])
-        let shards = (1..<HostShards.blocklist).map { "\($0)" }
-        #expect(sets.map(\.name) == ["bl_SPAMDROP"] + shards.map { "bl\($0)_SPAMDROP" } + ["bl_SPAMDROP_net", "bl_6_SPAMDROP"]
-                + shards.map { "bl\($0)_6_SPAMDROP" } + ["bl_6_SPAMDROP_net"])
-        #expect(sets.filter { $0.flags == [.interval] }.map(\.name) == ["bl_SPAMDROP_net", "bl_6_SPAMDROP_net"])
-        #expect(sets.filter { $0.flags.isEmpty }.flatMap(\.elements).map(\.network.description) == ["203.0.113.9"])
-        #expect(sets[HostShards.index(IPAddress("203.0.113.9")!, of: HostShards.blocklist)].elements.count == 1, "in its shard")
+        #expect(sets.map(\.name) == ["bl_SPAMDROP", "bl_SPAMDROP_net", "bl_6_SPAMDROP", "bl_6_SPAMDROP_net"], "a small list: one set each, csf's names")
+        #expect(sets.map(\.flags) == [[], [.interval], [], [.interval]])
+        #expect(sets[0].elements.map(\.network.description) == ["203.0.113.9"])
         var out = ""
-        try NftRenderer.render(sets[HostShards.blocklist], into: &out)
+        try NftRenderer.render(sets[1], into: &out)
         #expect(out.contains("elements = { 192.0.2.0/24,\n\t\t\t198.18.0.0-198.20.255.255 }"), "\(out)")
         out = ""
-        try NftRenderer.render(sets[2 * HostShards.blocklist + 1], into: &out)
+        try NftRenderer.render(sets[3], into: &out)
         #expect(out.contains("elements = { 2001:db8::/48 }"), "\(out)")
     }
 
@@ -105,37 +102,51 @@ import CsfTestSupport
         #expect(plan.replacedHostSets == ["gdeny6"])
     }
 
-    /// A blocklist's addresses are spread over HostShards.blocklist hash sets, each address always in the same one:
-    /// the full load, a standby slot's fill and a refresh's differences all agree on it, and csf's snapshots of the
+    /// A big blocklist's addresses are spread over several hash sets, each address always in the same one: the
+    /// full load, a standby slot's fill and a refresh's differences all agree on it, and csf's snapshots of the
     /// shards, read back in any order, make the first refresh a difference.
-    @Test func aBlocklistsAddressesKeepToTheirShards() throws {
-        let list = RemoteList.blocklist("X"), shards = HostShards.blocklist
-        let addresses = (0..<4_000).map { IPAddress.v4(0xC000_0200 &+ UInt32($0) &* 7) } + (1...40).map { IPAddress.v6(hi: 0x2001_0db8_0000_0000, lo: UInt64($0) * 5) }
+    @Test func aBigBlocklistsAddressesKeepToTheirShards() throws {
+        let list = RemoteList.blocklist("X")
+        let addresses = (0..<70_000).map { IPAddress.v4(0x0A00_0000 &+ UInt32($0) &* 7) } + (1...40).map { IPAddress.v6(hi: 0x2001_0db8_0000_0000, lo: UInt64($0) * 5) }
         let ranges = AddressRanges.merge(addresses.map { IPNetwork(host: $0) })
-        let names = { (f: IPAddress.Family, slot: Int) in CsfTableLayout.SetName.remoteHostSets(list, f, slot: slot) }
-        let shardOf = { (a: IPAddress, slot: Int) in names(a.family, slot)[HostShards.index(a, of: shards)] }
-        // Spread evenly (a multiplicative hash): no shard far from its eighth.
-        let perShard = try #require(HostShards.counts(list, ranges)[.v4])
-        #expect(perShard.reduce(0, +) == 4_000 && perShard.allSatisfy { abs($0 - 500) < 150 }, "\(perShard)")
+        let counts = HostShards.counts(list, ranges)
+        #expect(counts == [.v4: 4, .v6: 1], "70,000 addresses: four sets of at most 32,768 planned; 40: one")
+        #expect(HostShards.count(list, addresses: 32_768) == 1 && HostShards.count(list, addresses: 1_000_000) == 32
+                && HostShards.count(list, addresses: 9_000_000) == HostShards.most && HostShards.count(.globalDeny, addresses: 1_000_000) == 1)
+        let names = { (f: IPAddress.Family, slot: Int) in CsfTableLayout.SetName.remoteHostSets(list, f, slot: slot, shards: counts[f] ?? 1) }
+        #expect(names(.v4, 1) == ["blb_X", "blb1_X", "blb2_X", "blb3_X"] && names(.v6, 0) == ["bl_6_X"])
+        let shardOf = { (a: IPAddress, slot: Int) in names(a.family, slot)[HostShards.index(a, of: counts[a.family] ?? 1)] }
+        // csf -g looks for an address in the sets that could hold it whatever the count (a few per slot).
+        for a in addresses.prefix(50) + addresses.suffix(5) {
+            let could = CsfTableLayout.SetName.remoteSetsThatCouldHold(a, list)
+            #expect(could.contains(shardOf(a, 0)) && could.contains(shardOf(a, 1)) && could.count <= 16, "\(a): \(could)")
+        }
+        // Spread evenly (a multiplicative hash): no shard far from its quarter.
+        let perShard = try #require(HostShards.perShard(ranges, shards: counts)[.v4])
+        #expect(perShard.reduce(0, +) == 70_000 && perShard.allSatisfy { abs($0 - 17_500) < 700 }, "\(perShard)")
         // The full load.
         for set in SetContents.remote(list, ranges, families: [.v4, .v6]) where !set.flags.contains(.interval) {
             #expect(set.elements.allSatisfy { shardOf($0.network.address, 0) == set.name }, "\(set.name)")
         }
         // A standby slot's fill.
         var filled: [IPAddress: String] = [:]
-        for transaction in SetContents.fill("X", ranges, families: [.v4, .v6], slot: 1, batch: 100) {
+        for transaction in SetContents.fill("X", ranges, families: [.v4, .v6], slot: 1, shards: counts, batch: 1_000) {
             for change in transaction { for case .address(let a) in change.elements.map(\.key) { filled[a] = change.set } }
         }
         #expect(filled.count == addresses.count && filled.allSatisfy { shardOf($0.key, 1) == $0.value })
         // A refresh's differences, from lfd's last load and from csf's shards' snapshots (shard by shard).
         let next = Array(addresses.dropFirst(100)) + (0..<50).map { IPAddress.v4(0xC633_6400 &+ UInt32($0) * 3) }
+        let running = Set(["bl_X", "bl1_X", "bl2_X", "bl3_X", "bl_6_X", "blb_X"])
+        #expect(CsfTableLayout.SetName.runningShards(list, .v4, slot: 0, in: running) == 4
+                && CsfTableLayout.SetName.runningShards(list, .v6, slot: 0, in: running) == 1)
         let nextRanges = AddressRanges.merge(next.map { IPNetwork(host: $0) })
         var snapshot: [IPAddress.Family: [IPAddress]] = [:]
         for f in [IPAddress.Family.v4, .v6] {
-            for k in 0..<shards { snapshot[f, default: []] += addresses.filter { $0.family == f && HostShards.index($0, of: shards) == k } }
+            let n = counts[f] ?? 1
+            for k in 0..<n { snapshot[f, default: []] += addresses.filter { $0.family == f && HostShards.index($0, of: n) == k } }
         }
-        for plan in [SetContents.refresh(list, nextRanges, loaded: .init(ranges), families: [.v4, .v6], batch: 7),
-                     SetContents.refresh(list, nextRanges, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], batch: 7)] {
+        for plan in [SetContents.refresh(list, nextRanges, loaded: .init(ranges), families: [.v4, .v6], shards: counts, batch: 7),
+                     SetContents.refresh(list, nextRanges, loaded: nil, loadedHosts: snapshot, families: [.v4, .v6], shards: counts, batch: 7)] {
             var held = Dictionary(uniqueKeysWithValues: addresses.map { ($0, shardOf($0, 0)) })
             for transaction in plan {
                 for change in transaction where change.operation != .flush {
@@ -164,24 +175,27 @@ import CsfTestSupport
         #expect(local.contains { $0.contains("iifname != \"eth1\"") && $0.contains("jump BLIN_BOGON") }, "LF_BOGON_SKIP: \(local)")
         // The lookup chain holds only the sets' matches (lfd rebuilds it for a swap); the drop is csf's.
         let lookups = try #require(table.chain("BLIN_BOGON")).rules.map { try NftRenderer.render($0) }
-        let bogonSets = ["bl_BOGON"] + (1..<HostShards.blocklist).map { "bl\($0)_BOGON" } + ["bl_BOGON_net"]
-        #expect(lookups == bogonSets.map { "ip saddr @\($0) counter jump BLOCKLISTDROP comment \"blocklist BOGON\"" }, "\(lookups)")
+        #expect(lookups == ["ip saddr @bl_BOGON counter jump BLOCKLISTDROP comment \"blocklist BOGON\"",
+                            "ip saddr @bl_BOGON_net counter jump BLOCKLISTDROP comment \"blocklist BOGON\""], "\(lookups)")
         #expect(try #require(table.chain("BLOCKLISTDROP")).rules.map { try NftRenderer.render($0) } == ["counter drop comment \"csf.blocklists\""])
-        #expect(lookups == (try BlocklistLookups.chains("BOGON", slot: 0, families: [.v4])[0].rules.map { try NftRenderer.render($0) }))
-        let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4])
+        #expect(lookups == (try BlocklistLookups.chains("BOGON", slot: 0, families: [.v4], shards: [:])[0].rules.map { try NftRenderer.render($0) }))
+        // A swap to a list big enough for four address sets: a lookup each; the running slot's sets deleted.
+        let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4], shards: [.v4: 4], retiring: ["bl_BOGON", "bl_BOGON_net"])
         #expect(swap.contains("flush chain inet csf BLIN_BOGON\nadd rule inet csf BLIN_BOGON ip saddr @blb_BOGON counter jump BLOCKLISTDROP")
                 && swap.contains("add rule inet csf BLEST4_BOGON ip saddr @blb_BOGON_net counter jump LOCALINPUT")
-                && swap.contains("add rule inet csf BLIN_BOGON ip saddr @blb7_BOGON counter jump BLOCKLISTDROP")
-                && swap.hasSuffix(bogonSets.map { "delete set inet csf \($0)\n" }.joined()), "\(swap)")
+                && swap.contains("add rule inet csf BLIN_BOGON ip saddr @blb3_BOGON counter jump BLOCKLISTDROP")
+                && !swap.contains("blb4_BOGON")
+                && swap.hasSuffix("delete set inet csf bl_BOGON\ndelete set inet csf bl_BOGON_net\n"), "\(swap)")
         // The standby slot's sets are declared one a transaction (each shard's allocation is all a csf -d can wait
         // for), each address set sized for its shard with half again as room (a list that outgrows it is swapped
-        // again): a million addresses in eight sets of 2^18 buckets; the interval set has no size.
-        let perShard = Array(repeating: 125_000, count: HostShards.blocklist)
+        // again): a million addresses in 32 sets of 2^16 buckets (512 KB); the interval set has no size.
+        let perShard = Array(repeating: 31_250, count: 32)
         let standby = try BlocklistLookups.declarations("BOGON", slot: 1, families: [.v4], addresses: [.v4: perShard])
-        #expect(standby.count == HostShards.blocklist + 1 && standby.allSatisfy { $0.components(separatedBy: "\tset ").count == 2 }, "\(standby)")
-        #expect(standby[0].contains("set blb_BOGON {") && standby[0].contains("size 187500") && standby[3].contains("set blb3_BOGON {")
-                && standby[8].contains("set blb_BOGON_net {") && !standby[8].contains("size "), "\(standby)")
-        #expect(RenderedTable.standbySizeHint(125_000, shards: 8) * 4 / 3 <= 1 << 18 && RenderedTable.standbySizeHint(10, shards: 8) == 8_192)
+        #expect(standby.count == 33 && standby.allSatisfy { $0.components(separatedBy: "\tset ").count == 2 }, "\(standby)")
+        #expect(standby[0].contains("set blb_BOGON {") && standby[0].contains("size 46875") && standby[31].contains("set blb31_BOGON {")
+                && standby[32].contains("set blb_BOGON_net {") && !standby[32].contains("size "), "\(standby)")
+        #expect(RenderedTable.standbySizeHint(HostShards.addressesPerShard, shards: 32) * 4 / 3 <= 1 << 16
+                && RenderedTable.standbySizeHint(10, shards: 32) == 2_048)
         #expect(RenderedTable.standbySizeHint(1_000_000) * 4 / 3 <= 1 << 21 && RenderedTable.standbySizeHint(10) == 65_536)
         let out = try #require(table.chain("LOCALOUTPUT")).rules.map { try NftRenderer.render($0) }
         #expect(out[0].contains("jump GDYNOUT") && out[1].contains("jump ALLOWDYNOUT") && out[2].contains("jump GALLOWOUT"), "\(out)")
@@ -195,7 +209,7 @@ import CsfTestSupport
         let established = try #require(table.chain("ESTABLISHEDIN")).rules.map { try NftRenderer.render($0) }
         #expect(established.contains { $0.contains("ct direction original counter jump BLEST4_BOGON") }, "\(established)")
         let estLookups = try #require(table.chain("BLEST4_BOGON")).rules.map { try NftRenderer.render($0) }
-        for set in bogonSets {
+        for set in ["bl_BOGON", "bl_BOGON_net"] {
             #expect(estLookups.contains { $0.contains("ip saddr @\(set) ") && $0.contains("jump LOCALINPUT") }, "\(estLookups)")
         }
         #expect(established.contains { $0.contains("ip saddr @gdeny4 ") && $0.contains("jump LOCALINPUT") })

@@ -63,18 +63,20 @@ import Testing
         #expect(!RenderedTable.isBulk(set, threshold: 100))
     }
 
-    /// A blocklist's address shards go over netlink when the list would, each sized for its share.
+    /// A big blocklist's address shards go over netlink as the list would, each sized for its share.
     @Test func aBlocklistsShardsLoadAsTheListWould() throws {
         var p = FirewallPolicy()
-        let hosts = (0..<UInt32(400)).map { AddressRange(first: .v4(0x0A00_0000 + 2 * $0), last: .v4(0x0A00_0000 + 2 * $0)) }
+        let hosts = (0..<UInt32(40_000)).map { AddressRange(first: .v4(0x0A00_0000 + 2 * $0), last: .v4(0x0A00_0000 + 2 * $0)) }
         p.blocklists = [.init(list: .blocklist("X"), ranges: hosts, skipDevices: [])]
-        p.globalDeny = .init(list: .globalDeny, ranges: Array(hosts.prefix(90)))
-        let table = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 100)
-        let shards = CsfTableLayout.SetName.remoteHostSets(.blocklist("X"), .v4)
-        #expect(Set(table.bulkSets) == Set(shards), "400 addresses in eight shards of ~50: bulk at 100 (\(table.bulkSets))")
+        p.globalDeny = .init(list: .globalDeny, ranges: Array(hosts.prefix(9_000)))
+        let table = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 30_000)
+        let shards = CsfTableLayout.SetName.remoteHostSets(.blocklist("X"), .v4, shards: 2)
+        #expect(Set(table.bulkSets) == Set(shards), "40,000 addresses in two shards of ~20,000: bulk at 30,000 (\(table.bulkSets))")
         let sets = shards.compactMap { table.table.set($0) }
-        #expect(sets.map(\.elements.count).reduce(0, +) == 400 && sets.allSatisfy { $0.size == 8_192 }, "\(sets.map(\.size))")
-        #expect(!table.bulkSets.contains("gdeny4") && table.snapshotSets.contains("gdeny4"), "90 addresses in one set: not bulk")
-        #expect(RenderedTable.sizeHint(100_000, shards: 8) == 200_000 && RenderedTable.sizeHint(10) == 65_536)
+        #expect(sets.map(\.elements.count).reduce(0, +) == 40_000 && sets.allSatisfy { $0.size == 2 * $0.elements.count }, "\(sets.map(\.size))")
+        #expect(table.table.set("bl2_X") == nil)
+        #expect(!table.bulkSets.contains("gdeny4") && table.snapshotSets.contains("gdeny4"), "9,000 addresses in one set: not bulk")
+        #expect(RenderedTable.sizeHint(100_000, shards: 8) == 200_000 && RenderedTable.sizeHint(10, shards: 8) == 8_192
+                && RenderedTable.sizeHint(10) == 65_536)
     }
 }

@@ -41,7 +41,9 @@ extension RulesetCompiler {
         }
         if !policy.blocklists.isEmpty {
             for list in policy.blocklists {
-                if case .blocklist(let name) = list.list { chains += BlocklistLookups.chains(name, slot: 0, families: families) }
+                if case .blocklist(let name) = list.list {
+                    chains += BlocklistLookups.chains(name, slot: 0, families: families, shards: HostShards.counts(list.list, list.ranges))
+                }
             }
             var drop = NftChain(name: C.blocklistDrop)
             drop.add(NftRule([], [], dropListedIn, comment: "csf.blocklists"))
