@@ -17,9 +17,13 @@ public enum BlocklistLookups {
         var established: [NftChain] = []
         for f in families {
             var chain = NftChain(name: C.blocklistEstablished(name, f))
-            for set in S.remoteSets(list, f, slot: slot, shards: shards[f] ?? 1) {
-                inbound.add(NftRule([.saddr(f, .set(set))], [], .jump(C.blocklistDrop), comment: "\(list)"))
-                chain.add(NftRule([.saddr(f, .set(set))], [], .jump(C.localInput), comment: "\(list): full csf check"))
+            let count = shards[f] ?? 1
+            for (k, set) in S.remoteSets(list, f, slot: slot, shards: count).enumerated() {
+                // A shard's rule tests the address's low bits before it hashes (HostShards); the last set is the
+                // interval set, which any address may be in.
+                let gate: [NftMatch] = count > 1 && k < count ? [.saddrLowBits(f, mask: HostShards.mask(count), value: UInt32(k) << 8)] : []
+                inbound.add(NftRule(gate + [.saddr(f, .set(set))], [], .jump(C.blocklistDrop), comment: "\(list)"))
+                chain.add(NftRule(gate + [.saddr(f, .set(set))], [], .jump(C.localInput), comment: "\(list): full csf check"))
             }
             established.append(chain)
         }

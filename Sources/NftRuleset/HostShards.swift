@@ -8,8 +8,13 @@ import CsfCompat
 /// transaction each, so a shard holds at most `addressesPerShard` addresses (with a standby's half again as room:
 /// 2^16 buckets).
 ///
-/// The price is a lookup per shard for a new connection (and for a live one only after a deny changed), paid only
-/// by lists that big: a smaller list keeps its one set, named as csf names it.
+/// An address's shard is a few bits of it, so each shard's rule tests them before its lookup (`ip saddr & 0.0.31.0
+/// == 0.0.5.0 ip saddr @bl5_NAME`): a new connection hashes into one shard, not all (bench/RESULTS.md, session 25:
+/// a lookup into each of 32 cost a fifth of the new-flow packet rate). The bits are the low ones of the third
+/// octet (of the interface identifier's second byte for IPv6): a list of that size spans thousands of /24s, and
+/// lists of every fourth or every other address, which the last octet's bits would put all in one shard, spread
+/// evenly. Only lists that big pay even the tests: a smaller list keeps its one set, named as csf names it. A
+/// skewed list gets shards of unequal sizes, each still sized for its own count.
 public enum HostShards {
     /// The most addresses a shard is planned for.
     public static let addressesPerShard = 32_768
@@ -44,20 +49,24 @@ public enum HostShards {
         return out
     }
 
-    /// The shard of an address among `count`: a multiplicative hash, so lists of neighbouring addresses spread
-    /// evenly; fixed, as what is loaded must be found again by csf -g, the next refresh and the next csf -r.
+    /// The shard of an address among `count` (a power of two): the bits `mask(count)` selects, which the packet
+    /// path tests; fixed, as what is loaded must be found again by csf -g, the next refresh and csf -r.
     public static func index(_ address: UInt32, of count: Int) -> Int {
-        Int((UInt64(address &* 0x9E37_79B1) &* UInt64(count)) >> 32)
+        Int((address & mask(count)) >> 8) % max(1, count)
     }
 
     public static func index(_ address: IPAddress, of count: Int) -> Int {
         switch address {
-        case .v4(let a):
-            return index(a, of: count)
-        case .v6(let hi, let lo):
-            let folded = hi ^ lo
-            return index(UInt32(truncatingIfNeeded: folded >> 32) ^ UInt32(truncatingIfNeeded: folded), of: count)
+        case .v4(let a): return index(a, of: count)
+        case .v6(_, let lo): return index(UInt32(truncatingIfNeeded: lo), of: count)
         }
+    }
+
+    /// The bits that name a shard among `count`: the lowest of the address's second-lowest byte.
+    public static func mask(_ count: Int) -> UInt32 {
+        var n = 1
+        while n < count && n < 1 << 16 { n <<= 1 }
+        return UInt32(n - 1) << 8
     }
 
     /// `items` split by shard, each shard keeping their order; one shard is `items` itself (no copy).

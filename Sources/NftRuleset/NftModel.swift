@@ -147,6 +147,9 @@ public enum NftMatch: Sendable {
     case sport(IPProtocol, [PortRange])
     case saddr(IPAddress.Family, NftAddressRef)
     case daddr(IPAddress.Family, NftAddressRef)
+    /// `ip saddr & 0.0.31.0 == 0.0.5.0`: the source's bits `mask` of its lowest 32 are `value` (which of a big
+    /// blocklist's address sets could hold it, HostShards): a load, a mask and a compare, where a lookup hashes.
+    case saddrLowBits(IPAddress.Family, mask: UInt32, value: UInt32)
     /// `add @set { ip saddr ct count over N }`: true when the source already has more than N connections.
     case connCountOver(IPAddress.Family, set: String, limit: Int)
     /// `ip saddr . meta l4proto . th dport @set` (source side) or the destination-address form.

@@ -111,6 +111,9 @@ public struct NftRenderer {
         case .sport(let p, let ports): return "\(try portProto(p)) sport \(try portSet(ports))"
         case .saddr(let f, let ref): return "\(addressKeyword(f)) saddr \(try address(ref, family: f))"
         case .daddr(let f, let ref): return "\(addressKeyword(f)) daddr \(try address(ref, family: f))"
+        case .saddrLowBits(let f, let mask, let value):
+            let low = { (bits: UInt32) in f == .v4 ? IPAddress.v4(bits).description : IPAddress.v6(hi: 0, lo: UInt64(bits)).description }
+            return "\(addressKeyword(f)) saddr & \(low(mask)) == \(low(value & mask))"
         case .connCountOver(let f, let set, let limit):
             return "add @\(try identifier(set)) { \(addressKeyword(f)) saddr ct count over \(limit) }"
         case .addressPortInSet(let f, let source, let set):

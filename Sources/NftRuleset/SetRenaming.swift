@@ -32,7 +32,7 @@ extension NftMatch {
         case .addressPortInSet(let f, let source, let set): return .addressPortInSet(f, source: source, set: rename(set))
         case .ctMark(let mask, let set, let negated): return .ctMark(mask: mask, set: rename(set), negated: negated)
         case .family, .iifname, .iifLoopback, .oifname, .l4proto, .dport, .sport, .ctState, .ctDirectionOriginal, .ctStatusDnat,
-             .icmpType, .tcpFlags, .skuid, .skgid, .hopLimit, .limit:
+             .icmpType, .tcpFlags, .skuid, .skgid, .hopLimit, .limit, .saddrLowBits:
             return self
         }
     }

@@ -116,6 +116,13 @@ import CsfTestSupport
         let names = { (f: IPAddress.Family, slot: Int) in CsfTableLayout.SetName.remoteHostSets(list, f, slot: slot, shards: counts[f] ?? 1) }
         #expect(names(.v4, 1) == ["blb_X", "blb1_X", "blb2_X", "blb3_X"] && names(.v6, 0) == ["bl_6_X"])
         let shardOf = { (a: IPAddress, slot: Int) in names(a.family, slot)[HostShards.index(a, of: counts[a.family] ?? 1)] }
+        // The packet path's gate before each shard's lookup picks the shard the address was loaded into.
+        let inbound = try BlocklistLookups.chains("X", slot: 0, families: [.v4, .v6], shards: counts)[0].rules.map { try NftRenderer.render($0) }
+        for a in addresses.prefix(300) where a.family == .v4 {
+            guard case .v4(let n) = a else { continue }
+            let rule = inbound.first { $0.contains("@\(shardOf(a, 0)) ") }
+            #expect(rule?.hasPrefix("ip saddr & 0.0.3.0 == 0.0.\((n >> 8) & 3).0 ip saddr @") == true, "\(a): \(rule ?? "none")")
+        }
         // csf -g looks for an address in the sets that could hold it whatever the count (a few per slot).
         for a in addresses.prefix(50) + addresses.suffix(5) {
             let could = CsfTableLayout.SetName.remoteSetsThatCouldHold(a, list)
@@ -179,11 +186,13 @@ import CsfTestSupport
                             "ip saddr @bl_BOGON_net counter jump BLOCKLISTDROP comment \"blocklist BOGON\""], "\(lookups)")
         #expect(try #require(table.chain("BLOCKLISTDROP")).rules.map { try NftRenderer.render($0) } == ["counter drop comment \"csf.blocklists\""])
         #expect(lookups == (try BlocklistLookups.chains("BOGON", slot: 0, families: [.v4], shards: [:])[0].rules.map { try NftRenderer.render($0) }))
-        // A swap to a list big enough for four address sets: a lookup each; the running slot's sets deleted.
-        let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4], shards: [.v4: 4], retiring: ["bl_BOGON", "bl_BOGON_net"])
-        #expect(swap.contains("flush chain inet csf BLIN_BOGON\nadd rule inet csf BLIN_BOGON ip saddr @blb_BOGON counter jump BLOCKLISTDROP")
+        // A swap to a list big enough for four address sets: each looked up only by the addresses whose bits name
+        // it (the third octet's lowest two), the interval set by any; the running slot's sets deleted.
+        let swap = try BlocklistLookups.swapScript("BOGON", to: 1, families: [.v4, .v6], shards: [.v4: 4], retiring: ["bl_BOGON", "bl_BOGON_net"])
+        #expect(swap.contains("flush chain inet csf BLIN_BOGON\nadd rule inet csf BLIN_BOGON ip saddr & 0.0.3.0 == 0.0.0.0 ip saddr @blb_BOGON counter jump BLOCKLISTDROP")
                 && swap.contains("add rule inet csf BLEST4_BOGON ip saddr @blb_BOGON_net counter jump LOCALINPUT")
-                && swap.contains("add rule inet csf BLIN_BOGON ip saddr @blb3_BOGON counter jump BLOCKLISTDROP")
+                && swap.contains("add rule inet csf BLIN_BOGON ip saddr & 0.0.3.0 == 0.0.3.0 ip saddr @blb3_BOGON counter jump BLOCKLISTDROP")
+                && swap.contains("add rule inet csf BLIN_BOGON ip6 saddr @blb_6_BOGON counter jump BLOCKLISTDROP")
                 && !swap.contains("blb4_BOGON")
                 && swap.hasSuffix("delete set inet csf bl_BOGON\ndelete set inet csf bl_BOGON_net\n"), "\(swap)")
         // The standby slot's sets are declared one a transaction (each shard's allocation is all a csf -d can wait

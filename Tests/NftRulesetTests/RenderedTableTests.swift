@@ -66,7 +66,7 @@ import Testing
     /// A big blocklist's address shards go over netlink as the list would, each sized for its share.
     @Test func aBlocklistsShardsLoadAsTheListWould() throws {
         var p = FirewallPolicy()
-        let hosts = (0..<UInt32(40_000)).map { AddressRange(first: .v4(0x0A00_0000 + 2 * $0), last: .v4(0x0A00_0000 + 2 * $0)) }
+        let hosts = (0..<UInt32(40_000)).map { AddressRange(first: .v4(0x0A00_0000 + 3 * $0), last: .v4(0x0A00_0000 + 3 * $0)) }
         p.blocklists = [.init(list: .blocklist("X"), ranges: hosts, skipDevices: [])]
         p.globalDeny = .init(list: .globalDeny, ranges: Array(hosts.prefix(9_000)))
         let table = try RenderedTable(RulesetCompiler.compile(p), bulkThreshold: 30_000)
