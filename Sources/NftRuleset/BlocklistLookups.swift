@@ -21,7 +21,7 @@ public enum BlocklistLookups {
             for (k, set) in S.remoteSets(list, f, slot: slot, shards: count).enumerated() {
                 // A shard's rule tests the address's low bits before it hashes (HostShards); the last set is the
                 // interval set, which any address may be in.
-                let gate: [NftMatch] = count > 1 && k < count ? [.saddrLowBits(f, mask: HostShards.mask(count), value: UInt32(k) << 8)] : []
+                let gate: [NftMatch] = count > 1 && k < count ? [.saddrLowBits(f, mask: HostShards.mask(count), value: HostShards.bits(ofShard: k))] : []
                 inbound.add(NftRule(gate + [.saddr(f, .set(set))], [], .jump(C.blocklistDrop), comment: "\(list)"))
                 chain.add(NftRule(gate + [.saddr(f, .set(set))], [], .jump(C.localInput), comment: "\(list): full csf check"))
             }

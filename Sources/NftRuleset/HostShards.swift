@@ -62,6 +62,9 @@ public enum HostShards {
         }
     }
 
+    /// What an address of shard `k` has in the bits `mask` selects.
+    public static func bits(ofShard k: Int) -> UInt32 { UInt32(truncatingIfNeeded: k) << 8 }
+
     /// The bits that name a shard among `count`: the lowest of the address's second-lowest byte.
     public static func mask(_ count: Int) -> UInt32 {
         var n = 1
