@@ -209,7 +209,9 @@ struct UIKernelTests {
         #expect(b["reachable_after_unblock"] as? Bool == true)
         #expect((b["tempdeny_result"] as? String ?? "").contains("for 7200 seconds"), "\(b)")
         #expect(b["reachable_after_tempdeny"] as? Bool == false)
-        #expect((b["temp_table"] as? String ?? "").contains("\(victim.v4) 1h 59m"), "\(b)")
+        // Read within the ban's first second the remaining time is still a whole 2h (CI, session 25), else 1h 59m.
+        let tempTable = b["temp_table"] as? String ?? ""
+        #expect(tempTable.contains("\(victim.v4) 1h 59m") || tempTable.contains("\(victim.v4) 2h 0m"), "\(b)")
         #expect((b["temp_after_remove"] as? String ?? "").contains("There are no temporary IP entries"), "\(b)")
         #expect(b["reachable_after_temp_remove"] as? Bool == true)
         #expect(b["setting_before"] as? String == "200")
