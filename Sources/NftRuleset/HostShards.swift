@@ -20,8 +20,9 @@ public enum HostShards {
     public static let addressesPerShard = 32_768
     /// The most shards a list of one family takes (two million addresses before a shard outgrows its plan).
     public static let most = 64
-    /// Every count `count(_:addresses:)` can answer: the shards an address may be in, whatever the list's size.
-    public static let possibleCounts = [1, 2, 4, 8, 16, 32, 64]
+    /// Every count `count(_:addresses:)` can answer (the powers of two up to `most`): the shards an address may be
+    /// in, whatever the list's size.
+    public static let possibleCounts = Array(sequence(first: 1) { $0 < most ? $0 * 2 : nil })
 
     /// How many hash sets a list's `addresses` single addresses of one family take: one for any list but a big
     /// blocklist, else a power of two (a list that grows or shrinks a little keeps its count).
@@ -70,6 +71,11 @@ public enum HostShards {
         var n = 1
         while n < count && n < 1 << 16 { n <<= 1 }
         return UInt32(n - 1) << 8
+    }
+
+    /// A family's single addresses split by shard, each shard keeping their order.
+    static func split(_ addresses: [IPAddress], into count: Int) -> [[IPAddress]] {
+        split(addresses, into: count) { index($0, of: count) }
     }
 
     /// `items` split by shard, each shard keeping their order; one shard is `items` itself (no copy).

@@ -85,7 +85,7 @@ public enum SetContents {
             let keyType: NftSet.KeyType = family == .v4 ? .ipv4 : .ipv6
             let all = Array(hosts(ranges, family))
             let shards = HostShards.count(list, addresses: all.count)
-            let parts = HostShards.split(all, into: shards) { HostShards.index($0, of: shards) }
+            let parts = HostShards.split(all, into: shards)
             let addresses = parts.enumerated().map { shard, part in
                 var set = NftSet(name: Name.remote(list, family, shard: shard), keyType: keyType, comment: "\(list) addresses",
                                  elements: part.map { NftSetElement(IPNetwork(host: $0)) })
@@ -135,7 +135,7 @@ public enum SetContents {
                     diff = difference(old: old.sorted(), new: hosts(ranges, family), newNets)
                 }
             } else {
-                let parts = HostShards.split(Array(hosts(ranges, family)), into: shards) { HostShards.index($0, of: shards) }
+                let parts = HostShards.split(Array(hosts(ranges, family)), into: shards)
                 for (name, part) in zip(hostSets, parts) {
                     plan.nets += [SetChange(.flush, set: name), SetChange(.add, set: name, elements: part.map { SetChange.Element($0) })]
                 }

@@ -124,6 +124,7 @@ import CsfTestSupport
             #expect(rule?.hasPrefix("ip saddr & 0.0.3.0 == 0.0.\((n >> 8) & 3).0 ip saddr @") == true, "\(a): \(rule ?? "none")")
         }
         // csf -g looks for an address in the sets that could hold it whatever the count (a few per slot).
+        #expect(HostShards.possibleCounts == [1, 2, 4, 8, 16, 32, 64])
         for a in addresses.prefix(50) + addresses.suffix(5) {
             let could = CsfTableLayout.SetName.remoteSetsThatCouldHold(a, list)
             #expect(could.contains(shardOf(a, 0)) && could.contains(shardOf(a, 1)) && could.count <= 16, "\(a): \(could)")
