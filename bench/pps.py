@@ -14,8 +14,11 @@ every packet crosses the input hook. Two kinds of traffic: "established" (one fl
 answered, so conntrack calls it established, like the bulk of a server's packets) and "new" (a flow never
 answered: conntrack calls every datagram new, so each walks the whole INPUT chain, as a flood does); delivered packets/s come from the receiver's /proc/net/snmp (Udp
 InDatagrams + NoPorts + InErrors). The sender's address is in no list, as for almost all real traffic.
-Rounds are interleaved so machine noise hits every configuration alike.
-Usage: python3 bench/pps.py [--quick] [--only none,conntrack,csf,...]   (results: stdout + bench/out/pps.json)
+Rounds are interleaved, and each round starts one configuration further on, so machine noise hits every
+configuration alike. Besides the ratio of medians, each configuration's ratio to the conntrack floor is taken per
+round (the two measured seconds apart) and reported as the median and quartiles of those paired ratios: on a noisy
+VM that is the steadier figure.
+Usage: python3 bench/pps.py [--quick] [--rounds N] [--only none,conntrack,csf,...]   (results: stdout + bench/out/pps.json)
 """
 import json
 import os
@@ -38,6 +41,7 @@ TAG = f"pps{os.getpid() % 10000}"
 ALL_CONFIGS = ["none", "conntrack", "csf", "csf_nomark", "linear", "iptables"]
 ONLY = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")), None)
 CONFIGS = [c for c in ALL_CONFIGS if ONLY is None or c in ONLY.split(",")]
+ROUNDS = next((int(a.split("=", 1)[1] if "=" in a else sys.argv[i + 2]) for i, a in enumerate(sys.argv[1:]) if a.startswith("--rounds")), None)
 GEOIP = "/usr/share/tor/geoip"
 PROTECTIONS = {
     "TESTING": "0", "DENY_IP_LIMIT": "0", "UDP_IN": "20,21,53,9000",
@@ -144,12 +148,30 @@ def load_conntrack(topo):
     ns_exec(topo.receivers["conntrack"], "nft", "-f", path)
 
 
+def paired_ratios(rates):
+    """Per round, each configuration against the conntrack floor of the same round: median, quartiles, range."""
+    out = {}
+    for key, values in rates.items():
+        kind, name = key.split("/")
+        floor = rates.get(f"{kind}/conntrack")
+        if floor is None or name == "conntrack":
+            continue
+        per_round = sorted(v / f for v, f in zip(values, floor) if f > 0)
+        if len(per_round) < 2:
+            continue
+        q = statistics.quantiles(per_round, n=4)
+        out[key] = {"median": statistics.median(per_round), "q1": q[0], "q3": q[2],
+                    "min": per_round[0], "max": per_round[-1], "rounds": len(per_round)}
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     blast = os.path.join(OUT, "blast")
     sh("cc", "-O2", "-o", blast, os.path.join(REPO, "bench", "blast.c"))
     entries = 100_000 if QUICK else 1_000_000
     rounds, seconds = (2, 1.0) if QUICK else (7, 3.0)
+    rounds = ROUNDS or rounds
     topo = Topology()
     try:
         for name, extra in [("csf", {}), ("csf_nomark", {"CT_MARK_FASTPATH": "0"})]:
@@ -171,7 +193,7 @@ def main():
         rates = {f"{k}/{n}": [] for k in kinds for n in CONFIGS}
         for r in range(rounds):
             for kind, sport in kinds.items():
-                for name in CONFIGS:
+                for name in CONFIGS[r % len(CONFIGS):] + CONFIGS[:r % len(CONFIGS)]:
                     ns = topo.receivers[name]
                     before = udp_count(ns)
                     sh("ip", "netns", "exec", topo.sender, "taskset", "-c", "0", blast, topo.target(name), "9000", str(seconds), sport)
@@ -181,10 +203,12 @@ def main():
         med = {k: statistics.median(v) for k, v in rates.items()}
         ratio = {k: med[k] / med[k.split("/")[0] + "/none"] for k in med if k.split("/")[0] + "/none" in med}
         floor = {k: med[k] / med[k.split("/")[0] + "/conntrack"] for k in med if k.split("/")[0] + "/conntrack" in med}
+        paired = paired_ratios(rates)
         result = {"entries": entries, "rounds": rounds, "seconds": seconds, "median_pps": med,
-                  "ratio_vs_none": ratio, "ratio_vs_conntrack": floor, "all": rates, "protections": PROTECTIONS,
-                  "machine": os.uname().release}
-        print(json.dumps({"median_pps": med, "ratio_vs_none": ratio, "ratio_vs_conntrack": floor}, indent=1))
+                  "ratio_vs_none": ratio, "ratio_vs_conntrack": floor, "paired_vs_conntrack": paired, "all": rates,
+                  "protections": PROTECTIONS, "machine": os.uname().release}
+        print(json.dumps({"median_pps": med, "ratio_vs_none": ratio, "ratio_vs_conntrack": floor,
+                          "paired_vs_conntrack": paired}, indent=1))
         json.dump(result, open(os.path.join(OUT, "pps.json"), "w"), indent=1)
     finally:
         topo.close()
