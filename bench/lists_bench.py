@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lfd_bench import ssh_fail  # noqa: E402  the failed SSH login lfd's latency benchmark bans on
+from run import option  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("NFTCSF_BENCH_BIN", os.path.join(REPO, ".build", "release"))
@@ -492,8 +493,7 @@ def location(runs):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    only = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")),
-                "countries,blocklist,asn").split(",")
+    only = option("only", "countries,blocklist,asn").split(",")
     results = {"machine": os.uname().release, "cores": os.cpu_count(), "quick": QUICK}
     if "countries" in only:
         results["countries"] = countries(3 if QUICK else 10)

@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import deny_ips  # noqa: E402  (same generator as the load benchmark)
+from run import deny_ips, option  # noqa: E402  (same generator as the load benchmark)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSF = os.path.join(REPO, ".build", "release", "csf")
@@ -39,9 +39,9 @@ QUICK = "--quick" in sys.argv
 ROOT_NETNS = str(os.stat("/proc/self/ns/net").st_ino)
 TAG = f"pps{os.getpid() % 10000}"
 ALL_CONFIGS = ["none", "conntrack", "csf", "csf_nomark", "linear", "iptables"]
-ONLY = next((a.split("=", 1)[1] if "=" in a else sys.argv[i + 2] for i, a in enumerate(sys.argv[1:]) if a.startswith("--only")), None)
+ONLY = option("only")
 CONFIGS = [c for c in ALL_CONFIGS if ONLY is None or c in ONLY.split(",")]
-ROUNDS = next((int(a.split("=", 1)[1] if "=" in a else sys.argv[i + 2]) for i, a in enumerate(sys.argv[1:]) if a.startswith("--rounds")), None)
+ROUNDS = int(option("rounds", "0"))
 GEOIP = "/usr/share/tor/geoip"
 PROTECTIONS = {
     "TESTING": "0", "DENY_IP_LIMIT": "0", "UDP_IN": "20,21,53,9000",

@@ -29,6 +29,16 @@ def sh(*args, **kw):
     return subprocess.run(list(args), check=True, capture_output=True, text=True, **kw)
 
 
+def option(name, default=None):
+    """The value of `--name value` or `--name=value` on the command line, else `default`."""
+    for i, a in enumerate(sys.argv[1:]):
+        if a == f"--{name}" and i + 2 < len(sys.argv):
+            return sys.argv[i + 2]
+        if a.startswith(f"--{name}="):
+            return a.split("=", 1)[1]
+    return default
+
+
 def deny_ips(n, seed=42):
     rnd = random.Random(seed)
     seen = set()
