@@ -85,6 +85,13 @@ class Topology:
                 "import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',9000))\n"
                 "d,a=s.recvfrom(64)\ns.sendto(d,a)\ntime.sleep(10**6)"]))
         ns_exec(self.sender, "ip", "link", "set", "lo", "up")
+        # The handshake needs the sinks bound; without a csf load in between, it could outrun python's start.
+        for ns in self.receivers.values():
+            deadline = time.time() + 10
+            while not ns_exec(ns, "ss", "-Hunl", "sport = :9000").stdout.strip():
+                if time.time() > deadline:
+                    raise RuntimeError(f"{ns}: the sink did not bind port 9000")
+                time.sleep(0.05)
 
     def target(self, name):
         return f"198.18.{CONFIGS.index(name) + 1}.2"
