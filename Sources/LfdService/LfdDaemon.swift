@@ -184,7 +184,7 @@ public final class LfdDaemon {
             return refusal.exitCode
         }
         guard takePidFile() else {
-            Output.err("lfd: already running (\(pidFile) is locked)")
+            logger.error("*Error* lfd: already running (\(pidFile) is locked)")
             return 1
         }
         defer { FileSystem.remove(pidFile) }

@@ -18,7 +18,8 @@ struct Lfd: ParsableCommand {
         Custom rules come from /etc/csf/regex.custom (CSF_ROOT prefixes the path).
 
         lfd --foreground stays attached (systemd Type=notify: READY=1 after start-up, WATCHDOG=1 every LF_PARSE
-        seconds); plain lfd starts the same daemon detached and returns once it runs. SIGTERM/SIGINT stop it,
+        seconds); plain lfd starts the same daemon detached and returns once it runs (a daemon that ends while
+        starting is reported with its status and what it wrote to lfd.log). SIGTERM/SIGINT stop it,
         SIGHUP reloads csf.conf, regex.custom and the ignore lists without losing the failure counters.
         It refuses to run, as csf's lfd does, with csf.disable or csf.error present, LF_DAEMON=0 or TESTING=1.
 
@@ -71,7 +72,10 @@ struct Lfd: ParsableCommand {
 }
 
 /// Plain `lfd`: checks what it can report here, starts `lfd --foreground` in its own session, and waits
-/// until the daemon has written its pid file.
+/// until the daemon has written its pid file. Compiling the rules and opening the logs can take seconds on a
+/// loaded host, so it waits as long as the daemon lives, up to `startTimeout`; a daemon that ends meanwhile is
+/// reported with its status and what it wrote to lfd.log, and one still starting at the timeout is stopped, so
+/// "did not start" is never followed by a daemon that starts after all.
 func daemonize(_ paths: CsfPaths) -> Int32 {
     let (config, diagnostics) = ConfigParser.load(paths.config)
     if let error = diagnostics.first(where: { $0.severity == .error }) {
@@ -90,6 +94,7 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")
         return 1
     }
+    let logged = LogTail(path: paths.lfdLog)
     // A process-events socket handed down (tests: subscribed in the root network namespace) goes to the daemon as fd 3.
     let events = Environment.value("NFTCSF_PROC_EVENTS_FD").flatMap(Int32.init)
     guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"],
@@ -97,15 +102,30 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: cannot start the daemon")
         return 1
     }
-    for _ in 0..<100 {
+    let deadline = SystemTime.monotonic + startTimeout
+    while SystemTime.monotonic < deadline {
         if let text = try? TextFile.read(LfdDaemon.pidFile(paths)), Int32(text.filter { !$0.isWhitespace }) == pid {
             print("lfd: started (pid \(pid))")
             return 0
         }
         var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { break }
+        if waitpid(pid, &status, WNOHANG) == pid {
+            Output.err("lfd: the daemon ended while starting (\(describe(status))); see \(paths.lfdLog)")
+            logged.newLines(last: 10).forEach { Output.err("  " + $0) }
+            return 1
+        }
         usleep(50_000)
     }
-    Output.err("lfd: the daemon did not start; see \(paths.lfdLog)")
+    kill(pid, SIGTERM)
+    Output.err("lfd: the daemon had not started after \(Int(startTimeout)) s and was stopped; see \(paths.lfdLog)")
+    logged.newLines(last: 10).forEach { Output.err("  " + $0) }
     return 1
+}
+
+/// systemd's own default start timeout is 90 s; a start this long means something is wrong, not slow.
+let startTimeout = 60.0
+
+private func describe(_ status: Int32) -> String {
+    let signal = status & 0x7f
+    return signal == 0 ? "exit status \((status >> 8) & 0xff)" : "killed by signal \(signal)"
 }

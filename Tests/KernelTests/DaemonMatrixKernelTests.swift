@@ -34,7 +34,7 @@ struct DaemonMatrixKernelTests {
             host.stop()
         }
         let started = try host.start(daemons: try d.prepare(host.dir, c.way), extraUsers: d.extraUsers)
-        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(host.logs)")
+        try #require(started.status == 0 && started.stdout.contains("lfd: started"), "\(started)\n\(lab.lfdLog)\n\(host.logs)")
         try #require(try eventually(within: 15) { try listening(lab, d.tcp) }, "\(c.testDescription) did not start\n\(host.logs)")
         #expect(try d.success(lab, user, host.dir), "a real login succeeds\n\(host.logs)")
 

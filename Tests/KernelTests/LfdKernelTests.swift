@@ -502,6 +502,12 @@ struct LfdKernelTests {
         try lab.write("csf.error", "")
         r = try lab.lfd("--foreground")
         #expect(r.status == 1 && r.stderr.contains("csf reported an error"), "a failed csf start is a failure: \(r)")
+        // A daemon that ends while starting: plain lfd says so with its status and what it logged, not just a path.
+        try FileManager.default.removeItem(atPath: lab.etc + "/csf.error")
+        try lab.write("regex.custom", "[broken]\nlog = SSHD_LOG\npattern = (unclosed\n")
+        r = try lab.lfd()
+        #expect(r.status == 1 && r.stderr.contains("lfd: the daemon ended while starting (exit status 1)")
+                && r.stderr.contains("regex.custom:3:"), "\(r)")
     }
 
     /// `lfd --status` and `csf --lfd status|stop|start` (issue 13): what lfd reads, tracks and banned.

@@ -74,8 +74,11 @@ enum RealDaemons {
     }
 
     /// Shell text (bash) that closes every descriptor above 2: Foundation's Process leaks the test's output pipe
-    /// to children, and a daemon started after it would keep the test waiting for end of file.
-    static let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null || true"#
+    /// to children, and a daemon started after it would keep the test waiting for end of file. No redirection may
+    /// wrap the loop: bash would keep the real stderr in a spare descriptor the loop then closes, and everything
+    /// after (lfd's own error included) would go to /dev/null. Only descriptors still open are closed, so nothing
+    /// needs silencing.
+    static let closeInherited = #"for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ] && [ -e /proc/$$/fd/$fd ]; then eval "exec $fd>&-"; fi; done"#
 
     /// Shell text that leaves a daemon started after it no descriptor but /dev/null on 0-2.
     static let detached = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec </dev/null >/dev/null 2>&1; "#
