@@ -125,24 +125,6 @@ struct ListPage: Equatable {
     }
 }
 
-/// The last lines of a log, read from its end (lfd.log may be large).
-enum LogTail {
-    static func lines(_ path: String, count: Int, window: Int = 256 << 10) -> [String] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return [] }
-        let size = Int(st.st_size), from = max(0, size - window)
-        var bytes = [UInt8](repeating: 0, count: size - from)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(from)) }
-        guard n > 0 else { return [] }
-        var lines = bytes.prefix(n).split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
-        if from > 0, !lines.isEmpty { lines.removeFirst() }   // cut mid-line
-        return Array(lines.suffix(count))
-    }
-}
-
 /// A config preview on the wire: tagged lines, values last.
 enum ConfigPreviewText {
     static func encode(_ p: ConfigEdit.Preview) -> String {

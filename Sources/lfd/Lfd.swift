@@ -94,7 +94,7 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         Output.err("lfd: already running (\(LfdDaemon.pidFile(paths)) is locked)")
         return 1
     }
-    let logged = LogTail(path: paths.lfdLog)
+    let logEnd = LogTail.end(paths.lfdLog)
     // A process-events socket handed down (tests: subscribed in the root network namespace) goes to the daemon as fd 3.
     let events = Environment.value("NFTCSF_PROC_EVENTS_FD").flatMap(Int32.init)
     guard let pid = Subprocess.spawnDetached([Subprocess.currentExecutable, "--foreground"],
@@ -111,14 +111,14 @@ func daemonize(_ paths: CsfPaths) -> Int32 {
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
             Output.err("lfd: the daemon ended while starting (\(describe(status))); see \(paths.lfdLog)")
-            logged.newLines(last: 10).forEach { Output.err("  " + $0) }
+            LogTail.lines(paths.lfdLog, count: 10, since: logEnd).forEach { Output.err("  " + $0) }
             return 1
         }
         usleep(50_000)
     }
     kill(pid, SIGTERM)
     Output.err("lfd: the daemon had not started after \(Int(startTimeout)) s and was stopped; see \(paths.lfdLog)")
-    logged.newLines(last: 10).forEach { Output.err("  " + $0) }
+    LogTail.lines(paths.lfdLog, count: 10, since: logEnd).forEach { Output.err("  " + $0) }
     return 1
 }
 
